@@ -1,0 +1,150 @@
+// Package store keeps dialdesk's own data in SQLite: users, the audit log, the
+// tasks dialdesk has seen, uploads, numbers and pushed calls.
+//
+// The SQL is deliberately plain (database/sql, numbered migrations, BIGINT Unix
+// milliseconds for times) so that the store can move to PostgreSQL when one
+// instance is no longer enough. Writes that a retry could repeat are made
+// idempotent by unique keys. One Go file per area: users.go, audit.go,
+// tasks.go, imports.go, calls.go.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// ErrNotFound is returned when a row asked for by its key does not exist.
+var ErrNotFound = errors.New("store: not found")
+
+// Store is dialdesk's database. It is safe for concurrent use.
+type Store struct {
+	db  *sql.DB
+	now func() time.Time
+}
+
+// Open opens (creating if needed) the SQLite database at path and applies every
+// migration not yet applied. Use ":memory:"-like paths only in tests; the
+// data directory must exist.
+func Open(path string) (*Store, error) {
+	q := url.Values{}
+	// WAL lets readers proceed while one writer writes; busy_timeout makes a
+	// second writer wait instead of failing; _txlock=immediate takes the write
+	// lock at BEGIN so a read-then-write transaction cannot deadlock.
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", "foreign_keys(1)")
+	q.Add("_pragma", "synchronous(NORMAL)")
+	q.Set("_txlock", "immediate")
+	db, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+	if err != nil {
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	// SQLite has one writer at a time; a few connections let reads run
+	// alongside it without piling up waiting writers.
+	db.SetMaxOpenConns(4)
+	db.SetMaxIdleConns(4)
+	db.SetConnMaxIdleTime(5 * time.Minute)
+	s := &Store{db: db, now: time.Now}
+	if err := s.migrate(context.Background()); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// Close closes the database.
+func (s *Store) Close() error { return s.db.Close() }
+
+// DB returns the underlying database, for packages that need a query the
+// store does not offer yet (prefer adding a method here).
+func (s *Store) DB() *sql.DB { return s.db }
+
+// SetClock replaces the store's clock (tests).
+func (s *Store) SetClock(now func() time.Time) { s.now = now }
+
+// migrate applies migrations/NNNN_name.sql in order, each in its own
+// transaction, recording them in schema_migrations.
+func (s *Store) migrate(ctx context.Context) error {
+	if _, err := s.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version    INTEGER PRIMARY KEY,
+		name       TEXT   NOT NULL,
+		applied_at BIGINT NOT NULL)`); err != nil {
+		return fmt.Errorf("store: create schema_migrations: %w", err)
+	}
+	names, err := fs.Glob(migrations, "migrations/*.sql")
+	if err != nil {
+		return err
+	}
+	sort.Strings(names)
+	seen := map[int]string{}
+	for _, name := range names {
+		base := strings.TrimPrefix(name, "migrations/")
+		num, _, ok := strings.Cut(base, "_")
+		version, err := strconv.Atoi(num)
+		if !ok || err != nil {
+			return fmt.Errorf("store: migration %s: name must be NNNN_name.sql", base)
+		}
+		if other, dup := seen[version]; dup {
+			return fmt.Errorf("store: migrations %s and %s share number %d", other, base, version)
+		}
+		seen[version] = base
+		var n int
+		if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations WHERE version = ?`, version).Scan(&n); err != nil {
+			return fmt.Errorf("store: read schema_migrations: %w", err)
+		}
+		if n > 0 {
+			continue
+		}
+		body, err := migrations.ReadFile(name)
+		if err != nil {
+			return err
+		}
+		tx, err := s.db.BeginTx(ctx, nil)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, string(body)); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("store: migration %s: %w", base, err)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`,
+			version, base, s.now().UnixMilli()); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("store: record migration %s: %w", base, err)
+		}
+		if err := tx.Commit(); err != nil {
+			return fmt.Errorf("store: commit migration %s: %w", base, err)
+		}
+	}
+	return nil
+}
+
+// ms converts a time to the Unix milliseconds stored in BIGINT columns.
+func ms(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixMilli()
+}
+
+// fromMS converts stored Unix milliseconds back to a time (zero for 0).
+func fromMS(v int64) time.Time {
+	if v == 0 {
+		return time.Time{}
+	}
+	return time.UnixMilli(v)
+}

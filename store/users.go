@@ -1,0 +1,262 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+)
+
+// Role is what a user may do in dialdesk.
+type Role string
+
+// The three roles, from most to least powerful.
+const (
+	RoleAdmin      Role = "admin"      // everything, users and settings
+	RoleManager    Role = "manager"    // tasks, numbers, lifecycle, calls
+	RoleSupervisor Role = "supervisor" // reads tasks and calls, reviews transcripts
+)
+
+// Roles lists every role, most powerful first.
+var Roles = []Role{RoleAdmin, RoleManager, RoleSupervisor}
+
+// Valid reports whether r is one of the three roles.
+func (r Role) Valid() bool {
+	return r == RoleAdmin || r == RoleManager || r == RoleSupervisor
+}
+
+// MaxPasswordBytes is bcrypt's limit: longer passwords are refused when set.
+const MaxPasswordBytes = 72
+
+// Errors returned by the user functions; handlers turn them into messages.
+var (
+	ErrPasswordTooLong = errors.New("store: password longer than 72 bytes")
+	ErrPasswordEmpty   = errors.New("store: empty password")
+	ErrUsernameTaken   = errors.New("store: username taken")
+	ErrBadUsername     = errors.New("store: bad username")
+	ErrBadRole         = errors.New("store: bad role")
+	ErrLastAdmin       = errors.New("store: the last active admin cannot be disabled or demoted")
+	ErrBadCredentials  = errors.New("store: wrong username or password")
+)
+
+// User is a person who logs in to dialdesk.
+type User struct {
+	ID       int64
+	Username string
+	Role     Role
+	Disabled bool
+	Created  time.Time
+}
+
+// bcryptCost is a variable so tests can make hashing cheap.
+var bcryptCost = bcrypt.DefaultCost
+
+// SetBcryptCost sets the hashing cost; tests use bcrypt.MinCost to stay fast.
+func SetBcryptCost(cost int) { bcryptCost = cost }
+
+func hashPassword(password string) (string, error) {
+	if password == "" {
+		return "", ErrPasswordEmpty
+	}
+	if len(password) > MaxPasswordBytes {
+		return "", ErrPasswordTooLong
+	}
+	h, err := bcrypt.GenerateFromPassword([]byte(password), bcryptCost)
+	if err != nil {
+		return "", fmt.Errorf("store: hash password: %w", err)
+	}
+	return string(h), nil
+}
+
+// CleanUsername trims a username and checks it: 1–64 characters, no spaces
+// or control characters.
+func CleanUsername(name string) (string, error) {
+	name = strings.TrimSpace(name)
+	if name == "" || len([]rune(name)) > 64 {
+		return "", ErrBadUsername
+	}
+	for _, r := range name {
+		if r <= ' ' || r == 0x7f {
+			return "", ErrBadUsername
+		}
+	}
+	return name, nil
+}
+
+// CreateUser adds a user with a bcrypt hash of password.
+func (s *Store) CreateUser(ctx context.Context, username, password string, role Role) (User, error) {
+	username, err := CleanUsername(username)
+	if err != nil {
+		return User{}, err
+	}
+	if !role.Valid() {
+		return User{}, ErrBadRole
+	}
+	hash, err := hashPassword(password)
+	if err != nil {
+		return User{}, err
+	}
+	now := s.now()
+	res, err := s.db.ExecContext(ctx, `INSERT INTO users (username, password_hash, role, disabled, created_at)
+		VALUES (?, ?, ?, 0, ?) ON CONFLICT (username) DO NOTHING`, username, hash, string(role), ms(now))
+	if err != nil {
+		return User{}, fmt.Errorf("store: create user: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return User{}, ErrUsernameTaken
+	}
+	id, err := res.LastInsertId()
+	if err != nil {
+		return User{}, fmt.Errorf("store: create user: %w", err)
+	}
+	return User{ID: id, Username: username, Role: role, Created: fromMS(ms(now))}, nil
+}
+
+// CountUsers returns how many users exist (disabled ones included).
+func (s *Store) CountUsers(ctx context.Context) (int, error) {
+	var n int
+	err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM users`).Scan(&n)
+	return n, err
+}
+
+const userColumns = `id, username, role, disabled, created_at`
+
+func scanUser(row interface{ Scan(...any) error }) (User, error) {
+	var u User
+	var role string
+	var disabled int
+	var created int64
+	if err := row.Scan(&u.ID, &u.Username, &role, &disabled, &created); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return User{}, ErrNotFound
+		}
+		return User{}, err
+	}
+	u.Role, u.Disabled, u.Created = Role(role), disabled != 0, fromMS(created)
+	return u, nil
+}
+
+// User returns the user with the given id, or ErrNotFound.
+func (s *Store) User(ctx context.Context, id int64) (User, error) {
+	return scanUser(s.db.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE id = ?`, id))
+}
+
+// Users lists every user by username.
+func (s *Store) Users(ctx context.Context) ([]User, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+userColumns+` FROM users ORDER BY username`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []User
+	for rows.Next() {
+		u, err := scanUser(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, u)
+	}
+	return out, rows.Err()
+}
+
+// dummyHash is compared against when the username is unknown, so a wrong
+// username takes as long as a wrong password.
+var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("dialdesk-dummy-password"), bcrypt.DefaultCost)
+
+// Authenticate checks a username and password. Unknown users, disabled users,
+// wrong and over-long passwords all give ErrBadCredentials.
+func (s *Store) Authenticate(ctx context.Context, username, password string) (User, error) {
+	var hash string
+	var u User
+	var role string
+	var disabled int
+	var created int64
+	err := s.db.QueryRowContext(ctx, `SELECT id, username, role, disabled, created_at, password_hash FROM users WHERE username = ?`,
+		strings.TrimSpace(username)).Scan(&u.ID, &u.Username, &role, &disabled, &created, &hash)
+	if errors.Is(err, sql.ErrNoRows) {
+		bcrypt.CompareHashAndPassword(dummyHash, []byte(password))
+		return User{}, ErrBadCredentials
+	}
+	if err != nil {
+		return User{}, fmt.Errorf("store: authenticate: %w", err)
+	}
+	if len(password) > MaxPasswordBytes || password == "" {
+		return User{}, ErrBadCredentials
+	}
+	if bcrypt.CompareHashAndPassword([]byte(hash), []byte(password)) != nil || disabled != 0 {
+		return User{}, ErrBadCredentials
+	}
+	u.Role, u.Created = Role(role), fromMS(created)
+	return u, nil
+}
+
+// SetPassword replaces a user's password.
+func (s *Store) SetPassword(ctx context.Context, id int64, password string) error {
+	hash, err := hashPassword(password)
+	if err != nil {
+		return err
+	}
+	return s.updateUser(ctx, `UPDATE users SET password_hash = ? WHERE id = ?`, hash, id)
+}
+
+// SetRole changes a user's role; demoting the last active admin is refused
+// with ErrLastAdmin.
+func (s *Store) SetRole(ctx context.Context, id int64, role Role) error {
+	if !role.Valid() {
+		return ErrBadRole
+	}
+	return s.guardLastAdmin(ctx, id, role != RoleAdmin, `UPDATE users SET role = ? WHERE id = ?`, string(role), id)
+}
+
+// SetDisabled disables or enables a user; disabling the last active admin is
+// refused with ErrLastAdmin.
+func (s *Store) SetDisabled(ctx context.Context, id int64, disabled bool) error {
+	v := 0
+	if disabled {
+		v = 1
+	}
+	return s.guardLastAdmin(ctx, id, disabled, `UPDATE users SET disabled = ? WHERE id = ?`, v, id)
+}
+
+// guardLastAdmin runs an update in a transaction that first checks, when the
+// update would take admin rights away from user id, that another active admin
+// remains.
+func (s *Store) guardLastAdmin(ctx context.Context, id int64, removesAdmin bool, query string, args ...any) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	u, err := scanUser(tx.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE id = ?`, id))
+	if err != nil {
+		return err
+	}
+	if removesAdmin && u.Role == RoleAdmin && !u.Disabled {
+		var others int
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM users WHERE role = 'admin' AND disabled = 0 AND id <> ?`, id).Scan(&others); err != nil {
+			return err
+		}
+		if others == 0 {
+			return ErrLastAdmin
+		}
+	}
+	if _, err := tx.ExecContext(ctx, query, args...); err != nil {
+		return fmt.Errorf("store: update user: %w", err)
+	}
+	return tx.Commit()
+}
+
+func (s *Store) updateUser(ctx context.Context, query string, args ...any) error {
+	res, err := s.db.ExecContext(ctx, query, args...)
+	if err != nil {
+		return fmt.Errorf("store: update user: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return ErrNotFound
+	}
+	return nil
+}
