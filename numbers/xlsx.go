@@ -1,0 +1,333 @@
+package numbers
+
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"encoding/xml"
+	"errors"
+	"io"
+	"sort"
+	"strings"
+
+	"github.com/xuri/excelize/v2"
+)
+
+// openWorkbook opens an .xlsx held in memory with a cap on what it may
+// inflate to, and translates excelize's errors into *Error.
+func openWorkbook(data []byte, limit int64) (*excelize.File, error) {
+	if limit <= 0 {
+		limit = UnzipSizeLimit
+	}
+	f, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{UnzipSizeLimit: limit})
+	if err != nil {
+		if f != nil {
+			f.Close()
+		}
+		return nil, workbookError(err, limit)
+	}
+	return f, nil
+}
+
+// workbookError maps excelize's raw errors ("zip: not a valid zip file",
+// "EOF", "unsupported workbook file format", "unzip size exceeds ...") to
+// errors a user can read.
+func workbookError(err error, limit int64) error {
+	switch {
+	case err == nil:
+		return nil
+	case strings.Contains(err.Error(), "unzip size exceeds"):
+		return &Error{Kind: KindZipBomb, Limit: limit, err: err}
+	case errors.Is(err, excelize.ErrWorkbookFileFormat):
+		return &Error{Kind: KindXLS, err: err}
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return err
+	}
+	return &Error{Kind: KindNotWorkbook, err: err}
+}
+
+func parseXLSX(ctx context.Context, data []byte, opts ParseOptions) (*Result, error) {
+	f, err := openWorkbook(data, opts.UnzipSizeLimit)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	sheet := f.GetSheetName(0)
+	if sheet == "" {
+		return nil, &Error{Kind: KindNotWorkbook, err: errors.New("no sheet")}
+	}
+	src, err := newXLSXSource(f, data, sheet)
+	if err != nil {
+		return nil, err
+	}
+	defer src.rows.Close()
+	p := newParser(opts, "xlsx")
+	p.res.Sheet = sheet
+	p.expect(src.dimension)
+	res, err := p.run(ctx, src)
+	if err != nil {
+		return nil, err
+	}
+	if err := src.rows.Error(); err != nil {
+		return nil, workbookError(err, opts.UnzipSizeLimit)
+	}
+	return res, nil
+}
+
+// xlsxSource streams the rows of one sheet, filling merged cells down.
+type xlsxSource struct {
+	rows      *excelize.Rows
+	line      int
+	dimension int // the last row the sheet's <dimension> names, 0 if unknown
+	merges    []mergeRange
+	nextMerge int          // merges[nextMerge:] start below the current row
+	active    []mergeRange // merges covering the current row
+}
+
+func newXLSXSource(f *excelize.File, data []byte, sheet string) (*xlsxSource, error) {
+	rows, err := f.Rows(sheet)
+	if err != nil {
+		return nil, &Error{Kind: KindNotWorkbook, err: err}
+	}
+	src := &xlsxSource{rows: rows}
+	// excelize reports merged cells only after loading the whole sheet into
+	// memory, so read the sheet XML ourselves: <dimension> near the start
+	// gives the row count for progress, <mergeCells> at the end the merges.
+	if p := sheetPath(data, f, sheet); p != "" {
+		src.dimension, src.merges = scanSheet(data, f, p)
+	}
+	return src, nil
+}
+
+func (s *xlsxSource) next() (int, []string, bool, error) {
+	if !s.rows.Next() {
+		return 0, nil, false, nil
+	}
+	s.line++ // Next visits every row number, gaps included
+	cells, err := s.rows.Columns()
+	if err != nil {
+		return 0, nil, false, &Error{Kind: KindNotWorkbook, err: err}
+	}
+	if len(s.merges) > 0 || len(s.active) > 0 {
+		cells = s.fill(cells)
+	}
+	return s.line, cells, true, nil
+}
+
+// fill gives the cells below the top-left cell of a vertically merged range
+// the top-left value, as a person reading the sheet sees it.
+func (s *xlsxSource) fill(cells []string) []string {
+	line := s.line
+	keep := s.active[:0]
+	for _, m := range s.active {
+		if m.bottom >= line {
+			keep = append(keep, m)
+		}
+	}
+	s.active = keep
+	for s.nextMerge < len(s.merges) && s.merges[s.nextMerge].top <= line {
+		m := s.merges[s.nextMerge]
+		s.nextMerge++
+		if m.top == line && m.bottom > line {
+			m.value = cell(cells, m.col)
+			s.active = append(s.active, m)
+		}
+	}
+	for _, m := range s.active {
+		if m.top < line && m.value != "" && blank(cell(cells, m.col)) {
+			for len(cells) <= m.col {
+				cells = append(cells, "")
+			}
+			cells[m.col] = m.value
+		}
+	}
+	return cells
+}
+
+// mergeRange is a merged range: rows top..bottom (1-based) whose column
+// col (0-based) shows the top-left value.
+type mergeRange struct {
+	top, bottom, col int
+	value            string
+}
+
+// maxMerges bounds the merged ranges we honour, against hostile files.
+const maxMerges = 100_000
+
+// sheetPath finds the zip path of a sheet by its name through
+// xl/workbook.xml and its relationships.
+func sheetPath(data []byte, f *excelize.File, sheet string) string {
+	var wb struct {
+		Sheets []struct {
+			Attrs []xml.Attr `xml:",any,attr"`
+		} `xml:"sheets>sheet"`
+	}
+	var rels struct {
+		Rels []struct {
+			ID     string `xml:"Id,attr"`
+			Target string `xml:"Target,attr"`
+		} `xml:"Relationship"`
+	}
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		return ""
+	}
+	if xml.Unmarshal(readPart(zr, "xl/workbook.xml", 1<<20), &wb) != nil ||
+		xml.Unmarshal(readPart(zr, "xl/_rels/workbook.xml.rels", 1<<20), &rels) != nil {
+		return ""
+	}
+	for _, s := range wb.Sheets {
+		var name, rid string
+		for _, a := range s.Attrs {
+			switch {
+			case a.Name.Local == "name" && a.Name.Space == "":
+				name = a.Value
+			case a.Name.Local == "id" && a.Name.Space != "":
+				rid = a.Value
+			}
+		}
+		if name != sheet {
+			continue
+		}
+		for _, r := range rels.Rels {
+			if r.ID == rid {
+				if strings.HasPrefix(r.Target, "/") {
+					return strings.TrimPrefix(r.Target, "/")
+				}
+				return "xl/" + r.Target
+			}
+		}
+	}
+	return ""
+}
+
+func findPart(zr *zip.Reader, name string) *zip.File {
+	for _, f := range zr.File {
+		if strings.EqualFold(strings.ReplaceAll(f.Name, "\\", "/"), name) {
+			return f
+		}
+	}
+	return nil
+}
+
+func readPart(zr *zip.Reader, name string, max int64) []byte {
+	zf := findPart(zr, name)
+	if zf == nil {
+		return nil
+	}
+	rc, err := zf.Open()
+	if err != nil {
+		return nil
+	}
+	defer rc.Close()
+	b, _ := io.ReadAll(io.LimitReader(rc, max))
+	return b
+}
+
+// scanSheet reads the sheet's XML once, fast, for the row count in
+// <dimension ref="A1:C100001"/> and the <mergeCell ref="A2:A4"/> ranges.
+// It uses the copy excelize keeps in memory when there is one.
+func scanSheet(data []byte, f *excelize.File, name string) (dimension int, merges []mergeRange) {
+	var r io.Reader
+	if v, ok := f.Pkg.Load(name); ok {
+		if b, ok := v.([]byte); ok {
+			r = bytes.NewReader(b)
+		}
+	}
+	if r == nil {
+		zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+		if err != nil {
+			return 0, nil
+		}
+		zf := findPart(zr, name)
+		if zf == nil {
+			return 0, nil
+		}
+		rc, err := zf.Open()
+		if err != nil {
+			return 0, nil
+		}
+		defer rc.Close()
+		r = rc
+	}
+	const overlap = 256
+	buf := make([]byte, 1<<16)
+	keep := 0
+	first := true
+	for {
+		n, err := io.ReadFull(r, buf[keep:])
+		chunk := buf[:keep+n]
+		eof := err != nil
+		if first {
+			first = false
+			if i := bytes.Index(chunk, []byte("<dimension ")); i >= 0 {
+				if ref, ok := attr(chunk[i:min(len(chunk), i+overlap)], "ref"); ok {
+					if _, bottom, _, ok := parseRange(ref); ok {
+						dimension = bottom
+					}
+				}
+			}
+		}
+		done := 0
+		for {
+			j := bytes.Index(chunk[done:], []byte("mergeCell "))
+			if j < 0 {
+				break
+			}
+			at := done + j
+			end := at + overlap
+			if end > len(chunk) {
+				if !eof {
+					break // finish it with the next chunk
+				}
+				end = len(chunk)
+			}
+			if ref, ok := attr(chunk[at:end], "ref"); ok && len(merges) < maxMerges {
+				if top, bottom, col, ok := parseRange(ref); ok && bottom > top {
+					merges = append(merges, mergeRange{top: top, bottom: bottom, col: col})
+				}
+			}
+			done = at + len("mergeCell ")
+		}
+		if eof {
+			break
+		}
+		from := max(done, len(chunk)-overlap)
+		keep = copy(buf, chunk[from:])
+	}
+	sort.Slice(merges, func(i, j int) bool { return merges[i].top < merges[j].top })
+	return dimension, merges
+}
+
+// attr finds name="value" in the first tag of b.
+func attr(b []byte, name string) (string, bool) {
+	if end := bytes.IndexByte(b, '>'); end >= 0 {
+		b = b[:end]
+	}
+	key := []byte(" " + name + `="`)
+	i := bytes.Index(b, key)
+	if i < 0 {
+		return "", false
+	}
+	v := b[i+len(key):]
+	j := bytes.IndexByte(v, '"')
+	if j < 0 {
+		return "", false
+	}
+	return string(v[:j]), true
+}
+
+// parseRange reads "A2:B4" (or "A2") into its first and last row and its
+// first column (0-based).
+func parseRange(ref string) (top, bottom, col int, ok bool) {
+	a, b, found := strings.Cut(ref, ":")
+	if !found {
+		b = a
+	}
+	c1, r1, err1 := excelize.CellNameToCoordinates(strings.ReplaceAll(a, "$", ""))
+	_, r2, err2 := excelize.CellNameToCoordinates(strings.ReplaceAll(b, "$", ""))
+	if err1 != nil || err2 != nil || r2 < r1 {
+		return 0, 0, 0, false
+	}
+	return r1, r2, c1 - 1, true
+}
