@@ -66,14 +66,14 @@ func phones(rows []Row) []string {
 func TestParseXLSXRealWorld(t *testing.T) {
 	data := xlsxOf(t, "客户名单", [][]any{
 		{"姓名", " 手机号 ", "产品", "", "备注"},
-		{"张三", 13800138000, "贷款", nil, "老客户"},               // 2: numeric cell
+		{"张三", 13800138000, "贷款", nil, "老客户"},                // 2: numeric cell
 		{"李四", "+86 139-0013-9000", "信用卡", nil, ""},          // 3: +86, dashes
-		{"王五", "１３７００１３７０００", "保险", nil, ""},               // 4: full-width
-		{nil, nil, nil, nil, nil},                             // 5: empty row
+		{"王五", "１３７００１３７０００", "保险", nil, ""},                 // 4: full-width
+		{nil, nil, nil, nil, nil},                            // 5: empty row
 		{"赵六", "13800138000", "贷款", nil, ""},                 // 6: duplicate of row 2
 		{"钱七", "12345", "贷款", nil, ""},                       // 7: too short
 		{"孙八", "", "贷款", nil, ""},                            // 8: empty phone
-		{"周九", "010-12345678", "基金|理财", nil, ""},            // 9: bad variable
+		{"周九", "010-12345678", "基金|理财", nil, ""},             // 9: bad variable
 		{"吴十", "021 8034 4315", "基金", nil, ""},               // 10: landline
 		{"郑一", "1.3800138001E10", "基金", nil, ""},             // 11: scientific text
 		{"冯二", "13600136000", "基金", nil, ""},                 // 12: on the task
