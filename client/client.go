@@ -308,10 +308,7 @@ func (c *Client) do(ctx context.Context, r *request) (*response, error) {
 			return resp, nil
 		}
 		if ctx.Err() != nil { // the caller gave up: stop here
-			if errors.Is(ctx.Err(), context.Canceled) {
-				return nil, ctx.Err()
-			}
-			return nil, &UpstreamError{Kind: KindTimeout, Endpoint: r.endpoint, Attempts: attempts, Err: ctx.Err()}
+			return nil, ctxError(ctx, r.endpoint, attempts)
 		}
 		last, lastStatus = err, 0
 		if err == nil {
@@ -323,7 +320,7 @@ func (c *Client) do(ctx context.Context, r *request) (*response, error) {
 			break
 		}
 		if !sleep(ctx, c.backoff(attempts)) {
-			continue // the loop's ctx check reports it
+			return nil, ctxError(ctx, r.endpoint, attempts)
 		}
 	}
 	kind := KindUnavailable
@@ -331,6 +328,15 @@ func (c *Client) do(ctx context.Context, r *request) (*response, error) {
 		kind = KindTimeout
 	}
 	return nil, &UpstreamError{Kind: kind, Endpoint: r.endpoint, StatusCode: lastStatus, Attempts: attempts, Err: last}
+}
+
+// ctxError reports the caller's context ending: context.Canceled as is, a
+// deadline as a timeout.
+func ctxError(ctx context.Context, endpoint string, attempts int) error {
+	if errors.Is(ctx.Err(), context.Canceled) {
+		return ctx.Err()
+	}
+	return &UpstreamError{Kind: KindTimeout, Endpoint: endpoint, Attempts: attempts, Err: ctx.Err()}
 }
 
 // once makes one request, within its own timeout.
