@@ -45,6 +45,7 @@ type world struct {
 	nextHist int64
 
 	pushes []pushJob
+	readAt map[*call]time.Time // v1 read_at: when record_info first showed the call
 }
 
 type callerLine struct {
@@ -141,6 +142,7 @@ func newWorld(s *Sandbox, now time.Time) *world {
 		taskByID: map[string]*task{},
 		calls:    map[string]*call{},
 		records:  map[string]*call{},
+		readAt:   map[*call]time.Time{},
 		nextNum:  1001,
 		nextHist: 350001,
 	}
@@ -178,7 +180,10 @@ func (w *world) advance(work, stamp time.Duration) {
 		if step > work {
 			step = work
 		}
-		st := time.Duration(float64(stamp) * float64(step) / float64(work))
+		st := step
+		if stamp != work {
+			st = time.Duration(float64(stamp) * float64(step) / float64(work))
+		}
 		work -= step
 		stamp -= st
 		w.work += step
@@ -380,7 +385,7 @@ func (w *world) dial(n *number) {
 // timestamp is ever in the future even when calls progress faster than real time.
 func (w *world) finish(c *call) {
 	c.done = true
-	c.end = w.now
+	c.end = w.now.Truncate(time.Millisecond)
 	c.start = c.end.Add(-time.Duration(c.durationMs()) * time.Millisecond)
 	if c.out == outConnected {
 		c.answer = c.start.Add(time.Duration(c.ringMs) * time.Millisecond)
