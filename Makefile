@@ -1,0 +1,47 @@
+# dialdesk — CI runs these targets verbatim (.ci/run).
+GO  ?= go
+BIN ?= dialdesk
+
+.PHONY: all generate build run test check-generated bench fmt lint deps
+
+all: build
+
+## generate: templ components → *_templ.go (templ is a go.mod tool: nothing to install)
+generate:
+	$(GO) tool templ generate -path views
+
+## build: the single binary ./dialdesk (static files and templates embedded)
+build: generate
+	$(GO) build -o $(BIN) .
+
+## run: build and serve on http://127.0.0.1:8080 (demo mode when no platform is configured)
+run: build
+	./$(BIN)
+
+## test: every test with the race detector, then the generated-files check.
+## Browser tests need chromium (make deps); they skip without it, and fail without it when CI=true.
+test: check-generated
+	$(GO) test -race -count=1 ./...
+
+## check-generated: committed *_templ.go must match the .templ sources
+check-generated: generate
+	@if git rev-parse --git-dir >/dev/null 2>&1; then \
+		out="$$(git status --porcelain -- '*_templ.go')"; \
+		if [ -n "$$out" ]; then echo "$$out"; echo "generated files differ from the commit: run 'make generate' and commit them"; exit 1; fi; \
+	fi
+
+## bench: the benchmarks (task list latency and upstream economy), once each
+bench:
+	$(GO) test -run '^$$' -bench . -benchtime 1x -count 1 ./...
+
+fmt:
+	gofmt -w $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')
+
+lint:
+	$(GO) vet ./...
+	@out="$$(gofmt -l .)"; if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+## deps: what the browser tests need (Debian): chromium and a Chinese font for screenshots
+deps:
+	@if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	$$SUDO apt-get update && $$SUDO apt-get install -y --no-install-recommends chromium fonts-wqy-zenhei

@@ -1,0 +1,155 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// config is dialdesk's configuration: defaults, then DIALDESK_* variables,
+// then flags (each variable has a flag of the same name in lower case, e.g.
+// DIALDESK_ICALL_URL → -icall-url).
+type config struct {
+	Addr            string
+	DataDir         string
+	ICallURL        string
+	ICallAppID      string
+	ICallSignature  string
+	V1URL           string
+	V1Token         string
+	RecordingsURL   string
+	RecordingHosts  string // comma list
+	PublicURL       string
+	PushToken       string
+	AdminUser       string
+	AdminPassword   string
+	TZ              string
+	DemoSpeed       float64
+	location        *time.Location
+	recordingHostsL []string
+}
+
+func defaultConfig() config {
+	return config{
+		Addr:      "127.0.0.1:8080",
+		DataDir:   "./data",
+		PublicURL: "http://127.0.0.1:8080",
+		TZ:        "Asia/Shanghai",
+		DemoSpeed: 10,
+	}
+}
+
+// fields binds each setting to its variable, flag and help text.
+func (c *config) fields() []struct {
+	env, help string
+	ptr       *string
+} {
+	return []struct {
+		env, help string
+		ptr       *string
+	}{
+		{"DIALDESK_ADDR", "listen address", &c.Addr},
+		{"DIALDESK_DATA_DIR", "SQLite database, generated session keys and push token", &c.DataDir},
+		{"DIALDESK_ICALL_URL", "surface A base, up to and including /api/icall/5/task/ (empty: demo sandbox)", &c.ICallURL},
+		{"DIALDESK_ICALL_APPID", "surface A appid", &c.ICallAppID},
+		{"DIALDESK_ICALL_SIGNATURE", "surface A signature", &c.ICallSignature},
+		{"DIALDESK_V1_URL", "surface B base, the part before v1/ (empty: surface B off)", &c.V1URL},
+		{"DIALDESK_V1_TOKEN", "surface B bearer token", &c.V1Token},
+		{"DIALDESK_RECORDINGS_URL", "base URL under which v1 recordfile paths are served", &c.RecordingsURL},
+		{"DIALDESK_RECORDING_HOSTS", "extra hosts the recording proxy may fetch from (comma list)", &c.RecordingHosts},
+		{"DIALDESK_PUBLIC_URL", "how the platform reaches dialdesk (push_url is built from it)", &c.PublicURL},
+		{"DIALDESK_PUSH_TOKEN", "secret path segment of the push receiver (default: generated, kept in the data dir)", &c.PushToken},
+		{"DIALDESK_ADMIN_USER", "create this admin at start when no user exists", &c.AdminUser},
+		{"DIALDESK_ADMIN_PASSWORD", "password of DIALDESK_ADMIN_USER", &c.AdminPassword},
+		{"DIALDESK_TZ", "zone for showing times", &c.TZ},
+	}
+}
+
+// load applies environment variables then flags (args) over the defaults.
+func (c *config) load(args []string, getenv func(string) string, stderr io.Writer) error {
+	fs := flag.NewFlagSet("dialdesk", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	for _, f := range c.fields() {
+		if v := getenv(f.env); v != "" {
+			*f.ptr = v
+		}
+		name := strings.ReplaceAll(strings.ToLower(strings.TrimPrefix(f.env, "DIALDESK_")), "_", "-")
+		fs.StringVar(f.ptr, name, *f.ptr, f.help+" ("+f.env+")")
+	}
+	if v := getenv("DIALDESK_DEMO_SPEED"); v != "" {
+		if _, err := fmt.Sscan(v, &c.DemoSpeed); err != nil {
+			return fmt.Errorf("DIALDESK_DEMO_SPEED: %v", err)
+		}
+	}
+	fs.Float64Var(&c.DemoSpeed, "demo-speed", c.DemoSpeed, "demo mode: how much faster than real time the sandbox's calls progress (DIALDESK_DEMO_SPEED)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	return c.Validate()
+}
+
+// Demo reports whether no platform is configured (the sandbox runs in-process).
+func (c *config) Demo() bool { return c.ICallURL == "" }
+
+// Validate checks the configuration and derives the parsed values.
+func (c *config) Validate() error {
+	var errs []error
+	if c.Addr == "" {
+		errs = append(errs, errors.New("DIALDESK_ADDR is empty"))
+	}
+	if c.DataDir == "" {
+		errs = append(errs, errors.New("DIALDESK_DATA_DIR is empty"))
+	}
+	loc, err := time.LoadLocation(c.TZ)
+	if err != nil {
+		errs = append(errs, fmt.Errorf("DIALDESK_TZ %q: %v", c.TZ, err))
+	}
+	c.location = loc
+	check := func(name, raw string) {
+		if raw == "" {
+			return
+		}
+		u, err := url.Parse(raw)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			errs = append(errs, fmt.Errorf("%s %q: want an http(s) URL", name, raw))
+		}
+	}
+	check("DIALDESK_ICALL_URL", c.ICallURL)
+	check("DIALDESK_V1_URL", c.V1URL)
+	check("DIALDESK_RECORDINGS_URL", c.RecordingsURL)
+	check("DIALDESK_PUBLIC_URL", c.PublicURL)
+	if c.ICallURL != "" && (c.ICallAppID == "" || c.ICallSignature == "") {
+		errs = append(errs, errors.New("DIALDESK_ICALL_URL is set: DIALDESK_ICALL_APPID and DIALDESK_ICALL_SIGNATURE are required"))
+	}
+	if c.V1URL != "" && c.V1Token == "" {
+		errs = append(errs, errors.New("DIALDESK_V1_URL is set: DIALDESK_V1_TOKEN is required"))
+	}
+	if (c.AdminUser == "") != (c.AdminPassword == "") {
+		errs = append(errs, errors.New("DIALDESK_ADMIN_USER and DIALDESK_ADMIN_PASSWORD go together"))
+	}
+	if len(c.AdminPassword) > 72 {
+		errs = append(errs, errors.New("DIALDESK_ADMIN_PASSWORD is longer than 72 bytes (bcrypt's limit)"))
+	}
+	if c.DemoSpeed <= 0 {
+		errs = append(errs, errors.New("demo speed must be positive"))
+	}
+	c.recordingHostsL = nil
+	for _, h := range strings.Split(c.RecordingHosts, ",") {
+		if h = strings.TrimSpace(h); h != "" {
+			c.recordingHostsL = append(c.recordingHostsL, h)
+		}
+	}
+	for _, raw := range []string{c.ICallURL, c.RecordingsURL} {
+		if u, err := url.Parse(raw); err == nil && u.Host != "" {
+			c.recordingHostsL = append(c.recordingHostsL, u.Host)
+		}
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,357 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"math"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gorilla/sessions"
+
+	"dialdesk/store"
+	"dialdesk/views"
+)
+
+const sessionName = "dialdesk"
+
+// Session values.
+const (
+	keyUID      = "uid"   // int64 user id
+	keyIssued   = "iat"   // Unix seconds of login (absolute expiry)
+	keySeen     = "seen"  // Unix seconds of the last request (idle expiry)
+	keyFlash    = "flash" // one-time message
+	keyFlashErr = "flash_err"
+)
+
+type userKey struct{}
+type expiredKey struct{}
+
+// currentUser returns the logged-in user, if any.
+func currentUser(r *http.Request) (store.User, bool) {
+	u, ok := r.Context().Value(userKey{}).(store.User)
+	return u, ok
+}
+
+// session returns the request's session (a new one when the cookie is
+// missing, expired or forged).
+func (s *Server) session(r *http.Request) *sessions.Session {
+	sess, err := s.sessions.Get(r, sessionName)
+	if err != nil || sess == nil {
+		sess, _ = s.sessions.New(r, sessionName)
+	}
+	return sess
+}
+
+// saveSession writes the session cookie, Secure when the request is https.
+func (s *Server) saveSession(w http.ResponseWriter, r *http.Request, sess *sessions.Session) {
+	opts := *s.sessions.Options
+	opts.Secure = isHTTPS(r)
+	sess.Options = &opts
+	if err := sess.Save(r, w); err != nil {
+		s.log.Error("save session", "err", err)
+	}
+}
+
+// loadSession puts the logged-in user in the request context. A session past
+// its idle or absolute limit, or of a disabled or deleted user, is ended.
+func (s *Server) loadSession(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if plain(r) {
+			next.ServeHTTP(w, r)
+			return
+		}
+		if _, err := r.Cookie(sessionName); err != nil {
+			next.ServeHTTP(w, r)
+			return
+		}
+		sess := s.session(r)
+		uid, _ := sess.Values[keyUID].(int64)
+		if uid == 0 {
+			next.ServeHTTP(w, r)
+			return
+		}
+		now := s.now()
+		issued, _ := sess.Values[keyIssued].(int64)
+		seen, _ := sess.Values[keySeen].(int64)
+		ctx := r.Context()
+		if now.Sub(time.Unix(issued, 0)) > s.cfg.SessionMax || now.Sub(time.Unix(seen, 0)) > s.cfg.SessionIdle {
+			s.endSession(w, r, sess)
+			next.ServeHTTP(w, r.WithContext(context.WithValue(ctx, expiredKey{}, true)))
+			return
+		}
+		u, err := s.store.User(ctx, uid)
+		if err != nil || u.Disabled {
+			if err != nil && !errors.Is(err, store.ErrNotFound) {
+				s.fail(w, r, err)
+				return
+			}
+			s.endSession(w, r, sess)
+			next.ServeHTTP(w, r)
+			return
+		}
+		if now.Unix()-seen >= 60 { // slide the idle window, at most one cookie write a minute
+			sess.Values[keySeen] = now.Unix()
+			s.saveSession(w, r, sess)
+		}
+		next.ServeHTTP(w, r.WithContext(context.WithValue(ctx, userKey{}, u)))
+	})
+}
+
+func (s *Server) endSession(w http.ResponseWriter, r *http.Request, sess *sessions.Session) {
+	delete(sess.Values, keyUID)
+	delete(sess.Values, keyIssued)
+	delete(sess.Values, keySeen)
+	s.saveSession(w, r, sess)
+}
+
+// requireLogin sends anonymous requests to the login page, remembering
+// where they wanted to go (htmx requests get an HX-Redirect).
+func (s *Server) requireLogin(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, ok := currentUser(r); ok {
+			next.ServeHTTP(w, r)
+			return
+		}
+		q := url.Values{}
+		if r.Method == http.MethodGet && !isHTMX(r) {
+			q.Set("next", r.URL.RequestURI())
+		}
+		if r.Context().Value(expiredKey{}) != nil {
+			q.Set("expired", "1")
+		}
+		to := "/login"
+		if len(q) > 0 {
+			to += "?" + q.Encode()
+		}
+		if isHTMX(r) {
+			w.Header().Set("HX-Redirect", to)
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		http.Redirect(w, r, to, http.StatusSeeOther)
+	})
+}
+
+// requireRole refuses (403 page) users whose role is not one of roles. Use it
+// after requireLogin.
+func (s *Server) requireRole(roles ...store.Role) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			u, ok := currentUser(r)
+			if ok {
+				for _, role := range roles {
+					if u.Role == role {
+						next.ServeHTTP(w, r)
+						return
+					}
+				}
+			}
+			s.fail(w, r, errForbidden)
+		})
+	}
+}
+
+// setFlash stores a one-time message shown on the next page.
+func (s *Server) setFlash(w http.ResponseWriter, r *http.Request, msg string, isErr bool) {
+	sess := s.session(r)
+	sess.Values[keyFlash] = msg
+	sess.Values[keyFlashErr] = isErr
+	s.saveSession(w, r, sess)
+}
+
+// takeFlash returns and clears the one-time message.
+func (s *Server) takeFlash(w http.ResponseWriter, r *http.Request) (string, bool) {
+	if _, err := r.Cookie(sessionName); err != nil {
+		return "", false
+	}
+	sess := s.session(r)
+	msg, _ := sess.Values[keyFlash].(string)
+	if msg == "" {
+		return "", false
+	}
+	isErr, _ := sess.Values[keyFlashErr].(bool)
+	delete(sess.Values, keyFlash)
+	delete(sess.Values, keyFlashErr)
+	s.saveSession(w, r, sess)
+	return msg, isErr
+}
+
+// loginPage serves GET /login.
+func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) error {
+	next := localPath(r.URL.Query().Get("next"))
+	if _, ok := currentUser(r); ok {
+		http.Redirect(w, r, next, http.StatusSeeOther)
+		return nil
+	}
+	v := views.LoginView{Next: next}
+	if r.URL.Query().Get("expired") != "" {
+		v.Error = views.T(r.Context(), "login.expired")
+	}
+	return s.render(w, r, http.StatusOK, views.LoginPage(s.page(w, r, "", "login.title"), v))
+}
+
+// login serves POST /login: fields username, password (and next). Repeated
+// failures for a user or an address are slowed down (limiter).
+func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
+	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
+	if err := r.ParseForm(); err != nil {
+		return errBadRequest
+	}
+	ctx := r.Context()
+	username := strings.TrimSpace(r.PostForm.Get("username"))
+	password := r.PostForm.Get("password")
+	next := localPath(r.PostForm.Get("next"))
+	v := views.LoginView{Username: username, Next: next}
+	keys := []string{"u:" + strings.ToLower(username), "a:" + clientIP(r)}
+
+	if wait := s.limiter.wait(keys...); wait > 0 {
+		v.Error = views.Tf(ctx, "login.slowdown", int(math.Ceil(wait.Seconds())))
+		w.Header().Set("Retry-After", itoa(int(math.Ceil(wait.Seconds()))))
+		return s.render(w, r, http.StatusTooManyRequests, views.LoginPage(s.page(w, r, "", "login.title"), v))
+	}
+	u, err := s.store.Authenticate(ctx, username, password)
+	if errors.Is(err, store.ErrBadCredentials) {
+		s.limiter.fail(keys...)
+		s.log.Info("login failed", "username", username, "addr", clientIP(r))
+		v.Error = views.T(ctx, "login.failed")
+		return s.render(w, r, http.StatusUnauthorized, views.LoginPage(s.page(w, r, "", "login.title"), v))
+	}
+	if err != nil {
+		return err
+	}
+	s.limiter.reset(keys...)
+	// A fresh session (no fixation): old values are dropped.
+	sess := s.session(r)
+	for k := range sess.Values {
+		delete(sess.Values, k)
+	}
+	now := s.now().Unix()
+	sess.Values[keyUID] = u.ID
+	sess.Values[keyIssued] = now
+	sess.Values[keySeen] = now
+	s.saveSession(w, r, sess)
+	s.log.Info("login", "username", u.Username, "addr", clientIP(r))
+	http.Redirect(w, r, next, http.StatusSeeOther)
+	return nil
+}
+
+// logout serves POST /logout.
+func (s *Server) logout(w http.ResponseWriter, r *http.Request) error {
+	sess := s.session(r)
+	for k := range sess.Values {
+		delete(sess.Values, k)
+	}
+	sess.Values[keyFlash] = views.T(r.Context(), "login.loggedout")
+	s.saveSession(w, r, sess)
+	http.Redirect(w, r, "/login", http.StatusSeeOther)
+	return nil
+}
+
+// localPath returns p when it is a path on this site (not //host or a URL
+// with a scheme, not the login page itself), else /tasks.
+func localPath(p string) string {
+	if p == "" || !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || strings.HasPrefix(p, "/\\") ||
+		strings.ContainsAny(p, "\r\n\t\\") {
+		return "/tasks"
+	}
+	u, err := url.Parse(p)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.Path == "/login" || u.Path == "/logout" {
+		return "/tasks"
+	}
+	return p
+}
+
+// clientIP is the address the request came from (proxies' headers are not
+// trusted: they are easy to forge).
+func clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// loginLimiter slows down guessing: after 3 failures for a username (10 for an
+// address) each further attempt must wait 1 s, 2 s, 4 s … at most 30 s.
+// Entries are forgotten 15 minutes after the last failure.
+type loginLimiter struct {
+	mu  sync.Mutex
+	now func() time.Time
+	m   map[string]*attempts
+}
+
+type attempts struct {
+	fails int
+	last  time.Time
+	until time.Time
+}
+
+const (
+	limiterFree     = 3  // failures per username before slowing down
+	limiterFreeAddr = 10 // failures per address before slowing down
+	limiterMax      = 30 * time.Second
+	limiterForget   = 15 * time.Minute
+)
+
+func newLoginLimiter(now func() time.Time) *loginLimiter {
+	return &loginLimiter{now: now, m: map[string]*attempts{}}
+}
+
+// wait returns how long the caller must still wait before trying any of keys.
+func (l *loginLimiter) wait(keys ...string) time.Duration {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := l.now()
+	var d time.Duration
+	for _, k := range keys {
+		if a := l.m[k]; a != nil && a.until.After(now) {
+			d = max(d, a.until.Sub(now))
+		}
+	}
+	return min(d, limiterMax)
+}
+
+// fail records a failed attempt for keys.
+func (l *loginLimiter) fail(keys ...string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := l.now()
+	if len(l.m) > 10000 {
+		for k, a := range l.m {
+			if now.Sub(a.last) > limiterForget {
+				delete(l.m, k)
+			}
+		}
+	}
+	for _, k := range keys {
+		a := l.m[k]
+		if a == nil || now.Sub(a.last) > limiterForget {
+			a = &attempts{}
+			l.m[k] = a
+		}
+		a.fails++
+		a.last = now
+		free := limiterFree
+		if strings.HasPrefix(k, "a:") {
+			free = limiterFreeAddr // many people may share one office address
+		}
+		if a.fails >= free {
+			d := time.Second << min(a.fails-free, 5)
+			a.until = now.Add(min(d, limiterMax))
+		}
+	}
+}
+
+// reset forgets the failures of keys (after a successful login).
+func (l *loginLimiter) reset(keys ...string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, k := range keys {
+		delete(l.m, k)
+	}
+}

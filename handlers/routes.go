@@ -1,0 +1,100 @@
+package handlers
+
+import (
+	"net/http"
+
+	"github.com/go-chi/chi/v5"
+
+	"dialdesk/static"
+	"dialdesk/store"
+)
+
+// Routes returns dialdesk's one route table.
+//
+// Adding a route: write the handler as a method `func (s *Server) xxx(w
+// http.ResponseWriter, r *http.Request) error` in the file of its area
+// (tasks.go, taskform.go, numbers.go, calls.go, push.go, recordings.go),
+// register it below with s.h(...) in the group whose role it needs, and put
+// the route in the handler's doc comment. Errors returned go through the one
+// funnel (errors.go). Every group below already has sessions, CSRF, security
+// headers and the language; the logged-in groups also have the user.
+func (s *Server) Routes() http.Handler {
+	r := chi.NewRouter()
+	// Every request: panics become 500 pages, security headers, language.
+	// Then, except for /static/ and /healthz: cross-origin protection and
+	// CSRF (the push hook is exempt: it has no browser and no session), and
+	// the session's user, so even the 404 page knows who is logged in.
+	r.Use(s.recoverer, s.securityHeaders, s.withLang, s.crossOrigin, s.csrf, s.loadSession)
+	r.NotFound(s.h(func(w http.ResponseWriter, r *http.Request) error { return errNotFound }))
+	r.MethodNotAllowed(s.h(func(w http.ResponseWriter, r *http.Request) error { return errMethod }))
+
+	// Public, no session, no CSRF.
+	r.Get("/healthz", s.healthz)
+	r.Handle("/static/*", static.Handler())
+
+	// The platform's result push: no login, no CSRF; the token is the secret.
+	// Issue 7 (calls): r.Post("/hooks/icall/{token}", s.h(s.pushReceive)) — here, outside the CSRF group.
+
+	r.Group(func(r chi.Router) {
+		// Public pages.
+		r.Get("/login", s.h(s.loginPage))
+		r.Post("/login", s.h(s.login))
+		r.Post("/logout", s.h(s.logout))
+
+		// Everyone logged in (admin, manager, supervisor): reading.
+		r.Group(func(r chi.Router) {
+			r.Use(s.requireLogin)
+			r.Get("/", http.RedirectHandler("/tasks", http.StatusSeeOther).ServeHTTP)
+			r.Get("/tasks", s.h(s.taskList))
+			r.Get("/tasks/live", s.h(s.taskListLive))
+			r.Get("/calls", s.h(s.callsPlaceholder)) // issue 7 may replace this with a cross-task call list
+
+			// Issue 7 (calls, read side): r.Get("/recordings/...", s.h(s.recording))
+
+			r.Route("/tasks/{id}", func(r chi.Router) {
+				r.Use(s.loadTask) // 404 early for a bad or unknown id; TaskID(r) gives the id
+
+				// Issue 5: r.Get("/", s.h(s.taskPage))
+				// Issue 6: r.Get("/numbers", s.h(s.numbersPage))
+				// Issue 7: r.Get("/calls", s.h(s.callList)); r.Get("/calls/{call}", s.h(s.callDetail))
+				// Issue 7 (reviews, supervisor+): r.Post("/calls/{call}/review", s.h(s.callReview))
+
+				// Managers and admins: changes to a task.
+				r.Group(func(r chi.Router) {
+					r.Use(s.requireRole(store.RoleAdmin, store.RoleManager))
+					// Issue 5: r.Get("/edit", ...); r.Post("/edit", ...)
+					// Issue 5: r.Post("/pause", ...); r.Post("/resume", ...); r.Post("/end", ...); r.Post("/delete", ...)
+					// Issue 6: r.Post("/numbers", s.h(s.numbersUpload)) and its preview/confirm/cancel
+				})
+			})
+		})
+
+		// Managers and admins.
+		r.Group(func(r chi.Router) {
+			r.Use(s.requireLogin, s.requireRole(store.RoleAdmin, store.RoleManager))
+			// Issue 5: r.Get("/tasks/new", s.h(s.taskNew)); r.Post("/tasks", s.h(s.taskCreate))
+			//   (chi matches the static /tasks/new before /tasks/{id})
+			// Audit log page: r.Get("/audit", s.h(s.auditPage))
+			// Issue 6: r.Get("/dnc", ...); r.Post("/dnc", ...) (do-not-call list)
+		})
+
+		// Admins only.
+		r.Group(func(r chi.Router) {
+			r.Use(s.requireLogin, s.requireRole(store.RoleAdmin))
+			r.Get("/users", s.h(s.usersPage))
+			r.Post("/users", s.h(s.userCreate))
+			r.Post("/users/{uid}/role", s.h(s.userSetRole))
+			r.Post("/users/{uid}/password", s.h(s.userSetPassword))
+			r.Post("/users/{uid}/disable", s.h(s.userDisable))
+			r.Post("/users/{uid}/enable", s.h(s.userEnable))
+		})
+	})
+	return r
+}
+
+// healthz answers GET /healthz: 200 "ok" while the process serves.
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Write([]byte("ok"))
+}

@@ -1,0 +1,142 @@
+// Package handlers is dialdesk's web layer: one chi route table (routes.go),
+// handlers as methods on one *Server, one error funnel (errors.go), sessions,
+// CSRF and roles (auth.go, middleware.go). A handler reads input, calls the
+// platform client or the store, and hands a view model to a templ component.
+package handlers
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/gorilla/sessions"
+
+	"dialdesk/client"
+	"dialdesk/store"
+)
+
+// Config is everything the handlers need, built by main (or testapp).
+type Config struct {
+	Store  *store.Store
+	Client *client.Client
+	// Location is the zone in which times are shown (DIALDESK_TZ).
+	Location *time.Location
+	// Demo shows the "simulated data" banner.
+	Demo bool
+	// PublicURL is how the platform reaches dialdesk; push_url is built from it.
+	PublicURL string
+	// PushToken is the secret path segment of POST /hooks/icall/{token}.
+	PushToken string
+	// SessionKeys are securecookie key pairs (hash key 64 bytes, block key 32
+	// bytes), newest first; older pairs still decode cookies during a rotation.
+	SessionKeys [][]byte
+	// RecordingsURL is the base URL under which v1 recordfile paths are served.
+	RecordingsURL string
+	// RecordingHosts are the hosts the recording proxy may fetch from (the
+	// hosts of the icall URL and of RecordingsURL are included by main).
+	RecordingHosts []string
+	// Logger receives the handlers' logs (default slog.Default()).
+	Logger *slog.Logger
+
+	// SessionIdle logs a user out after this long without a request (default 2 h).
+	SessionIdle time.Duration
+	// SessionMax logs a user out this long after login, active or not (default 12 h).
+	SessionMax time.Duration
+	// RefreshInterval is how often the task list's counts refresh (default 5 s, at most 10 s).
+	RefreshInterval time.Duration
+	// CacheTTL is how long an upstream read is shared between viewers
+	// (default: RefreshInterval).
+	CacheTTL time.Duration
+	// Now is the clock (default time.Now); tests move it to expire sessions.
+	Now func() time.Time
+}
+
+// Server holds the handlers' dependencies. Build it with New; it is safe for
+// concurrent use.
+type Server struct {
+	cfg      Config
+	store    *store.Store
+	client   *client.Client
+	log      *slog.Logger
+	loc      *time.Location
+	now      func() time.Time
+	sessions *sessions.CookieStore
+	limiter  *loginLimiter
+	recHosts map[string]bool
+	tasks    *taskCache
+}
+
+// New checks cfg, fills in defaults and builds the Server.
+func New(cfg Config) (*Server, error) {
+	if cfg.Store == nil {
+		return nil, errors.New("handlers: Config.Store is required")
+	}
+	if cfg.Client == nil {
+		return nil, errors.New("handlers: Config.Client is required")
+	}
+	if len(cfg.SessionKeys) == 0 || len(cfg.SessionKeys)%2 != 0 {
+		return nil, errors.New("handlers: Config.SessionKeys must hold hash/block key pairs")
+	}
+	if cfg.Location == nil {
+		cfg.Location = time.FixedZone("CST", 8*3600)
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.SessionIdle <= 0 {
+		cfg.SessionIdle = 2 * time.Hour
+	}
+	if cfg.SessionMax <= 0 {
+		cfg.SessionMax = 12 * time.Hour
+	}
+	if cfg.RefreshInterval <= 0 {
+		cfg.RefreshInterval = 5 * time.Second
+	}
+	if cfg.RefreshInterval > 10*time.Second {
+		cfg.RefreshInterval = 10 * time.Second
+	}
+	if cfg.CacheTTL < cfg.RefreshInterval {
+		cfg.CacheTTL = cfg.RefreshInterval
+	}
+	cs := sessions.NewCookieStore(cfg.SessionKeys...)
+	cs.Options = &sessions.Options{
+		Path:     "/",
+		MaxAge:   int(cfg.SessionMax / time.Second),
+		HttpOnly: true,
+		SameSite: http.SameSiteLaxMode,
+	}
+	cs.MaxAge(cs.Options.MaxAge)
+	s := &Server{
+		cfg:      cfg,
+		store:    cfg.Store,
+		client:   cfg.Client,
+		log:      cfg.Logger,
+		loc:      cfg.Location,
+		now:      cfg.Now,
+		sessions: cs,
+		limiter:  newLoginLimiter(cfg.Now),
+		recHosts: map[string]bool{},
+	}
+	s.tasks = newTaskCache(s, cfg.CacheTTL)
+	for _, h := range cfg.RecordingHosts {
+		if h = strings.ToLower(strings.TrimSpace(h)); h != "" {
+			s.recHosts[h] = true
+		}
+	}
+	return s, nil
+}
+
+// RecordingHostAllowed reports whether the recording proxy may fetch u: its
+// host must be one of Config.RecordingHosts and its scheme http or https.
+func (s *Server) RecordingHostAllowed(u *url.URL) bool {
+	if u == nil || (u.Scheme != "http" && u.Scheme != "https") {
+		return false
+	}
+	return s.recHosts[strings.ToLower(u.Host)] || s.recHosts[strings.ToLower(u.Hostname())]
+}

@@ -1,0 +1,313 @@
+package handlers
+
+import (
+	"cmp"
+	"context"
+	"net/http"
+	"net/url"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"dialdesk/client"
+	"dialdesk/store"
+	"dialdesk/views"
+)
+
+// taskStatuses are the statuses the list can filter on, in UI.md's order.
+var taskStatuses = []int{0, 1, 2, 3, 4, 5, -1}
+
+// taskList serves GET /tasks: every task (query_task's unfinished ones plus
+// the ones remembered in the store) with status and live counts. Query:
+// status, q (name contains), sort, dir. A platform failure renders the page
+// with a message where the rows would be.
+func (s *Server) taskList(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	q := parseTaskQuery(r.URL.Query())
+	v := views.TaskListView{
+		Query:     q,
+		Statuses:  taskStatuses,
+		Interval:  int(s.cfg.RefreshInterval / time.Second),
+		SortURLs:  map[string]string{},
+		CanCreate: canManage(r),
+	}
+	for _, key := range []string{"name", "status", "progress", "connected", "intent", "created"} {
+		v.SortURLs[key] = sortURL(q, key)
+	}
+	rows, err := s.taskRows(ctx, q)
+	if err != nil {
+		if ctx.Err() != nil {
+			return err
+		}
+		s.log.Warn("task list: platform", "err", err)
+		v.Error = client.HumanError(err, string(views.LangOf(ctx)))
+		v.RetryURL = r.URL.RequestURI()
+	}
+	v.Rows = rows
+	ids := make([]string, len(rows))
+	for i, row := range rows {
+		ids[i] = row.ID
+	}
+	v.LiveURL = "/tasks/live?" + url.Values{"ids": {strings.Join(ids, ",")}}.Encode()
+	return s.render(w, r, http.StatusOK, views.TaskListPage(s.page(w, r, "tasks", "tasks.title"), v))
+}
+
+// taskListLive serves GET /tasks/live?ids=1,2,3: the live part of each of
+// those rows, out of band, for the list's polling. It always answers 200;
+// when the platform fails, the rows keep their counts and a note says so.
+func (s *Server) taskListLive(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	var ids []string
+	for _, id := range strings.Split(r.URL.Query().Get("ids"), ",") {
+		if validTaskID(id) && len(ids) < 1000 {
+			ids = append(ids, id)
+		}
+	}
+	infos, err := s.tasks.infos(ctx, ids)
+	if err != nil {
+		if ctx.Err() != nil {
+			return err
+		}
+		msg := views.Tf(ctx, "tasks.live.failed", client.HumanError(err, string(views.LangOf(ctx))))
+		return s.render(w, r, http.StatusOK, views.LiveStatus(msg, true))
+	}
+	rows := make([]views.TaskRow, 0, len(ids))
+	for _, id := range ids {
+		info, ok := infos[id]
+		if !ok {
+			continue // keep what the row shows; a vanished task is not an error
+		}
+		rows = append(rows, s.taskRow(ctx, id, "", time.Time{}, &info))
+	}
+	return s.render(w, r, http.StatusOK, views.TaskLiveUpdates(rows, ""))
+}
+
+// taskRows gathers, filters and sorts the list's rows.
+func (s *Server) taskRows(ctx context.Context, q views.TaskQuery) ([]views.TaskRow, error) {
+	unfinished, err := s.tasks.unfinished(ctx)
+	if err != nil {
+		return nil, err
+	}
+	known, err := s.store.KnownTasks(ctx)
+	if err != nil {
+		return nil, err
+	}
+	byID := make(map[string]store.KnownTask, len(known))
+	for _, k := range known {
+		byID[k.ID] = k
+	}
+	var fresh []store.KnownTask // tasks the store does not know yet, or whose name changed
+	for _, t := range unfinished {
+		if k, ok := byID[t.ID]; !ok || (t.Name != "" && k.Name != t.Name) {
+			fresh = append(fresh, store.KnownTask{ID: t.ID, Name: t.Name})
+		}
+	}
+	if len(fresh) > 0 {
+		if err := s.store.RememberTasks(ctx, fresh); err != nil {
+			return nil, err
+		}
+		if known, err = s.store.KnownTasks(ctx); err != nil {
+			return nil, err
+		}
+	}
+	needle := strings.ToLower(strings.TrimSpace(q.Q))
+	var ids []string
+	for _, k := range known {
+		if needle == "" || strings.Contains(strings.ToLower(k.Name), needle) {
+			ids = append(ids, k.ID)
+		}
+	}
+	infos, err := s.tasks.infos(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	rows := make([]views.TaskRow, 0, len(ids))
+	created := map[string]time.Time{}
+	for _, k := range known {
+		if needle != "" && !strings.Contains(strings.ToLower(k.Name), needle) {
+			continue
+		}
+		var ip *client.TaskInfo
+		if info, ok := infos[k.ID]; ok {
+			ip = &info
+		}
+		row := s.taskRow(ctx, k.ID, k.Name, k.Created, ip)
+		if q.Status != "" && (!row.StatusKnown || strconv.Itoa(row.Status) != q.Status) {
+			continue
+		}
+		created[k.ID] = k.Created
+		rows = append(rows, row)
+	}
+	sortRows(rows, q, created)
+	return rows, nil
+}
+
+// taskRow builds a row's view model; info may be nil (platform did not return the task).
+func (s *Server) taskRow(ctx context.Context, id, name string, created time.Time, info *client.TaskInfo) views.TaskRow {
+	row := views.TaskRow{ID: id, Name: name, Created: views.When(ctx, created)}
+	if info == nil {
+		return row
+	}
+	if info.Name != "" {
+		row.Name = info.Name
+	}
+	row.Status, row.StatusKnown = int(info.Status), true
+	row.Total, row.Called = int(info.CallTotalData), int(info.CallTimes)
+	row.Connected, row.Intent = int(info.CallConnectedTimes), int(info.CallIntentTimes)
+	row.TimeSlot = strings.Join(info.CallTimeSlots(), ", ")
+	if int(info.TimeType) == 1 {
+		row.Validity = views.When(ctx, info.StartTime.Time()) + " — " + views.When(ctx, info.EndTime.Time())
+	} else {
+		row.Validity = views.T(ctx, "tasks.permanent")
+	}
+	return row
+}
+
+// parseTaskQuery reads and cleans the list's URL state.
+func parseTaskQuery(v url.Values) views.TaskQuery {
+	q := views.TaskQuery{Status: v.Get("status"), Q: strings.TrimSpace(v.Get("q")), Sort: v.Get("sort"), Dir: v.Get("dir")}
+	if n, err := strconv.Atoi(q.Status); err != nil || !slices.Contains(taskStatuses, n) {
+		q.Status = ""
+	}
+	if len([]rune(q.Q)) > 100 {
+		q.Q = string([]rune(q.Q)[:100])
+	}
+	switch q.Sort {
+	case "name", "status", "progress", "connected", "intent", "created":
+	default:
+		q.Sort = "created"
+	}
+	if q.Dir != "asc" {
+		q.Dir = "desc"
+	}
+	return q
+}
+
+// sortURL is the list sorted by key: the same key again flips the direction.
+func sortURL(q views.TaskQuery, key string) string {
+	dir := "desc"
+	if key == "name" {
+		dir = "asc"
+	}
+	if q.Sort == key {
+		dir = map[string]string{"asc": "desc", "desc": "asc"}[q.Dir]
+	}
+	v := url.Values{"sort": {key}, "dir": {dir}}
+	if q.Status != "" {
+		v.Set("status", q.Status)
+	}
+	if q.Q != "" {
+		v.Set("q", q.Q)
+	}
+	return "/tasks?" + v.Encode()
+}
+
+func sortRows(rows []views.TaskRow, q views.TaskQuery, created map[string]time.Time) {
+	key := func(a, b views.TaskRow) int {
+		switch q.Sort {
+		case "name":
+			return strings.Compare(a.Name, b.Name)
+		case "status":
+			return cmp.Compare(a.Status, b.Status)
+		case "progress":
+			return cmp.Compare(float64(a.Called)/float64(max(a.Total, 1)), float64(b.Called)/float64(max(b.Total, 1)))
+		case "connected":
+			return cmp.Compare(a.Connected, b.Connected)
+		case "intent":
+			return cmp.Compare(a.Intent, b.Intent)
+		}
+		return created[a.ID].Compare(created[b.ID])
+	}
+	slices.SortStableFunc(rows, func(a, b views.TaskRow) int {
+		c := key(a, b)
+		if c == 0 { // ties: newer (larger) ids first
+			c = compareIDs(a.ID, b.ID)
+		}
+		if q.Dir == "desc" {
+			return -c
+		}
+		return c
+	})
+}
+
+// compareIDs orders numeric ids numerically, others as strings.
+func compareIDs(a, b string) int {
+	if len(a) != len(b) {
+		if _, err := strconv.ParseUint(a, 10, 64); err == nil {
+			if _, err := strconv.ParseUint(b, 10, 64); err == nil {
+				return cmp.Compare(len(a), len(b))
+			}
+		}
+	}
+	return strings.Compare(a, b)
+}
+
+var taskIDRe = regexp.MustCompile(`^[0-9A-Za-z_-]{1,64}$`)
+
+func validTaskID(id string) bool { return taskIDRe.MatchString(id) }
+
+type taskKey struct{}
+type taskInfoKey struct{}
+
+// loadTask is the middleware of /tasks/{id}/…: it answers 404 early for an
+// id that is malformed or that neither the platform nor the store knows, and
+// puts the id (TaskID) and, when the platform gave it, the task's info
+// (taskInfo) in the request context. A platform failure for a task the store
+// knows lets the request through (the page shows the error where data would be).
+func (s *Server) loadTask(next http.Handler) http.Handler {
+	return s.h(func(w http.ResponseWriter, r *http.Request) error {
+		id := chi.URLParam(r, "id")
+		if !validTaskID(id) {
+			return errNotFound
+		}
+		ctx := r.Context()
+		_, kerr := s.store.KnownTask(ctx, id)
+		infos, err := s.tasks.infos(ctx, []string{id})
+		switch {
+		case err != nil && kerr != nil:
+			if client.IsNotFound(err) {
+				return errNotFound
+			}
+			return err
+		case err == nil:
+			info, ok := infos[id]
+			if !ok && kerr != nil {
+				return errNotFound
+			}
+			if ok {
+				ctx = context.WithValue(ctx, taskInfoKey{}, info)
+			}
+		}
+		ctx = context.WithValue(ctx, taskKey{}, id)
+		next.ServeHTTP(w, r.WithContext(ctx))
+		return nil
+	})
+}
+
+// TaskID returns the {id} of a /tasks/{id}/… request, checked by loadTask.
+func TaskID(r *http.Request) string {
+	id, _ := r.Context().Value(taskKey{}).(string)
+	return id
+}
+
+// taskInfo returns the task's settings and counts as loadTask found them
+// (cached for a few seconds), and whether the platform gave them.
+func taskInfo(r *http.Request) (client.TaskInfo, bool) {
+	info, ok := r.Context().Value(taskInfoKey{}).(client.TaskInfo)
+	return info, ok
+}
+
+// canManage reports whether the user may change tasks (admin, manager).
+func canManage(r *http.Request) bool {
+	u, ok := currentUser(r)
+	return ok && (u.Role == store.RoleAdmin || u.Role == store.RoleManager)
+}
+
+// callsPlaceholder serves GET /calls until the call pages replace it.
+func (s *Server) callsPlaceholder(w http.ResponseWriter, r *http.Request) error {
+	return s.render(w, r, http.StatusOK, views.CallsPlaceholder(s.page(w, r, "calls", "calls.title")))
+}

@@ -1,0 +1,208 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"dialdesk/client"
+	"dialdesk/handlers"
+	"dialdesk/sandbox"
+	"dialdesk/store"
+)
+
+// run is the whole program: `dialdesk [flags]` serves the dashboard,
+// `dialdesk sandbox [flags]` serves the simulated platform alone.
+func run(ctx context.Context, args []string, getenv func(string) string) error {
+	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	if len(args) > 0 && args[0] == "sandbox" {
+		return runSandbox(ctx, args[1:], log)
+	}
+	cfg := defaultConfig()
+	if err := cfg.load(args, getenv, os.Stderr); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return err
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return fmt.Errorf("data dir: %w", err)
+	}
+	st, err := store.Open(filepath.Join(cfg.DataDir, "dialdesk.db"))
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+
+	sessionKey, err := loadOrCreateSecret(cfg.DataDir, "session.key", 96) // 64 hash + 32 block
+	if err != nil {
+		return err
+	}
+	if cfg.PushToken == "" {
+		tok, err := loadOrCreateSecret(cfg.DataDir, "push.token", 24)
+		if err != nil {
+			return err
+		}
+		cfg.PushToken = fmt.Sprintf("%x", tok)
+	}
+
+	var cl *client.Client
+	if cfg.Demo() {
+		base, stopSandbox, err := startDemoSandbox(ctx, cfg.DemoSpeed, cfg.location, log)
+		if err != nil {
+			return err
+		}
+		defer stopSandbox()
+		cfg.RecordingsURL = base + "/recordings"
+		cfg.recordingHostsL = append(cfg.recordingHostsL, base[len("http://"):])
+		cl = client.New(
+			client.WithICall(base+"/api/icall/5/task/", "demo-appid", "demo-signature"),
+			client.WithV1(base+"/", "demo-token"),
+			client.WithLocation(cfg.location),
+			client.WithConcurrency(16),
+		)
+		log.Info("demo mode: the simulated platform runs in-process", "url", base, "speed", cfg.DemoSpeed)
+	} else {
+		opts := []client.Option{client.WithICall(cfg.ICallURL, cfg.ICallAppID, cfg.ICallSignature),
+			client.WithLocation(cfg.location), client.WithConcurrency(16)}
+		if cfg.V1URL != "" {
+			opts = append(opts, client.WithV1(cfg.V1URL, cfg.V1Token))
+		}
+		cl = client.New(opts...)
+	}
+	if err := ensureAdmin(ctx, st, cfg, log); err != nil {
+		return err
+	}
+
+	srv, err := handlers.New(handlers.Config{
+		Store:          st,
+		Client:         cl,
+		Location:       cfg.location,
+		Demo:           cfg.Demo(),
+		PublicURL:      cfg.PublicURL,
+		PushToken:      cfg.PushToken,
+		SessionKeys:    [][]byte{sessionKey[:64], sessionKey[64:]},
+		RecordingsURL:  cfg.RecordingsURL,
+		RecordingHosts: cfg.recordingHostsL,
+		Logger:         log,
+	})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return err
+	}
+	log.Info("dialdesk serving", "url", "http://"+ln.Addr().String())
+	return serve(ctx, ln, srv.Routes(), log)
+}
+
+// serve runs an http.Server on ln until ctx is done, then shuts it down
+// gracefully: in-flight requests get up to 20 s to finish.
+func serve(ctx context.Context, ln net.Listener, h http.Handler, log *slog.Logger) error {
+	hs := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       60 * time.Second,  // number uploads up to a few MB
+		WriteTimeout:      120 * time.Second, // recordings stream longer; the proxy extends its own deadline
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := hs.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// startDemoSandbox serves a seeded sandbox on a loopback port with its own
+// real-time clock, and returns its base URL.
+func startDemoSandbox(ctx context.Context, speed float64, loc *time.Location, log *slog.Logger) (string, func(), error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", nil, err
+	}
+	base := "http://" + ln.Addr().String()
+	sb := sandbox.New(sandbox.Options{SeedData: true, Seed: time.Now().UnixNano(), Speed: speed, BaseURL: base,
+		Location: loc, Logger: log.With("component", "sandbox")})
+	sctx, cancel := context.WithCancel(ctx)
+	go sb.Run(sctx)
+	hs := &http.Server{Handler: sb, ReadHeaderTimeout: 5 * time.Second}
+	go hs.Serve(ln)
+	return base, func() { cancel(); hs.Close() }, nil
+}
+
+// ensureAdmin creates the first admin when no user exists: from
+// DIALDESK_ADMIN_USER/PASSWORD, or in demo mode "admin" with a random
+// password printed once.
+func ensureAdmin(ctx context.Context, st *store.Store, cfg config, log *slog.Logger) error {
+	n, err := st.CountUsers(ctx)
+	if err != nil || n > 0 {
+		return err
+	}
+	switch {
+	case cfg.AdminUser != "":
+		if _, err := st.CreateUser(ctx, cfg.AdminUser, cfg.AdminPassword, store.RoleAdmin); err != nil {
+			return fmt.Errorf("create admin %q: %w", cfg.AdminUser, err)
+		}
+		log.Info("created the first admin", "username", cfg.AdminUser)
+	case cfg.Demo():
+		pw := randomPassword()
+		if _, err := st.CreateUser(ctx, "admin", pw, store.RoleAdmin); err != nil {
+			return err
+		}
+		// Printed once, on purpose: it is the only way into a fresh demo.
+		fmt.Fprintf(os.Stderr, "\n  dialdesk demo: log in as  admin / %s  (shown only once)\n\n", pw)
+	default:
+		log.Warn("no user exists: set DIALDESK_ADMIN_USER and DIALDESK_ADMIN_PASSWORD to create the first admin")
+	}
+	return nil
+}
+
+// runSandbox serves the simulated platform alone: dialdesk sandbox -addr 127.0.0.1:9090.
+func runSandbox(ctx context.Context, args []string, log *slog.Logger) error {
+	fs := flag.NewFlagSet("dialdesk sandbox", flag.ContinueOnError)
+	addr := fs.String("addr", "127.0.0.1:9090", "listen address")
+	seed := fs.Int64("seed", 1, "world seed (same seed, same world)")
+	speed := fs.Float64("speed", 10, "how much faster than real time calls progress")
+	appid := fs.String("appid", "demo-appid", "surface A appid")
+	sig := fs.String("signature", "demo-signature", "surface A signature")
+	token := fs.String("token", "demo-token", "surface B bearer token")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return err
+	}
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
+	base := "http://" + ln.Addr().String()
+	sb := sandbox.New(sandbox.Options{AppID: *appid, Signature: *sig, Token: *token, Seed: *seed,
+		SeedData: true, Speed: *speed, BaseURL: base, Logger: log.With("component", "sandbox")})
+	go sb.Run(ctx)
+	log.Info("sandbox serving", "icall", base+"/api/icall/5/task/", "v1", base+"/v1/",
+		"appid", *appid, "signature", *sig, "token", *token)
+	return serve(ctx, ln, sb, log)
+}

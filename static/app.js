@@ -1,0 +1,46 @@
+// dialdesk's small behaviours. No inline script anywhere: the CSP forbids it.
+(function () {
+  "use strict";
+
+  // Polling elements carry data-poll. While the tab is hidden their requests
+  // are cancelled (no upstream traffic for nobody); when it becomes visible
+  // again they refresh at once (hx-trigger includes "poll-now").
+  document.addEventListener("htmx:beforeRequest", function (e) {
+    var elt = e.detail && e.detail.elt;
+    if (document.hidden && elt && elt.hasAttribute && elt.hasAttribute("data-poll")) {
+      e.preventDefault();
+    }
+  });
+  document.addEventListener("visibilitychange", function () {
+    if (document.hidden || !window.htmx) return;
+    document.querySelectorAll("[data-poll]").forEach(function (el) {
+      window.htmx.trigger(el, "poll-now");
+    });
+  });
+
+  // Buttons with data-confirm ask before submitting their form.
+  document.addEventListener("submit", function (e) {
+    var btn = e.submitter;
+    var msg = (btn && btn.getAttribute("data-confirm")) || e.target.getAttribute("data-confirm");
+    if (msg && !window.confirm(msg)) {
+      e.preventDefault();
+    }
+  });
+
+  // Alerts with a close button.
+  document.addEventListener("click", function (e) {
+    var t = e.target;
+    if (t && t.matches && t.matches("[data-dismiss]")) {
+      var box = t.closest(".alert");
+      if (box) box.remove();
+    }
+  });
+
+  // Selects with data-autosubmit submit their form on change (filters).
+  document.addEventListener("change", function (e) {
+    var t = e.target;
+    if (t && t.matches && t.matches("[data-autosubmit]") && t.form) {
+      t.form.requestSubmit();
+    }
+  });
+})();
