@@ -1,0 +1,81 @@
+package numbers
+
+import (
+	"io"
+
+	"github.com/xuri/excelize/v2"
+)
+
+// TemplateHeaders are the headers of the downloadable template: the phone
+// column and two example template variables.
+var TemplateHeaders = []string{"号码", "姓名", "产品"}
+
+// WriteTemplate writes an .xlsx with the expected headers and an example
+// row, for people to fill in. The phone column is formatted as text so
+// Excel keeps leading zeros and full digits.
+func WriteTemplate(w io.Writer) error {
+	return writeSheet(w, "号码", []float64{18, 14, 14}, func(sw *excelize.StreamWriter, text int) error {
+		header := make([]any, len(TemplateHeaders))
+		for i, h := range TemplateHeaders {
+			header[i] = excelize.Cell{Value: h, StyleID: text}
+		}
+		if err := sw.SetRow("A1", header); err != nil {
+			return err
+		}
+		if err := sw.SetRow("A2", []any{excelize.Cell{Value: "13800138000", StyleID: text}, "张三", "贷款"}); err != nil {
+			return err
+		}
+		return sw.SetRow("A3", []any{excelize.Cell{Value: "010-12345678", StyleID: text}, "李四", "信用卡"})
+	})
+}
+
+// WriteRejectReport writes an .xlsx listing the rows that were not sent:
+// the row number as Excel shows it, the phone cell as written, and the
+// reason in lang ("zh" or "en").
+func WriteRejectReport(w io.Writer, rows []Rejected, lang string) error {
+	return writeSheet(w, pick(lang, "未导入", "Rejected"), []float64{10, 20, 50}, func(sw *excelize.StreamWriter, text int) error {
+		header := []any{pick(lang, "行号", "Row"), pick(lang, "号码", "Number"), pick(lang, "原因", "Reason")}
+		if err := sw.SetRow("A1", header); err != nil {
+			return err
+		}
+		for i, r := range rows {
+			cellName, err := excelize.CoordinatesToCellName(1, i+2)
+			if err != nil {
+				return err
+			}
+			if err := sw.SetRow(cellName, []any{r.Line, excelize.Cell{Value: r.Raw, StyleID: text}, r.Message(lang)}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+func writeSheet(w io.Writer, sheet string, widths []float64, fill func(sw *excelize.StreamWriter, textStyle int) error) error {
+	f := excelize.NewFile()
+	defer f.Close()
+	if err := f.SetSheetName("Sheet1", sheet); err != nil {
+		return err
+	}
+	text, err := f.NewStyle(&excelize.Style{NumFmt: 49}) // "@": text
+	if err != nil {
+		return err
+	}
+	sw, err := f.NewStreamWriter(sheet)
+	if err != nil {
+		return err
+	}
+	for i, wd := range widths {
+		if err := sw.SetColWidth(i+1, i+1, wd); err != nil {
+			return err
+		}
+	}
+	if err := fill(sw, text); err != nil {
+		return err
+	}
+	if err := sw.Flush(); err != nil {
+		return err
+	}
+	_, err = f.WriteTo(w)
+	return err
+}

@@ -1,0 +1,53 @@
+package numbers
+
+import (
+	"bytes"
+	"strconv"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/xuri/excelize/v2"
+)
+
+func TestWriteTemplate(t *testing.T) {
+	var buf bytes.Buffer
+	must(t, WriteTemplate(&buf))
+	// The template is itself a valid upload.
+	res := mustParse(t, buf.Bytes(), "template.xlsx", ParseOptions{})
+	if diff := cmp.Diff([]string{"姓名", "产品"}, res.Variables); diff != "" {
+		t.Errorf("variables (-want +got):\n%s", diff)
+	}
+	want := []Row{
+		{Line: 2, Phone: "13800138000", Values: []string{"张三", "贷款"}},
+		{Line: 3, Phone: "01012345678", Values: []string{"李四", "信用卡"}},
+	}
+	if diff := cmp.Diff(want, res.ValidRows); diff != "" {
+		t.Errorf("rows (-want +got):\n%s", diff)
+	}
+}
+
+func TestWriteRejectReport(t *testing.T) {
+	rows := []Rejected{
+		{Line: 3, Raw: "12345", Reason: ReasonTooShort},
+		{Line: 7, Raw: "13800138000", Phone: "13800138000", Reason: ReasonDuplicate, First: 2},
+		{Line: 9, Raw: "010-1234567x", Reason: ReasonBadChars},
+	}
+	for _, lang := range []string{"zh", "en"} {
+		t.Run(lang, func(t *testing.T) {
+			var buf bytes.Buffer
+			must(t, WriteRejectReport(&buf, rows, lang))
+			f, err := excelize.OpenReader(&buf)
+			must(t, err)
+			defer f.Close()
+			got, err := f.GetRows(f.GetSheetName(0))
+			must(t, err)
+			want := [][]string{{pick(lang, "行号", "Row"), pick(lang, "号码", "Number"), pick(lang, "原因", "Reason")}}
+			for _, r := range rows {
+				want = append(want, []string{strconv.Itoa(r.Line), r.Raw, r.Message(lang)})
+			}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("report (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
