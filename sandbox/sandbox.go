@@ -299,3 +299,16 @@ func (s *Sandbox) fault(ctx context.Context, endpoint string) FaultKind {
 	}
 	return kind
 }
+
+// TaskIDs lists every task the platform knows, oldest first, deleted ones included.
+// Surface A only lists unfinished tasks (query_task); the demo uses this to show the
+// seeded world's finished and deleted tasks as well.
+func (s *Sandbox) TaskIDs() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ids := make([]string, len(s.w.tasks))
+	for i, t := range s.w.tasks {
+		ids[i] = t.id
+	}
+	return ids
+}
