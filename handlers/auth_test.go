@@ -228,3 +228,4 @@ func TestNotFound(t *testing.T) {
 		}
 	}
 }
+type goquerySel = goquery.Selection
