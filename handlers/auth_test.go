@@ -228,4 +228,5 @@ func TestNotFound(t *testing.T) {
 		}
 	}
 }
+
 type goquerySel = goquery.Selection
