@@ -112,7 +112,7 @@ func (w *world) seedNumbers(t *task, i int, st seedTask) {
 		var phone string
 		if w.rng.IntN(20) == 0 {
 			ac := areaCodes[w.rng.IntN(len(areaCodes))]
-			phone = ac + strconv.Itoa(60000000+w.rng.IntN(39999999))[:11-len(ac)]
+			phone = ac + strconv.Itoa(60000000 + w.rng.IntN(39999999))[:11-len(ac)]
 		} else {
 			phone = mobilePrefixes[w.rng.IntN(len(mobilePrefixes))] + fmt.Sprintf("%08d", w.rng.IntN(100000000))
 		}
