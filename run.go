@@ -55,11 +55,20 @@ func run(ctx context.Context, args []string, getenv func(string) string) error {
 
 	var cl *client.Client
 	if cfg.Demo() {
-		base, stopSandbox, err := startDemoSandbox(ctx, cfg.DemoSpeed, cfg.location, log)
+		sb, base, stopSandbox, err := startDemoSandbox(ctx, cfg.DemoSpeed, cfg.location, log)
 		if err != nil {
 			return err
 		}
 		defer stopSandbox()
+		// query_task lists only unfinished tasks: remember the seeded world's
+		// finished and deleted ones too, as if dialdesk had seen them before.
+		var known []store.KnownTask
+		for _, id := range sb.TaskIDs() {
+			known = append(known, store.KnownTask{ID: id})
+		}
+		if err := st.RememberTasks(ctx, known); err != nil {
+			return err
+		}
 		cfg.RecordingsURL = base + "/recordings"
 		cfg.recordingHostsL = append(cfg.recordingHostsL, base[len("http://"):])
 		cl = client.New(
@@ -137,10 +146,10 @@ func serve(ctx context.Context, ln net.Listener, h http.Handler, log *slog.Logge
 
 // startDemoSandbox serves a seeded sandbox on a loopback port with its own
 // real-time clock, and returns its base URL.
-func startDemoSandbox(ctx context.Context, speed float64, loc *time.Location, log *slog.Logger) (string, func(), error) {
+func startDemoSandbox(ctx context.Context, speed float64, loc *time.Location, log *slog.Logger) (*sandbox.Sandbox, string, func(), error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		return "", nil, err
+		return nil, "", nil, err
 	}
 	base := "http://" + ln.Addr().String()
 	sb := sandbox.New(sandbox.Options{SeedData: true, Seed: time.Now().UnixNano(), Speed: speed, BaseURL: base,
@@ -149,7 +158,7 @@ func startDemoSandbox(ctx context.Context, speed float64, loc *time.Location, lo
 	go sb.Run(sctx)
 	hs := &http.Server{Handler: sb, ReadHeaderTimeout: 5 * time.Second}
 	go hs.Serve(ln)
-	return base, func() { cancel(); hs.Close() }, nil
+	return sb, base, func() { cancel(); hs.Close() }, nil
 }
 
 // ensureAdmin creates the first admin when no user exists: from

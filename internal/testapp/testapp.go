@@ -146,6 +146,20 @@ func New(t testing.TB, opts Options) *App {
 	return app
 }
 
+// RememberSandboxTasks stores every task of the sandbox's world (finished
+// and deleted ones included) as known, as if dialdesk had seen them before:
+// the task list then shows all of them, not only query_task's unfinished ones.
+func (a *App) RememberSandboxTasks(t testing.TB) {
+	t.Helper()
+	var known []store.KnownTask
+	for _, id := range a.Sandbox.TaskIDs() {
+		known = append(known, store.KnownTask{ID: id})
+	}
+	if err := a.Store.RememberTasks(context.Background(), known); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func mustZone(name string) *time.Location {
 	loc, err := time.LoadLocation(name)
 	if err != nil {
