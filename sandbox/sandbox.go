@@ -175,6 +175,9 @@ func (s *Sandbox) Run(ctx context.Context) error {
 	defer t.Stop()
 	s.mu.Lock()
 	s.wall = s.opts.Now()
+	if d := s.wall.Sub(s.w.now); d > 0 {
+		s.w.advance(0, d) // catch the timestamps up with the time spent before Run
+	}
 	s.mu.Unlock()
 	for {
 		select {
@@ -192,10 +195,8 @@ func (s *Sandbox) tick() {
 	e := now.Sub(s.wall)
 	s.wall = now
 	if e > 0 {
-		if e > time.Minute { // the machine slept; don't replay hours of calls at once
-			e = time.Minute
-		}
-		s.w.advance(time.Duration(float64(e)*s.opts.Speed), e)
+		work := min(e, time.Minute) // after a sleep, don't replay hours of calls at once
+		s.w.advance(time.Duration(float64(work)*s.opts.Speed), e)
 	}
 	pushes := s.w.takePushes()
 	s.mu.Unlock()

@@ -2,6 +2,7 @@ package sandbox_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -366,5 +367,32 @@ func TestErrorCodes(t *testing.T) {
 				t.Errorf("no ret_msg: %v", m)
 			}
 		})
+	}
+}
+
+func TestRunDrivesTheClock(t *testing.T) {
+	e := newEnv(t, sandbox.Options{Now: time.Now, Speed: 300})
+	id := e.addTask(url.Values{"call_time_slot": {"00:00-23:59"}})
+	e.addNumbers(id, 50, "r")
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- e.sb.Run(ctx) }()
+	time.Sleep(1500 * time.Millisecond)
+	cancel()
+	if err := <-done; err != context.Canceled {
+		t.Errorf("Run returned %v", err)
+	}
+	inf := e.info(id)
+	if c := num(inf["call_times"]); c < 5 {
+		t.Fatalf("after 1.5 s at speed 300, only %d calls", c)
+	}
+	// Timestamps follow the wall clock: never in the future.
+	m := e.get("query_time_task_data", url.Values{"taskid": {id}, "begin_time": {"0"}, "end_time": {fmt.Sprint(time.Now().Add(time.Hour).UnixMilli())}, "page_size": {"15"}, "page_num": {"1"}})
+	now := time.Now().UnixMilli()
+	for _, x := range m["data"].([]any) {
+		d := x.(obj)["detail"].(obj)
+		if end := num(d["end_time"]); end > now || end < now-10_000 {
+			t.Errorf("end_time %d vs now %d", end, now)
+		}
 	}
 }
