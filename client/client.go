@@ -67,6 +67,7 @@ type Client struct {
 
 	backoffBase time.Duration
 	backoffMax  time.Duration
+	maxBody     int // bytes of a response body read at most
 
 	err error // a bad option, returned by every call
 }
@@ -85,6 +86,7 @@ func New(opts ...Option) *Client {
 		loc:         shanghai(),
 		backoffBase: 200 * time.Millisecond,
 		backoffMax:  3 * time.Second,
+		maxBody:     maxBodySize,
 	}
 	for _, o := range opts {
 		o(c)
@@ -307,6 +309,9 @@ func (c *Client) do(ctx context.Context, r *request) (*response, error) {
 		if err == nil && resp.status < 500 {
 			return resp, nil
 		}
+		if errors.Is(err, errBodyTooLarge) {
+			return nil, &UpstreamError{Kind: KindBadResponse, Endpoint: r.endpoint, StatusCode: resp.status, Attempts: attempts, Err: err}
+		}
 		if ctx.Err() != nil { // the caller gave up: stop here
 			return nil, ctxError(ctx, r.endpoint, attempts)
 		}
@@ -364,12 +369,12 @@ func (c *Client) once(ctx context.Context, r *request, u string, body []byte, co
 		return nil, err
 	}
 	defer res.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(res.Body, maxBodySize+1))
+	b, err := io.ReadAll(io.LimitReader(res.Body, int64(c.maxBody)+1))
 	if err != nil {
 		return nil, err
 	}
-	if len(b) > maxBodySize {
-		return nil, errBodyTooLarge
+	if len(b) > c.maxBody {
+		return &response{status: res.StatusCode}, errBodyTooLarge
 	}
 	return &response{status: res.StatusCode, body: b}, nil
 }

@@ -43,6 +43,7 @@ type Error struct {
 	HTTPStatus int
 }
 
+// Error implements error; it is for logs, Human is for people.
 func (e *Error) Error() string {
 	return fmt.Sprintf("platform %s: %s %s", e.Endpoint, e.Code, e.Msg)
 }
@@ -81,6 +82,7 @@ type UpstreamError struct {
 	Err        error // the underlying cause
 }
 
+// Error implements error; it is for logs, Human is for people.
 func (e *UpstreamError) Error() string {
 	s := fmt.Sprintf("platform %s: %s", e.Endpoint, e.Kind)
 	if e.StatusCode != 0 {
@@ -128,6 +130,7 @@ type BatchError struct {
 	Err        error
 }
 
+// Error implements error.
 func (e *BatchError) Error() string {
 	return fmt.Sprintf("batch %d (rows %d–%d): %v", e.Batch+1, e.Start+1, e.End, e.Err)
 }

@@ -647,3 +647,21 @@ func TestParsePushVariants(t *testing.T) {
 		})
 	}
 }
+
+func TestResponseSizeLimit(t *testing.T) {
+	var n atomic.Int32
+	c := newTestClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n.Add(1)
+		okJSON(w, map[string]any{"data": []any{}, "pad": strings.Repeat("x", 500)})
+	}))
+	c.maxBody = 100
+	_, err := c.QueryTasks(context.Background())
+	var ue *UpstreamError
+	if !errors.As(err, &ue) || ue.Kind != KindBadResponse || !errors.Is(err, errBodyTooLarge) || n.Load() != 1 {
+		t.Errorf("err = %v after %d requests", err, n.Load())
+	}
+	c.maxBody = 1000
+	if _, err := c.QueryTasks(context.Background()); err != nil {
+		t.Errorf("under the limit: %v", err)
+	}
+}

@@ -1,6 +1,7 @@
 package client
 
 import (
+	"fmt"
 	"strings"
 	"time"
 )
@@ -346,7 +347,10 @@ func splitList(s string) []string {
 func pick[K comparable](lang string, m map[K][2]string, k K) string {
 	v, ok := m[k]
 	if !ok {
-		return ""
+		if isEnglish(lang) {
+			return fmt.Sprintf("status %v", k)
+		}
+		return fmt.Sprintf("状态 %v", k)
 	}
 	if isEnglish(lang) {
 		return v[1]
