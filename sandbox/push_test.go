@@ -257,3 +257,9 @@ func BenchmarkQueryTaskInfo15(b *testing.B) {
 		sb.ServeHTTP(rec, httptest.NewRequest("GET", target, nil))
 	}
 }
+
+func newHook(t *testing.T, h http.Handler) string {
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	return srv.URL
+}

@@ -202,45 +202,45 @@ type v1Place struct {
 // v1Record is a call record. The brief form (v1/record/{id}) leaves out the
 // pointer-and-slice parts that the list and record_info add.
 type v1Record struct {
-	Tags                 []v1Tag   `json:"tags,omitempty"`
-	TagGroups            []v1Group `json:"tag_groups,omitempty"`
-	OperatorName         string    `json:"operator_name,omitempty"`
-	ID                   string    `json:"id"`
-	TaskID               string    `json:"task_id"`
-	GroupID              int       `json:"group_id"`
-	CallID               string    `json:"callid"`
-	Score                int       `json:"score"`
-	Callee               string    `json:"callee"`
-	CallerNumber         string    `json:"caller_number"`
-	Duration             int64     `json:"duration"`
-	ErrorCode            int       `json:"error_code"`
-	Gender               int       `json:"gender"`
-	LevelID              string    `json:"level_id"`
-	CallDate             string    `json:"calldate"`
-	Bill                 int64     `json:"bill"`
-	HangupCause          string    `json:"hangupcause"`
-	HangupDate           string    `json:"hangupdate"`
-	AnswerDate           string    `json:"answerdate"`
-	RecordFile           string    `json:"recordfile"`
-	BridgeCallID         *string   `json:"bridge_callid"`
-	BridgeNumber         *string   `json:"bridge_number"`
-	BridgeCallDate       *string   `json:"bridge_calldate"`
-	BridgeAnswerDate     *string   `json:"bridge_answerdate"`
-	HangupDisposition    int       `json:"hangup_disposition"`
-	CreatedAt            string    `json:"created_at"`
-	UpdatedAt            string    `json:"updated_at"`
-	Rounds               int       `json:"rounds"`
-	LevelName            string    `json:"level_name"`
-	BredgeNumber         *string   `json:"bredge_number"`
-	ReadAt               *string   `json:"read_at"`
-	ProvinceID           int       `json:"province_id"`
-	CityID               int       `json:"city_id"`
-	Operator             int       `json:"operator"`
-	Level                *v1Level  `json:"level,omitempty"`
-	GenderStr            string    `json:"gender_str"`
-	HangupDispositionStr string    `json:"hangup_disposition_str"`
-	City                 *v1Place  `json:"city,omitempty"`
-	Province             *v1Place  `json:"province,omitempty"`
+	Tags                 *[]v1Tag   `json:"tags,omitempty"`
+	TagGroups            *[]v1Group `json:"tag_groups,omitempty"`
+	OperatorName         string     `json:"operator_name,omitempty"`
+	ID                   string     `json:"id"`
+	TaskID               string     `json:"task_id"`
+	GroupID              int        `json:"group_id"`
+	CallID               string     `json:"callid"`
+	Score                int        `json:"score"`
+	Callee               string     `json:"callee"`
+	CallerNumber         string     `json:"caller_number"`
+	Duration             int64      `json:"duration"`
+	ErrorCode            int        `json:"error_code"`
+	Gender               int        `json:"gender"`
+	LevelID              string     `json:"level_id"`
+	CallDate             string     `json:"calldate"`
+	Bill                 int64      `json:"bill"`
+	HangupCause          string     `json:"hangupcause"`
+	HangupDate           string     `json:"hangupdate"`
+	AnswerDate           string     `json:"answerdate"`
+	RecordFile           string     `json:"recordfile"`
+	BridgeCallID         *string    `json:"bridge_callid"`
+	BridgeNumber         *string    `json:"bridge_number"`
+	BridgeCallDate       *string    `json:"bridge_calldate"`
+	BridgeAnswerDate     *string    `json:"bridge_answerdate"`
+	HangupDisposition    int        `json:"hangup_disposition"`
+	CreatedAt            string     `json:"created_at"`
+	UpdatedAt            string     `json:"updated_at"`
+	Rounds               int        `json:"rounds"`
+	LevelName            string     `json:"level_name"`
+	BredgeNumber         *string    `json:"bredge_number"`
+	ReadAt               *string    `json:"read_at"`
+	ProvinceID           int        `json:"province_id"`
+	CityID               int        `json:"city_id"`
+	Operator             int        `json:"operator"`
+	Level                *v1Level   `json:"level,omitempty"`
+	GenderStr            string     `json:"gender_str"`
+	HangupDispositionStr string     `json:"hangup_disposition_str"`
+	City                 *v1Place   `json:"city,omitempty"`
+	Province             *v1Place   `json:"province,omitempty"`
 }
 
 func (w *world) v1Time(t time.Time) string { return t.In(w.s.opts.Location).Format(v1Time) }
@@ -303,12 +303,12 @@ func (w *world) v1Record(c *call, full bool) v1Record {
 	}
 	if full {
 		r.OperatorName = operatorNames[op]
-		r.Tags = []v1Tag{}
-		r.TagGroups = []v1Group{}
+		tags, groups := []v1Tag{}, []v1Group{}
 		for _, t := range c.tags {
-			r.Tags = append(r.Tags, w.v1Tag(t, c.recordID, c.end, false))
-			r.TagGroups = append(r.TagGroups, w.v1Group(t.group))
+			tags = append(tags, w.v1Tag(t, c.recordID, c.end, false))
+			groups = append(groups, w.v1Group(t.group))
 		}
+		r.Tags, r.TagGroups = &tags, &groups
 		r.Level = w.v1Level(c.level)
 		at := w.v1Time(w.now.Add(-400 * 24 * time.Hour).Truncate(time.Hour))
 		pid := reg.provID
@@ -384,7 +384,7 @@ func (s *Sandbox) v1DoneTaskPhones(w http.ResponseWriter, r *http.Request) {
 			if len(tags) > 0 && !slices.ContainsFunc(c.tags, func(t *tag) bool { return tags[t.id] }) {
 				continue
 			}
-			if !from.IsZero() && c.start.Before(from) || !to.IsZero() && c.start.After(to) {
+			if at := c.start.Truncate(time.Second); !from.IsZero() && at.Before(from) || !to.IsZero() && at.After(to) {
 				continue
 			}
 			calls = append(calls, c)
