@@ -1,6 +1,7 @@
 package client_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -12,6 +13,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/xuri/excelize/v2"
 
 	"dialdesk/client"
 	"dialdesk/sandbox"
@@ -504,4 +507,53 @@ func TestSandboxFaults(t *testing.T) {
 	if _, err := e.c.AddTask(ctx, client.AddTaskRequest{TaskName: "x"}); err == nil || e.sb.Count("add_task") != 1 {
 		t.Errorf("add_task under 502: err %v, %d requests (want 1)", err, e.sb.Count("add_task"))
 	}
+}
+
+func TestSandboxFileData(t *testing.T) {
+	e := newSandboxEnv(t)
+	ctx := context.Background()
+	tpls, err := e.c.QueryTemplates(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	nums, _, err := e.c.QueryNumbers(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, err := e.c.AddTask(ctx, client.AddTaskRequest{TemplateID: tpls[0].ID, TaskName: "file", Telephones: []string{nums[0].Telephone.String()},
+		RobotNum: 1, TimeType: client.TimeTypePermanent, CallTimeSlots: []string{"09:00-18:00"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := excelize.NewFile()
+	rows := [][]any{
+		{"电话", "outid", "称呼"},
+		{"13800000001", "f1", "王先生"},
+		{"not a phone", "f2", "李女士"},
+		{"13800000001", "f3", "张先生"}, // repeat
+		{"139 0000 0002", "f5", "刘女士"},
+	}
+	for i, r := range rows {
+		cell, _ := excelize.CoordinatesToCellName(1, i+1)
+		if err := f.SetSheetRow("Sheet1", cell, &r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var buf bytes.Buffer
+	if _, err := f.WriteTo(&buf); err != nil {
+		t.Fatal(err)
+	}
+	res, err := e.c.AddTaskFileData(ctx, id, "名单.xlsx", &buf)
+	if err != nil {
+		t.Fatalf("add_task_file_data: %v", err)
+	}
+	got := fmt.Sprint(res.Counts, res.SuccessCounts, res.DefeatCounts, res.RepeatCounts, res.FilterCount, res.ErrorData)
+	if got != "4 2 1 1 0 [3]" {
+		t.Errorf("counts success defeat repeat filter error_data = %s (%s)", got, res.Message)
+	}
+	if ti := e.info(t, id); ti.CallTotalData != 2 {
+		t.Errorf("call_total_data = %d", ti.CallTotalData)
+	}
+	_, err = e.c.AddTaskFileData(ctx, id, "x.xlsx", strings.NewReader("telephone\n13800000009\n"))
+	wantCode(t, "not an Excel file", err, "320028")
 }
