@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"io"
 	"mime"
@@ -28,8 +29,36 @@ func (s *Sandbox) v1(h func(w http.ResponseWriter, r *http.Request), name string
 			return
 		}
 		s.baseURL(r)
-		h(w, r)
+		// The handler renders into memory (under the world's lock); the network
+		// write happens after, so a slow reader never holds up the clock.
+		var buf bufferedResponse
+		buf.header = http.Header{}
+		h(&buf, r)
+		for k, v := range buf.header {
+			w.Header()[k] = v
+		}
+		w.WriteHeader(cmp.Or(buf.status, http.StatusOK))
+		w.Write(buf.body.Bytes())
 	}
+}
+
+type bufferedResponse struct {
+	header http.Header
+	status int
+	body   bytes.Buffer
+}
+
+func (b *bufferedResponse) Header() http.Header { return b.header }
+
+func (b *bufferedResponse) WriteHeader(code int) {
+	if b.status == 0 {
+		b.status = code
+	}
+}
+
+func (b *bufferedResponse) Write(p []byte) (int, error) {
+	b.WriteHeader(http.StatusOK)
+	return b.body.Write(p)
 }
 
 func v1NotFound(w http.ResponseWriter, msg string) {

@@ -364,10 +364,7 @@ func (w *world) dial(n *number) {
 		histID: w.nextHist,
 	}
 	w.nextHist++
-	c.caller = t.telephones[len(n.calls)%len(t.telephones)]
-	if len(t.telephones) > 1 {
-		c.caller = t.telephones[int(n.id)%len(t.telephones)]
-	}
+	c.caller = t.telephones[int(n.id)%len(t.telephones)]
 	r := rand.New(rand.NewPCG(w.seed, hashString(c.callid)))
 	w.plan(c, r)
 	c.start = w.now
