@@ -419,13 +419,21 @@ func (c *Client) TimeTaskData(ctx context.Context, q TimeTaskQuery) iter.Seq2[Ca
 					return
 				}
 			}
-			if len(p.Data) == 0 || q.PageNum >= int(p.PageCount) {
+			switch {
+			case len(p.Data) == 0 || q.PageNum >= maxPages:
+				return
+			case p.PageCount > 0 && q.PageNum >= int(p.PageCount):
+				return
+			case p.PageCount <= 0 && len(p.Data) < PageSize: // no page_count: a short page is the last
 				return
 			}
 			q.PageNum++
 		}
 	}
 }
+
+// maxPages bounds a walk over query_time_task_data, whatever page_count says.
+const maxPages = 100000
 
 // uniqueIDs validates ids and drops repeats, keeping the first.
 func uniqueIDs(ids []string) ([]string, error) {

@@ -665,3 +665,25 @@ func TestResponseSizeLimit(t *testing.T) {
 		t.Errorf("under the limit: %v", err)
 	}
 }
+
+func TestTimeTaskDataWithoutPageCount(t *testing.T) {
+	var calls atomic.Int32
+	c := newTestClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		page, _ := strconv.Atoi(r.URL.Query().Get("page_num"))
+		calls.Add(1)
+		n := PageSize
+		if page == 3 {
+			n = 4
+		}
+		data := make([]map[string]any, n)
+		for i := range data {
+			data[i] = map[string]any{"detail": map[string]any{"status": 3}, "msg": nil}
+		}
+		okJSON(w, map[string]any{"data": data}) // no page_count, no total_count
+	}))
+	walked := 0
+	err := c.EachTimeTaskData(context.Background(), TimeTaskQuery{TaskID: "t"}, func(CallResult) error { walked++; return nil })
+	if err != nil || walked != 2*PageSize+4 || calls.Load() != 3 {
+		t.Errorf("walked %d in %d calls: %v", walked, calls.Load(), err)
+	}
+}

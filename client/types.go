@@ -315,7 +315,7 @@ type TimeTaskQuery struct {
 
 // TimeTaskPage is one page of query_time_task_data.
 type TimeTaskPage struct {
-	PageNum    int
+	PageNum    int          `json:"-"` // the page asked for
 	PageCount  FlexInt      `json:"page_count"`
 	TotalCount FlexInt      `json:"total_count"`
 	Data       []CallResult `json:"data"`
