@@ -9,6 +9,31 @@
 // The sandbox writes its JSON from its own types, shaped after the seeds' example
 // bodies, and deliberately never imports the client package: the two are independent
 // witnesses of the wire format.
+//
+// Routes (all relative to the sandbox's base URL):
+//
+//	/api/icall/5/task/{endpoint}                 surface A, every endpoint of API-NOTES table A (GET or POST;
+//	                                             query string, form-encoded or JSON body); appid/signature else 320001
+//	POST /v1/task/query_done_task_phones         surface B, Authorization: Bearer <token> else 401
+//	GET  /v1/task/number
+//	GET  /v1/record/{record_id}
+//	GET  /v1/task/record_info/{task_id}/{record_id}
+//	GET  /v1/levels, /v1/tags                    API-NOTES decision 2 (bare JSON arrays)
+//	GET  /recordings/{recordfile path}           WAV recordings, Range requests honoured
+//	GET  /audio/templates/{templateid}-{n}.wav   templates' first-node audio (query_template's record)
+//
+// Ids: task "10001" + 32 hex digits (also v1's task_id); template 32 hex digits;
+// callid "soboticall" + 32 hex digits (also v1's callid); v1 record id, level, tag and
+// tag group ids are UUIDs; v1 number ids are integers from 1001; outids are the
+// caller's. recordfile is /mnt/smartivr/recordings/<date>/<callee>.<group>.<hh-mm-ss>.<callid>.wav
+// and icall's voice_url is <base>/recordings + recordfile.
+//
+// The clock: the world keeps a timestamp clock (what the platform writes in its
+// bodies) and a work clock (how far calls have progressed). Advance(d) moves both by
+// d, deterministically, for tests. Run moves the timestamp clock with the wall clock
+// and the work clock Speed times faster, so a demo progresses visibly while every
+// timestamp stays in the past: a call's times are laid out backwards from the moment
+// it ends.
 package sandbox
 
 import (

@@ -671,7 +671,7 @@ func (w *world) v1Rows(c *call) []v1Row {
 	seq := 0
 	newRow := func(notify string, ms int64) v1Row {
 		seq++
-		return v1Row{ID: rowID(c, seq), RecordID: c.recordID, TaskID: c.task.id, Notify: notify, CallID: c.callid,
+		return v1Row{ID: rowID(c, seq), Sequence: seq, RecordID: c.recordID, TaskID: c.task.id, Notify: notify, CallID: c.callid,
 			Callee: callee, CreatedAt: at(ms), UpdatedAt: at(ms), Contents: []v1Content{}, Tags: []v1Tag{}}
 	}
 	// robotsFrom fills the answer of row from the robot turns starting at i.
@@ -698,6 +698,7 @@ func (w *world) v1Rows(c *call) []v1Row {
 		return play, i
 	}
 	enter := newRow("enter", c.turns[0].atMs)
+	enter.Keyword = strp("")
 	lastPlay, i := robotsFrom(&enter, 0)
 	rows = append(rows, enter)
 	q := 0

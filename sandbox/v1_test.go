@@ -206,7 +206,10 @@ func TestCallTranscriptAndRecording(t *testing.T) {
 		t.Fatalf("record_info: %+v", info)
 	}
 	progress, questions := 0, 0
-	for _, r := range info.Records {
+	for i, r := range info.Records {
+		if r["sequence"] != float64(i+1) {
+			t.Errorf("row %d has sequence %v", i, r["sequence"])
+		}
 		switch r["notify"] {
 		case "asrprogress_notify":
 			progress++
