@@ -1,0 +1,171 @@
+package handlers
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// The recording proxy. The browser never hands dialdesk a URL: it asks for a
+// call's recording by the call's id, and dialdesk resolves the URL itself
+// (voice_url on surface A, RecordingsURL + recordfile on surface B), refuses
+// any host not in Config.RecordingHosts (no open proxy), and streams the
+// bytes through without holding whole files in memory, Range requests
+// passed on so that seeking works (API-NOTES decision 5).
+
+// recordingTransport is shared by every recording stream: its connections to
+// the recording hosts are reused. No compression: a gzip-decoded body would
+// not match the Content-Range the upstream sends.
+var recordingTransport = func() *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.DisableCompression = true
+	t.MaxIdleConnsPerHost = 64
+	t.ResponseHeaderTimeout = 20 * time.Second
+	t.Proxy = nil // recordings come from configured hosts, directly
+	return t
+}()
+
+// streamWriteWindow is how long one write to the browser may take before the
+// stream is given up; each write moves the deadline (the server's own
+// WriteTimeout would cut long recordings short).
+const streamWriteWindow = time.Minute
+
+// errRecordingHost is returned for an upstream URL whose host is not allowed.
+var errRecordingHost = errors.New("recording host not allowed")
+
+// streamUpstreamAudio streams the audio at rawURL to w. rawURL must come from
+// the platform (or our own configuration), never from the browser; its host
+// must be one of Config.RecordingHosts, else the answer is 404 (and a log
+// line), redirects included. The request's Range, If-Range and validators go
+// upstream; the status (200, 206, 304, 416) and Content-Length, Content-Range,
+// Accept-Ranges, ETag and Last-Modified come back as the upstream gives them.
+// The body is copied as it arrives (io.Copy), never buffered whole.
+//
+// It returns nil once the response has started (a broken stream is only
+// logged), and an error for the funnel when nothing was written yet.
+func (s *Server) streamUpstreamAudio(w http.ResponseWriter, r *http.Request, rawURL string) error {
+	u, err := url.Parse(strings.TrimSpace(rawURL))
+	if err != nil || !s.RecordingHostAllowed(u) {
+		s.log.Warn("recording refused", "reason", "host not allowed", "url", redactURL(u, rawURL))
+		return httpError(http.StatusNotFound, "err.notfound", errRecordingHost)
+	}
+	method := http.MethodGet
+	if r.Method == http.MethodHead {
+		method = http.MethodHead
+	}
+	req, err := http.NewRequestWithContext(r.Context(), method, u.String(), nil)
+	if err != nil {
+		return httpError(http.StatusNotFound, "err.notfound", err)
+	}
+	for _, h := range []string{"Range", "If-Range", "If-None-Match", "If-Modified-Since"} {
+		if v := r.Header.Get(h); v != "" {
+			req.Header.Set(h, v)
+		}
+	}
+	req.Header.Set("Accept", "audio/*, */*;q=0.5")
+	hc := &http.Client{
+		Transport: recordingTransport,
+		CheckRedirect: func(next *http.Request, via []*http.Request) error {
+			if len(via) >= 3 || !s.RecordingHostAllowed(next.URL) {
+				return errRecordingHost
+			}
+			return nil
+		},
+	}
+	res, err := hc.Do(req)
+	if err != nil {
+		if r.Context().Err() != nil {
+			return r.Context().Err()
+		}
+		if errors.Is(err, errRecordingHost) {
+			s.log.Warn("recording refused", "reason", "redirect to a host not allowed", "url", redactURL(u, rawURL))
+			return httpError(http.StatusNotFound, "err.notfound", err)
+		}
+		return httpError(http.StatusBadGateway, "calls.audio.unavailable", err)
+	}
+	defer res.Body.Close()
+
+	switch res.StatusCode {
+	case http.StatusOK, http.StatusPartialContent, http.StatusNotModified, http.StatusRequestedRangeNotSatisfiable:
+	case http.StatusNotFound, http.StatusGone, http.StatusForbidden:
+		return httpError(http.StatusNotFound, "calls.audio.missing", fmt.Errorf("upstream %d", res.StatusCode))
+	default:
+		return httpError(http.StatusBadGateway, "calls.audio.unavailable", fmt.Errorf("upstream %d", res.StatusCode))
+	}
+
+	h := w.Header()
+	for _, k := range []string{"Content-Length", "Content-Range", "Accept-Ranges", "ETag", "Last-Modified"} {
+		if v := res.Header.Get(k); v != "" {
+			h.Set(k, v)
+		}
+	}
+	h.Set("Content-Type", audioContentType(res.Header.Get("Content-Type"), u.Path))
+	h.Set("Cache-Control", "private, max-age=3600")
+	// Whatever the upstream sent, it is never a document of ours.
+	h.Set("Content-Security-Policy", "default-src 'none'; sandbox")
+	w.WriteHeader(res.StatusCode)
+	if method == http.MethodHead || res.StatusCode == http.StatusNotModified {
+		return nil
+	}
+	n, err := io.Copy(&deadlineWriter{w: w, rc: http.NewResponseController(w)}, res.Body)
+	if err != nil && r.Context().Err() == nil {
+		s.log.Info("recording stream ended early", "url", redactURL(u, rawURL), "bytes", n, "err", err)
+	}
+	return nil
+}
+
+// audioContentType keeps the upstream's type when it is audio (or a generic
+// binary type), else names the type from the file's extension: a recording
+// host must not get to serve HTML under our origin.
+func audioContentType(upstream, p string) string {
+	if mt, _, err := mime.ParseMediaType(upstream); err == nil {
+		if strings.HasPrefix(mt, "audio/") || mt == "application/ogg" {
+			return upstream
+		}
+	}
+	switch strings.ToLower(p[strings.LastIndexByte(p, '.')+1:]) {
+	case "wav":
+		return "audio/wav"
+	case "mp3":
+		return "audio/mpeg"
+	case "ogg", "oga":
+		return "audio/ogg"
+	case "m4a", "mp4":
+		return "audio/mp4"
+	}
+	return "application/octet-stream"
+}
+
+// deadlineWriter moves the connection's write deadline before each write, so
+// a long recording streams as long as the browser keeps reading.
+type deadlineWriter struct {
+	w  io.Writer
+	rc *http.ResponseController
+}
+
+func (d *deadlineWriter) Write(p []byte) (int, error) {
+	_ = d.rc.SetWriteDeadline(time.Now().Add(streamWriteWindow)) // unsupported writers (tests) just don't move it
+	return d.w.Write(p)
+}
+
+// redactURL is a URL for the logs: scheme, host and path, no query (signed
+// URLs carry credentials there).
+func redactURL(u *url.URL, raw string) string {
+	if u == nil {
+		if len(raw) > 80 {
+			raw = raw[:80]
+		}
+		return raw
+	}
+	host := u.Host
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h + ":" + u.Port()
+	}
+	return u.Scheme + "://" + host + u.EscapedPath()
+}
