@@ -31,6 +31,7 @@ func (s *Server) Routes() http.Handler {
 	// Public, no session, no CSRF.
 	r.Get("/healthz", s.healthz)
 	r.Handle("/static/*", static.Handler())
+	r.Get("/favicon.ico", http.RedirectHandler(static.URL("favicon.svg"), http.StatusMovedPermanently).ServeHTTP)
 
 	// The platform's result push: no login, no CSRF; the token is the secret.
 	// Issue 7 (calls): r.Post("/hooks/icall/{token}", s.h(s.pushReceive)) — here, outside the CSRF group.
