@@ -59,7 +59,7 @@ func init() {
 		"tasks.empty":         "No task matches.",
 		"tasks.count":         "%d tasks",
 		"tasks.live.failed":   "Progress cannot refresh right now (%s); retrying automatically.",
-		"tasks.live.hint":     "Progress refreshes every %d seconds",
+		"tasks.live.hint":     "Progress refreshes every %d s",
 		"tasks.new":           "New task",
 		"status.-1":           "deleted",
 		"status.0":            "not started",
