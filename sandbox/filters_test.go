@@ -111,7 +111,10 @@ func TestV1Filters(t *testing.T) {
 	}
 	numbers := func(q string) numbersResp {
 		var n numbersResp
-		json.Unmarshal(e.v1OK("GET", "/v1/task/number?task_id="+id+"&page=1"+q, nil), &n)
+		if !strings.Contains(q, "page=") {
+			q += "&page=1"
+		}
+		json.Unmarshal(e.v1OK("GET", "/v1/task/number?task_id="+id+q, nil), &n)
 		return n
 	}
 	if n := numbers(""); n.Data.Total != 120 {
@@ -129,6 +132,22 @@ func TestV1Filters(t *testing.T) {
 	yd, lt, dx := numbers("&type[]=yd").Data.Total, numbers("&type=['lt']").Data.Total, numbers("&type=dx").Data.Total
 	if yd+lt+dx != 120 || yd == 0 {
 		t.Errorf("operators yd %d lt %d dx %d", yd, lt, dx)
+	}
+	// Unanswered numbers are dialed a second time; call_history lists both attempts, newest first.
+	redialed := 0
+	for p := 1; p <= 8; p++ {
+		for _, n := range numbers(fmt.Sprintf("&call_history=1&page=%d", p)).Data.Data {
+			h := n["call_history"].([]any)
+			if len(h) == 2 {
+				redialed++
+				if h[0].(obj)["call_id"] != n["callid"] || h[0].(obj)["call_time"].(string) < h[1].(obj)["call_time"].(string) {
+					t.Errorf("history order: %v", h)
+				}
+			}
+		}
+	}
+	if redialed == 0 {
+		t.Error("no number was dialed twice")
 	}
 	if n := numbers("&keyword=13800000077"); n.Data.Total != 1 || n.Data.Data[0]["call_history"] != nil {
 		t.Errorf("keyword: %+v", n.Data)

@@ -679,8 +679,8 @@ func (w *world) callsCount(p *params, _ string) (any, error) {
 		}
 		n := 0
 		for _, num := range t.numbers {
-			for _, c := range num.calls {
-				if ms := c.end.UnixMilli(); c.done && ms >= begin && ms <= end {
+			if c := num.lastDone(); c != nil {
+				if ms := c.end.UnixMilli(); ms >= begin && ms <= end {
 					n++
 				}
 			}
@@ -711,10 +711,11 @@ func (w *world) queryTimeTaskData(p *params, base string) (any, error) {
 	if !ok || page < 1 {
 		page = 1
 	}
+	// Surface A's unit is the number ("data"): each appears once, with its latest result.
 	var calls []*call
 	for _, n := range t.numbers {
-		for _, c := range n.calls {
-			if ms := c.start.UnixMilli(); c.done && ms >= begin && ms <= end {
+		if c := n.lastDone(); c != nil {
+			if ms := c.start.UnixMilli(); ms >= begin && ms <= end {
 				calls = append(calls, c)
 			}
 		}

@@ -172,6 +172,7 @@ func TestCallTranscriptAndRecording(t *testing.T) {
 	if int64(list.Total) != connected || len(list.Data) == 0 {
 		t.Fatalf("query_done_task_phones total %d, want %d", list.Total, connected)
 	}
+	json.Unmarshal(e.v1OK("POST", "/v1/task/query_done_task_phones", obj{"task_id": id, "page": 1, "keyword": answered["tel"]}), &list)
 	var rec obj
 	for _, r := range list.Data {
 		if r["callid"] == answered["callid"] {

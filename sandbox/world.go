@@ -77,8 +77,9 @@ type task struct {
 	numbers []*number
 	byOutID map[string][]*number
 	phones  map[string]bool
-	next    int // index of the first number that may still be waiting
-	active  int // calls in flight
+	next    int       // index of the first number that may still be waiting
+	retries []*number // unanswered numbers waiting for their second attempt, by time due
+	active  int       // calls in flight
 	queued  time.Duration
 
 	// Progress counters, kept up to date so query_task_info stays O(1) per task.
@@ -94,6 +95,28 @@ type number struct {
 	added   time.Time
 	deleted bool
 	calls   []*call
+	retryAt time.Duration // work time of the next attempt, when queued in task.retries
+}
+
+// Unanswered calls (no answer, busy, line fault, call lost) are dialed once more,
+// retryDelay later, as the platform's recycle_limit 1 does.
+const (
+	maxAttempts = 2
+	retryDelay  = 10 * time.Minute
+)
+
+func (o outcome) retryable() bool {
+	return o == outNoAnswer || o == outBusy || o == outLineFault || o == outCallLost
+}
+
+// lastDone is n's latest finished call, or nil.
+func (n *number) lastDone() *call {
+	for i := len(n.calls) - 1; i >= 0; i-- {
+		if n.calls[i].done {
+			return n.calls[i]
+		}
+	}
+	return nil
 }
 
 func (n *number) last() *call {
@@ -230,7 +253,7 @@ func (w *world) step() {
 			continue
 		}
 		for t.active < t.robotNum {
-			n := t.nextWaiting()
+			n := t.nextDue(w.work)
 			if n == nil {
 				break
 			}
@@ -252,7 +275,29 @@ func (t *task) nextWaiting() *number {
 	return nil
 }
 
+// nextDue returns the next number to dial: a due redial first, else a fresh number.
+func (t *task) nextDue(now time.Duration) *number {
+	for len(t.retries) > 0 {
+		n := t.retries[0]
+		if n.deleted {
+			t.retries = t.retries[1:]
+			continue
+		}
+		if n.retryAt > now {
+			break
+		}
+		t.retries = t.retries[1:]
+		return n
+	}
+	return t.nextWaiting()
+}
+
 func (t *task) hasWaiting() bool {
+	for _, n := range t.retries {
+		if !n.deleted {
+			return true
+		}
+	}
 	for i := t.next; i < len(t.numbers); i++ {
 		n := t.numbers[i]
 		if !n.deleted && len(n.calls) == 0 {
@@ -392,6 +437,10 @@ func (w *world) finish(c *call) {
 	c.file = w.recordFile(c)
 	t := c.task
 	t.active--
+	if n := c.num; c.out.retryable() && len(n.calls) < maxAttempts && !n.deleted {
+		n.retryAt = w.work + retryDelay
+		t.retries = append(t.retries, n)
+	}
 	if c.out == outConnected {
 		t.connected++
 		if c.level != nil && (c.level.name == "A级" || c.level.name == "B级") {
