@@ -1,0 +1,375 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Call is one call as the platform's push or the background sync delivered
+// it (surface A's detail and msg[]).
+type Call struct {
+	CallID    string // the platform's callid (unique)
+	TaskID    string // "" when the push did not say and the sync has not seen it yet
+	OutID     string
+	Tel       string // as the platform gave it: masked stays masked
+	Caller    string // digits as a string: a leading zero survives
+	Status    int    // surface A call status
+	Intention string // intention_name, several values joined by U+0001
+	StartAt   time.Time
+	AnswerAt  time.Time // zero: never answered
+	EndAt     time.Time
+	CallMS    int64 // call_duration
+	FeeMS     int64 // fee_duration: talk time
+	UserMsgs  int
+	VoiceURL  string
+	DelFlag   int    // 1 normal, -1 deleted
+	Source    string // "push" or "sync": how it first arrived
+	Received  time.Time
+	Messages  []CallMessage // filled by Call, not by ListCalls
+}
+
+// CallMessage is one line of a stored call's conversation.
+type CallMessage struct {
+	Sender  int // 0 customer, 1 robot
+	Content string
+	At      time.Time
+	Remark  string // the matched node on a customer line
+}
+
+// Call sources.
+const (
+	SourcePush = "push"
+	SourceSync = "sync"
+)
+
+// SaveCall stores a call and its messages, keyed by CallID: a call already
+// stored is updated (a repeated push is one row), its messages replaced, its
+// task id kept when c has none. With onlyNew (the sync), an existing call is
+// left as it is, except that an unknown task id is filled in. It reports
+// whether the call was new.
+func (s *Store) SaveCall(ctx context.Context, c Call, onlyNew bool) (created bool, err error) {
+	if strings.TrimSpace(c.CallID) == "" {
+		return false, errors.New("store: call without callid")
+	}
+	if c.Source == "" {
+		c.Source = SourcePush
+	}
+	if c.DelFlag == 0 {
+		c.DelFlag = 1
+	}
+	now := s.now()
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return false, err
+	}
+	defer tx.Rollback()
+	var exists int
+	err = tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM calls WHERE call_id = ?`, c.CallID).Scan(&exists)
+	if err != nil {
+		return false, fmt.Errorf("store: save call: %w", err)
+	}
+	switch {
+	case exists > 0 && onlyNew:
+		if c.TaskID != "" {
+			if _, err := tx.ExecContext(ctx, `UPDATE calls SET task_id = ? WHERE call_id = ? AND task_id = ''`, c.TaskID, c.CallID); err != nil {
+				return false, fmt.Errorf("store: save call: %w", err)
+			}
+		}
+		return false, tx.Commit()
+	case exists > 0:
+		_, err = tx.ExecContext(ctx, `UPDATE calls SET
+			task_id = CASE WHEN ? <> '' THEN ? ELSE task_id END,
+			out_id = ?, tel = ?, caller = ?, status = ?, intention = ?, start_at = ?, answer_at = ?, end_at = ?,
+			call_ms = ?, fee_ms = ?, user_msgs = ?, voice_url = ?, del_flag = ?, updated_at = ?
+			WHERE call_id = ?`,
+			c.TaskID, c.TaskID, c.OutID, c.Tel, c.Caller, c.Status, c.Intention, ms(c.StartAt), ms(c.AnswerAt), ms(c.EndAt),
+			c.CallMS, c.FeeMS, c.UserMsgs, c.VoiceURL, c.DelFlag, ms(now), c.CallID)
+	default:
+		_, err = tx.ExecContext(ctx, `INSERT INTO calls (call_id, task_id, out_id, tel, caller, status, intention,
+			start_at, answer_at, end_at, call_ms, fee_ms, user_msgs, voice_url, del_flag, source, received_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			c.CallID, c.TaskID, c.OutID, c.Tel, c.Caller, c.Status, c.Intention, ms(c.StartAt), ms(c.AnswerAt), ms(c.EndAt),
+			c.CallMS, c.FeeMS, c.UserMsgs, c.VoiceURL, c.DelFlag, c.Source, ms(now), ms(now))
+	}
+	if err != nil {
+		return false, fmt.Errorf("store: save call %s: %w", c.CallID, err)
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM call_messages WHERE call_id = ?`, c.CallID); err != nil {
+		return false, fmt.Errorf("store: save call messages: %w", err)
+	}
+	for i, m := range c.Messages {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO call_messages (call_id, seq, sender, content, at, remark) VALUES (?, ?, ?, ?, ?, ?)`,
+			c.CallID, i, m.Sender, m.Content, ms(m.At), m.Remark); err != nil {
+			return false, fmt.Errorf("store: save call messages: %w", err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return false, fmt.Errorf("store: save call: %w", err)
+	}
+	return exists == 0, nil
+}
+
+const callColumns = `call_id, task_id, out_id, tel, caller, status, intention, start_at, answer_at, end_at,
+	call_ms, fee_ms, user_msgs, voice_url, del_flag, source, received_at`
+
+func scanCall(sc interface{ Scan(...any) error }) (Call, error) {
+	var c Call
+	var start, answer, end, recv int64
+	err := sc.Scan(&c.CallID, &c.TaskID, &c.OutID, &c.Tel, &c.Caller, &c.Status, &c.Intention, &start, &answer, &end,
+		&c.CallMS, &c.FeeMS, &c.UserMsgs, &c.VoiceURL, &c.DelFlag, &c.Source, &recv)
+	c.StartAt, c.AnswerAt, c.EndAt, c.Received = fromMS(start), fromMS(answer), fromMS(end), fromMS(recv)
+	return c, err
+}
+
+// Call returns a stored call of task taskID with its messages, found by its
+// callid or, failing that, its outid; ErrNotFound if neither matches. A call
+// whose task is not known yet is found too (its callid is unique).
+func (s *Store) Call(ctx context.Context, taskID, key string) (Call, error) {
+	row := s.db.QueryRowContext(ctx, `SELECT `+callColumns+` FROM calls
+		WHERE (call_id = ? AND task_id IN (?, '')) OR (task_id = ? AND out_id = ? AND out_id <> '')
+		ORDER BY CASE WHEN call_id = ? THEN 0 ELSE 1 END, start_at DESC LIMIT 1`, key, taskID, taskID, key, key)
+	c, err := scanCall(row)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Call{}, ErrNotFound
+	}
+	if err != nil {
+		return Call{}, fmt.Errorf("store: call: %w", err)
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT sender, content, at, remark FROM call_messages WHERE call_id = ? ORDER BY seq`, c.CallID)
+	if err != nil {
+		return Call{}, fmt.Errorf("store: call messages: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var m CallMessage
+		var at int64
+		if err := rows.Scan(&m.Sender, &m.Content, &at, &m.Remark); err != nil {
+			return Call{}, err
+		}
+		m.At = fromMS(at)
+		c.Messages = append(c.Messages, m)
+	}
+	return c, rows.Err()
+}
+
+// CallFilter selects stored calls of a task. Zero fields do not filter.
+type CallFilter struct {
+	TaskID       string
+	Keyword      string // part of the callee number
+	Intention    string // part of intention_name
+	Statuses     []int
+	AnsweredOnly bool
+	FeeMin       *int64 // talk time, ms
+	FeeMax       *int64
+	MsgsMin      *int // customer messages (rounds)
+	MsgsMax      *int
+	From, To     time.Time // start time
+	ExcludeIDs   []string  // callids not wanted (already listed elsewhere)
+	Limit        int       // 0: 15
+	Offset       int
+}
+
+func (f CallFilter) where() (string, []any) {
+	conds := []string{"task_id = ?"}
+	args := []any{f.TaskID}
+	if f.Keyword != "" {
+		conds = append(conds, "tel LIKE ? ESCAPE '\\'")
+		args = append(args, "%"+likeEscape(f.Keyword)+"%")
+	}
+	if f.Intention != "" {
+		conds = append(conds, "intention LIKE ? ESCAPE '\\'")
+		args = append(args, "%"+likeEscape(f.Intention)+"%")
+	}
+	if len(f.Statuses) > 0 {
+		conds = append(conds, "status IN ("+strings.TrimSuffix(strings.Repeat("?,", len(f.Statuses)), ",")+")")
+		for _, st := range f.Statuses {
+			args = append(args, st)
+		}
+	}
+	if f.AnsweredOnly {
+		conds = append(conds, "answer_at > 0")
+	}
+	if f.FeeMin != nil {
+		conds, args = append(conds, "fee_ms >= ?"), append(args, *f.FeeMin)
+	}
+	if f.FeeMax != nil {
+		conds, args = append(conds, "fee_ms <= ?"), append(args, *f.FeeMax)
+	}
+	if f.MsgsMin != nil {
+		conds, args = append(conds, "user_msgs >= ?"), append(args, *f.MsgsMin)
+	}
+	if f.MsgsMax != nil {
+		conds, args = append(conds, "user_msgs <= ?"), append(args, *f.MsgsMax)
+	}
+	if !f.From.IsZero() {
+		conds, args = append(conds, "start_at >= ?"), append(args, ms(f.From))
+	}
+	if !f.To.IsZero() {
+		conds, args = append(conds, "start_at <= ?"), append(args, ms(f.To))
+	}
+	if len(f.ExcludeIDs) > 0 {
+		conds = append(conds, "call_id NOT IN ("+strings.TrimSuffix(strings.Repeat("?,", len(f.ExcludeIDs)), ",")+")")
+		for _, id := range f.ExcludeIDs {
+			args = append(args, id)
+		}
+	}
+	return strings.Join(conds, " AND "), args
+}
+
+func likeEscape(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
+
+// ListCalls returns one page of a task's stored calls, newest first, and the
+// number of calls the filter matches.
+func (s *Store) ListCalls(ctx context.Context, f CallFilter) ([]Call, int, error) {
+	where, args := f.where()
+	var total int
+	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM calls WHERE `+where, args...).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("store: count calls: %w", err)
+	}
+	limit := f.Limit
+	if limit <= 0 {
+		limit = 15
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT `+callColumns+` FROM calls WHERE `+where+
+		` ORDER BY start_at DESC, call_id DESC LIMIT ? OFFSET ?`, append(args, limit, max(f.Offset, 0))...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("store: list calls: %w", err)
+	}
+	defer rows.Close()
+	var out []Call
+	for rows.Next() {
+		c, err := scanCall(rows)
+		if err != nil {
+			return nil, 0, err
+		}
+		out = append(out, c)
+	}
+	return out, total, rows.Err()
+}
+
+// CountCalls reports how many calls are stored (all tasks).
+func (s *Store) CountCalls(ctx context.Context) (int, error) {
+	var n int
+	err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM calls`).Scan(&n)
+	return n, err
+}
+
+// CallMark is dialdesk's own marks on a call.
+type CallMark struct {
+	ReadAt     time.Time
+	ReadBy     string
+	ReviewedAt time.Time
+	ReviewedBy string
+}
+
+// Read reports whether someone opened the call.
+func (m CallMark) Read() bool { return !m.ReadAt.IsZero() }
+
+// Reviewed reports whether someone marked the call reviewed.
+func (m CallMark) Reviewed() bool { return !m.ReviewedAt.IsZero() }
+
+// MarkRead records that username opened a call (the first opening counts).
+func (s *Store) MarkRead(ctx context.Context, taskID, key, username string) error {
+	_, err := s.db.ExecContext(ctx, `INSERT INTO call_marks (task_id, call_key, read_at, read_by) VALUES (?, ?, ?, ?)
+		ON CONFLICT (task_id, call_key) DO UPDATE SET
+			read_at = CASE WHEN call_marks.read_at = 0 THEN excluded.read_at ELSE call_marks.read_at END,
+			read_by = CASE WHEN call_marks.read_at = 0 THEN excluded.read_by ELSE call_marks.read_by END`,
+		taskID, key, ms(s.now()), username)
+	if err != nil {
+		return fmt.Errorf("store: mark read: %w", err)
+	}
+	return nil
+}
+
+// MarkReviewed records that username reviewed a call (now); a second review
+// records the later one.
+func (s *Store) MarkReviewed(ctx context.Context, taskID, key, username string) error {
+	now := ms(s.now())
+	_, err := s.db.ExecContext(ctx, `INSERT INTO call_marks (task_id, call_key, read_at, read_by, reviewed_at, reviewed_by) VALUES (?, ?, ?, ?, ?, ?)
+		ON CONFLICT (task_id, call_key) DO UPDATE SET reviewed_at = excluded.reviewed_at, reviewed_by = excluded.reviewed_by,
+			read_at = CASE WHEN call_marks.read_at = 0 THEN excluded.read_at ELSE call_marks.read_at END,
+			read_by = CASE WHEN call_marks.read_at = 0 THEN excluded.read_by ELSE call_marks.read_by END`,
+		taskID, key, now, username, now, username)
+	if err != nil {
+		return fmt.Errorf("store: mark reviewed: %w", err)
+	}
+	return nil
+}
+
+// CallMarks returns the marks of the given calls of a task (calls without
+// marks are absent).
+func (s *Store) CallMarks(ctx context.Context, taskID string, keys []string) (map[string]CallMark, error) {
+	out := map[string]CallMark{}
+	if len(keys) == 0 {
+		return out, nil
+	}
+	args := []any{taskID}
+	for _, k := range keys {
+		args = append(args, k)
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT call_key, read_at, read_by, reviewed_at, reviewed_by FROM call_marks
+		WHERE task_id = ? AND call_key IN (`+strings.TrimSuffix(strings.Repeat("?,", len(keys)), ",")+`)`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: call marks: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var k string
+		var m CallMark
+		var read, rev int64
+		if err := rows.Scan(&k, &read, &m.ReadBy, &rev, &m.ReviewedBy); err != nil {
+			return nil, err
+		}
+		m.ReadAt, m.ReviewedAt = fromMS(read), fromMS(rev)
+		out[k] = m
+	}
+	return out, rows.Err()
+}
+
+// DeadLetter is a push body that could not be read.
+type DeadLetter struct {
+	ID       int64
+	Received time.Time
+	Remote   string
+	Reason   string
+	Body     []byte
+}
+
+// AddDeadLetter keeps an unreadable push body for inspection.
+func (s *Store) AddDeadLetter(ctx context.Context, remote, reason string, body []byte) error {
+	if body == nil {
+		body = []byte{}
+	}
+	_, err := s.db.ExecContext(ctx, `INSERT INTO push_dead_letters (received_at, remote, reason, body) VALUES (?, ?, ?, ?)`,
+		ms(s.now()), remote, reason, body)
+	if err != nil {
+		return fmt.Errorf("store: dead letter: %w", err)
+	}
+	return nil
+}
+
+// DeadLetters returns the newest dead letters, at most limit.
+func (s *Store) DeadLetters(ctx context.Context, limit int) ([]DeadLetter, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT id, received_at, remote, reason, body FROM push_dead_letters ORDER BY id DESC LIMIT ?`, limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: dead letters: %w", err)
+	}
+	defer rows.Close()
+	var out []DeadLetter
+	for rows.Next() {
+		var d DeadLetter
+		var at int64
+		if err := rows.Scan(&d.ID, &at, &d.Remote, &d.Reason, &d.Body); err != nil {
+			return nil, err
+		}
+		d.Received = fromMS(at)
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
