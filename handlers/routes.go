@@ -34,7 +34,7 @@ func (s *Server) Routes() http.Handler {
 	r.Get("/favicon.ico", http.RedirectHandler(static.URL("favicon.svg"), http.StatusMovedPermanently).ServeHTTP)
 
 	// The platform's result push: no login, no CSRF; the token is the secret.
-	// Issue 7 (calls): r.Post("/hooks/icall/{token}", s.h(s.pushReceive)) — here, outside the CSRF group.
+	r.Post("/hooks/icall/{token}", s.h(s.pushReceive))
 
 	r.Group(func(r chi.Router) {
 		// Public pages.
@@ -51,11 +51,12 @@ func (s *Server) Routes() http.Handler {
 			r.Get("/calls", s.h(s.callsPlaceholder)) // issue 7 may replace this with a cross-task call list
 
 			// Issue 7 (calls, read side): r.Get("/recordings/...", s.h(s.recording))
+			r.Get("/templates/{templateid}/audio/{n}", s.h(s.templateAudio)) // issue 5: hear a template
 
 			r.Route("/tasks/{id}", func(r chi.Router) {
 				r.Use(s.loadTask) // 404 early for a bad or unknown id; TaskID(r) gives the id
 
-				// Issue 5: r.Get("/", s.h(s.taskPage))
+				r.Get("/", s.h(s.taskPage)) // issue 5
 				// Issue 6: r.Get("/numbers", s.h(s.numbersPage))
 				// Issue 7: r.Get("/calls", s.h(s.callList)); r.Get("/calls/{call}", s.h(s.callDetail))
 				// Issue 7 (reviews, supervisor+): r.Post("/calls/{call}/review", s.h(s.callReview))
@@ -63,8 +64,16 @@ func (s *Server) Routes() http.Handler {
 				// Managers and admins: changes to a task.
 				r.Group(func(r chi.Router) {
 					r.Use(s.requireRole(store.RoleAdmin, store.RoleManager))
-					// Issue 5: r.Get("/edit", ...); r.Post("/edit", ...)
-					// Issue 5: r.Post("/pause", ...); r.Post("/resume", ...); r.Post("/end", ...); r.Post("/delete", ...)
+					// Issue 5: edit, lifecycle (end and delete confirm on GET), task audit.
+					r.Get("/edit", s.h(s.taskEdit))
+					r.Post("/edit", s.h(s.taskUpdate))
+					r.Post("/pause", s.h(s.taskPause))
+					r.Post("/resume", s.h(s.taskResume))
+					r.Get("/end", s.h(s.taskEndConfirm))
+					r.Post("/end", s.h(s.taskEnd))
+					r.Get("/delete", s.h(s.taskDeleteConfirm))
+					r.Post("/delete", s.h(s.taskDelete))
+					r.Get("/audit", s.h(s.taskAuditPage))
 					// Issue 6: r.Post("/numbers", s.h(s.numbersUpload)) and its preview/confirm/cancel
 				})
 			})
@@ -73,9 +82,9 @@ func (s *Server) Routes() http.Handler {
 		// Managers and admins.
 		r.Group(func(r chi.Router) {
 			r.Use(s.requireLogin, s.requireRole(store.RoleAdmin, store.RoleManager))
-			// Issue 5: r.Get("/tasks/new", s.h(s.taskNew)); r.Post("/tasks", s.h(s.taskCreate))
-			//   (chi matches the static /tasks/new before /tasks/{id})
-			// Audit log page: r.Get("/audit", s.h(s.auditPage))
+			r.Get("/tasks/new", s.h(s.taskNew)) // issue 5 (chi matches the static /tasks/new before /tasks/{id})
+			r.Post("/tasks", s.h(s.taskCreate))
+			r.Get("/audit", s.h(s.auditPage))
 			// Issue 6: r.Get("/dnc", ...); r.Post("/dnc", ...) (do-not-call list)
 		})
 
