@@ -109,6 +109,7 @@ func run(ctx context.Context, args []string, getenv func(string) string) error {
 	if err != nil {
 		return err
 	}
+	defer srv.StartSync(ctx)() // background sync of missed pushes; stopped (and waited for) on shutdown
 	log.Info("dialdesk serving", "url", "http://"+ln.Addr().String())
 	return serve(ctx, ln, srv.Routes(), log)
 }

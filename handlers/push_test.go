@@ -1,0 +1,172 @@
+package handlers_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"dialdesk/client"
+	"dialdesk/internal/testapp"
+	"dialdesk/store"
+)
+
+// seedPush is seed 002 §2.6's push body exactly as printed: not strict JSON
+// ("ret_code":000000, "caller":02180344315).
+func seedPush(t *testing.T) string {
+	t.Helper()
+	b, err := os.ReadFile("../client/testdata/a_push.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func postPush(t *testing.T, app *testapp.App, path, body string) *http.Response {
+	t.Helper()
+	res, _ := app.Do(t, app.NewClient(), http.MethodPost, path, strings.NewReader(body),
+		http.Header{"Content-Type": {"application/json;charset=UTF-8"}})
+	return res
+}
+
+func TestPushSeedBodyStoredOnce(t *testing.T) {
+	app := testapp.New(t, testapp.Options{NoSeedData: true})
+	body := seedPush(t)
+	if !strings.Contains(body, `"caller":02180344315`) {
+		t.Fatal("test data is not the seed's non-strict body")
+	}
+	ctx := context.Background()
+	for i := range 2 { // the platform retries: two pushes, one row
+		if res := postPush(t, app, "/hooks/icall/test-push-token?task=100017", body); res.StatusCode != 200 {
+			t.Fatalf("push %d: status %d, want 200", i, res.StatusCode)
+		}
+		// Stored before the answer: no waiting here.
+		if n, _ := app.Store.CountCalls(ctx); n != 1 {
+			t.Fatalf("after push %d: %d calls stored, want 1", i, n)
+		}
+	}
+	c, err := app.Store.Call(ctx, "100017", "soboticallbcf37279feb441ee99f33a9814d26b00")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Caller != "02180344315" {
+		t.Errorf("caller = %q, want the leading zero kept", c.Caller)
+	}
+	if c.Tel != "18207736077" || c.OutID != "1234554321123666" || c.Status != 2 || c.FeeMS != 29460 ||
+		c.Intention != "有意向购买\u0001满意" || c.TaskID != "100017" || c.AnswerAt.UnixMilli() != 1576551759848 {
+		t.Errorf("stored call = %+v", c)
+	}
+	if len(c.Messages) != 3 || c.Messages[1].Sender != 0 || c.Messages[1].Remark != "匹配到:【开场白#肯定】" ||
+		c.Messages[0].At.UnixMilli() != 1576551750959 {
+		t.Errorf("messages = %+v", c.Messages)
+	}
+	// By outid too.
+	if _, err := app.Store.Call(ctx, "100017", "1234554321123666"); err != nil {
+		t.Errorf("by outid: %v", err)
+	}
+}
+
+func TestPushRefusals(t *testing.T) {
+	app := testapp.New(t, testapp.Options{NoSeedData: true})
+	ctx := context.Background()
+	body := seedPush(t)
+	for _, tc := range []struct {
+		name, path, body string
+		want             int
+		dead             int // dead letters after
+	}{
+		{"wrong token", "/hooks/icall/nope", body, 404, 0},
+		{"token prefix", "/hooks/icall/test-push", body, 404, 0},
+		{"no token", "/hooks/icall/", body, 404, 0},
+		{"empty body", "/hooks/icall/test-push-token", "", 400, 1},
+		{"garbage", "/hooks/icall/test-push-token", "<html>not a push</html>", 400, 2},
+		{"no callid", "/hooks/icall/test-push-token", `{"result":{"data":{"msg":[],"detail":{"tel":"1"}}}}`, 400, 3},
+		{"too large", "/hooks/icall/test-push-token", `{"result":"` + strings.Repeat("x", 1<<20+10) + `"}`, 413, 3},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if res := postPush(t, app, tc.path, tc.body); res.StatusCode != tc.want {
+				t.Errorf("status %d, want %d", res.StatusCode, tc.want)
+			}
+			d, err := app.Store.DeadLetters(ctx, 10)
+			if err != nil || len(d) != tc.dead {
+				t.Errorf("dead letters = %d (%v), want %d", len(d), err, tc.dead)
+			}
+		})
+	}
+	d, _ := app.Store.DeadLetters(ctx, 10)
+	if len(d) > 1 && string(d[len(d)-2].Body) != "<html>not a push</html>" {
+		t.Errorf("dead letter body = %q, want the raw body kept", d[len(d)-2].Body)
+	}
+	if n, _ := app.Store.CountCalls(ctx); n != 0 {
+		t.Errorf("%d calls stored from refused pushes", n)
+	}
+	// The push hook is the only route without CSRF: a POST elsewhere without a token is refused.
+	if res := postPush(t, app, "/hooks/other", body); res.StatusCode != 404 && res.StatusCode != 405 {
+		t.Errorf("POST /hooks/other: %d", res.StatusCode)
+	}
+}
+
+// TestSyncFillsMissingPushes: calls the platform never pushed are stored by
+// the sync under their task; a pushed call is kept as pushed and gets its
+// task id; a second round stores nothing new.
+func TestSyncFillsMissingPushes(t *testing.T) {
+	app := testapp.New(t, testapp.Options{})
+	ctx := context.Background()
+	tasks, err := app.Client.QueryTasks(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	begin, end := app.Sandbox.Now().Add(-60*24*time.Hour), app.Sandbox.Now().Add(time.Hour)
+	var taskID string
+	var first client.CallResult
+	for _, tk := range tasks {
+		if tk.Status != client.TaskRunning {
+			continue
+		}
+		p, err := app.Client.QueryTimeTaskData(ctx, client.TimeTaskQuery{TaskID: tk.ID, Begin: begin, End: end})
+		if err == nil && len(p.Data) > 0 {
+			taskID, first = tk.ID, p.Data[0]
+			break
+		}
+	}
+	if taskID == "" {
+		t.Fatal("the seeded world has no running task with calls")
+	}
+	// One call arrives by push without a task in the URL.
+	b, _ := json.Marshal(map[string]any{"result": map[string]any{"data": first, "ret_code": "000000"}})
+	if res := postPush(t, app, "/hooks/icall/test-push-token", string(b)); res.StatusCode != 200 {
+		t.Fatalf("push: %d", res.StatusCode)
+	}
+	st, err := app.Server.SyncCalls(ctx, begin, end)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Stored == 0 {
+		t.Fatalf("sync stored nothing: %+v", st)
+	}
+	pushed, err := app.Store.Call(ctx, taskID, string(first.Detail.CallID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pushed.Source != store.SourcePush || pushed.TaskID != taskID {
+		t.Errorf("pushed call after sync: source %q task %q", pushed.Source, pushed.TaskID)
+	}
+	_, n, err := app.Store.ListCalls(ctx, store.CallFilter{TaskID: taskID})
+	if err != nil || n < 2 {
+		t.Errorf("task %s has %d stored calls (%v), want the sync's too", taskID, n, err)
+	}
+	total, _ := app.Store.CountCalls(ctx)
+	if total != st.Stored+1 {
+		t.Errorf("calls stored = %d, want %d synced + 1 pushed", total, st.Stored)
+	}
+	again, err := app.Server.SyncCalls(ctx, begin, end)
+	if err != nil || again.Stored != 0 {
+		t.Errorf("second round stored %d (%v), want 0", again.Stored, err)
+	}
+	if total2, _ := app.Store.CountCalls(ctx); total2 != total {
+		t.Errorf("second round changed the count: %d → %d", total, total2)
+	}
+}
