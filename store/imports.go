@@ -1,0 +1,561 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// ImportState is where an import of a number list stands.
+type ImportState string
+
+// The states of an import, in the order they usually come.
+const (
+	ImportParsing   ImportState = "parsing"   // the file is being read in the background
+	ImportPreview   ImportState = "preview"   // read; waiting for the user to confirm or cancel
+	ImportImporting ImportState = "importing" // batches are being sent
+	ImportPaused    ImportState = "paused"    // a batch failed (or dialdesk restarted): resumable
+	ImportDone      ImportState = "done"      // every batch sent
+	ImportFailed    ImportState = "failed"    // the file was refused; nothing was sent
+	ImportCanceled  ImportState = "canceled"  // the user canceled at the preview; nothing was sent
+)
+
+// ImportCounts sums up what happened to every row of the file.
+type ImportCounts struct {
+	Rows, Valid, Invalid, Duplicate, Existing, Filtered, Empty int
+}
+
+// Import is one upload of a number list to a task.
+type Import struct {
+	ID         int64
+	TaskID     string
+	FileName   string
+	Username   string
+	State      ImportState
+	ErrorCode  string // why the file was refused or the import paused
+	ErrorZH    string
+	ErrorEN    string
+	RowsRead   int // parse progress
+	RowsExpect int
+	Variables  []string
+	Counts     ImportCounts
+	Created    time.Time
+	Updated    time.Time
+
+	// Batch summary (filled by Import and Imports).
+	Batches       int
+	BatchesSent   int
+	BatchesFailed int
+	RowsSent      int
+}
+
+// Error returns the import's error message in lang ("zh" or "en").
+func (im Import) Error(lang string) string {
+	if strings.HasPrefix(lang, "en") && im.ErrorEN != "" {
+		return im.ErrorEN
+	}
+	return im.ErrorZH
+}
+
+// ImportRow is one number of an import, as it is (or will be) sent.
+type ImportRow struct {
+	ImportID  int64
+	Line      int    // the row number Excel shows
+	TaskID    string //
+	Phone     string
+	OutID     string // dialdesk's: "<import id>-<line>"
+	FileOutID string // the file's own outid column, if any
+	Variables string // encoded name^value|name^value
+	Batch     int
+	Sent      bool // its batch was sent
+	Deleted   bool // removed from the task
+}
+
+// ImportReject is a row of an import that is not sent, and why.
+type ImportReject struct {
+	Line   int
+	Raw    string
+	Phone  string
+	Reason string // numbers.Reason code
+	Detail string
+	First  int
+}
+
+// OutID is the outid dialdesk gives the number in row line of an import:
+// unique (import ids are) and stable (the same on every retry).
+func OutID(importID int64, line int) string {
+	return strconv.FormatInt(importID, 10) + "-" + strconv.Itoa(line)
+}
+
+const importCols = `id, task_id, file_name, username, state, error_code, error_zh, error_en, rows_read, rows_expect,
+	variables, n_rows, n_valid, n_invalid, n_duplicate, n_existing, n_filtered, n_empty, created_at, updated_at,
+	(SELECT COUNT(*) FROM import_batches b WHERE b.import_id = imports.id),
+	(SELECT COUNT(*) FROM import_batches b WHERE b.import_id = imports.id AND b.state = 'sent'),
+	(SELECT COUNT(*) FROM import_batches b WHERE b.import_id = imports.id AND b.state = 'failed'),
+	(SELECT COALESCE(SUM(rows), 0) FROM import_batches b WHERE b.import_id = imports.id AND b.state = 'sent')`
+
+func scanImport(sc interface{ Scan(...any) error }) (Import, error) {
+	var im Import
+	var vars string
+	var created, updated int64
+	err := sc.Scan(&im.ID, &im.TaskID, &im.FileName, &im.Username, &im.State, &im.ErrorCode, &im.ErrorZH, &im.ErrorEN,
+		&im.RowsRead, &im.RowsExpect, &vars, &im.Counts.Rows, &im.Counts.Valid, &im.Counts.Invalid, &im.Counts.Duplicate,
+		&im.Counts.Existing, &im.Counts.Filtered, &im.Counts.Empty, &created, &updated,
+		&im.Batches, &im.BatchesSent, &im.BatchesFailed, &im.RowsSent)
+	if err != nil {
+		return im, err
+	}
+	if vars != "" {
+		_ = json.Unmarshal([]byte(vars), &im.Variables)
+	}
+	im.Created, im.Updated = fromMS(created), fromMS(updated)
+	return im, nil
+}
+
+// CreateImport starts an import in state parsing.
+func (s *Store) CreateImport(ctx context.Context, taskID, fileName, username string) (Import, error) {
+	now := ms(s.now())
+	res, err := s.db.ExecContext(ctx, `INSERT INTO imports (task_id, file_name, username, state, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?)`, taskID, fileName, username, ImportParsing, now, now)
+	if err != nil {
+		return Import{}, fmt.Errorf("store: create import: %w", err)
+	}
+	id, err := res.LastInsertId()
+	if err != nil {
+		return Import{}, err
+	}
+	return s.Import(ctx, id)
+}
+
+// Import returns one import with its batch summary.
+func (s *Store) Import(ctx context.Context, id int64) (Import, error) {
+	im, err := scanImport(s.db.QueryRowContext(ctx, `SELECT `+importCols+` FROM imports WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return im, ErrNotFound
+	}
+	if err != nil {
+		return im, fmt.Errorf("store: import %d: %w", id, err)
+	}
+	return im, nil
+}
+
+// Imports returns a task's imports, newest first, at most limit.
+func (s *Store) Imports(ctx context.Context, taskID string, limit int) ([]Import, error) {
+	if limit <= 0 {
+		limit = 20
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT `+importCols+` FROM imports WHERE task_id = ? ORDER BY id DESC LIMIT ?`, taskID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: imports: %w", err)
+	}
+	defer rows.Close()
+	var out []Import
+	for rows.Next() {
+		im, err := scanImport(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, im)
+	}
+	return out, rows.Err()
+}
+
+// ImportsIn returns every import in one of states, oldest first (to find
+// the work a restart interrupted).
+func (s *Store) ImportsIn(ctx context.Context, states ...ImportState) ([]Import, error) {
+	if len(states) == 0 {
+		return nil, nil
+	}
+	args := make([]any, len(states))
+	for i, st := range states {
+		args[i] = st
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT `+importCols+` FROM imports WHERE state IN (`+inList(len(states))+`) ORDER BY id`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: imports in states: %w", err)
+	}
+	defer rows.Close()
+	var out []Import
+	for rows.Next() {
+		im, err := scanImport(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, im)
+	}
+	return out, rows.Err()
+}
+
+func inList(n int) string {
+	return strings.TrimSuffix(strings.Repeat("?,", n), ",")
+}
+
+// SetImportProgress records how far the parse has read.
+func (s *Store) SetImportProgress(ctx context.Context, id int64, read, expect int) error {
+	_, err := s.db.ExecContext(ctx, `UPDATE imports SET rows_read = ?, rows_expect = CASE WHEN ? > 0 THEN ? ELSE rows_expect END, updated_at = ? WHERE id = ?`,
+		read, expect, expect, ms(s.now()), id)
+	return err
+}
+
+// SetImportState moves an import to state to, only from one of the states
+// from; ok is false (and nothing changes) when it was elsewhere. This makes
+// confirm, cancel and resume safe to repeat and to race.
+func (s *Store) SetImportState(ctx context.Context, id int64, to ImportState, from ...ImportState) (ok bool, err error) {
+	args := []any{to, ms(s.now()), id}
+	for _, f := range from {
+		args = append(args, f)
+	}
+	res, err := s.db.ExecContext(ctx, `UPDATE imports SET state = ?, updated_at = ? WHERE id = ? AND state IN (`+inList(len(from))+`)`, args...)
+	if err != nil {
+		return false, fmt.Errorf("store: import %d state: %w", id, err)
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
+// SetImportError records why an import stopped (code and message in both
+// languages) and moves it to state (failed or paused).
+func (s *Store) SetImportError(ctx context.Context, id int64, state ImportState, code, zh, en string) error {
+	_, err := s.db.ExecContext(ctx, `UPDATE imports SET state = ?, error_code = ?, error_zh = ?, error_en = ?, updated_at = ? WHERE id = ?`,
+		state, code, zh, en, ms(s.now()), id)
+	if err != nil {
+		return fmt.Errorf("store: import %d error: %w", id, err)
+	}
+	return nil
+}
+
+// SaveParsedImport stores a parsed file in one transaction: its counts, its
+// valid rows with their outids and batch numbers (batchSize rows a batch,
+// in file order), its rejected rows, and its batches as pending; the import
+// goes from parsing to preview. Repeating it changes nothing.
+func (s *Store) SaveParsedImport(ctx context.Context, id int64, vars []string, c ImportCounts, rows []ImportRow, rejects []ImportReject, batchSize int) error {
+	if batchSize <= 0 {
+		batchSize = 500
+	}
+	varsJSON, _ := json.Marshal(vars)
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	var taskID string
+	var state ImportState
+	if err := tx.QueryRowContext(ctx, `SELECT task_id, state FROM imports WHERE id = ?`, id).Scan(&taskID, &state); err != nil {
+		return fmt.Errorf("store: save import %d: %w", id, err)
+	}
+	if state != ImportParsing {
+		return nil // already saved (or canceled meanwhile)
+	}
+	ins, err := tx.PrepareContext(ctx, `INSERT INTO import_rows (import_id, line, task_id, phone, outid, file_outid, variables, batch)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`)
+	if err != nil {
+		return err
+	}
+	defer ins.Close()
+	for i, r := range rows {
+		if _, err := ins.ExecContext(ctx, id, r.Line, taskID, r.Phone, OutID(id, r.Line), r.FileOutID, r.Variables, i/batchSize); err != nil {
+			return fmt.Errorf("store: save import row: %w", err)
+		}
+	}
+	rej, err := tx.PrepareContext(ctx, `INSERT INTO import_rejects (import_id, line, raw, phone, reason, detail, first)
+		VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`)
+	if err != nil {
+		return err
+	}
+	defer rej.Close()
+	for _, r := range rejects {
+		if _, err := rej.ExecContext(ctx, id, r.Line, r.Raw, r.Phone, r.Reason, r.Detail, r.First); err != nil {
+			return fmt.Errorf("store: save import reject: %w", err)
+		}
+	}
+	for b := 0; b*batchSize < len(rows); b++ {
+		n := min(batchSize, len(rows)-b*batchSize)
+		if _, err := tx.ExecContext(ctx, `INSERT INTO import_batches (import_id, batch, rows, state) VALUES (?, ?, ?, 'pending')
+			ON CONFLICT DO NOTHING`, id, b, n); err != nil {
+			return fmt.Errorf("store: save import batch: %w", err)
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE imports SET state = ?, variables = ?, n_rows = ?, n_valid = ?, n_invalid = ?,
+		n_duplicate = ?, n_existing = ?, n_filtered = ?, n_empty = ?, updated_at = ? WHERE id = ?`,
+		ImportPreview, string(varsJSON), c.Rows, c.Valid, c.Invalid, c.Duplicate, c.Existing, c.Filtered, c.Empty, ms(s.now()), id); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// DiscardImportRows deletes the rows of an import that will never be sent
+// (canceled); its rejects stay for the report.
+func (s *Store) DiscardImportRows(ctx context.Context, id int64) error {
+	if _, err := s.db.ExecContext(ctx, `DELETE FROM import_rows WHERE import_id = ?`, id); err != nil {
+		return err
+	}
+	_, err := s.db.ExecContext(ctx, `DELETE FROM import_batches WHERE import_id = ?`, id)
+	return err
+}
+
+// UnsentBatches returns the numbers of an import's batches not yet sent
+// (pending or failed), in order.
+func (s *Store) UnsentBatches(ctx context.Context, id int64) ([]int, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT batch FROM import_batches WHERE import_id = ? AND state <> 'sent' ORDER BY batch`, id)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []int
+	for rows.Next() {
+		var b int
+		if err := rows.Scan(&b); err != nil {
+			return nil, err
+		}
+		out = append(out, b)
+	}
+	return out, rows.Err()
+}
+
+// BatchRows returns the rows of one batch, in file order.
+func (s *Store) BatchRows(ctx context.Context, id int64, batch int) ([]ImportRow, error) {
+	return s.queryRows(ctx, `SELECT r.import_id, r.line, r.task_id, r.phone, r.outid, r.file_outid, r.variables, r.batch, 0, r.deleted
+		FROM import_rows r WHERE r.import_id = ? AND r.batch = ? ORDER BY r.line`, id, batch)
+}
+
+// ImportRows returns the first limit rows of an import, as they will be sent.
+func (s *Store) ImportRows(ctx context.Context, id int64, limit int) ([]ImportRow, error) {
+	return s.queryRows(ctx, `SELECT r.import_id, r.line, r.task_id, r.phone, r.outid, r.file_outid, r.variables, r.batch,
+		COALESCE(b.state = 'sent', 0), r.deleted
+		FROM import_rows r LEFT JOIN import_batches b ON b.import_id = r.import_id AND b.batch = r.batch
+		WHERE r.import_id = ? ORDER BY r.line LIMIT ?`, id, limit)
+}
+
+func (s *Store) queryRows(ctx context.Context, q string, args ...any) ([]ImportRow, error) {
+	rows, err := s.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: import rows: %w", err)
+	}
+	defer rows.Close()
+	var out []ImportRow
+	for rows.Next() {
+		var r ImportRow
+		if err := rows.Scan(&r.ImportID, &r.Line, &r.TaskID, &r.Phone, &r.OutID, &r.FileOutID, &r.Variables, &r.Batch, &r.Sent, &r.Deleted); err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// MarkBatch records the outcome of sending a batch: sent, or failed with
+// errText. A sent batch stays sent.
+func (s *Store) MarkBatch(ctx context.Context, id int64, batch int, sent bool, errText string) error {
+	state, at := "failed", int64(0)
+	if sent {
+		state, at = "sent", ms(s.now())
+	}
+	_, err := s.db.ExecContext(ctx, `UPDATE import_batches SET state = ?, error = ?, attempts = attempts + 1, sent_at = ?
+		WHERE import_id = ? AND batch = ? AND state <> 'sent'`, state, errText, at, id, batch)
+	if err != nil {
+		return fmt.Errorf("store: mark batch %d/%d: %w", id, batch, err)
+	}
+	return nil
+}
+
+// ImportRejects returns an import's rejected rows in file order; limit <= 0
+// means all of them.
+func (s *Store) ImportRejects(ctx context.Context, id int64, limit int) ([]ImportReject, error) {
+	if limit <= 0 {
+		limit = -1
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT line, raw, phone, reason, detail, first FROM import_rejects
+		WHERE import_id = ? ORDER BY line LIMIT ?`, id, limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: import rejects: %w", err)
+	}
+	defer rows.Close()
+	var out []ImportReject
+	for rows.Next() {
+		var r ImportReject
+		if err := rows.Scan(&r.Line, &r.Raw, &r.Phone, &r.Reason, &r.Detail, &r.First); err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// TaskPhones returns the numbers dialdesk has put (or is putting) on a
+// task: the rows of its confirmed imports, deleted ones excepted.
+func (s *Store) TaskPhones(ctx context.Context, taskID string) (map[string]bool, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT r.phone FROM import_rows r JOIN imports i ON i.id = r.import_id
+		WHERE r.task_id = ? AND r.deleted = 0 AND i.state IN ('importing', 'paused', 'done')`, taskID)
+	if err != nil {
+		return nil, fmt.Errorf("store: task phones: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]bool{}
+	for rows.Next() {
+		var p string
+		if err := rows.Scan(&p); err != nil {
+			return nil, err
+		}
+		out[p] = true
+	}
+	return out, rows.Err()
+}
+
+// TaskNumbers returns one page of the numbers sent to a task (newest import
+// first, then file order) whose phone contains keyword, and their total.
+func (s *Store) TaskNumbers(ctx context.Context, taskID, keyword string, offset, limit int) ([]ImportRow, int, error) {
+	where := `r.task_id = ? AND r.deleted = 0 AND b.state = 'sent'`
+	args := []any{taskID}
+	if keyword != "" {
+		where += ` AND r.phone LIKE ? ESCAPE '\'`
+		args = append(args, "%"+escapeLikeNum(keyword)+"%")
+	}
+	from := ` FROM import_rows r JOIN import_batches b ON b.import_id = r.import_id AND b.batch = r.batch WHERE ` + where
+	var total int
+	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*)`+from, args...).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("store: task numbers: %w", err)
+	}
+	rows, err := s.queryRows(ctx, `SELECT r.import_id, r.line, r.task_id, r.phone, r.outid, r.file_outid, r.variables, r.batch, 1, r.deleted`+
+		from+` ORDER BY r.import_id DESC, r.line LIMIT ? OFFSET ?`, append(args, limit, offset)...)
+	return rows, total, err
+}
+
+func escapeLikeNum(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
+
+// OutIDsOf maps the given phones of a task to the outids dialdesk sent them
+// with (sent, not deleted). Phones dialdesk did not send are absent.
+func (s *Store) OutIDsOf(ctx context.Context, taskID string, phones []string) (map[string]string, error) {
+	out := map[string]string{}
+	for start := 0; start < len(phones); start += 500 {
+		part := phones[start:min(start+500, len(phones))]
+		args := []any{taskID}
+		for _, p := range part {
+			args = append(args, p)
+		}
+		rows, err := s.db.QueryContext(ctx, `SELECT r.phone, r.outid FROM import_rows r
+			JOIN import_batches b ON b.import_id = r.import_id AND b.batch = r.batch
+			WHERE r.task_id = ? AND r.deleted = 0 AND b.state = 'sent' AND r.phone IN (`+inList(len(part))+`)`, args...)
+		if err != nil {
+			return nil, fmt.Errorf("store: outids: %w", err)
+		}
+		for rows.Next() {
+			var p, o string
+			if err := rows.Scan(&p, &o); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			out[p] = o
+		}
+		rows.Close()
+	}
+	return out, nil
+}
+
+// MarkNumbersDeleted records that outids were removed from a task.
+func (s *Store) MarkNumbersDeleted(ctx context.Context, taskID string, outIDs []string) error {
+	for start := 0; start < len(outIDs); start += 500 {
+		part := outIDs[start:min(start+500, len(outIDs))]
+		args := []any{taskID}
+		for _, o := range part {
+			args = append(args, o)
+		}
+		if _, err := s.db.ExecContext(ctx, `UPDATE import_rows SET deleted = 1 WHERE task_id = ? AND outid IN (`+inList(len(part))+`)`, args...); err != nil {
+			return fmt.Errorf("store: mark deleted: %w", err)
+		}
+	}
+	return nil
+}
+
+// DNCEntry is a number on the do-not-call list.
+type DNCEntry struct {
+	Phone   string
+	AddedBy string
+	AddedAt time.Time
+	Note    string
+}
+
+// AddDoNotCall puts phones (already normalized) on the do-not-call list and
+// returns how many were new. Repeating it changes nothing.
+func (s *Store) AddDoNotCall(ctx context.Context, phones []string, by, note string) (added int, err error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, err
+	}
+	defer tx.Rollback()
+	now := ms(s.now())
+	for _, p := range phones {
+		res, err := tx.ExecContext(ctx, `INSERT INTO do_not_call (phone, added_by, added_at, note) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`, p, by, now, note)
+		if err != nil {
+			return 0, fmt.Errorf("store: add do-not-call: %w", err)
+		}
+		n, _ := res.RowsAffected()
+		added += int(n)
+	}
+	return added, tx.Commit()
+}
+
+// RemoveDoNotCall takes a phone off the list; removed is false when it was
+// not on it.
+func (s *Store) RemoveDoNotCall(ctx context.Context, phone string) (removed bool, err error) {
+	res, err := s.db.ExecContext(ctx, `DELETE FROM do_not_call WHERE phone = ?`, phone)
+	if err != nil {
+		return false, fmt.Errorf("store: remove do-not-call: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return n == 1, nil
+}
+
+// DoNotCallList returns one page of the list (newest first) whose phone
+// contains keyword, and the total.
+func (s *Store) DoNotCallList(ctx context.Context, keyword string, offset, limit int) ([]DNCEntry, int, error) {
+	where, args := "1 = 1", []any{}
+	if keyword != "" {
+		where, args = `phone LIKE ? ESCAPE '\'`, []any{"%" + escapeLikeNum(keyword) + "%"}
+	}
+	var total int
+	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM do_not_call WHERE `+where, args...).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("store: do-not-call count: %w", err)
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT phone, added_by, added_at, note FROM do_not_call WHERE `+where+
+		` ORDER BY added_at DESC, phone LIMIT ? OFFSET ?`, append(args, limit, offset)...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("store: do-not-call list: %w", err)
+	}
+	defer rows.Close()
+	var out []DNCEntry
+	for rows.Next() {
+		var e DNCEntry
+		var at int64
+		if err := rows.Scan(&e.Phone, &e.AddedBy, &at, &e.Note); err != nil {
+			return nil, 0, err
+		}
+		e.AddedAt = fromMS(at)
+		out = append(out, e)
+	}
+	return out, total, rows.Err()
+}
+
+// DoNotCallSet returns the whole list as a set, for filtering an import.
+func (s *Store) DoNotCallSet(ctx context.Context) (map[string]bool, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT phone FROM do_not_call`)
+	if err != nil {
+		return nil, fmt.Errorf("store: do-not-call set: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]bool{}
+	for rows.Next() {
+		var p string
+		if err := rows.Scan(&p); err != nil {
+			return nil, err
+		}
+		out[p] = true
+	}
+	return out, rows.Err()
+}
