@@ -73,7 +73,7 @@ func TestImportLifecycle(t *testing.T) {
 	if !cmp.Equal(unsent, []int{1}) {
 		t.Fatalf("unsent = %v", unsent)
 	}
-	nums, total, err := s.TaskNumbers(ctx, "7", "38001", 0, 15)
+	nums, total, err := s.TaskNumbers(ctx, "7", "13800138001", 0, 15)
 	if err != nil || total != 1 || len(nums) != 1 || nums[0].Phone != "13800138001" {
 		t.Fatalf("task numbers: %+v %d %v", nums, total, err)
 	}
@@ -109,7 +109,7 @@ func TestDoNotCall(t *testing.T) {
 	if len(set) != 2 || !set["13800138001"] {
 		t.Errorf("set = %v", set)
 	}
-	list, total, _ := s.DoNotCallList(ctx, "38001", 0, 15)
+	list, total, _ := s.DoNotCallList(ctx, "13800138001", 0, 15)
 	if total != 1 || list[0].Phone != "13800138001" || list[0].AddedBy != "admin" {
 		t.Errorf("list = %+v %d", list, total)
 	}
