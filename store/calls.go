@@ -373,3 +373,39 @@ func (s *Store) DeadLetters(ctx context.Context, limit int) ([]DeadLetter, error
 	}
 	return out, rows.Err()
 }
+
+// TaskCallSettings are the settings of a task the call pages need that
+// query_task_info does not return: number_hide (0 off, 1 last four, 2 middle
+// four) and export_status (0 allowed, 1 forbidden).
+type TaskCallSettings struct {
+	NumberHide   int
+	ExportStatus int
+}
+
+// SetTaskCallSettings records a task's number_hide and export_status (the
+// task form calls it after add_task / editor_task). Safe to repeat.
+func (s *Store) SetTaskCallSettings(ctx context.Context, taskID string, cs TaskCallSettings) error {
+	_, err := s.db.ExecContext(ctx, `INSERT INTO task_call_settings (task_id, number_hide, export_status, updated_at) VALUES (?, ?, ?, ?)
+		ON CONFLICT (task_id) DO UPDATE SET number_hide = excluded.number_hide, export_status = excluded.export_status,
+			updated_at = excluded.updated_at`, taskID, cs.NumberHide, cs.ExportStatus, ms(s.now()))
+	if err != nil {
+		return fmt.Errorf("store: task call settings: %w", err)
+	}
+	return nil
+}
+
+// GetTaskCallSettings returns a task's recorded settings, or ErrNotFound when
+// dialdesk did not create the task (the platform's defaults then apply:
+// numbers as the platform gives them, export allowed).
+func (s *Store) GetTaskCallSettings(ctx context.Context, taskID string) (TaskCallSettings, error) {
+	var cs TaskCallSettings
+	err := s.db.QueryRowContext(ctx, `SELECT number_hide, export_status FROM task_call_settings WHERE task_id = ?`, taskID).
+		Scan(&cs.NumberHide, &cs.ExportStatus)
+	if errors.Is(err, sql.ErrNoRows) {
+		return cs, ErrNotFound
+	}
+	if err != nil {
+		return cs, fmt.Errorf("store: task call settings: %w", err)
+	}
+	return cs, nil
+}

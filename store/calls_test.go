@@ -73,4 +73,13 @@ func TestSaveCallIdempotentAndFilters(t *testing.T) {
 	if d, err := s.DeadLetters(ctx, 5); err != nil || len(d) != 1 || d[0].Reason != "empty" {
 		t.Errorf("dead letters %+v %v", d, err)
 	}
+	if _, err := s.GetTaskCallSettings(ctx, "t1"); err != ErrNotFound {
+		t.Errorf("settings of an unknown task: %v", err)
+	}
+	if err := s.SetTaskCallSettings(ctx, "t1", TaskCallSettings{NumberHide: 2, ExportStatus: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if cs, err := s.GetTaskCallSettings(ctx, "t1"); err != nil || cs.NumberHide != 2 || cs.ExportStatus != 1 {
+		t.Errorf("settings %+v %v", cs, err)
+	}
 }

@@ -60,3 +60,13 @@ CREATE TABLE push_dead_letters (
 	body        BLOB   NOT NULL
 );
 CREATE INDEX push_dead_letters_at ON push_dead_letters (received_at);
+
+-- task_call_settings: the settings of a task that the call pages need but
+-- query_task_info does not return (number_hide, export_status), recorded
+-- when dialdesk creates or edits the task.
+CREATE TABLE task_call_settings (
+	task_id       TEXT    PRIMARY KEY,
+	number_hide   INTEGER NOT NULL DEFAULT 0,
+	export_status INTEGER NOT NULL DEFAULT 0,
+	updated_at    BIGINT  NOT NULL
+);
