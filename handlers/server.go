@@ -47,9 +47,6 @@ type Config struct {
 	SessionMax time.Duration
 	// RefreshInterval is how often the task list's counts refresh (default 5 s, at most 10 s).
 	RefreshInterval time.Duration
-	// CacheTTL is how long an upstream read is shared between viewers
-	// (default: RefreshInterval).
-	CacheTTL time.Duration
 	// Now is the clock (default time.Now); tests move it to expire sessions.
 	Now func() time.Time
 }
@@ -101,9 +98,6 @@ func New(cfg Config) (*Server, error) {
 	if cfg.RefreshInterval > 10*time.Second {
 		cfg.RefreshInterval = 10 * time.Second
 	}
-	if cfg.CacheTTL < cfg.RefreshInterval {
-		cfg.CacheTTL = cfg.RefreshInterval
-	}
 	cs := sessions.NewCookieStore(cfg.SessionKeys...)
 	cs.Options = &sessions.Options{
 		Path:     "/",
@@ -123,7 +117,7 @@ func New(cfg Config) (*Server, error) {
 		limiter:  newLoginLimiter(cfg.Now),
 		recHosts: map[string]bool{},
 	}
-	s.tasks = newTaskCache(s, cfg.CacheTTL)
+	s.tasks = newTaskCache(s, cfg.RefreshInterval)
 	for _, h := range cfg.RecordingHosts {
 		if h = strings.ToLower(strings.TrimSpace(h)); h != "" {
 			s.recHosts[h] = true

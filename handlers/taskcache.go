@@ -13,23 +13,36 @@ import (
 	"dialdesk/client"
 )
 
-// taskCache shares the platform's task reads between viewers: identical
-// concurrent reads are coalesced (singleflight) and answers are kept for ttl
-// (at least the list's refresh interval), so a hundred people watching the
-// task list cost about the upstream calls of one.
+// taskCache shares the platform's task reads between viewers, so a hundred
+// people watching the task list cost the upstream calls of one:
+//
+//   - Tasks someone looked at recently are "watched". One background
+//     refresher per dialdesk (the platform account) re-reads every watched
+//     task with query_task_info once per refresh interval, in batches of
+//     ≤ 15 run concurrently, and stops when nobody has looked for two
+//     intervals. Its cost depends on the clock, not on the number of viewers.
+//   - Viewers read the refreshed answers. A task not cached yet (first visit,
+//     or after forget) is read on demand; identical on-demand reads are
+//     coalesced with singleflight.
+//   - query_task (the unfinished list) is cached per clock-aligned window of
+//     one interval and coalesced the same way.
 //
 // Writers (pause, resume, edit...) call s.tasks.forget(id) after changing a
-// task so the next read sees the change.
+// task so the next read fetches it again.
 type taskCache struct {
-	s   *Server
-	ttl time.Duration
-	sf  singleflight.Group
+	s        *Server
+	interval time.Duration
+	sf       singleflight.Group
+	ctx      context.Context // ends with Server.Close
+	stop     context.CancelFunc
 
-	mu        sync.Mutex
-	info      map[string]cachedInfo
-	list      []client.Task
-	listAt    time.Time
-	listValid bool
+	mu         sync.Mutex
+	info       map[string]cachedInfo
+	watched    map[string]time.Time // task id → last time a viewer asked
+	refreshing bool
+	list       []client.Task
+	listAt     time.Time
+	listValid  bool
 }
 
 type cachedInfo struct {
@@ -38,15 +51,31 @@ type cachedInfo struct {
 	at    time.Time
 }
 
-// fetchTimeout bounds a shared upstream read; it does not depend on the
-// request that happened to start it (others wait for the same answer).
-const fetchTimeout = 20 * time.Second
+const (
+	// fetchTimeout bounds a shared upstream read; it does not depend on the
+	// request that happened to start it (others wait for the same answer).
+	fetchTimeout = 20 * time.Second
+	// batchConcurrency bounds the query_task_info batches in flight at once.
+	batchConcurrency = 16
+)
 
-// batchConcurrency bounds the query_task_info batches in flight at once.
-const batchConcurrency = 16
+func newTaskCache(s *Server, interval time.Duration) *taskCache {
+	ctx, cancel := context.WithCancel(context.Background())
+	return &taskCache{s: s, interval: interval, ctx: ctx, stop: cancel,
+		info: map[string]cachedInfo{}, watched: map[string]time.Time{}}
+}
 
-func newTaskCache(s *Server, ttl time.Duration) *taskCache {
-	return &taskCache{s: s, ttl: ttl, info: map[string]cachedInfo{}}
+// Close stops the background refresher.
+func (s *Server) Close() { s.tasks.stop() }
+
+// DropTaskCache forgets every cached platform answer about tasks, so the next
+// reads go upstream (benchmarks of the cold path; after a configuration change).
+func (s *Server) DropTaskCache() {
+	c := s.tasks
+	c.mu.Lock()
+	clear(c.info)
+	c.listValid = false
+	c.mu.Unlock()
 }
 
 // forget drops what is cached about task id (and the unfinished list).
@@ -57,10 +86,17 @@ func (c *taskCache) forget(id string) {
 	c.mu.Unlock()
 }
 
-// unfinished returns query_task's answer, shared and cached.
+// maxAge is how old a cached answer may be before a viewer reads on demand
+// (the refresher renews watched answers every interval; this covers a slow
+// or failing refresher).
+func (c *taskCache) maxAge() time.Duration { return 2 * c.interval }
+
+// unfinished returns query_task's answer, shared and cached for the current
+// clock-aligned interval.
 func (c *taskCache) unfinished(ctx context.Context) ([]client.Task, error) {
 	c.mu.Lock()
-	if c.listValid && time.Since(c.listAt) < c.ttl {
+	now := time.Now()
+	if c.listValid && c.listAt.UnixNano()/int64(c.interval) == now.UnixNano()/int64(c.interval) {
 		l := c.list
 		c.mu.Unlock()
 		return l, nil
@@ -89,17 +125,17 @@ func (c *taskCache) unfinished(ctx context.Context) ([]client.Task, error) {
 	}
 }
 
-// infos returns query_task_info for ids (those the platform returned). Ids
-// cached less than ttl ago are not asked again; the others are asked in
-// batches of at most 15, all batches at once, each batch shared with any
-// identical batch another viewer is asking for.
+// infos returns query_task_info for ids (those the platform returned) and
+// marks them watched. Answers the refresher keeps fresh are served from
+// memory; the others are read now, in batches of ≤ 15, all at once.
 func (c *taskCache) infos(ctx context.Context, ids []string) (map[string]client.TaskInfo, error) {
 	out := make(map[string]client.TaskInfo, len(ids))
 	var missing []string
 	c.mu.Lock()
 	now := time.Now()
 	for _, id := range ids {
-		if e, ok := c.info[id]; ok && now.Sub(e.at) < c.ttl {
+		c.watched[id] = now
+		if e, ok := c.info[id]; ok && now.Sub(e.at) < c.maxAge() {
 			if e.found {
 				out[id] = e.info
 			}
@@ -107,26 +143,77 @@ func (c *taskCache) infos(ctx context.Context, ids []string) (map[string]client.
 		}
 		missing = append(missing, id)
 	}
+	if len(ids) > 0 && !c.refreshing {
+		c.refreshing = true
+		go c.refresh()
+	}
 	c.mu.Unlock()
 	if len(missing) == 0 {
 		return out, nil
 	}
-	slices.Sort(missing)
-	missing = slices.Compact(missing)
+	got, err := c.fetch(ctx, missing)
+	if err != nil {
+		return nil, err
+	}
+	for _, t := range got {
+		out[t.ID] = t
+	}
+	return out, nil
+}
 
+// refresh re-reads the watched tasks every interval until nobody watches.
+func (c *taskCache) refresh() {
+	tick := time.NewTicker(c.interval)
+	defer tick.Stop()
+	for {
+		select {
+		case <-c.ctx.Done():
+			c.mu.Lock()
+			c.refreshing = false
+			c.mu.Unlock()
+			return
+		case <-tick.C:
+		}
+		c.mu.Lock()
+		now := time.Now()
+		var ids []string
+		for id, at := range c.watched {
+			if now.Sub(at) > c.maxAge() {
+				delete(c.watched, id)
+			} else {
+				ids = append(ids, id)
+			}
+		}
+		if len(ids) == 0 {
+			c.refreshing = false
+			c.mu.Unlock()
+			return
+		}
+		c.mu.Unlock()
+		if _, err := c.fetch(c.ctx, ids); err != nil && c.ctx.Err() == nil {
+			c.s.log.Debug("task refresher", "err", err)
+		}
+	}
+}
+
+// fetch reads ids (sorted, deduplicated, in batches of ≤ 15, concurrently)
+// and caches the answers.
+func (c *taskCache) fetch(ctx context.Context, ids []string) ([]client.TaskInfo, error) {
+	ids = slices.Clone(ids)
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
 	var mu sync.Mutex
+	var out []client.TaskInfo
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(batchConcurrency)
-	for batch := range slices.Chunk(missing, client.MaxTaskIDsPerCall) {
+	for batch := range slices.Chunk(ids, client.MaxTaskIDsPerCall) {
 		g.Go(func() error {
 			got, err := c.batch(gctx, batch)
 			if err != nil {
 				return err
 			}
 			mu.Lock()
-			for _, t := range got {
-				out[t.ID] = t
-			}
+			out = append(out, got...)
 			mu.Unlock()
 			return nil
 		})
@@ -137,7 +224,7 @@ func (c *taskCache) infos(ctx context.Context, ids []string) (map[string]client.
 	return out, nil
 }
 
-// batch fetches one batch of ≤ 15 ids through singleflight and caches it.
+// batch reads one batch of ≤ 15 ids through singleflight and caches it.
 func (c *taskCache) batch(ctx context.Context, ids []string) ([]client.TaskInfo, error) {
 	key := "info:" + strings.Join(ids, ",")
 	ch := c.sf.DoChan(key, func() (any, error) {

@@ -3,6 +3,7 @@ package handlers
 import (
 	"cmp"
 	"context"
+	"maps"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/go-chi/chi/v5"
+	"golang.org/x/sync/errgroup"
 
 	"dialdesk/client"
 	"dialdesk/store"
@@ -86,24 +88,48 @@ func (s *Server) taskListLive(w http.ResponseWriter, r *http.Request) error {
 	return s.render(w, r, http.StatusOK, views.TaskLiveUpdates(rows, ""))
 }
 
-// taskRows gathers, filters and sorts the list's rows.
+// taskRows gathers, filters and sorts the list's rows. The counts of the
+// tasks the store already knows are fetched at the same time as query_task,
+// so a cold page costs about one upstream round trip; only tasks new to the
+// store need a second one.
 func (s *Server) taskRows(ctx context.Context, q views.TaskQuery) ([]views.TaskRow, error) {
-	unfinished, err := s.tasks.unfinished(ctx)
-	if err != nil {
-		return nil, err
-	}
 	known, err := s.store.KnownTasks(ctx)
 	if err != nil {
 		return nil, err
 	}
+	needle := strings.ToLower(strings.TrimSpace(q.Q))
+	matches := func(name string) bool { return needle == "" || strings.Contains(strings.ToLower(name), needle) }
 	byID := make(map[string]store.KnownTask, len(known))
+	var ids []string
 	for _, k := range known {
 		byID[k.ID] = k
+		if matches(k.Name) {
+			ids = append(ids, k.ID)
+		}
 	}
-	var fresh []store.KnownTask // tasks the store does not know yet, or whose name changed
+
+	var (
+		unfinished []client.Task
+		infos      map[string]client.TaskInfo
+	)
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() (err error) { unfinished, err = s.tasks.unfinished(gctx); return err })
+	g.Go(func() (err error) { infos, err = s.tasks.infos(gctx, ids); return err })
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+
+	// Remember tasks the store does not know yet (or whose name changed).
+	var fresh []store.KnownTask
+	var newIDs []string
 	for _, t := range unfinished {
-		if k, ok := byID[t.ID]; !ok || (t.Name != "" && k.Name != t.Name) {
-			fresh = append(fresh, store.KnownTask{ID: t.ID, Name: t.Name})
+		k, ok := byID[t.ID]
+		if ok && (t.Name == "" || k.Name == t.Name) {
+			continue
+		}
+		fresh = append(fresh, store.KnownTask{ID: t.ID, Name: t.Name})
+		if !ok && matches(t.Name) {
+			newIDs = append(newIDs, t.ID)
 		}
 	}
 	if len(fresh) > 0 {
@@ -114,28 +140,25 @@ func (s *Server) taskRows(ctx context.Context, q views.TaskQuery) ([]views.TaskR
 			return nil, err
 		}
 	}
-	needle := strings.ToLower(strings.TrimSpace(q.Q))
-	var ids []string
-	for _, k := range known {
-		if needle == "" || strings.Contains(strings.ToLower(k.Name), needle) {
-			ids = append(ids, k.ID)
+	if len(newIDs) > 0 {
+		more, err := s.tasks.infos(ctx, newIDs)
+		if err != nil {
+			return nil, err
 		}
+		maps.Copy(infos, more)
 	}
-	infos, err := s.tasks.infos(ctx, ids)
-	if err != nil {
-		return nil, err
-	}
-	rows := make([]views.TaskRow, 0, len(ids))
+
+	rows := make([]views.TaskRow, 0, len(known))
 	created := map[string]time.Time{}
 	for _, k := range known {
-		if needle != "" && !strings.Contains(strings.ToLower(k.Name), needle) {
-			continue
-		}
 		var ip *client.TaskInfo
 		if info, ok := infos[k.ID]; ok {
 			ip = &info
 		}
 		row := s.taskRow(ctx, k.ID, k.Name, k.Created, ip)
+		if !matches(row.Name) && !matches(k.Name) {
+			continue
+		}
 		if q.Status != "" && (!row.StatusKnown || strconv.Itoa(row.Status) != q.Status) {
 			continue
 		}

@@ -138,6 +138,7 @@ func New(t testing.TB, opts Options) *App {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(srv.Close)
 	hs := httptest.NewServer(srv.Routes())
 	t.Cleanup(hs.Close)
 	app.URL, app.HTTP, app.Server, app.Config = hs.URL, hs, srv, cfg
