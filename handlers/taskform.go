@@ -1,18 +1,765 @@
 package handlers
 
-import "net/http"
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/http"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
 
-// taskNew serves GET /tasks/new.
-func (s *Server) taskNew(w http.ResponseWriter, r *http.Request) error { return errNotFound }
+	"github.com/go-chi/chi/v5"
+	"github.com/justinas/nosurf"
+	"golang.org/x/sync/errgroup"
 
-// taskCreate serves POST /tasks.
-func (s *Server) taskCreate(w http.ResponseWriter, r *http.Request) error { return errNotFound }
+	"dialdesk/client"
+	"dialdesk/store"
+	"dialdesk/views"
+)
 
-// taskEdit serves GET /tasks/{id}/edit.
-func (s *Server) taskEdit(w http.ResponseWriter, r *http.Request) error { return errNotFound }
+// Limits of the task form.
+const (
+	maxTaskName = 100 // characters
+	maxSlots    = 12  // calling-hours ranges
+)
 
-// taskUpdate serves POST /tasks/{id}/edit.
-func (s *Server) taskUpdate(w http.ResponseWriter, r *http.Request) error { return errNotFound }
+// defaultSlots are the calling hours a new task starts with.
+var defaultSlots = []string{"09:00-12:00", "13:30-18:00"}
 
-// templateAudio serves GET /templates/{templateid}/audio/{n}.
-func (s *Server) templateAudio(w http.ResponseWriter, r *http.Request) error { return errNotFound }
+// datetimeLayouts are the forms a start_time/end_time value may take: the
+// browser's datetime-local (with or without seconds), or typed by hand.
+var datetimeLayouts = []string{"2006-01-02T15:04", "2006-01-02T15:04:05", "2006-01-02 15:04", "2006-01-02 15:04:05"}
+
+// datetimeLocal is how a time is written into a datetime-local input.
+const datetimeLocal = "2006-01-02T15:04"
+
+// taskForm is the create/edit task form (POST /tasks, POST /tasks/{id}/edit).
+// The fields hold the input as typed; Validate checks it and fills in the
+// parsed values. Field names are add_task's parameter names.
+type taskForm struct {
+	TemplateID   string   // templateid
+	TaskName     string   // task_name
+	Telephones   []string // telephone (repeated, or one comma-joined value)
+	RobotNum     string   // robot_num
+	TimeType     string   // time_type: "1" custom, "2" permanent
+	StartTime    string   // start_time: datetime-local in the configured zone
+	EndTime      string   // end_time
+	Slots        []string // call_time_slot (repeated, or one comma-joined value)
+	NumberHide   string   // number_hide: "0", "1", "2"
+	ExportStatus string   // export_status: "0", "1"
+	Token        string   // form_token: one-time, against double submits
+
+	// Parsed by Validate.
+	robots             int
+	timeType           int
+	start, end         time.Time
+	slots              []string // normalized HH:MM-HH:MM, sorted
+	numberHide, export int
+}
+
+// formChoices is what the platform offers, used to bound the form. A nil
+// list means "could not be read": that check is left to the platform.
+type formChoices struct {
+	Templates   []client.Template
+	Numbers     []client.CallerNumber
+	Robots      int // robots the task may use
+	RobotsKnown bool
+	Loc         *time.Location
+	Now         time.Time
+	Edit        bool
+	// Edit: the task's validity as the form was pre-filled, so an unchanged
+	// validity that has already ended is not refused.
+	OrigStart, OrigEnd string
+}
+
+// parseTaskForm reads the form from r.PostForm.
+func parseTaskForm(r *http.Request) taskForm {
+	v := r.PostForm
+	trim := strings.TrimSpace
+	return taskForm{
+		TemplateID:   trim(v.Get("templateid")),
+		TaskName:     trim(v.Get("task_name")),
+		Telephones:   splitValues(v["telephone"]),
+		RobotNum:     trim(v.Get("robot_num")),
+		TimeType:     trim(v.Get("time_type")),
+		StartTime:    trim(v.Get("start_time")),
+		EndTime:      trim(v.Get("end_time")),
+		Slots:        splitValues(v["call_time_slot"]),
+		NumberHide:   trim(v.Get("number_hide")),
+		ExportStatus: trim(v.Get("export_status")),
+		Token:        trim(v.Get("form_token")),
+	}
+}
+
+// splitValues splits repeated and comma-joined values, dropping blanks.
+func splitValues(vals []string) []string {
+	var out []string
+	for _, v := range vals {
+		for p := range strings.SplitSeq(v, ",") {
+			if p = strings.TrimSpace(p); p != "" {
+				out = append(out, p)
+			}
+		}
+	}
+	return out
+}
+
+// Validate checks the form against the platform's choices and returns, per
+// field, a message in the language of ctx (empty when the form is valid).
+func (f *taskForm) Validate(ctx context.Context, c formChoices) map[string]string {
+	errs := map[string]string{}
+	if !c.Edit {
+		switch {
+		case f.TemplateID == "":
+			errs["templateid"] = views.T(ctx, "taskform.err.templateid")
+		case c.Templates != nil && !slices.ContainsFunc(c.Templates, func(t client.Template) bool { return t.ID == f.TemplateID }):
+			errs["templateid"] = views.T(ctx, "taskform.err.templateid.unknown")
+		}
+	}
+	switch n := len([]rune(f.TaskName)); {
+	case n == 0:
+		errs["task_name"] = views.T(ctx, "taskform.err.task_name")
+	case n > maxTaskName:
+		errs["task_name"] = views.Tf(ctx, "taskform.err.task_name.long", maxTaskName)
+	}
+	f.Telephones = uniqueStrings(f.Telephones)
+	if len(f.Telephones) == 0 {
+		errs["telephone"] = views.T(ctx, "taskform.err.telephone")
+	} else if c.Numbers != nil {
+		for _, tel := range f.Telephones {
+			if !slices.ContainsFunc(c.Numbers, func(n client.CallerNumber) bool { return string(n.Telephone) == tel }) {
+				errs["telephone"] = views.Tf(ctx, "taskform.err.telephone.unknown", tel)
+				break
+			}
+		}
+	}
+	if n, err := strconv.Atoi(f.RobotNum); err != nil {
+		errs["robot_num"] = views.T(ctx, "taskform.err.robot_num")
+	} else if n < 1 {
+		errs["robot_num"] = views.T(ctx, "taskform.err.robot_num.min")
+	} else if c.RobotsKnown && n > c.Robots {
+		errs["robot_num"] = views.Tf(ctx, "taskform.err.robot_num.max", c.Robots)
+	} else {
+		f.robots = n
+	}
+	f.validateValidity(ctx, c, errs)
+	if slots, msg := normalizeSlots(ctx, f.Slots); msg != "" {
+		errs["call_time_slot"] = msg
+	} else {
+		f.slots = slots
+	}
+	if !c.Edit {
+		if n, err := strconv.Atoi(f.NumberHide); err != nil || n < 0 || n > 2 {
+			errs["number_hide"] = views.T(ctx, "taskform.err.number_hide")
+		} else {
+			f.numberHide = n
+		}
+		if n, err := strconv.Atoi(f.ExportStatus); err != nil || n < 0 || n > 1 {
+			errs["export_status"] = views.T(ctx, "taskform.err.export_status")
+		} else {
+			f.export = n
+		}
+	}
+	return errs
+}
+
+// validateValidity checks time_type and, for a custom validity, start_time
+// and end_time (read in the configured zone; end after start, not past).
+func (f *taskForm) validateValidity(ctx context.Context, c formChoices, errs map[string]string) {
+	switch f.TimeType {
+	case "2":
+		f.timeType = client.TimeTypePermanent
+		return
+	case "1":
+		f.timeType = client.TimeTypeCustom
+	default:
+		errs["time_type"] = views.T(ctx, "taskform.err.time_type")
+		return
+	}
+	var err error
+	ok := true
+	if f.StartTime == "" {
+		errs["start_time"], ok = views.T(ctx, "taskform.err.start_time"), false
+	} else if f.start, err = parseLocal(f.StartTime, c.Loc); err != nil {
+		errs["start_time"], ok = views.T(ctx, "taskform.err.start_time.bad"), false
+	}
+	if f.EndTime == "" {
+		errs["end_time"], ok = views.T(ctx, "taskform.err.end_time"), false
+	} else if f.end, err = parseLocal(f.EndTime, c.Loc); err != nil {
+		errs["end_time"], ok = views.T(ctx, "taskform.err.end_time.bad"), false
+	}
+	switch {
+	case !ok:
+	case !f.end.After(f.start):
+		errs["end_time"] = views.T(ctx, "taskform.err.end_time.order")
+	case !f.end.After(c.Now) && !(c.Edit && f.StartTime == c.OrigStart && f.EndTime == c.OrigEnd):
+		errs["end_time"] = views.T(ctx, "taskform.err.end_time.past")
+	}
+}
+
+// parseLocal reads a datetime-local value in loc.
+func parseLocal(s string, loc *time.Location) (time.Time, error) {
+	var err error
+	for _, layout := range datetimeLayouts {
+		var t time.Time
+		if t, err = time.ParseInLocation(layout, s, loc); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, err
+}
+
+var slotRe = regexp.MustCompile(`^(\d{1,2}):(\d{2})\s*[-–~至到]\s*(\d{1,2}):(\d{2})$`)
+
+// normalizeSlots checks calling-hours ranges (HH:MM-HH:MM, start before end,
+// no overlaps) and returns them as HH:MM-HH:MM sorted by start, or the
+// message of the first problem.
+func normalizeSlots(ctx context.Context, in []string) ([]string, string) {
+	if len(in) == 0 {
+		return nil, views.T(ctx, "taskform.err.slot.none")
+	}
+	if len(in) > maxSlots {
+		return nil, views.Tf(ctx, "taskform.err.slot.many", maxSlots)
+	}
+	type span struct {
+		from, to int
+		text     string
+	}
+	spans := make([]span, 0, len(in))
+	for _, s := range in {
+		m := slotRe.FindStringSubmatch(strings.TrimSpace(s))
+		if m == nil {
+			return nil, views.Tf(ctx, "taskform.err.slot.format", s)
+		}
+		n := make([]int, 4)
+		for i := range n {
+			n[i], _ = strconv.Atoi(m[i+1])
+		}
+		if n[0] > 23 || n[2] > 23 || n[1] > 59 || n[3] > 59 {
+			return nil, views.Tf(ctx, "taskform.err.slot.format", s)
+		}
+		sp := span{n[0]*60 + n[1], n[2]*60 + n[3], fmt.Sprintf("%02d:%02d-%02d:%02d", n[0], n[1], n[2], n[3])}
+		if sp.from >= sp.to {
+			return nil, views.Tf(ctx, "taskform.err.slot.order", s)
+		}
+		spans = append(spans, sp)
+	}
+	slices.SortFunc(spans, func(a, b span) int { return a.from - b.from })
+	out := make([]string, len(spans))
+	for i, sp := range spans {
+		if i > 0 && sp.from < spans[i-1].to {
+			return nil, views.Tf(ctx, "taskform.err.slot.overlap", spans[i-1].text, sp.text)
+		}
+		out[i] = sp.text
+	}
+	return out, ""
+}
+
+// vendorFields maps add_task/editor_task refusals to the field they concern;
+// "_form" is the whole form (320018 names no field).
+var vendorFields = map[string]string{
+	"320011": "templateid",
+	"320012": "task_name",
+	"320013": "robot_num",
+	"320014": "telephone",
+	"320015": "time_type",
+	"320016": "start_time",
+	"320017": "call_time_slot",
+	"320018": "_form",
+	"320019": "templateid",
+}
+
+// platformFormErrors turns a platform error into form messages: a vendor
+// code 320011–320019 next to its field, anything else about the whole form.
+func platformFormErrors(ctx context.Context, err error, edit bool) map[string]string {
+	lang := string(views.LangOf(ctx))
+	var ce *client.Error
+	if errors.As(err, &ce) {
+		if field, ok := vendorFields[ce.Code]; ok {
+			if edit && field == "templateid" {
+				field = "_form" // the edit form has no template picker
+			}
+			return map[string]string{field: ce.Human(lang)}
+		}
+	}
+	return map[string]string{"_form": views.Tf(ctx, "taskform.err.platform", client.HumanError(err, lang))}
+}
+
+// formChoices asks the platform, concurrently, for the templates, caller
+// numbers and free robots. Each that fails is left unknown (nil); the
+// first error is returned for the page to mention.
+func (s *Server) formChoices(ctx context.Context, edit bool) (formChoices, error) {
+	c := formChoices{Loc: s.loc, Now: s.now(), Edit: edit}
+	var mu sync.Mutex
+	var first error
+	note := func(err error) {
+		mu.Lock()
+		if first == nil {
+			first = err
+		}
+		mu.Unlock()
+	}
+	var g errgroup.Group
+	if !edit {
+		g.Go(func() error {
+			t, err := s.client.QueryTemplates(ctx)
+			if err != nil {
+				note(err)
+				return nil
+			}
+			c.Templates = append([]client.Template{}, t...)
+			return nil
+		})
+	}
+	g.Go(func() error {
+		n, _, err := s.client.QueryNumbers(ctx)
+		if err != nil {
+			note(err)
+			return nil
+		}
+		c.Numbers = append([]client.CallerNumber{}, n...)
+		return nil
+	})
+	g.Go(func() error {
+		n, err := s.client.QueryRobotNum(ctx)
+		if err != nil {
+			note(err)
+			return nil
+		}
+		c.Robots, c.RobotsKnown = n, true
+		return nil
+	})
+	g.Wait()
+	return c, first
+}
+
+// formView builds the form's view model from the choices and values.
+func (s *Server) formView(r *http.Request, c formChoices, loadErr error, vals views.TaskFormValues, errs map[string]string) views.TaskFormVM {
+	ctx := r.Context()
+	v := views.TaskFormVM{
+		Action:      "/tasks",
+		CSRFToken:   nosurf.Token(r),
+		RobotsAvail: c.Robots,
+		RobotsKnown: c.RobotsKnown,
+		Zone:        s.loc.String(),
+		Values:      vals,
+		Errors:      errs,
+	}
+	if loadErr != nil {
+		v.LoadError = views.Tf(ctx, "taskform.loadfailed", client.HumanError(loadErr, string(views.LangOf(ctx))))
+	}
+	for _, t := range c.Templates {
+		o := views.TemplateOption{ID: t.ID, Name: t.Name, Content: t.Content}
+		for i := range t.Records() {
+			o.Audio = append(o.Audio, "/templates/"+t.ID+"/audio/"+strconv.Itoa(i+1))
+		}
+		v.Templates = append(v.Templates, o)
+	}
+	seen := map[string]bool{}
+	for _, n := range c.Numbers {
+		v.Numbers = append(v.Numbers, views.CallerOption{Telephone: string(n.Telephone), Count: int(n.Count)})
+		seen[string(n.Telephone)] = true
+	}
+	for _, tel := range vals.Telephones { // keep what was chosen even if the list is not known
+		if !seen[tel] {
+			v.Numbers = append(v.Numbers, views.CallerOption{Telephone: tel})
+			seen[tel] = true
+		}
+	}
+	return v
+}
+
+// values is the form's input as the view shows it back.
+func (f *taskForm) values() views.TaskFormValues {
+	return views.TaskFormValues{
+		TemplateID: f.TemplateID, TaskName: f.TaskName, Telephones: f.Telephones, RobotNum: f.RobotNum,
+		TimeType: f.TimeType, StartTime: f.StartTime, EndTime: f.EndTime, Slots: f.Slots,
+		NumberHide: f.NumberHide, ExportStatus: f.ExportStatus,
+	}
+}
+
+// renderTaskForm answers with the form: the whole page, or for htmx the form
+// alone (with 200, since htmx swaps only successful answers).
+func (s *Server) renderTaskForm(w http.ResponseWriter, r *http.Request, status int, v views.TaskFormVM) error {
+	if isHTMX(r) {
+		return s.render(w, r, http.StatusOK, views.TaskForm(v))
+	}
+	titleKey := "taskform.new.title"
+	if v.Edit {
+		titleKey = "taskform.edit.title"
+	}
+	return s.render(w, r, status, views.TaskFormPage(s.page(w, r, "tasks", titleKey), v))
+}
+
+// newFormToken returns a random one-time form token.
+func newFormToken() string {
+	b := make([]byte, 16)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+var formTokenRe = regexp.MustCompile(`^[0-9a-f]{32}$`)
+
+// taskNew serves GET /tasks/new: the create form with defaults filled in.
+func (s *Server) taskNew(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	c, loadErr := s.formChoices(ctx, false)
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	start := s.now().In(s.loc).Truncate(time.Hour).Add(time.Hour)
+	vals := views.TaskFormValues{
+		RobotNum:     "1",
+		TimeType:     "2",
+		StartTime:    start.Format(datetimeLocal),
+		EndTime:      start.AddDate(0, 0, 7).Format(datetimeLocal),
+		Slots:        defaultSlots,
+		NumberHide:   "0",
+		ExportStatus: "0",
+	}
+	if len(c.Numbers) > 0 {
+		vals.Telephones = []string{string(c.Numbers[0].Telephone)}
+	}
+	v := s.formView(r, c, loadErr, vals, nil)
+	v.FormToken = newFormToken()
+	return s.renderTaskForm(w, r, http.StatusOK, v)
+}
+
+// formTokenWait bounds how long a repeated submit waits for the first one.
+const formTokenWait = 20 * time.Second
+
+// claimToken claims the form's one-time token. It returns first=true when
+// this request is to create the task; otherwise the id of the task the first
+// request created (waiting while that request still runs), or "" when the
+// wait timed out.
+func (s *Server) claimToken(ctx context.Context, token string) (first bool, taskID string, err error) {
+	deadline := time.Now().Add(formTokenWait)
+	for {
+		first, taskID, err := s.store.ClaimFormToken(ctx, token)
+		if err != nil || first || taskID != "" {
+			return first, taskID, err
+		}
+		if time.Now().After(deadline) {
+			return false, "", nil
+		}
+		select {
+		case <-ctx.Done():
+			return false, "", ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+// taskCreate serves POST /tasks: validate, then add_task once per form
+// token (a repeated submit leads to the task the first one created), set
+// dialdesk's push receiver, remember the task, record it, and go to the task
+// page (303) whose next step is uploading numbers. An invalid form, or one
+// the platform refuses, comes back with messages next to its fields (422).
+func (s *Server) taskCreate(w http.ResponseWriter, r *http.Request) error {
+	if err := parseForm(w, r); err != nil {
+		return err
+	}
+	ctx := r.Context()
+	f := parseTaskForm(r)
+	c, loadErr := s.formChoices(ctx, false)
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	again := func(errs map[string]string) error {
+		v := s.formView(r, c, loadErr, f.values(), errs)
+		v.FormToken = f.Token
+		if !formTokenRe.MatchString(f.Token) {
+			v.FormToken = newFormToken()
+		}
+		return s.renderTaskForm(w, r, http.StatusUnprocessableEntity, v)
+	}
+	if errs := f.Validate(ctx, c); len(errs) > 0 {
+		return again(errs)
+	}
+	token := ""
+	if formTokenRe.MatchString(f.Token) {
+		token = f.Token
+		first, taskID, err := s.claimToken(ctx, token)
+		if err != nil {
+			return err
+		}
+		if !first {
+			if taskID == "" {
+				return again(map[string]string{"_form": views.T(ctx, "taskform.err.busy")})
+			}
+			return redirect(w, r, views.TaskURL(taskID))
+		}
+	}
+	req := client.AddTaskRequest{
+		TemplateID: f.TemplateID, TaskName: f.TaskName, Telephones: f.Telephones, RobotNum: f.robots,
+		TimeType: f.timeType, CallTimeSlots: f.slots, NumberHide: f.numberHide, ExportStatus: f.export,
+	}
+	if f.timeType == client.TimeTypeCustom {
+		req.StartTime, req.EndTime = f.start, f.end
+	}
+	if s.cfg.PushToken != "" {
+		req.PushURL, req.PushType = s.pushURL(r), client.PushAfterCall
+	}
+	// The task is created even if the browser goes away meanwhile.
+	id, err := s.client.AddTask(context.WithoutCancel(ctx), req)
+	s.audit(r, id, "task.create", createDetail(req), answerOf(err))
+	if err != nil {
+		if token != "" {
+			if rerr := s.store.ReleaseFormToken(context.WithoutCancel(ctx), token); rerr != nil {
+				s.log.Error("release form token", "err", rerr)
+			}
+		}
+		s.log.Warn("add_task refused", "err", err)
+		return again(platformFormErrors(ctx, err, false))
+	}
+	wctx := context.WithoutCancel(ctx)
+	if token != "" {
+		if err := s.store.SetFormTokenTask(wctx, token, id); err != nil {
+			s.log.Error("set form token task", "task", id, "err", err)
+		}
+	}
+	u, _ := currentUser(r)
+	if err := s.store.RememberTask(wctx, store.KnownTask{ID: id, Name: f.TaskName, CreatedBy: u.Username}); err != nil {
+		s.log.Error("remember task", "task", id, "err", err)
+	}
+	s.tasks.forget(id)
+	s.setFlash(w, r, views.Tf(ctx, "task.created", f.TaskName), false)
+	return redirect(w, r, views.TaskURL(id))
+}
+
+// pushURL is where the platform pushes call results: DIALDESK_PUBLIC_URL
+// (or, when unset, this request's own origin) + /hooks/icall/{token}.
+func (s *Server) pushURL(r *http.Request) string {
+	base := strings.TrimRight(s.cfg.PublicURL, "/")
+	if base == "" {
+		scheme := "http"
+		if isHTTPS(r) {
+			scheme = "https"
+		}
+		base = scheme + "://" + r.Host
+	}
+	return base + "/hooks/icall/" + s.cfg.PushToken
+}
+
+// createDetail is the audit log's record of what add_task was asked.
+func createDetail(r client.AddTaskRequest) string {
+	parts := []string{
+		"task_name=" + r.TaskName,
+		"templateid=" + r.TemplateID,
+		"telephone=" + strings.Join(r.Telephones, ","),
+		"robot_num=" + strconv.Itoa(r.RobotNum),
+		"time_type=" + strconv.Itoa(r.TimeType),
+	}
+	if r.TimeType == client.TimeTypeCustom {
+		parts = append(parts, "start_time="+r.StartTime.Format(views.TimeLayout), "end_time="+r.EndTime.Format(views.TimeLayout))
+	}
+	parts = append(parts, "call_time_slot="+strings.Join(r.CallTimeSlots, ","),
+		"number_hide="+strconv.Itoa(r.NumberHide), "export_status="+strconv.Itoa(r.ExportStatus))
+	return strings.Join(parts, "; ")
+}
+
+// uniqueStrings drops repeated values, keeping the first of each.
+func uniqueStrings(in []string) []string {
+	seen := map[string]bool{}
+	out := in[:0:0]
+	for _, s := range in {
+		if !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// taskEdit serves GET /tasks/{id}/edit: the form pre-filled from
+// query_task_info (asked afresh, not from the list's cache).
+func (s *Server) taskEdit(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	id := TaskID(r)
+	info, err := s.freshInfo(ctx, id)
+	if err != nil {
+		return err
+	}
+	c, loadErr := s.formChoices(ctx, true)
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	s.boundRobots(&c, info)
+	return s.renderTaskForm(w, r, http.StatusOK, s.editView(r, c, loadErr, s.infoValues(info), nil))
+}
+
+// freshInfo asks the platform for one task's settings.
+func (s *Server) freshInfo(ctx context.Context, id string) (client.TaskInfo, error) {
+	infos, err := s.client.QueryTaskInfo(ctx, []string{id})
+	if err != nil {
+		return client.TaskInfo{}, err
+	}
+	for _, info := range infos {
+		if info.ID == id {
+			return info, nil
+		}
+	}
+	return client.TaskInfo{}, errNotFound
+}
+
+// boundRobots lets an edited task keep the robots it holds: they are not
+// counted among the free ones while it runs.
+func (s *Server) boundRobots(c *formChoices, info client.TaskInfo) {
+	if !c.RobotsKnown {
+		return
+	}
+	switch info.Status {
+	case client.TaskRunning, client.TaskOutsideHours:
+		c.Robots += int(info.RobotNum)
+	default:
+		c.Robots = max(c.Robots, int(info.RobotNum))
+	}
+}
+
+// infoValues is a task's settings as the edit form shows them.
+func (s *Server) infoValues(info client.TaskInfo) views.TaskFormValues {
+	v := views.TaskFormValues{
+		TaskName:   info.Name,
+		Telephones: info.Telephones(),
+		RobotNum:   strconv.Itoa(int(info.RobotNum)),
+		TimeType:   strconv.Itoa(int(info.TimeType)),
+		Slots:      info.CallTimeSlots(),
+	}
+	if int(info.TimeType) != client.TimeTypeCustom {
+		v.TimeType = strconv.Itoa(client.TimeTypePermanent)
+	}
+	if t := info.StartTime.Time(); !t.IsZero() {
+		v.StartTime = t.In(s.loc).Format(datetimeLocal)
+	}
+	if t := info.EndTime.Time(); !t.IsZero() {
+		v.EndTime = t.In(s.loc).Format(datetimeLocal)
+	}
+	return v
+}
+
+func (s *Server) editView(r *http.Request, c formChoices, loadErr error, vals views.TaskFormValues, errs map[string]string) views.TaskFormVM {
+	v := s.formView(r, c, loadErr, vals, errs)
+	v.Edit = true
+	v.Header = s.taskHeader(r, views.TabOverview)
+	v.Action = views.TaskURL(v.Header.ID, "edit")
+	return v
+}
+
+// taskUpdate serves POST /tasks/{id}/edit: validate, then send editor_task
+// only the fields that differ from the platform's current settings. Invalid
+// or refused: the form again with messages next to the fields (422).
+func (s *Server) taskUpdate(w http.ResponseWriter, r *http.Request) error {
+	if err := parseForm(w, r); err != nil {
+		return err
+	}
+	ctx := r.Context()
+	id := TaskID(r)
+	info, err := s.freshInfo(ctx, id)
+	if err != nil {
+		return err
+	}
+	orig := s.infoValues(info)
+	c, loadErr := s.formChoices(ctx, true)
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	s.boundRobots(&c, info)
+	c.OrigStart, c.OrigEnd = orig.StartTime, orig.EndTime
+	f := parseTaskForm(r)
+	if c.Numbers != nil { // the task's own numbers stay acceptable
+		for _, tel := range orig.Telephones {
+			c.Numbers = append(c.Numbers, client.CallerNumber{Telephone: client.FlexString(tel)})
+		}
+	}
+	again := func(errs map[string]string) error {
+		return s.renderTaskForm(w, r, http.StatusUnprocessableEntity, s.editView(r, c, loadErr, f.values(), errs))
+	}
+	if errs := f.Validate(ctx, c); len(errs) > 0 {
+		return again(errs)
+	}
+	req, changes := editRequest(id, f, orig, info)
+	if len(changes) == 0 {
+		s.setFlash(w, r, views.T(ctx, "task.unchanged"), false)
+		return redirect(w, r, views.TaskURL(id))
+	}
+	err = s.client.EditTask(context.WithoutCancel(ctx), req)
+	s.tasks.forget(id)
+	s.audit(r, id, "task.edit", strings.Join(changes, "; "), answerOf(err))
+	if err != nil {
+		return again(platformFormErrors(ctx, err, true))
+	}
+	if req.TaskName != nil {
+		if err := s.store.RememberTask(context.WithoutCancel(ctx), store.KnownTask{ID: id, Name: f.TaskName}); err != nil {
+			s.log.Error("remember task", "task", id, "err", err)
+		}
+	}
+	s.setFlash(w, r, views.Tf(ctx, "task.edited", f.TaskName), false)
+	return redirect(w, r, views.TaskURL(id))
+}
+
+// editRequest compares the valid form with the task's settings and returns
+// editor_task's request with only what changed, and the changes in words
+// for the audit log ("robot_num: 2 → 3").
+func editRequest(id string, f taskForm, orig views.TaskFormValues, info client.TaskInfo) (client.EditTaskRequest, []string) {
+	req := client.EditTaskRequest{TaskID: id}
+	var changes []string
+	note := func(field, from, to string) { changes = append(changes, field+": "+from+" → "+to) }
+	if f.TaskName != info.Name {
+		req.TaskName = &f.TaskName
+		note("task_name", info.Name, f.TaskName)
+	}
+	if a, b := slices.Sorted(slices.Values(f.Telephones)), slices.Sorted(slices.Values(orig.Telephones)); !slices.Equal(a, b) {
+		req.Telephones = f.Telephones
+		note("telephone", strings.Join(orig.Telephones, ","), strings.Join(f.Telephones, ","))
+	}
+	if f.robots != int(info.RobotNum) {
+		req.RobotNum = &f.robots
+		note("robot_num", strconv.Itoa(int(info.RobotNum)), strconv.Itoa(f.robots))
+	}
+	origSlots := strings.Join(orig.Slots, ",")
+	if s := strings.Join(f.slots, ","); s != origSlots {
+		req.CallTimeSlots = f.slots
+		note("call_time_slot", origSlots, s)
+	}
+	if strconv.Itoa(f.timeType) != orig.TimeType {
+		req.TimeType = &f.timeType
+		note("time_type", orig.TimeType, strconv.Itoa(f.timeType))
+	}
+	if f.timeType == client.TimeTypeCustom &&
+		(req.TimeType != nil || f.start.Format(datetimeLocal) != orig.StartTime || f.end.Format(datetimeLocal) != orig.EndTime) {
+		req.StartTime, req.EndTime = &f.start, &f.end
+		note("start_time", orig.StartTime, f.start.Format(datetimeLocal))
+		note("end_time", orig.EndTime, f.end.Format(datetimeLocal))
+	}
+	return req, changes
+}
+
+// templateAudio serves GET /templates/{templateid}/audio/{n}: the n-th
+// (from 1) first-node recording of a script template, looked up with
+// query_template and streamed through dialdesk by the call pages' recording
+// proxy (allowed hosts only, Range passed through).
+func (s *Server) templateAudio(w http.ResponseWriter, r *http.Request) error {
+	id := chi.URLParam(r, "templateid")
+	n, err := strconv.Atoi(chi.URLParam(r, "n"))
+	if err != nil || n < 1 || !validTaskID(id) {
+		return errNotFound
+	}
+	templates, err := s.client.QueryTemplates(r.Context())
+	if err != nil {
+		return err
+	}
+	for _, t := range templates {
+		if t.ID == id {
+			if recs := t.Records(); n <= len(recs) {
+				return s.streamUpstreamAudio(w, r, recs[n-1])
+			}
+		}
+	}
+	return errNotFound
+}
