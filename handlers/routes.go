@@ -57,7 +57,12 @@ func (s *Server) Routes() http.Handler {
 				r.Use(s.loadTask) // 404 early for a bad or unknown id; TaskID(r) gives the id
 
 				r.Get("/", s.h(s.taskPage)) // issue 5
-				// Issue 6: r.Get("/numbers", s.h(s.numbersPage))
+				// Issue 6 (numbers.go): upload, imports, the task's numbers.
+				r.Get("/numbers", s.h(s.numbersPage))
+				r.Get("/numbers/template.xlsx", s.h(s.numbersTemplate))
+				r.Get("/numbers/imports/{iid}", s.h(s.importPage))
+				r.Get("/numbers/imports/{iid}/live", s.h(s.importLive))
+				r.Get("/numbers/imports/{iid}/rejects.xlsx", s.h(s.importRejects))
 				// Issue 7: r.Get("/calls", s.h(s.callList)); r.Get("/calls/{call}", s.h(s.callDetail))
 				// Issue 7 (reviews, supervisor+): r.Post("/calls/{call}/review", s.h(s.callReview))
 
@@ -74,7 +79,12 @@ func (s *Server) Routes() http.Handler {
 					r.Get("/delete", s.h(s.taskDeleteConfirm))
 					r.Post("/delete", s.h(s.taskDelete))
 					r.Get("/audit", s.h(s.taskAuditPage))
-					// Issue 6: r.Post("/numbers", s.h(s.numbersUpload)) and its preview/confirm/cancel
+					// Issue 6 (numbers.go): upload, confirm/cancel/resume an import, delete numbers.
+					r.Post("/numbers", s.h(s.numbersUpload))
+					r.Post("/numbers/imports/{iid}/confirm", s.h(s.importConfirm))
+					r.Post("/numbers/imports/{iid}/cancel", s.h(s.importCancel))
+					r.Post("/numbers/imports/{iid}/resume", s.h(s.importResume))
+					r.Post("/numbers/delete", s.h(s.numbersDelete))
 				})
 			})
 		})
@@ -85,7 +95,11 @@ func (s *Server) Routes() http.Handler {
 			r.Get("/tasks/new", s.h(s.taskNew)) // issue 5 (chi matches the static /tasks/new before /tasks/{id})
 			r.Post("/tasks", s.h(s.taskCreate))
 			r.Get("/audit", s.h(s.auditPage))
-			// Issue 6: r.Get("/dnc", ...); r.Post("/dnc", ...) (do-not-call list)
+			// Issue 6 (numbers.go): the do-not-call list.
+			r.Get("/dnc", s.h(s.dncPage))
+			r.Post("/dnc", s.h(s.dncAdd))
+			r.Post("/dnc/upload", s.h(s.dncUpload))
+			r.Post("/dnc/remove", s.h(s.dncRemove))
 		})
 
 		// Admins only.

@@ -559,3 +559,29 @@ func (s *Store) DoNotCallSet(ctx context.Context) (map[string]bool, error) {
 	}
 	return out, rows.Err()
 }
+
+// RowsByOutID maps outids of a task to their phones.
+func (s *Store) RowsByOutID(ctx context.Context, taskID string, outIDs []string) (map[string]string, error) {
+	out := map[string]string{}
+	for start := 0; start < len(outIDs); start += 500 {
+		part := outIDs[start:min(start+500, len(outIDs))]
+		args := []any{taskID}
+		for _, o := range part {
+			args = append(args, o)
+		}
+		rows, err := s.db.QueryContext(ctx, `SELECT outid, phone FROM import_rows WHERE task_id = ? AND outid IN (`+inList(len(part))+`)`, args...)
+		if err != nil {
+			return nil, fmt.Errorf("store: rows by outid: %w", err)
+		}
+		for rows.Next() {
+			var o, p string
+			if err := rows.Scan(&o, &p); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			out[o] = p
+		}
+		rows.Close()
+	}
+	return out, nil
+}

@@ -1,0 +1,611 @@
+package handlers
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/justinas/nosurf"
+
+	"dialdesk/client"
+	"dialdesk/numbers"
+	"dialdesk/store"
+	"dialdesk/views"
+)
+
+// How long an upload waits for its file to be read before it answers: a
+// small file's preview (or its error) comes back on the answer itself, a big
+// one's on the page the answer leads to, with a live progress bar.
+const uploadWait = 2 * time.Second
+
+// Limits of the pages.
+const (
+	previewRows  = 20
+	previewRejts = 100
+	listPageSize = client.PageSize // 15, as the platform pages
+)
+
+var errNoFile = errors.New("no file in the upload")
+
+// numbersPage serves GET /tasks/{id}/numbers: upload (managers), the task's
+// imports and its numbers.
+func (s *Server) numbersPage(w http.ResponseWriter, r *http.Request) error {
+	return s.renderNumbersPage(w, r, http.StatusOK, "")
+}
+
+func (s *Server) renderNumbersPage(w http.ResponseWriter, r *http.Request, status int, uploadErr string) error {
+	ctx := r.Context()
+	id := TaskID(r)
+	v := views.NumbersPageVM{
+		Header:      s.taskHeader(r, views.TabNumbers),
+		TaskID:      id,
+		CanManage:   canManage(r),
+		CSRFToken:   nosurf.Token(r),
+		UploadError: uploadErr,
+	}
+	imps, err := s.store.Imports(ctx, id, 10)
+	if err != nil {
+		return err
+	}
+	for _, im := range imps {
+		v.Imports = append(v.Imports, views.ImportSummaryVM{ID: im.ID, URL: importURL(id, im.ID), FileName: im.FileName,
+			By: im.Username, At: views.When(ctx, im.Created), State: s.importState(im), Valid: im.Counts.Valid, RowsSent: im.RowsSent})
+	}
+	list, err := s.numberList(r, id, v.CanManage)
+	if err != nil {
+		return err
+	}
+	v.List = list
+	p := s.page(w, r, "tasks", "numbers.title")
+	p.Title = v.Header.Name + " · " + p.Title
+	return s.render(w, r, status, views.NumbersPage(p, v))
+}
+
+// numbersUpload serves POST /tasks/{id}/numbers (multipart field "file",
+// at most 5 MB). It checks the file's kind at once, starts reading it in the
+// background, and waits a moment: a problem with the file is answered with
+// a 4xx and its message; else it redirects to the import's page (preview,
+// or progress while a big file is read).
+func (s *Server) numbersUpload(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	lang := string(views.LangOf(ctx))
+	data, name, err := readUploadFile(w, r)
+	if err != nil {
+		return s.uploadRefused(w, r, err)
+	}
+	// Refuse at once what is not a workbook at all (.xls, a renamed text file, nothing).
+	if f := numbers.Format(data, name); f == "" || f == "xls" || len(bytes.TrimSpace(data)) == 0 {
+		_, err := numbers.ParseBytes(ctx, data, name, numbers.ParseOptions{})
+		s.audit(r, TaskID(r), "numbers.upload", name+": "+fileErrorText(err, "zh"), "")
+		return s.uploadRefused(w, r, err)
+	}
+	u, _ := currentUser(r)
+	imp, err := s.store.CreateImport(ctx, TaskID(r), name, u.Username)
+	if err != nil {
+		return err
+	}
+	select {
+	case <-s.importer().parse(imp, data):
+	case <-time.After(uploadWait):
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	if imp, err = s.store.Import(ctx, imp.ID); err != nil {
+		return err
+	}
+	if imp.State == store.ImportFailed {
+		return s.renderNumbersPage(w, r, http.StatusUnprocessableEntity, imp.Error(lang))
+	}
+	return redirect(w, r, importURL(imp.TaskID, imp.ID))
+}
+
+// uploadRefused answers an upload refused before any reading: the numbers
+// page again, with the message above the form and a 4xx status.
+func (s *Server) uploadRefused(w http.ResponseWriter, r *http.Request, err error) error {
+	lang := string(views.LangOf(r.Context()))
+	var mbe *http.MaxBytesError
+	switch {
+	case errors.Is(err, numbers.ErrTooLarge), errors.As(err, &mbe):
+		return s.renderNumbersPage(w, r, http.StatusRequestEntityTooLarge, views.T(r.Context(), "numbers.err.toolarge"))
+	case errors.Is(err, errNoFile):
+		return s.renderNumbersPage(w, r, http.StatusBadRequest, views.T(r.Context(), "numbers.err.nofile"))
+	}
+	var fe *numbers.Error
+	if errors.As(err, &fe) {
+		return s.renderNumbersPage(w, r, http.StatusUnprocessableEntity, fe.Message(lang))
+	}
+	return err
+}
+
+func fileErrorText(err error, lang string) string {
+	if fe, ok := numbers.AsError(err); ok {
+		return fe.Message(lang)
+	}
+	if err != nil {
+		return err.Error()
+	}
+	return ""
+}
+
+// readUploadFile reads the multipart field "file" of at most
+// numbers.MaxFileSize bytes and returns its bytes and file name.
+func readUploadFile(w http.ResponseWriter, r *http.Request) ([]byte, string, error) {
+	if r.MultipartForm == nil {
+		// The CSRF token came in a header, so the body is still unread: cap it.
+		r.Body = http.MaxBytesReader(w, r.Body, numbers.MaxFileSize+1<<20)
+		if err := r.ParseMultipartForm(1 << 20); err != nil {
+			var mbe *http.MaxBytesError
+			if errors.As(err, &mbe) {
+				return nil, "", numbers.ErrTooLarge
+			}
+			return nil, "", errNoFile
+		}
+	}
+	if r.MultipartForm == nil || len(r.MultipartForm.File["file"]) == 0 {
+		return nil, "", errNoFile
+	}
+	fh := r.MultipartForm.File["file"][0]
+	if fh.Size > numbers.MaxFileSize {
+		return nil, "", numbers.ErrTooLarge
+	}
+	f, err := fh.Open()
+	if err != nil {
+		return nil, "", err
+	}
+	defer f.Close()
+	data, err := numbers.ReadUpload(f, numbers.MaxFileSize)
+	name := fh.Filename
+	if i := strings.LastIndexAny(name, `/\`); i >= 0 {
+		name = name[i+1:]
+	}
+	if len(name) > 200 {
+		name = name[len(name)-200:]
+	}
+	return data, strings.ToValidUTF8(name, ""), err
+}
+
+// numbersTemplate serves GET /tasks/{id}/numbers/template.xlsx.
+func (s *Server) numbersTemplate(w http.ResponseWriter, r *http.Request) error {
+	var buf bytes.Buffer
+	if err := numbers.WriteTemplate(&buf); err != nil {
+		return err
+	}
+	return sendXLSX(w, "numbers-template.xlsx", buf.Bytes())
+}
+
+func sendXLSX(w http.ResponseWriter, name string, data []byte) error {
+	h := w.Header()
+	h.Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+	h.Set("Content-Disposition", `attachment; filename="`+name+`"`)
+	h.Set("Content-Length", strconv.Itoa(len(data)))
+	h.Set("Cache-Control", "no-store")
+	_, err := w.Write(data)
+	return err
+}
+
+func importURL(taskID string, id int64) string {
+	return views.TaskURL(taskID, "numbers", "imports", strconv.FormatInt(id, 10))
+}
+
+// loadImport reads {iid} of the current task; another task's import is 404.
+func (s *Server) loadImport(r *http.Request) (store.Import, error) {
+	id, err := strconv.ParseInt(chi.URLParam(r, "iid"), 10, 64)
+	if err != nil || id <= 0 {
+		return store.Import{}, errNotFound
+	}
+	imp, err := s.store.Import(r.Context(), id)
+	if err != nil {
+		return imp, err
+	}
+	if imp.TaskID != TaskID(r) {
+		return imp, errNotFound
+	}
+	return imp, nil
+}
+
+// importState is the state as the user sees it: an import whose file was
+// being read when dialdesk restarted is lost.
+func (s *Server) importState(imp store.Import) string {
+	return string(imp.State)
+}
+
+func (s *Server) importVM(r *http.Request, imp store.Import) (views.ImportVM, error) {
+	ctx := r.Context()
+	lang := string(views.LangOf(ctx))
+	v := views.ImportVM{
+		TaskID: imp.TaskID, ID: imp.ID, URL: importURL(imp.TaskID, imp.ID), FileName: imp.FileName, By: imp.Username,
+		At: views.When(ctx, imp.Created), State: string(imp.State), Running: s.importer().isRunning(imp.ID),
+		Error: imp.Error(lang), RowsRead: imp.RowsRead, RowsExpect: imp.RowsExpect, Batches: imp.Batches,
+		Sent: imp.BatchesSent, RowsSent: imp.RowsSent, Variables: imp.Variables, CanManage: canManage(r), CSRFToken: nosurf.Token(r),
+		Counts: views.ImportCountsVM{Rows: imp.Counts.Rows, Valid: imp.Counts.Valid, Invalid: imp.Counts.Invalid,
+			Duplicate: imp.Counts.Duplicate, Existing: imp.Counts.Existing, Filtered: imp.Counts.Filtered, Empty: imp.Counts.Empty},
+	}
+	switch imp.State {
+	case store.ImportParsing, store.ImportFailed:
+		return v, nil
+	case store.ImportPreview:
+		rows, err := s.store.ImportRows(ctx, imp.ID, previewRows)
+		if err != nil {
+			return v, err
+		}
+		for _, row := range rows {
+			v.Preview = append(v.Preview, views.PreviewRowVM{Line: row.Line, Phone: row.Phone, Values: variableValues(row.Variables, len(imp.Variables))})
+		}
+	}
+	rejects, err := s.store.ImportRejects(ctx, imp.ID, previewRejts)
+	if err != nil {
+		return v, err
+	}
+	for _, rj := range rejects {
+		v.Rejects = append(v.Rejects, views.RejectRowVM{Line: rj.Line, Raw: rj.Raw, Reason: rejectOf(rj).Message(lang)})
+	}
+	return v, nil
+}
+
+func rejectOf(rj store.ImportReject) numbers.Rejected {
+	reason, _ := numbers.ParseReason(rj.Reason)
+	return numbers.Rejected{Line: rj.Line, Raw: rj.Raw, Phone: rj.Phone, Reason: reason, Detail: rj.Detail, First: rj.First}
+}
+
+// variableValues splits "name^value|name^value" into its n values.
+func variableValues(encoded string, n int) []string {
+	out := make([]string, 0, n)
+	if encoded != "" {
+		for _, pair := range strings.Split(encoded, "|") {
+			_, v, _ := strings.Cut(pair, "^")
+			out = append(out, v)
+		}
+	}
+	for len(out) < n {
+		out = append(out, "")
+	}
+	return out
+}
+
+// importPage serves GET /tasks/{id}/numbers/imports/{iid}: progress, preview,
+// result or error of one import. A refused file answers 422.
+func (s *Server) importPage(w http.ResponseWriter, r *http.Request) error {
+	imp, err := s.loadImport(r)
+	if err != nil {
+		return err
+	}
+	v, err := s.importVM(r, imp)
+	if err != nil {
+		return err
+	}
+	status := http.StatusOK
+	if imp.State == store.ImportFailed || (imp.State == store.ImportParsing && !v.Running) {
+		status = http.StatusUnprocessableEntity
+	}
+	p := s.page(w, r, "tasks", "numbers.import.title")
+	return s.render(w, r, status, views.ImportPage(p, views.ImportPageVM{Header: s.taskHeader(r, views.TabNumbers), Import: v}))
+}
+
+// importLive serves GET /tasks/{id}/numbers/imports/{iid}/live: the import's
+// region alone, for htmx polling (always 200 so that htmx swaps it).
+func (s *Server) importLive(w http.ResponseWriter, r *http.Request) error {
+	imp, err := s.loadImport(r)
+	if err != nil {
+		return err
+	}
+	v, err := s.importVM(r, imp)
+	if err != nil {
+		return err
+	}
+	return s.render(w, r, http.StatusOK, views.ImportRegion(v))
+}
+
+// importRejects serves GET /tasks/{id}/numbers/imports/{iid}/rejects.xlsx:
+// every row not imported, with its reason.
+func (s *Server) importRejects(w http.ResponseWriter, r *http.Request) error {
+	imp, err := s.loadImport(r)
+	if err != nil {
+		return err
+	}
+	rejects, err := s.store.ImportRejects(r.Context(), imp.ID, 0)
+	if err != nil {
+		return err
+	}
+	rows := make([]numbers.Rejected, len(rejects))
+	for i, rj := range rejects {
+		rows[i] = rejectOf(rj)
+	}
+	var buf bytes.Buffer
+	if err := numbers.WriteRejectReport(&buf, rows, string(views.LangOf(r.Context()))); err != nil {
+		return err
+	}
+	return sendXLSX(w, fmt.Sprintf("rejected-%d.xlsx", imp.ID), buf.Bytes())
+}
+
+// importConfirm serves POST /tasks/{id}/numbers/imports/{iid}/confirm: the
+// preview's 确认导入. It starts sending in the background; repeating it does
+// nothing more.
+func (s *Server) importConfirm(w http.ResponseWriter, r *http.Request) error {
+	return s.importTransition(w, r, store.ImportImporting, []store.ImportState{store.ImportPreview}, "numbers.import.confirmed")
+}
+
+// importResume serves POST /tasks/{id}/numbers/imports/{iid}/resume: send
+// the batches not yet sent of a paused or interrupted import.
+func (s *Server) importResume(w http.ResponseWriter, r *http.Request) error {
+	return s.importTransition(w, r, store.ImportImporting, []store.ImportState{store.ImportPaused, store.ImportImporting}, "numbers.import.resumed")
+}
+
+// importCancel serves POST /tasks/{id}/numbers/imports/{iid}/cancel: the
+// preview's 取消. Nothing is sent.
+func (s *Server) importCancel(w http.ResponseWriter, r *http.Request) error {
+	return s.importTransition(w, r, store.ImportCanceled, []store.ImportState{store.ImportPreview}, "numbers.import.wascanceled")
+}
+
+func (s *Server) importTransition(w http.ResponseWriter, r *http.Request, to store.ImportState, from []store.ImportState, okKey string) error {
+	ctx := r.Context()
+	imp, err := s.loadImport(r)
+	if err != nil {
+		return err
+	}
+	if to == store.ImportImporting && imp.State == store.ImportImporting && s.importer().isRunning(imp.ID) {
+		return redirect(w, r, importURL(imp.TaskID, imp.ID)) // already on it
+	}
+	ok, err := s.store.SetImportState(ctx, imp.ID, to, from...)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		s.setFlash(w, r, views.T(ctx, "numbers.import.notnow"), true)
+		return redirect(w, r, importURL(imp.TaskID, imp.ID))
+	}
+	switch to {
+	case store.ImportImporting:
+		s.audit(r, imp.TaskID, "numbers.import", fmt.Sprintf("import %d (%s): send %d numbers (%s)", imp.ID, imp.FileName, imp.Counts.Valid, okKey), "")
+		s.importer().send(imp)
+	case store.ImportCanceled:
+		if err := s.store.DiscardImportRows(ctx, imp.ID); err != nil {
+			return err
+		}
+		s.audit(r, imp.TaskID, "numbers.cancel", fmt.Sprintf("import %d (%s) canceled", imp.ID, imp.FileName), "")
+	}
+	s.setFlash(w, r, views.T(ctx, okKey), false)
+	return redirect(w, r, importURL(imp.TaskID, imp.ID))
+}
+
+// numberList builds the task's number list from surface B (v1/task/number)
+// when it is configured, else from what dialdesk sent.
+func (s *Server) numberList(r *http.Request, taskID string, canDelete bool) (views.NumberListVM, error) {
+	ctx := r.Context()
+	lang := string(views.LangOf(ctx))
+	q := r.URL.Query()
+	page, _ := strconv.Atoi(q.Get("page"))
+	page = max(page, 1)
+	l := views.NumberListVM{Action: views.TaskURL(taskID, "numbers"), Keyword: strings.TrimSpace(q.Get("q")), Page: page,
+		History: q.Get("history") == "1", CanDelete: canDelete, FromStore: !s.client.HasV1()}
+	if l.FromStore {
+		rows, total, err := s.store.TaskNumbers(ctx, taskID, l.Keyword, (page-1)*listPageSize, listPageSize)
+		if err != nil {
+			return l, err
+		}
+		for _, row := range rows {
+			l.Rows = append(l.Rows, views.NumberRowVM{Phone: row.Phone, OutID: row.OutID, Status: views.T(ctx, "numbers.state.done")})
+		}
+		l.Total, l.LastPage = total, (total+listPageSize-1)/listPageSize
+	} else {
+		nq := client.NumberQuery{TaskID: taskID, Page: page, Keyword: l.Keyword, CallHistory: l.History}
+		status := q.Get("status")
+		for st := 0; st <= 12; st++ {
+			v := strconv.Itoa(st)
+			l.Statuses = append(l.Statuses, views.OptionVM{Value: v, Label: client.NumberStatus(st).Name(lang), Selected: v == status})
+			if v == status {
+				nq.Status = []int{st}
+			}
+		}
+		op := q.Get("op")
+		for _, o := range []string{client.OperatorMobile, client.OperatorUnicom, client.OperatorTelecom} {
+			l.Operators = append(l.Operators, views.OptionVM{Value: o, Label: views.T(ctx, "op."+o), Selected: o == op})
+			if o == op {
+				nq.Types = []string{o}
+			}
+		}
+		res, err := s.client.TaskNumbers(ctx, nq)
+		if err != nil {
+			if ctx.Err() != nil {
+				return l, err
+			}
+			s.log.Warn("numbers list: platform", "task", taskID, "err", err)
+			l.Error, l.RetryURL = client.HumanError(err, lang), r.URL.RequestURI()
+			return l, nil
+		}
+		phones := make([]string, len(res.Numbers))
+		for i, n := range res.Numbers {
+			phones[i] = n.Number.String()
+		}
+		outids, err := s.store.OutIDsOf(ctx, taskID, phones)
+		if err != nil {
+			return l, err
+		}
+		for _, n := range res.Numbers {
+			row := views.NumberRowVM{Phone: n.Number.String(), OutID: outids[n.Number.String()], Status: n.Status.Name(lang),
+				Operator: n.MobileType, Location: strings.TrimSpace(n.Province + " " + n.City), CallDate: views.When(ctx, n.CallDate.In(views.ZoneOf(ctx)))}
+			for _, a := range n.CallHistory {
+				row.History = append(row.History, views.When(ctx, a.CallTime.In(views.ZoneOf(ctx)))+" "+a.Status.Name(lang))
+			}
+			l.Rows = append(l.Rows, row)
+		}
+		l.Total, l.LastPage = res.Total, res.LastPage
+	}
+	if l.Page > 1 {
+		l.PrevURL = pageURL(r, l.Page-1)
+	}
+	if l.Page < l.LastPage {
+		l.NextURL = pageURL(r, l.Page+1)
+	}
+	return l, nil
+}
+
+func pageURL(r *http.Request, page int) string {
+	q := r.URL.Query()
+	q.Set("page", strconv.Itoa(page))
+	return r.URL.Path + "?" + q.Encode()
+}
+
+// numbersDelete serves POST /tasks/{id}/numbers/delete: the selected outids
+// (form field outid). Without confirm=1 it asks first; with it, it deletes
+// them on the platform (delete_task_data, in calls of ≤ 100) and records it.
+func (s *Server) numbersDelete(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	taskID := TaskID(r)
+	if err := r.ParseForm(); err != nil {
+		return errBadRequest
+	}
+	var outIDs []string
+	seen := map[string]bool{}
+	for _, o := range r.PostForm["outid"] {
+		if o = strings.TrimSpace(o); o != "" && !seen[o] && len(o) <= 64 {
+			seen[o] = true
+			outIDs = append(outIDs, o)
+		}
+	}
+	if len(outIDs) == 0 {
+		s.setFlash(w, r, views.T(ctx, "numbers.delete.none"), true)
+		return redirect(w, r, views.TaskURL(taskID, "numbers"))
+	}
+	if r.PostForm.Get("confirm") != "1" {
+		v := views.DeleteConfirmVM{Header: s.taskHeader(r, views.TabNumbers), TaskID: taskID, OutIDs: outIDs}
+		for _, o := range outIDs {
+			v.Phones = append(v.Phones, o)
+		}
+		if rows, err := s.store.RowsByOutID(ctx, taskID, outIDs); err == nil {
+			v.Phones = v.Phones[:0]
+			for _, o := range outIDs {
+				if p, ok := rows[o]; ok {
+					v.Phones = append(v.Phones, p+" ("+o+")")
+				} else {
+					v.Phones = append(v.Phones, o)
+				}
+			}
+		}
+		p := s.page(w, r, "tasks", "numbers.delete.title")
+		return s.render(w, r, http.StatusOK, views.DeleteConfirmPage(p, v))
+	}
+	deleted, err := s.client.DeleteTaskData(ctx, taskID, outIDs)
+	var be *client.BatchError
+	done := outIDs
+	if errors.As(err, &be) {
+		done = outIDs[:be.Start]
+	}
+	if len(done) > 0 && (err == nil || be != nil) {
+		if merr := s.store.MarkNumbersDeleted(ctx, taskID, done); merr != nil {
+			return merr
+		}
+	}
+	s.audit(r, taskID, "numbers.delete", fmt.Sprintf("delete %d numbers: %s", len(outIDs), strings.Join(outIDs, ",")), answerOf(err))
+	s.tasks.forget(taskID)
+	if err != nil {
+		return err
+	}
+	s.setFlash(w, r, views.Tf(ctx, "numbers.delete.done", deleted), false)
+	return redirect(w, r, views.TaskURL(taskID, "numbers"))
+}
+
+// dncPage serves GET /dnc: the do-not-call list (managers, admins).
+func (s *Server) dncPage(w http.ResponseWriter, r *http.Request) error {
+	return s.renderDNC(w, r, http.StatusOK, "", "")
+}
+
+func (s *Server) renderDNC(w http.ResponseWriter, r *http.Request, status int, formErr, phone string) error {
+	ctx := r.Context()
+	q := r.URL.Query()
+	page, _ := strconv.Atoi(q.Get("page"))
+	page = max(page, 1)
+	v := views.DNCPageVM{Keyword: strings.TrimSpace(q.Get("q")), Page: page, FormError: formErr, Phone: phone}
+	rows, total, err := s.store.DoNotCallList(ctx, v.Keyword, (page-1)*50, 50)
+	if err != nil {
+		return err
+	}
+	for _, e := range rows {
+		v.Rows = append(v.Rows, views.DNCRowVM{Phone: e.Phone, By: e.AddedBy, At: views.When(ctx, e.AddedAt)})
+	}
+	v.Total, v.LastPage = total, (total+49)/50
+	if page > 1 {
+		v.PrevURL = pageURL(r, page-1)
+	}
+	if page < v.LastPage {
+		v.NextURL = pageURL(r, page+1)
+	}
+	return s.render(w, r, status, views.DNCPage(s.page(w, r, "tasks", "dnc.title"), v))
+}
+
+// dncAdd serves POST /dnc: add one number (form field phone).
+func (s *Server) dncAdd(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	raw := r.PostFormValue("phone")
+	phone, reason := numbers.Normalize(raw)
+	if reason != numbers.ReasonOK {
+		msg := views.Tf(ctx, "dnc.invalid", reason.Message(string(views.LangOf(ctx))))
+		return s.renderDNC(w, r, http.StatusUnprocessableEntity, msg, raw)
+	}
+	return s.dncAdded(w, r, []string{phone}, "add "+phone)
+}
+
+func (s *Server) dncAdded(w http.ResponseWriter, r *http.Request, phones []string, detail string) error {
+	ctx := r.Context()
+	u, _ := currentUser(r)
+	added, err := s.store.AddDoNotCall(ctx, phones, u.Username, "")
+	if err != nil {
+		return err
+	}
+	s.audit(r, "", "dnc.add", fmt.Sprintf("%s (%d new)", detail, added), "")
+	s.setFlash(w, r, views.Tf(ctx, "dnc.added", added, len(phones)-added), false)
+	return redirect(w, r, "/dnc")
+}
+
+// dncUpload serves POST /dnc/upload: add every valid number of an .xlsx or
+// .csv list (same rules as number lists).
+func (s *Server) dncUpload(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	lang := string(views.LangOf(ctx))
+	data, name, err := readUploadFile(w, r)
+	if err == nil {
+		var res *numbers.Result
+		res, err = numbers.ParseBytes(ctx, data, name, numbers.ParseOptions{})
+		if err == nil {
+			phones := make([]string, 0, len(res.ValidRows))
+			for _, row := range res.ValidRows {
+				phones = append(phones, row.Phone)
+			}
+			return s.dncAdded(w, r, phones, fmt.Sprintf("upload %s: %d numbers, %d invalid", name, len(phones), res.Counts.Invalid))
+		}
+	}
+	var mbe *http.MaxBytesError
+	switch {
+	case errors.Is(err, numbers.ErrTooLarge), errors.As(err, &mbe):
+		return s.renderDNC(w, r, http.StatusRequestEntityTooLarge, views.T(ctx, "numbers.err.toolarge"), "")
+	case errors.Is(err, errNoFile):
+		return s.renderDNC(w, r, http.StatusBadRequest, views.T(ctx, "numbers.err.nofile"), "")
+	}
+	if fe, ok := numbers.AsError(err); ok {
+		return s.renderDNC(w, r, http.StatusUnprocessableEntity, fe.Message(lang), "")
+	}
+	return err
+}
+
+// dncRemove serves POST /dnc/remove: take one number (form field phone) off.
+func (s *Server) dncRemove(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	phone, reason := numbers.Normalize(r.PostFormValue("phone"))
+	if reason != numbers.ReasonOK {
+		return errBadRequest
+	}
+	removed, err := s.store.RemoveDoNotCall(ctx, phone)
+	if err != nil {
+		return err
+	}
+	if removed {
+		s.audit(r, "", "dnc.remove", "remove "+phone, "")
+	}
+	s.setFlash(w, r, views.T(ctx, "dnc.removed"), false)
+	return redirect(w, r, "/dnc?"+url.Values{}.Encode())
+}
