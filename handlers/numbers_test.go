@@ -158,15 +158,15 @@ func TestNumbersUploadPreviewImport(t *testing.T) {
 
 	data := workbook(t, [][]any{
 		{"姓名", "手机号", "产品", "城市"},
-		{"张三", 13800138000, "贷款", "上海"},         // 2 valid (numeric cell)
+		{"张三", 13800138000, "贷款", "上海"},          // 2 valid (numeric cell)
 		{"李四", "+86 138-0013-8001", "信用卡", "北京"}, // 3 valid
-		{"王五", "１３８００１３８００２", "保险", ""},        // 4 valid (full-width)
-		{"赵六", "13800138000", "贷款", "上海"},       // 5 duplicate of row 2
-		{"钱七", "12345", "贷款", ""},               // 6 invalid: too short
-		{nil, nil, nil, nil},                      // 7 empty
-		{"孙八", "13900000009", "贷款", ""},         // 8 filtered (do-not-call)
-		{"周九", "13800138003", "贷|款", ""},        // 9 invalid: | in a variable
-		{"吴十", "010-12345678", "基金", "北京"},      // 10 valid landline
+		{"王五", "１３８００１３８００２", "保险", ""},          // 4 valid (full-width)
+		{"赵六", "13800138000", "贷款", "上海"},        // 5 duplicate of row 2
+		{"钱七", "12345", "贷款", ""},                // 6 invalid: too short
+		{nil, nil, nil, nil},                     // 7 empty
+		{"孙八", "13900000009", "贷款", ""},          // 8 filtered (do-not-call)
+		{"周九", "13800138003", "贷|款", ""},         // 9 invalid: | in a variable
+		{"吴十", "010-12345678", "基金", "北京"},       // 10 valid landline
 	})
 	path := uploadImport(t, app, c, "/tasks/"+taskID+"/numbers", "客户.xlsx", data)
 	app.Server.WaitImports()
