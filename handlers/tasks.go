@@ -63,10 +63,21 @@ func (s *Server) taskList(w http.ResponseWriter, r *http.Request) error {
 // when the platform fails, the rows keep their counts and a note says so.
 func (s *Server) taskListLive(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
+	// Only tasks the store knows: the URL cannot make dialdesk watch
+	// arbitrary ids upstream.
+	known, err := s.store.KnownTasks(ctx)
+	if err != nil {
+		return err
+	}
+	isKnown := make(map[string]bool, len(known))
+	for _, k := range known {
+		isKnown[k.ID] = true
+	}
 	var ids []string
 	for _, id := range strings.Split(r.URL.Query().Get("ids"), ",") {
-		if validTaskID(id) && len(ids) < 1000 {
+		if isKnown[id] && len(ids) < 1000 {
 			ids = append(ids, id)
+			delete(isKnown, id) // once
 		}
 	}
 	infos, err := s.tasks.infos(ctx, ids)

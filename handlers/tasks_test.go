@@ -261,7 +261,9 @@ func TestTaskListPlatformErrors(t *testing.T) {
 			}
 		}
 		// The live refresh keeps answering 200 with a note.
-		res, frag := app.Do(t, c, http.MethodGet, "/tasks/live?ids=1,2,3", nil, http.Header{"HX-Request": {"true"}})
+		app.Server.DropTaskCache()
+		live := "/tasks/live?ids=" + strings.Join(app.Sandbox.TaskIDs()[:3], ",")
+		res, frag := app.Do(t, c, http.MethodGet, live, nil, http.Header{"HX-Request": {"true"}})
 		if res.StatusCode != 200 || !strings.Contains(frag, `data-testid="live-error"`) {
 			t.Errorf("fault %d: live = %d %q", kind, res.StatusCode, frag)
 		}
@@ -290,6 +292,19 @@ func TestTaskListSlowPlatform(t *testing.T) {
 	}
 	if d := time.Since(start); d > 900*time.Millisecond {
 		t.Errorf("page took %v with a 200 ms client timeout", d)
+	}
+}
+
+func TestTaskListLiveOnlyKnownTasks(t *testing.T) {
+	app := testapp.New(t, testapp.Options{})
+	c := app.Login(t, store.RoleSupervisor)
+	app.Sandbox.ResetCounts()
+	res, frag := app.Do(t, c, http.MethodGet, "/tasks/live?ids=424242,abc,"+url.QueryEscape("<x>"), nil, http.Header{"HX-Request": {"true"}})
+	if res.StatusCode != 200 || strings.Contains(frag, "live-424242") {
+		t.Errorf("unknown ids: %d %q", res.StatusCode, frag)
+	}
+	if n := app.Sandbox.Count("query_task_info"); n != 0 {
+		t.Errorf("unknown ids went upstream: %d calls", n)
 	}
 }
 
