@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -8,8 +9,13 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"path"
 	"strings"
 	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"dialdesk/store"
 )
 
 // The recording proxy. The browser never hands dialdesk a URL: it asks for a
@@ -168,4 +174,101 @@ func redactURL(u *url.URL, raw string) string {
 		host = h + ":" + u.Port()
 	}
 	return u.Scheme + "://" + host + u.EscapedPath()
+}
+
+// recording serves GET /recordings/{task}/{call} (logged in): the call's
+// recording, streamed through dialdesk; ?download=1 makes it an attachment.
+// {call} is the id in the call's page URL (v1 record id, callid or outid);
+// a malformed or unknown id is 404.
+func (s *Server) recording(w http.ResponseWriter, r *http.Request) error {
+	task, key := chi.URLParam(r, "task"), chi.URLParam(r, "call")
+	if !validTaskID(task) || !validCallKey(key) {
+		return errNotFound
+	}
+	src, err := s.recordingSource(r.Context(), task, key)
+	if err != nil {
+		return err
+	}
+	if r.URL.Query().Get("download") != "" {
+		ext := path.Ext(strings.SplitN(src, "?", 2)[0])
+		if len(ext) > 5 || ext == "" {
+			ext = ".wav"
+		}
+		w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": "call-" + key + ext}))
+	}
+	return s.streamUpstreamAudio(w, r, src)
+}
+
+// recordingSource resolves a call's recording URL on the server: voice_url
+// of a stored call (surface A), else RecordingsURL + recordfile of the v1
+// record (surface B, which must belong to task), else query_task_data's
+// voice_url (surface A, key as outid). Answers are remembered a few minutes:
+// a player asks many times while seeking.
+func (s *Server) recordingSource(ctx context.Context, task, key string) (string, error) {
+	c := s.callCache()
+	ck := task + "/" + key
+	c.mu.Lock()
+	if e, ok := c.recs[ck]; ok && time.Since(e.at) < recURLTTL {
+		c.mu.Unlock()
+		return e.url, nil
+	}
+	c.mu.Unlock()
+	src, err := s.resolveRecording(ctx, task, key)
+	if err != nil {
+		return "", err
+	}
+	c.mu.Lock()
+	if len(c.recs) >= maxRecCached {
+		clear(c.recs)
+	}
+	c.recs[ck] = cachedRec{url: src, at: time.Now()}
+	c.mu.Unlock()
+	return src, nil
+}
+
+func (s *Server) resolveRecording(ctx context.Context, task, key string) (string, error) {
+	sc, err := s.store.Call(ctx, task, key)
+	switch {
+	case err == nil && sc.VoiceURL != "":
+		return sc.VoiceURL, nil
+	case err == nil:
+		return "", httpError(http.StatusNotFound, "calls.audio.missing", nil)
+	case !errors.Is(err, store.ErrNotFound):
+		return "", err
+	}
+	if s.client.HasV1() {
+		rec, err := s.client.Record(ctx, key)
+		if err != nil {
+			return "", err
+		}
+		if string(rec.TaskID) != task {
+			return "", errNotFound
+		}
+		return s.recordFileURL(rec.RecordFile)
+	}
+	cr, err := s.client.QueryTaskData(ctx, task, key)
+	if err != nil {
+		return "", err
+	}
+	if cr.Detail.VoiceURL == "" {
+		return "", httpError(http.StatusNotFound, "calls.audio.missing", nil)
+	}
+	return string(cr.Detail.VoiceURL), nil
+}
+
+// recordFileURL is RecordingsURL + a v1 recordfile path, each segment
+// escaped; a path that tries to climb out ("..") is refused.
+func (s *Server) recordFileURL(file string) (string, error) {
+	file = strings.TrimSpace(file)
+	if file == "" || s.cfg.RecordingsURL == "" {
+		return "", httpError(http.StatusNotFound, "calls.audio.missing", nil)
+	}
+	segs := strings.Split(strings.Trim(file, "/"), "/")
+	for i, seg := range segs {
+		if seg == "" || seg == "." || seg == ".." {
+			return "", errNotFound
+		}
+		segs[i] = url.PathEscape(seg)
+	}
+	return strings.TrimRight(s.cfg.RecordingsURL, "/") + "/" + strings.Join(segs, "/"), nil
 }

@@ -50,7 +50,7 @@ func (s *Server) Routes() http.Handler {
 			r.Get("/tasks/live", s.h(s.taskListLive))
 			r.Get("/calls", s.h(s.callsPlaceholder)) // issue 7 may replace this with a cross-task call list
 
-			// Issue 7 (calls, read side): r.Get("/recordings/...", s.h(s.recording))
+			r.Get("/recordings/{task}/{call}", s.h(s.recording)) // issue 7: a call's recording, streamed
 			r.Get("/templates/{templateid}/audio/{n}", s.h(s.templateAudio)) // issue 5: hear a template
 
 			r.Route("/tasks/{id}", func(r chi.Router) {
@@ -63,8 +63,11 @@ func (s *Server) Routes() http.Handler {
 				r.Get("/numbers/imports/{iid}", s.h(s.importPage))
 				r.Get("/numbers/imports/{iid}/live", s.h(s.importLive))
 				r.Get("/numbers/imports/{iid}/rejects.xlsx", s.h(s.importRejects))
-				// Issue 7: r.Get("/calls", s.h(s.callList)); r.Get("/calls/{call}", s.h(s.callDetail))
-				// Issue 7 (reviews, supervisor+): r.Post("/calls/{call}/review", s.h(s.callReview))
+				// Issue 7: call records, export, one call, review (supervisors review: it is their job).
+				r.Get("/calls", s.h(s.callList))
+				r.Get("/calls/export.xlsx", s.h(s.callExport))
+				r.Get("/calls/{call}", s.h(s.callDetail))
+				r.Post("/calls/{call}/review", s.h(s.callReview))
 
 				// Managers and admins: changes to a task.
 				r.Group(func(r chi.Router) {

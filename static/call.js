@@ -1,0 +1,97 @@
+// Call pages: exact chip colors, seeking the recording from the transcript,
+// highlighting the turn being played, j/k/space, export progress.
+// No inline script anywhere: the CSP forbids it.
+(function () {
+  "use strict";
+  var hex = /^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$/;
+
+  // Exact colors through the CSSOM (style attributes are not allowed).
+  function paint(root) {
+    (root || document).querySelectorAll("[data-color]").forEach(function (el) {
+      var c = el.getAttribute("data-color");
+      if (hex.test(c)) el.style.setProperty("--chip", c);
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () { paint(); setup(); });
+  document.addEventListener("htmx:afterSwap", function (e) { paint(e.target); });
+
+  function turns() { return Array.prototype.slice.call(document.querySelectorAll(".turn[data-offset-ms]")); }
+
+  function setup() {
+    var audio = document.getElementById("call-audio");
+    if (!audio) return;
+    var list = turns().filter(function (t) { return t.getAttribute("data-offset-ms") !== ""; });
+
+    function seek(turn) {
+      var ms = parseInt(turn.getAttribute("data-offset-ms"), 10);
+      if (isNaN(ms)) return;
+      audio.currentTime = ms / 1000;
+      var p = audio.play();
+      if (p && p.catch) p.catch(function () {});
+      highlight();
+    }
+    document.addEventListener("click", function (e) {
+      var t = e.target.closest && e.target.closest(".turn[data-offset-ms]");
+      if (t && !e.target.closest("a, button")) seek(t);
+    });
+    document.addEventListener("keydown", function (e) {
+      if (e.key === "Enter" && e.target.matches && e.target.matches(".turn[data-offset-ms]")) seek(e.target);
+    });
+
+    var current = null;
+    function highlight() {
+      var now = audio.currentTime * 1000, pick = null;
+      list.forEach(function (t) {
+        if (parseInt(t.getAttribute("data-offset-ms"), 10) <= now + 50) pick = t;
+      });
+      if (pick === current) return;
+      if (current) current.classList.remove("playing");
+      current = pick;
+      if (current) {
+        current.classList.add("playing");
+        if (!audio.paused && current.scrollIntoView) current.scrollIntoView({ block: "nearest", behavior: "smooth" });
+      }
+    }
+    audio.addEventListener("timeupdate", highlight);
+    audio.addEventListener("seeked", highlight);
+  }
+
+  // j / k: next / previous call; space: play or pause. Not while typing.
+  document.addEventListener("keydown", function (e) {
+    if (e.ctrlKey || e.metaKey || e.altKey) return;
+    var t = e.target;
+    if (t && (t.isContentEditable || /^(INPUT|TEXTAREA|SELECT|BUTTON)$/.test(t.tagName))) return;
+    var audio = document.getElementById("call-audio");
+    if (e.key === "j" || e.key === "k") {
+      var a = document.getElementById(e.key === "j" ? "call-next" : "call-prev");
+      if (a) { e.preventDefault(); window.location.assign(a.href); }
+    } else if ((e.key === " " || e.code === "Space") && audio && !(t && t.tagName === "AUDIO")) {
+      e.preventDefault();
+      if (audio.paused) { var p = audio.play(); if (p && p.catch) p.catch(function () {}); } else audio.pause();
+    }
+  });
+
+  // Export: show progress until the file arrives (the answer sets the
+  // cookie export_done to the token of this download).
+  document.addEventListener("click", function (e) {
+    var a = e.target.closest && e.target.closest("a[data-export]");
+    if (!a) return;
+    var token = Math.random().toString(36).slice(2, 12);
+    var u = new URL(a.href, window.location.href);
+    u.searchParams.set("t", token);
+    a.href = u.pathname + u.search;
+    var note = document.querySelector("[data-export-progress]");
+    if (!note) return;
+    note.hidden = false;
+    a.setAttribute("aria-disabled", "true");
+    var tries = 0;
+    var timer = setInterval(function () {
+      tries++;
+      if (document.cookie.indexOf("export_done=" + token) >= 0 || tries > 1200) {
+        clearInterval(timer);
+        note.hidden = true;
+        a.removeAttribute("aria-disabled");
+      }
+    }, 500);
+  });
+})();
