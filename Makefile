@@ -6,9 +6,11 @@ BIN ?= dialdesk
 
 all: build
 
-## generate: templ components → *_templ.go (templ is a go.mod tool: nothing to install)
+## generate: templ components → *_templ.go (templ is a go.mod tool: nothing to install).
+## Run from the repository root: generated files name their source views/x.templ,
+## the same as `go tool templ generate -f views/x.templ`; `-path views` would differ.
 generate:
-	$(GO) tool templ generate -path views
+	$(GO) tool templ generate -path .
 
 ## build: the single binary ./dialdesk (static files and templates embedded)
 build: generate
