@@ -345,8 +345,8 @@ func TestPeakRSSHelper(t *testing.T) {
 // TestBenchFiles checks the generated files have the shape the benchmark
 // claims, so the numbers mean what they say.
 func TestBenchFiles(t *testing.T) {
-	if testing.Short() {
-		t.Skip("generates two 100,000-row workbooks")
+	if testing.Short() || os.Getenv("NUMBERS_BENCH_FILES") == "" {
+		t.Skip("generates two 100,000-row workbooks; set NUMBERS_BENCH_FILES=1")
 	}
 	for _, kind := range []string{"inline", "shared"} {
 		data := benchFile(t, kind)
