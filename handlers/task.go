@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -10,6 +11,7 @@ import (
 	"github.com/justinas/nosurf"
 
 	"dialdesk/client"
+	"dialdesk/store"
 	"dialdesk/views"
 )
 
@@ -96,6 +98,13 @@ func (s *Server) taskPage(w http.ResponseWriter, r *http.Request) error {
 	v.Validity = v.Live.Validity
 	v.HowItRuns = views.T(ctx, fmt.Sprintf("task.how.%d", int(info.Status)))
 	v.NoNumbers = info.CallTotalData == 0 && info.Status != client.TaskFinished && info.Status != client.TaskDeleted
+	if v.Header.CanManage {
+		a, err := s.auditView(r, store.AuditFilter{TaskID: id, Limit: 5}, "", views.TaskURL(id, "audit"))
+		if err != nil {
+			return err
+		}
+		v.Audit = &a
+	}
 	p := s.page(w, r, "tasks", "")
 	p.Title = v.Header.Name
 	return s.render(w, r, http.StatusOK, views.TaskPage(p, v))
@@ -104,21 +113,21 @@ func (s *Server) taskPage(w http.ResponseWriter, r *http.Request) error {
 // lifecycleAction is one of POST /tasks/{id}/pause, /resume, /end, /delete.
 type lifecycleAction struct {
 	name string // views.ActionPause…
-	call func(*client.Client, *http.Request, string) error
+	call func(context.Context, *client.Client, string) error
 }
 
 var lifecycleActions = map[string]lifecycleAction{
-	views.ActionPause: {views.ActionPause, func(c *client.Client, r *http.Request, id string) error {
-		return c.PauseTask(r.Context(), id)
+	views.ActionPause: {views.ActionPause, func(ctx context.Context, c *client.Client, id string) error {
+		return c.PauseTask(ctx, id)
 	}},
-	views.ActionResume: {views.ActionResume, func(c *client.Client, r *http.Request, id string) error {
-		return c.ResumeTask(r.Context(), id)
+	views.ActionResume: {views.ActionResume, func(ctx context.Context, c *client.Client, id string) error {
+		return c.ResumeTask(ctx, id)
 	}},
-	views.ActionEnd: {views.ActionEnd, func(c *client.Client, r *http.Request, id string) error {
-		return c.EndTask(r.Context(), id)
+	views.ActionEnd: {views.ActionEnd, func(ctx context.Context, c *client.Client, id string) error {
+		return c.EndTask(ctx, id)
 	}},
-	views.ActionDelete: {views.ActionDelete, func(c *client.Client, r *http.Request, id string) error {
-		return c.DeleteTask(r.Context(), id)
+	views.ActionDelete: {views.ActionDelete, func(ctx context.Context, c *client.Client, id string) error {
+		return c.DeleteTask(ctx, id)
 	}},
 }
 
@@ -170,7 +179,8 @@ func (s *Server) taskLifecycle(w http.ResponseWriter, r *http.Request, action st
 	ctx := r.Context()
 	id := TaskID(r)
 	h := s.taskHeader(r, views.TabOverview)
-	err := lifecycleActions[action].call(s.client, r, id)
+	// The action goes through even if the browser goes away meanwhile.
+	err := lifecycleActions[action].call(context.WithoutCancel(ctx), s.client, id)
 	s.tasks.forget(id)
 	detail := h.Name
 	if h.StatusKnown {
