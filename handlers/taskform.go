@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"regexp"
 	"slices"
 	"strconv"
@@ -544,7 +545,7 @@ func (s *Server) pushURL(r *http.Request) string {
 		}
 		base = scheme + "://" + r.Host
 	}
-	return base + "/hooks/icall/" + s.cfg.PushToken
+	return base + "/hooks/icall/" + url.PathEscape(s.cfg.PushToken)
 }
 
 // createDetail is the audit log's record of what add_task was asked.
