@@ -1,0 +1,554 @@
+package handlers_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/PuerkitoBio/goquery"
+	"github.com/google/go-cmp/cmp"
+	"github.com/xuri/excelize/v2"
+
+	"dialdesk/client"
+	"dialdesk/handlers"
+	"dialdesk/internal/testapp"
+	"dialdesk/store"
+)
+
+// busyTask returns a seeded task with more than two pages of answered calls
+// (surface B), and its first page.
+func busyTask(t testing.TB, app *testapp.App) (string, *client.RecordPage) {
+	t.Helper()
+	ctx := context.Background()
+	for _, id := range app.Sandbox.TaskIDs() {
+		p, err := app.Client.QueryDoneTaskPhones(ctx, client.RecordQuery{TaskID: id})
+		if err == nil && p.Total > 2*client.PageSize {
+			return id, p
+		}
+	}
+	t.Fatal("the seeded world has no task with more than two pages of calls")
+	return "", nil
+}
+
+// capture records the JSON bodies the client sends to
+// query_done_task_phones, as the sandbox receives them.
+type capture struct {
+	mu     sync.Mutex
+	bodies []map[string]any
+}
+
+func (c *capture) RoundTrip(r *http.Request) (*http.Response, error) {
+	if strings.HasSuffix(r.URL.Path, "/v1/task/query_done_task_phones") && r.Body != nil {
+		b, _ := io.ReadAll(r.Body)
+		r.Body = io.NopCloser(bytes.NewReader(b))
+		var m map[string]any
+		json.Unmarshal(b, &m)
+		c.mu.Lock()
+		c.bodies = append(c.bodies, m)
+		c.mu.Unlock()
+	}
+	return http.DefaultTransport.RoundTrip(r)
+}
+
+func (c *capture) take() []map[string]any {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	b := c.bodies
+	c.bodies = nil
+	return b
+}
+
+func newCaptureApp(t *testing.T) (*testapp.App, *capture) {
+	cp := &capture{}
+	app := testapp.New(t, testapp.Options{ClientOptions: []client.Option{
+		client.WithHTTPClient(&http.Client{Transport: cp, Timeout: 10 * time.Second})}})
+	app.RememberSandboxTasks(t)
+	return app, cp
+}
+
+func TestCallsListAndDetail(t *testing.T) {
+	app := testapp.New(t, testapp.Options{})
+	app.RememberSandboxTasks(t)
+	id, first := busyTask(t, app)
+	c := app.Login(t, store.RoleSupervisor)
+	res, body := app.Get(t, c, "/tasks/"+id+"/calls")
+	if res.StatusCode != 200 {
+		t.Fatalf("list: %d\n%s", res.StatusCode, body)
+	}
+	d := doc(t, body)
+	if d.Find("[data-testid=task-header]").Length() != 1 {
+		t.Error("no task header on the calls page")
+	}
+	if got := d.Find("[data-testid=calls-total]").Text(); !strings.Contains(got, strconv.Itoa(first.Total)) {
+		t.Errorf("total %q, want %d", got, first.Total)
+	}
+	rows := d.Find("[data-testid=call-row]")
+	if rows.Length() != client.PageSize {
+		t.Fatalf("rows = %d, want %d", rows.Length(), client.PageSize)
+	}
+	for i, rec := range first.Records {
+		row := rows.Eq(i)
+		if got := row.AttrOr("data-call", ""); got != string(rec.ID) {
+			t.Errorf("row %d is %q, want %q", i, got, rec.ID)
+		}
+		if row.Find("[data-testid=unread]").Length() != 1 {
+			t.Errorf("row %d: not marked unread", i)
+		}
+		if rec.Level != nil && row.Find("[data-testid=level]").AttrOr("data-color", "") != rec.Level.Color {
+			t.Errorf("row %d: level color %q, want %q", i, row.Find("[data-testid=level]").AttrOr("data-color", ""), rec.Level.Color)
+		}
+		if n := row.Find("[data-testid=tag]").Length(); n != len(rec.Tags) {
+			t.Errorf("row %d: %d tag chips, want %d", i, n, len(rec.Tags))
+		}
+	}
+	if d.Find("[data-testid=page-next]").Length() != 1 {
+		t.Error("no next page link")
+	}
+
+	// Open the third call: it becomes read; previous/next are its neighbours.
+	link := rows.Eq(2).Find("[data-testid=call-link]").AttrOr("href", "")
+	res, body = app.Get(t, c, link)
+	if res.StatusCode != 200 {
+		t.Fatalf("detail %s: %d\n%s", link, res.StatusCode, body)
+	}
+	d = doc(t, body)
+	if got := d.Find("[data-testid=call-prev]").AttrOr("href", ""); !strings.Contains(got, string(first.Records[1].ID)) {
+		t.Errorf("prev = %q, want call %s", got, first.Records[1].ID)
+	}
+	if got := d.Find("[data-testid=call-next]").AttrOr("href", ""); !strings.Contains(got, string(first.Records[3].ID)) {
+		t.Errorf("next = %q, want call %s", got, first.Records[3].ID)
+	}
+	want := "/recordings/" + id + "/" + string(first.Records[2].ID)
+	if got := d.Find("[data-testid=audio]").AttrOr("src", ""); got != want {
+		t.Errorf("audio src = %q, want %q", got, want)
+	}
+	if d.Find(".call-side").Length() != 1 || d.Find("[data-testid=fact-start]").Length() != 1 {
+		t.Error("no facts panel")
+	}
+	_, body = app.Get(t, c, "/tasks/"+id+"/calls")
+	if doc(t, body).Find("[data-testid=call-row]").Eq(2).Find("[data-testid=unread]").Length() != 0 {
+		t.Error("the opened call is still unread")
+	}
+
+	// The last call of page 1 leads to the first of page 2.
+	last := rows.Eq(client.PageSize-1).Find("[data-testid=call-link]").AttrOr("href", "")
+	_, body = app.Get(t, c, last)
+	next := doc(t, body).Find("[data-testid=call-next]").AttrOr("href", "")
+	p2, err := app.Client.QueryDoneTaskPhones(context.Background(), client.RecordQuery{TaskID: id, Page: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(next, string(p2.Records[0].ID)) || !strings.Contains(next, "page=2") {
+		t.Errorf("next from the page's last call = %q, want page 2's first %s", next, p2.Records[0].ID)
+	}
+}
+
+// TestCallsFiltersReachPlatform: every filter in the URL reaches
+// query_done_task_phones encoded as the seed says.
+func TestCallsFiltersReachPlatform(t *testing.T) {
+	app, cp := newCaptureApp(t)
+	id, _ := busyTask(t, app)
+	ctx := context.Background()
+	levels, err := app.Client.Levels(ctx)
+	if err != nil || len(levels) < 2 {
+		t.Fatalf("levels: %v %v", levels, err)
+	}
+	groups, err := app.Client.Tags(ctx)
+	if err != nil || len(groups) == 0 || len(groups[0].Tags) == 0 {
+		t.Fatalf("tags: %v %v", groups, err)
+	}
+	tag := string(groups[0].Tags[0].ID)
+	l0, l1 := levels[0], levels[1]
+	c := app.Login(t, store.RoleSupervisor)
+	for _, tc := range []struct {
+		name  string
+		query url.Values
+		want  map[string]any
+	}{
+		{"none", url.Values{}, map[string]any{"task_id": id, "page": 1.0}},
+		{"levels", url.Values{"level": {string(l0.ID), string(l1.ID)}}, map[string]any{"task_id": id, "page": 1.0,
+			"levels": []any{[]any{float64(l0.MinScore), float64(l0.MaxScore)}, []any{float64(l1.MinScore), float64(l1.MaxScore)}}}},
+		{"tag", url.Values{"tag": {tag}}, map[string]any{"task_id": id, "page": 1.0, "tags": []any{tag}}},
+		{"bills", url.Values{"bill_min": {"10"}, "bill_max": {"60"}}, map[string]any{"task_id": id, "page": 1.0, "bills": []any{10.0, 60.0}}},
+		{"rounds open", url.Values{"rounds_min": {"2"}}, map[string]any{"task_id": id, "page": 1.0, "rounds": []any{2.0, 999999.0}}},
+		{"time", url.Values{"from": {"2026-03-01T08:00"}, "to": {"2026-03-02T18:30"}},
+			map[string]any{"task_id": id, "page": 1.0, "start_at": "2026-03-01 08:00:00", "end_at": "2026-03-02 18:30:59"}},
+		{"keyword and page", url.Values{"q": {"138"}, "page": {"2"}}, map[string]any{"task_id": id, "page": 2.0, "keyword": "138"}},
+		{"unknown level ignored", url.Values{"level": {"no-such-level"}}, map[string]any{"task_id": id, "page": 1.0}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cp.take()
+			res, body := app.Get(t, c, "/tasks/"+id+"/calls?"+tc.query.Encode())
+			if res.StatusCode != 200 {
+				t.Fatalf("status %d", res.StatusCode)
+			}
+			got := cp.take()
+			if len(got) == 0 {
+				t.Fatal("no query_done_task_phones request")
+			}
+			if diff := cmp.Diff(tc.want, got[0]); diff != "" {
+				t.Errorf("request body (-want +got):\n%s", diff)
+			}
+			// Row links carry the applied filters.
+			d := doc(t, body)
+			if link := d.Find("[data-testid=call-link]").First().AttrOr("href", ""); link != "" {
+				for k := range tc.query {
+					if k != "page" && tc.name != "unknown level ignored" && !strings.Contains(link, k+"=") {
+						t.Errorf("call link %q lacks %s", link, k)
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestCallsFilterValidation: bad values get a message next to their filter,
+// a normal page, and are not sent; nothing is echoed unescaped.
+func TestCallsFilterValidation(t *testing.T) {
+	app, cp := newCaptureApp(t)
+	id, _ := busyTask(t, app)
+	c := app.Login(t, store.RoleManager)
+	for _, tc := range []struct {
+		name, field string
+		query       url.Values
+		notSent     string
+	}{
+		{"letter in number", "bill", url.Values{"bill_min": {"1a"}}, "bills"},
+		{"upside down", "bill", url.Values{"bill_min": {"60"}, "bill_max": {"10"}}, "bills"},
+		{"negative rounds", "rounds", url.Values{"rounds_min": {"-1"}}, "rounds"},
+		{"absurd date", "time", url.Values{"from": {"1800-01-01T00:00"}}, "start_at"},
+		{"not a date", "time", url.Values{"to": {"yesterday"}}, "end_at"},
+		{"dates upside down", "time", url.Values{"from": {"2026-03-02T00:00"}, "to": {"2026-03-01T00:00"}}, "start_at"},
+		{"script in keyword", "q", url.Values{"q": {`<script>alert(1)</script>`}}, "keyword"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cp.take()
+			res, body := app.Get(t, c, "/tasks/"+id+"/calls?"+tc.query.Encode())
+			if res.StatusCode != 200 {
+				t.Fatalf("status %d, want 200", res.StatusCode)
+			}
+			d := doc(t, body)
+			if d.Find("[data-testid=error-"+tc.field+"]").Length() != 1 {
+				t.Errorf("no message next to %s", tc.field)
+			}
+			if d.Find("[data-testid=call-row]").Length() == 0 {
+				t.Error("no rows: the page should still list calls")
+			}
+			if strings.Contains(body, "<script>alert") {
+				t.Error("input echoed unescaped")
+			}
+			for _, b := range cp.take() {
+				if _, ok := b[tc.notSent]; ok {
+					t.Errorf("%s sent despite the error: %v", tc.notSent, b)
+				}
+			}
+		})
+	}
+	// Malformed ids in the URL are 404, never a platform call.
+	for _, p := range []string{"/tasks/" + id + "/calls/a%2F..%2Fb", "/tasks/" + id + "/calls/%3Cx%3E", "/recordings/" + id + "/..", "/recordings/bad%20id/x"} {
+		if res, _ := app.Get(t, c, p); res.StatusCode != 404 {
+			t.Errorf("GET %s: %d, want 404", p, res.StatusCode)
+		}
+	}
+}
+
+// TestCallTranscript: record_info's asrprogress rows are hidden; each
+// customer turn shows its keyword and node; turns have audio offsets.
+func TestCallTranscript(t *testing.T) {
+	app := testapp.New(t, testapp.Options{})
+	app.RememberSandboxTasks(t)
+	id, first := busyTask(t, app)
+	ctx := context.Background()
+	c := app.Login(t, store.RoleSupervisor)
+	checked := 0
+	for _, rec := range first.Records {
+		ri, err := app.Client.RecordInfo(ctx, id, string(rec.ID))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var progress, questions, answers int
+		for _, r := range ri.Records {
+			switch {
+			case r.Notify == client.NotifyASRProgress:
+				progress++
+			default:
+				if strings.TrimSpace(r.Question) != "" {
+					questions++
+				}
+				if strings.TrimSpace(r.AnswerContent) != "" {
+					answers++
+				}
+			}
+		}
+		if progress == 0 {
+			continue
+		}
+		checked++
+		_, body := app.Get(t, c, "/tasks/"+id+"/calls/"+string(rec.ID))
+		d := doc(t, body)
+		if n := d.Find("[data-testid=turn].customer").Length(); n != questions {
+			t.Errorf("%s: %d customer turns, want %d (asrprogress rows hidden)", rec.ID, n, questions)
+		}
+		if n := d.Find("[data-testid=turn].robot").Length(); n != answers {
+			t.Errorf("%s: %d robot turns, want %d", rec.ID, n, answers)
+		}
+		prevOff := -1
+		d.Find("[data-testid=turn]").Each(func(i int, s *goquery.Selection) {
+			off, err := strconv.Atoi(s.AttrOr("data-offset-ms", ""))
+			if err != nil || off < prevOff {
+				t.Errorf("%s turn %d: offset %q not increasing", rec.ID, i, s.AttrOr("data-offset-ms", ""))
+			}
+			prevOff = off
+		})
+		for _, r := range ri.Turns() {
+			if r.Keyword != "" && !strings.Contains(d.Find("[data-testid=keyword]").Text(), r.Keyword) {
+				t.Errorf("%s: keyword %q not shown", rec.ID, r.Keyword)
+			}
+		}
+		if checked >= 3 {
+			break
+		}
+	}
+	if checked == 0 {
+		t.Fatal("no call with asrprogress rows on the first page")
+	}
+}
+
+// TestCallTranscriptEscapes: a pushed call's words are text, never markup.
+func TestCallTranscriptEscapes(t *testing.T) {
+	app := testapp.New(t, testapp.Options{})
+	app.RememberSandboxTasks(t)
+	id := app.Sandbox.TaskIDs()[0]
+	push := `{"result":{"data":{"msg":[{"callid":"evil1","msg":"<script>alert(1)</script>","date_time":1576551750959,"sender_type":1},` +
+		`{"callid":"evil1","msg":"<img src=x onerror=alert(2)>","date_time":1576551760959,"sender_type":0,"remark":"<b>node</b>"}],` +
+		`"detail":{"callid":"evil1","answer_time":1576551749868,"start_time":1576551740000,"tel":"<i>138</i>","caller":"02180344315","status":2,"intention_name":"<u>x</u>","voice_url":"http://evil.example/a.wav"}},"ret_code":000000}}`
+	if res := postPush(t, app, "/hooks/icall/test-push-token?task="+id, push); res.StatusCode != 200 {
+		t.Fatalf("push %d", res.StatusCode)
+	}
+	c := app.Login(t, store.RoleSupervisor)
+	res, body := app.Get(t, c, "/tasks/"+id+"/calls/evil1")
+	if res.StatusCode != 200 {
+		t.Fatalf("detail: %d", res.StatusCode)
+	}
+	for _, bad := range []string{"<script>alert", "<img src=x", "<b>node", "<i>138", "<u>x"} {
+		if strings.Contains(body, bad) {
+			t.Errorf("%q echoed unescaped", bad)
+		}
+	}
+	d := doc(t, body)
+	if got := d.Find("[data-testid=turn-text]").First().Text(); got != "<script>alert(1)</script>" {
+		t.Errorf("robot text = %q", got)
+	}
+	if got := d.Find("[data-testid=turn]").Eq(1).AttrOr("data-offset-ms", ""); got != "11091" {
+		t.Errorf("customer turn offset = %q, want date_time − answer_time = 11091", got)
+	}
+	if got := d.Find("[data-testid=fact-caller]").Text(); got != "02180344315" {
+		t.Errorf("caller = %q", got)
+	}
+	// Its voice_url's host is not configured: the proxy refuses.
+	if res, _ := app.Get(t, c, "/recordings/"+id+"/evil1"); res.StatusCode != 404 {
+		t.Errorf("recording from a host not configured: %d, want 404", res.StatusCode)
+	}
+}
+
+// TestRecordingRange: Range passes through the proxy: 206, Content-Range and
+// the same bytes as the platform's own answer.
+func TestRecordingRange(t *testing.T) {
+	app := testapp.New(t, testapp.Options{})
+	app.RememberSandboxTasks(t)
+	id, first := busyTask(t, app)
+	rec := first.Records[0]
+	c := app.Login(t, store.RoleSupervisor)
+	direct := func(rng string) (*http.Response, []byte) {
+		req, _ := http.NewRequest("GET", app.SandboxURL+"/recordings"+rec.RecordFile, nil)
+		req.Header.Set("Range", rng)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		return res, b
+	}
+	for _, rng := range []string{"bytes=0-43", "bytes=1000-1999", "bytes=-500"} {
+		wantRes, want := direct(rng)
+		res, body := app.Do(t, c, "GET", "/recordings/"+id+"/"+string(rec.ID), nil, http.Header{"Range": {rng}})
+		if res.StatusCode != 206 {
+			t.Fatalf("%s: status %d, want 206", rng, res.StatusCode)
+		}
+		if got := res.Header.Get("Content-Range"); got == "" || got != wantRes.Header.Get("Content-Range") {
+			t.Errorf("%s: Content-Range %q, want %q", rng, got, wantRes.Header.Get("Content-Range"))
+		}
+		if res.Header.Get("Content-Length") != strconv.Itoa(len(want)) || body != string(want) {
+			t.Errorf("%s: %d bytes (Content-Length %s), want the platform's %d", rng, len(body), res.Header.Get("Content-Length"), len(want))
+		}
+		if !strings.HasPrefix(res.Header.Get("Content-Type"), "audio/") {
+			t.Errorf("Content-Type %q", res.Header.Get("Content-Type"))
+		}
+	}
+	res, body := app.Get(t, c, "/recordings/"+id+"/"+string(rec.ID)+"?download=1")
+	if res.StatusCode != 200 || !strings.HasPrefix(body, "RIFF") || !strings.HasPrefix(res.Header.Get("Content-Disposition"), "attachment") ||
+		res.Header.Get("Accept-Ranges") != "bytes" {
+		t.Errorf("download: %d %q %q", res.StatusCode, res.Header.Get("Content-Disposition"), res.Header.Get("Accept-Ranges"))
+	}
+	// Another task's id with this record: 404.
+	other := app.Sandbox.TaskIDs()[0]
+	if other == id {
+		other = app.Sandbox.TaskIDs()[1]
+	}
+	if res, _ := app.Get(t, c, "/recordings/"+other+"/"+string(rec.ID)); res.StatusCode != 404 {
+		t.Errorf("record under another task: %d, want 404", res.StatusCode)
+	}
+	// Not logged in: to the login page.
+	if res, _ := app.Get(t, app.NewClient(), "/recordings/"+id+"/"+string(rec.ID)); res.StatusCode != http.StatusSeeOther {
+		t.Errorf("anonymous: %d, want 303", res.StatusCode)
+	}
+}
+
+// TestRecordingHostRefused: with the platform's host left out of the
+// configured recording hosts, nothing is fetched.
+func TestRecordingHostRefused(t *testing.T) {
+	app := testapp.New(t, testapp.Options{Configure: func(cfg *handlers.Config) { cfg.RecordingHosts = []string{"recordings.example.com"} }})
+	app.RememberSandboxTasks(t)
+	id, first := busyTask(t, app)
+	c := app.Login(t, store.RoleSupervisor)
+	app.Sandbox.ResetCounts()
+	if res, _ := app.Get(t, c, "/recordings/"+id+"/"+string(first.Records[0].ID)); res.StatusCode != 404 {
+		t.Errorf("status %d, want 404", res.StatusCode)
+	}
+	if n := app.Sandbox.Count("recordings"); n != 0 {
+		t.Errorf("the proxy fetched %d recordings from a host not configured", n)
+	}
+}
+
+// TestCallReviewRoles: supervisors read and review calls but change no task.
+func TestCallReviewRoles(t *testing.T) {
+	app := testapp.New(t, testapp.Options{})
+	app.RememberSandboxTasks(t)
+	id, first := busyTask(t, app)
+	key := string(first.Records[1].ID)
+	c := app.Login(t, store.RoleSupervisor)
+	page := "/tasks/" + id + "/calls/" + key + "?bill_min=1"
+	_, body := app.Get(t, c, page)
+	d := doc(t, body)
+	if d.Find("[data-testid=mark-reviewed]").Length() != 1 {
+		t.Fatal("no mark-reviewed button for a supervisor")
+	}
+	form := url.Values{"return": {d.Find("input[name=return]").AttrOr("value", "")}}
+	form.Set("csrf_token", app.CSRFToken(t, c, page))
+	res := app.PostForm(t, c, "/tasks/"+id+"/calls/"+key+"/review", form)
+	if res.StatusCode != http.StatusSeeOther || !strings.Contains(res.Header.Get("Location"), "bill_min=1") {
+		t.Fatalf("review: %d → %q", res.StatusCode, res.Header.Get("Location"))
+	}
+	m, err := app.Store.CallMarks(context.Background(), id, []string{key})
+	if err != nil || !m[key].Reviewed() || m[key].ReviewedBy != app.Users[store.RoleSupervisor] {
+		t.Errorf("marks %+v %v", m, err)
+	}
+	_, body = app.Get(t, c, "/tasks/"+id+"/calls")
+	if doc(t, body).Find("[data-call='"+key+"'] [data-testid=reviewed]").Length() != 1 {
+		t.Error("the list does not show the reviewed mark")
+	}
+	// Without the CSRF token: refused.
+	res, _ = app.Do(t, c, "POST", "/tasks/"+id+"/calls/"+key+"/review", strings.NewReader(""),
+		http.Header{"Content-Type": {"application/x-www-form-urlencoded"}, "Origin": {app.URL}})
+	if res.StatusCode != http.StatusForbidden {
+		t.Errorf("review without CSRF: %d, want 403", res.StatusCode)
+	}
+	// A supervisor changes no task.
+	if res := app.PostForm(t, c, "/tasks/"+id+"/pause", url.Values{}); res.StatusCode != http.StatusForbidden {
+		t.Errorf("supervisor pause: %d, want 403", res.StatusCode)
+	}
+}
+
+// TestCallsExport: the filtered list as .xlsx (every page), and a clear
+// refusal when the task forbids export.
+func TestCallsExport(t *testing.T) {
+	app := testapp.New(t, testapp.Options{})
+	app.RememberSandboxTasks(t)
+	id, first := busyTask(t, app)
+	c := app.Login(t, store.RoleSupervisor)
+	res, body := app.Get(t, c, "/tasks/"+id+"/calls/export.xlsx?t=abc123")
+	if res.StatusCode != 200 || !strings.Contains(res.Header.Get("Content-Type"), "spreadsheetml") {
+		t.Fatalf("export: %d %q", res.StatusCode, res.Header.Get("Content-Type"))
+	}
+	if !strings.Contains(res.Header.Get("Set-Cookie"), "export_done=abc123") {
+		t.Errorf("no export_done cookie: %q", res.Header.Get("Set-Cookie"))
+	}
+	f, err := excelize.OpenReader(strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := f.GetRows(f.GetSheetName(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != first.Total+1 {
+		t.Errorf("export has %d rows, want %d calls + header", len(rows), first.Total)
+	}
+	if rows[1][0] != string(first.Records[0].Callee) {
+		t.Errorf("first row callee %q, want %q", rows[1][0], first.Records[0].Callee)
+	}
+	if err := app.Store.SetTaskCallSettings(context.Background(), id, store.TaskCallSettings{ExportStatus: client.ExportForbidden}); err != nil {
+		t.Fatal(err)
+	}
+	res, body = app.Get(t, c, "/tasks/"+id+"/calls/export.xlsx")
+	if res.StatusCode != http.StatusForbidden || !strings.Contains(body, "不允许导出") {
+		t.Errorf("forbidden export: %d", res.StatusCode)
+	}
+	_, body = app.Get(t, c, "/tasks/"+id+"/calls")
+	if doc(t, body).Find("[data-testid=export-forbidden]").Length() != 1 {
+		t.Error("the list does not say export is forbidden")
+	}
+}
+
+// TestCallsSurfaceAOnly: without surface B the list is the stored calls,
+// filtered in SQLite, with intentions split on U+0001.
+func TestCallsSurfaceAOnly(t *testing.T) {
+	app := testapp.New(t, testapp.Options{Configure: func(cfg *handlers.Config) {
+		base := strings.TrimSuffix(cfg.RecordingsURL, "/recordings")
+		cfg.Client = client.New(client.WithICall(base+"/api/icall/5/task/", "demo-appid", "demo-signature"))
+	}})
+	app.RememberSandboxTasks(t)
+	id := app.Sandbox.TaskIDs()[0]
+	body := seedPush(t)
+	if res := postPush(t, app, "/hooks/icall/test-push-token?task="+id, body); res.StatusCode != 200 {
+		t.Fatalf("push %d", res.StatusCode)
+	}
+	c := app.Login(t, store.RoleSupervisor)
+	_, page := app.Get(t, c, "/tasks/"+id+"/calls")
+	d := doc(t, page)
+	rows := d.Find("[data-testid=call-row]")
+	if rows.Length() != 1 {
+		t.Fatalf("rows = %d, want the pushed call", rows.Length())
+	}
+	var intents []string
+	rows.Find("[data-testid=intent]").Each(func(_ int, s *goquery.Selection) { intents = append(intents, s.Text()) })
+	if diff := cmp.Diff([]string{"有意向购买", "满意"}, intents); diff != "" {
+		t.Errorf("intentions (-want +got):\n%s", diff)
+	}
+	if got := rows.Find("[data-testid=talk]").Text(); got != "29秒" {
+		t.Errorf("talk time %q", got)
+	}
+	for q, want := range map[string]int{"intent=满意": 1, "intent=无": 0, "status=3": 0, "status=2": 1, "bill_min=30": 0, "bill_max=29": 1, "q=0773": 1} {
+		_, page := app.Get(t, c, "/tasks/"+id+"/calls?"+q)
+		if n := doc(t, page).Find("[data-testid=call-row]").Length(); n != want {
+			t.Errorf("%s: %d rows, want %d", q, n, want)
+		}
+	}
+	_, page = app.Get(t, c, rows.Find("[data-testid=call-link]").AttrOr("href", ""))
+	d = doc(t, page)
+	if n := d.Find("[data-testid=turn]").Length(); n != 3 {
+		t.Errorf("turns = %d, want 3", n)
+	}
+	if got := d.Find("[data-testid=node]").Text(); !strings.Contains(got, "开场白#肯定") {
+		t.Errorf("matched node %q", got)
+	}
+}
