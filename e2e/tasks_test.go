@@ -73,6 +73,15 @@ func TestTaskListLive(t *testing.T) {
 		t.Errorf("status badge after switching = %q", st)
 	}
 	b.Screenshot("en")
+
+	// A tablet in portrait: rows become cards, nothing scrolls sideways.
+	b.Do(chromedp.EmulateViewport(820, 1180), chromedp.Reload(),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=task-name]`)))
+	wide, err := chromedp.Run(b.Ctx, chromedp.Evaluate[bool](`document.documentElement.scrollWidth > window.innerWidth`))
+	if err != nil || wide {
+		t.Errorf("tablet: page wider than the screen (%v)", err)
+	}
+	b.Screenshot("tablet")
 	if p := b.ConsoleProblems(); len(p) > 0 {
 		t.Errorf("browser console:\n%v", p)
 	}
