@@ -552,3 +552,53 @@ func TestCallsSurfaceAOnly(t *testing.T) {
 		t.Errorf("matched node %q", got)
 	}
 }
+
+// TestCallsMergePushed: a call that reached dialdesk by push but that the
+// platform's records do not list yet is on the list too, marked, once.
+func TestCallsMergePushed(t *testing.T) {
+	app := testapp.New(t, testapp.Options{})
+	app.RememberSandboxTasks(t)
+	id, first := busyTask(t, app)
+	now := app.Sandbox.Now().UnixMilli()
+	push := `{"result":{"data":{"msg":[{"callid":"pushonly1","msg":"您好","date_time":` + strconv.FormatInt(now-5000, 10) + `,"sender_type":1}],` +
+		`"detail":{"callid":"pushonly1","answer_time":` + strconv.FormatInt(now-6000, 10) + `,"start_time":` + strconv.FormatInt(now-9000, 10) +
+		`,"tel":"13800000000","caller":"02180344315","status":2,"fee_duration":6000}},"ret_code":000000}}`
+	for range 2 {
+		if res := postPush(t, app, "/hooks/icall/test-push-token?task="+id, push); res.StatusCode != 200 {
+			t.Fatalf("push %d", res.StatusCode)
+		}
+	}
+	// And one the platform lists already (same callid as its newest record): not twice.
+	dup := strings.ReplaceAll(push, "pushonly1", string(first.Records[0].CallID))
+	if res := postPush(t, app, "/hooks/icall/test-push-token?task="+id, dup); res.StatusCode != 200 {
+		t.Fatalf("push %d", res.StatusCode)
+	}
+	c := app.Login(t, store.RoleSupervisor)
+	_, body := app.Get(t, c, "/tasks/"+id+"/calls")
+	d := doc(t, body)
+	rows := d.Find("[data-testid=call-row]")
+	if rows.Length() != client.PageSize+1 {
+		t.Errorf("rows = %d, want %d + the pushed call", rows.Length(), client.PageSize)
+	}
+	merged := d.Find("[data-call=pushonly1]")
+	if merged.Length() != 1 || !merged.HasClass("pushonly") {
+		t.Fatalf("pushed call not merged once (%d rows)", merged.Length())
+	}
+	if d.Find("[data-call='"+string(first.Records[0].CallID)+"']").Length() != 0 {
+		t.Error("a call the platform lists was merged a second time")
+	}
+	if got := d.Find("[data-testid=calls-total]").Text(); !strings.Contains(got, strconv.Itoa(first.Total+1)) {
+		t.Errorf("total %q, want %d", got, first.Total+1)
+	}
+	// Its page opens from the store, with the recording addressed by its callid.
+	res, page := app.Get(t, c, merged.Find("[data-testid=call-link]").AttrOr("href", ""))
+	if res.StatusCode != 200 || doc(t, page).Find("[data-testid=turn]").Length() != 1 {
+		t.Errorf("pushed call page: %d", res.StatusCode)
+	}
+	// Filters only the platform can apply (levels) leave it out.
+	levels, _ := app.Client.Levels(context.Background())
+	_, body = app.Get(t, c, "/tasks/"+id+"/calls?level="+url.QueryEscape(string(levels[0].ID)))
+	if doc(t, body).Find("[data-call=pushonly1]").Length() != 0 {
+		t.Error("pushed call listed under a level filter")
+	}
+}
