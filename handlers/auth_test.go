@@ -230,3 +230,30 @@ func TestNotFound(t *testing.T) {
 }
 
 type goquerySel = goquery.Selection
+
+func TestSessionCookie(t *testing.T) {
+	app := testapp.New(t, testapp.Options{NoSeedData: true})
+	for _, https := range []bool{false, true} {
+		c := app.NewClient()
+		tok := app.CSRFToken(t, c, "/login")
+		form := url.Values{"csrf_token": {tok}, "username": {"admin"}, "password": {app.Passwords[store.RoleAdmin]}}
+		h := http.Header{"Content-Type": {"application/x-www-form-urlencoded"}, "Origin": {app.URL}}
+		if https {
+			h.Set("X-Forwarded-Proto", "https")
+			h.Set("Origin", strings.Replace(app.URL, "http:", "https:", 1))
+		}
+		res, _ := app.Do(t, c, http.MethodPost, "/login", strings.NewReader(form.Encode()), h)
+		var sess *http.Cookie
+		for _, ck := range res.Cookies() {
+			if ck.Name == "dialdesk" {
+				sess = ck
+			}
+		}
+		if sess == nil {
+			t.Fatalf("https=%v: no session cookie (status %d)", https, res.StatusCode)
+		}
+		if !sess.HttpOnly || sess.SameSite != http.SameSiteLaxMode || sess.Secure != https {
+			t.Errorf("https=%v: cookie HttpOnly=%v SameSite=%v Secure=%v", https, sess.HttpOnly, sess.SameSite, sess.Secure)
+		}
+	}
+}
