@@ -237,6 +237,15 @@ func TestNumbersUploadPreviewImport(t *testing.T) {
 		t.Errorf("second upload counts = %v", c)
 	}
 
+	// The template downloads as a workbook that is itself a valid upload.
+	res, tpl := app.Get(t, c, "/tasks/"+taskID+"/numbers/template.xlsx")
+	if res.StatusCode != http.StatusOK || !strings.Contains(res.Header.Get("Content-Disposition"), ".xlsx") {
+		t.Fatalf("template: %d", res.StatusCode)
+	}
+	if r, err := numbers.ParseBytes(context.Background(), []byte(tpl), "t.xlsx", numbers.ParseOptions{}); err != nil || r.Counts.Valid != 2 {
+		t.Errorf("template parses to %v, %v", r, err)
+	}
+
 	// The numbers page lists them and the imports.
 	_, body = app.Get(t, c, "/tasks/"+taskID+"/numbers")
 	d = htmlDoc(t, body)
