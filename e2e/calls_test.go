@@ -160,4 +160,3 @@ func waitFor(t *testing.T, b *Browser, what string, ok func() bool) {
 		time.Sleep(100 * time.Millisecond)
 	}
 }
-
