@@ -24,6 +24,7 @@ const (
 	keyUID      = "uid"   // int64 user id
 	keyIssued   = "iat"   // Unix seconds of login (absolute expiry)
 	keySeen     = "seen"  // Unix seconds of the last request (idle expiry)
+	keyStamp    = "pws"   // the user's password stamp at login (a reset ends the session)
 	keyFlash    = "flash" // one-time message
 	keyFlashErr = "flash_err"
 )
@@ -85,6 +86,11 @@ func (s *Server) loadSession(next http.Handler) http.Handler {
 			return
 		}
 		u, err := s.store.User(ctx, uid)
+		if stamp, _ := sess.Values[keyStamp].(string); err == nil && stamp != u.Stamp {
+			s.endSession(w, r, sess) // the password changed since this login
+			next.ServeHTTP(w, r.WithContext(context.WithValue(ctx, expiredKey{}, true)))
+			return
+		}
 		if err != nil || u.Disabled {
 			if err != nil && !errors.Is(err, store.ErrNotFound) {
 				s.fail(w, r, err)
@@ -106,6 +112,7 @@ func (s *Server) endSession(w http.ResponseWriter, r *http.Request, sess *sessio
 	delete(sess.Values, keyUID)
 	delete(sess.Values, keyIssued)
 	delete(sess.Values, keySeen)
+	delete(sess.Values, keyStamp)
 	s.saveSession(w, r, sess)
 }
 
@@ -234,6 +241,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	sess.Values[keyUID] = u.ID
 	sess.Values[keyIssued] = now
 	sess.Values[keySeen] = now
+	sess.Values[keyStamp] = u.Stamp
 	s.saveSession(w, r, sess)
 	s.log.Info("login", "username", u.Username, "addr", clientIP(r))
 	http.Redirect(w, r, next, http.StatusSeeOther)

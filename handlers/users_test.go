@@ -108,7 +108,12 @@ func TestUsersManage(t *testing.T) {
 		if _, body := app.Get(t, c, "/users"); !strings.Contains(doc(t, body).Find("[data-testid=flash]").Text(), "72") {
 			t.Errorf("too long reset: no message about 72 bytes")
 		}
+		oldc := app.NewClient()
+		app.LoginAs(t, oldc, name, "password-1")
 		app.PostForm(t, c, path+"/password", url.Values{"password": {"new-password-2"}})
+		if res, _ := app.Get(t, oldc, "/tasks"); res.StatusCode != http.StatusSeeOther {
+			t.Errorf("a session from before the password reset still works: %d", res.StatusCode)
+		}
 		if res := app.LoginAs(t, app.NewClient(), name, "new-password-2"); res.StatusCode != 303 {
 			t.Errorf("login with reset password: %d", res.StatusCode)
 		}

@@ -2,7 +2,9 @@ package store
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"strings"
@@ -50,6 +52,14 @@ type User struct {
 	Role     Role
 	Disabled bool
 	Created  time.Time
+	// Stamp changes whenever the password changes. A session remembers the
+	// stamp it was made with, so a password reset ends the user's sessions.
+	Stamp string
+}
+
+func stampOf(hash string) string {
+	sum := sha256.Sum256([]byte(hash))
+	return hex.EncodeToString(sum[:8])
 }
 
 // bcryptCost is a variable so tests can make hashing cheap.
@@ -113,7 +123,7 @@ func (s *Store) CreateUser(ctx context.Context, username, password string, role 
 	if err != nil {
 		return User{}, fmt.Errorf("store: create user: %w", err)
 	}
-	return User{ID: id, Username: username, Role: role, Created: fromMS(ms(now))}, nil
+	return User{ID: id, Username: username, Role: role, Created: fromMS(ms(now)), Stamp: stampOf(hash)}, nil
 }
 
 // CountUsers returns how many users exist (disabled ones included).
@@ -123,20 +133,21 @@ func (s *Store) CountUsers(ctx context.Context) (int, error) {
 	return n, err
 }
 
-const userColumns = `id, username, role, disabled, created_at`
+const userColumns = `id, username, role, disabled, created_at, password_hash`
 
 func scanUser(row interface{ Scan(...any) error }) (User, error) {
 	var u User
 	var role string
 	var disabled int
 	var created int64
-	if err := row.Scan(&u.ID, &u.Username, &role, &disabled, &created); err != nil {
+	var hash string
+	if err := row.Scan(&u.ID, &u.Username, &role, &disabled, &created, &hash); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return User{}, ErrNotFound
 		}
 		return User{}, err
 	}
-	u.Role, u.Disabled, u.Created = Role(role), disabled != 0, fromMS(created)
+	u.Role, u.Disabled, u.Created, u.Stamp = Role(role), disabled != 0, fromMS(created), stampOf(hash)
 	return u, nil
 }
 
@@ -190,7 +201,7 @@ func (s *Store) Authenticate(ctx context.Context, username, password string) (Us
 	if bcrypt.CompareHashAndPassword([]byte(hash), []byte(password)) != nil || disabled != 0 {
 		return User{}, ErrBadCredentials
 	}
-	u.Role, u.Created = Role(role), fromMS(created)
+	u.Role, u.Created, u.Stamp = Role(role), fromMS(created), stampOf(hash)
 	return u, nil
 }
 
