@@ -151,6 +151,14 @@ func (s *Server) userSetPassword(w http.ResponseWriter, r *http.Request) error {
 	if err := s.store.SetPassword(ctx, u.ID, pw); err != nil {
 		return err
 	}
+	if me, _ := currentUser(r); me.ID == u.ID {
+		// Other sessions of this user end; this one stays.
+		if nu, err := s.store.User(ctx, u.ID); err == nil {
+			sess := s.session(r)
+			sess.Values[keyStamp] = nu.Stamp
+			s.saveSession(w, r, sess)
+		}
+	}
 	s.audit(r, "", "user.password", u.Username, "")
 	s.setFlash(w, r, views.Tf(ctx, "users.pw.ok", u.Username), false)
 	return redirect(w, r, "/users")

@@ -164,6 +164,17 @@ func TestUsersManage(t *testing.T) {
 			t.Errorf("last admin changed: %+v", u)
 		}
 	})
+	t.Run("own password reset keeps this session", func(t *testing.T) {
+		me, _ := app.Store.Users(t.Context())
+		for _, u := range me {
+			if u.Username == "admin" {
+				app.PostForm(t, c, "/users/"+strconv.FormatInt(u.ID, 10)+"/password", url.Values{"password": {"admin-password"}})
+			}
+		}
+		if res, _ := app.Get(t, c, "/users"); res.StatusCode != 200 {
+			t.Errorf("after resetting own password: %d", res.StatusCode)
+		}
+	})
 	t.Run("unknown user is 404", func(t *testing.T) {
 		if res := app.PostForm(t, c, "/users/9999/disable", nil); res.StatusCode != 404 {
 			t.Errorf("%d", res.StatusCode)
