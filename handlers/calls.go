@@ -309,6 +309,14 @@ type callMetaCache struct {
 	// recordings remembers resolved recording URLs (an <audio> element asks
 	// many times with Range while seeking).
 	recs map[string]cachedRec
+	// pages remembers list pages for a few seconds: moving through calls
+	// with j/k asks for the same page again and again.
+	pages map[string]cachedPage
+}
+
+type cachedPage struct {
+	page callPage
+	at   time.Time
 }
 
 type cachedRec struct {
@@ -318,6 +326,8 @@ type cachedRec struct {
 
 const (
 	metaTTL      = 5 * time.Minute
+	pageTTL      = 10 * time.Second
+	maxPages     = 500
 	recURLTTL    = 10 * time.Minute
 	maxRecCached = 5000
 )
@@ -329,7 +339,7 @@ func (s *Server) callCache() *callMetaCache {
 	if c, ok := callMetas.Load(s); ok {
 		return c.(*callMetaCache)
 	}
-	c, _ := callMetas.LoadOrStore(s, &callMetaCache{recs: map[string]cachedRec{}})
+	c, _ := callMetas.LoadOrStore(s, &callMetaCache{recs: map[string]cachedRec{}, pages: map[string]cachedPage{}})
 	return c.(*callMetaCache)
 }
 
@@ -620,10 +630,47 @@ func maskPhone(p string, hide int) string {
 	return p
 }
 
+// sharedCallItems is callItems shared between concurrent identical reads and
+// kept pageTTL (the detail page's previous/next).
+func (s *Server) sharedCallItems(ctx context.Context, taskID string, f callFilter) (callPage, error) {
+	key := taskID + "?" + f.query(true).Encode()
+	c := s.callCache()
+	c.mu.Lock()
+	if e, ok := c.pages[key]; ok && time.Since(e.at) < pageTTL {
+		c.mu.Unlock()
+		return e.page, nil
+	}
+	c.mu.Unlock()
+	ch := c.sf.DoChan("page:"+key, func() (any, error) {
+		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), fetchTimeout)
+		defer cancel()
+		p, err := s.callItems(fctx, taskID, f)
+		if err != nil {
+			return nil, err
+		}
+		c.mu.Lock()
+		if len(c.pages) >= maxPages {
+			clear(c.pages)
+		}
+		c.pages[key] = cachedPage{page: p, at: time.Now()}
+		c.mu.Unlock()
+		return p, nil
+	})
+	select {
+	case <-ctx.Done():
+		return callPage{}, ctx.Err()
+	case res := <-ch:
+		if res.Err != nil {
+			return callPage{}, res.Err
+		}
+		return res.Val.(callPage), nil
+	}
+}
+
 // neighbours finds the calls before and after key in the filtered list f
 // (looking into the adjacent pages at the edges) and returns their URLs.
 func (s *Server) neighbours(ctx context.Context, taskID, key string, f callFilter) (prev, next string) {
-	p, err := s.callItems(ctx, taskID, f)
+	p, err := s.sharedCallItems(ctx, taskID, f)
 	if err != nil {
 		s.log.Info("call: list for previous/next", "task", taskID, "err", err)
 		return "", ""
@@ -647,7 +694,7 @@ func (s *Server) neighbours(ctx context.Context, taskID, key string, f callFilte
 		case p.Page > 1:
 			pf := f
 			pf.Page = p.Page - 1
-			if pp, err := s.callItems(ctx, taskID, pf); err == nil && len(pp.Items) > 0 {
+			if pp, err := s.sharedCallItems(ctx, taskID, pf); err == nil && len(pp.Items) > 0 {
 				prev = link(pp.Items[len(pp.Items)-1], pf.Page)
 			}
 		}
@@ -660,7 +707,7 @@ func (s *Server) neighbours(ctx context.Context, taskID, key string, f callFilte
 		case p.Page < p.LastPage:
 			nf := f
 			nf.Page = p.Page + 1
-			if np, err := s.callItems(ctx, taskID, nf); err == nil && len(np.Items) > 0 {
+			if np, err := s.sharedCallItems(ctx, taskID, nf); err == nil && len(np.Items) > 0 {
 				next = link(np.Items[0], nf.Page)
 			}
 		}
@@ -697,13 +744,15 @@ func (s *Server) callDetail(w http.ResponseWriter, r *http.Request) error {
 	if err := g.Wait(); err != nil {
 		return err
 	}
-	u, _ := currentUser(r)
-	if err := s.store.MarkRead(context.WithoutCancel(ctx), id, key, u.Username); err != nil {
-		s.log.Error("call: mark read", "err", err)
-	}
 	marks, err := s.store.CallMarks(ctx, id, []string{key})
 	if err != nil {
 		return err
+	}
+	if !marks[key].Read() {
+		u, _ := currentUser(r)
+		if err := s.store.MarkRead(context.WithoutCancel(ctx), id, key, u.Username); err != nil {
+			s.log.Error("call: mark read", "err", err)
+		}
 	}
 	if m := marks[key]; m.Reviewed() {
 		v.Reviewed, v.ReviewedBy, v.ReviewedAt = true, m.ReviewedBy, views.When(ctx, m.ReviewedAt)
