@@ -20,10 +20,10 @@ import (
 // kilobytes.
 const maxPushBody = 1 << 20
 
-// PushURL is the push_url to give the platform for task taskID (add_task):
-// the public URL, the secret token, and the task id in the query so that a
-// pushed call is filed under its task at once ("" leaves it out; the
-// background sync then names the task).
+// PushURL is a push_url for the platform: the public URL, the secret token,
+// and, when known, the task id in the query so that a pushed call is filed
+// under its task at once. Without it the receiver finds the task from the
+// outid dialdesk gave the number, else the background sync names it.
 func (s *Server) PushURL(taskID string) string {
 	u := strings.TrimRight(s.cfg.PublicURL, "/") + "/hooks/icall/" + url.PathEscape(s.cfg.PushToken)
 	if taskID != "" {
@@ -74,6 +74,12 @@ func (s *Server) pushReceive(w http.ResponseWriter, r *http.Request) error {
 		task = ""
 	}
 	c := storedCall(p.CallResult, task, store.SourcePush)
+	if c.TaskID == "" && c.OutID != "" {
+		// The push names no task, but dialdesk gave the number its outid.
+		if t, err := s.store.TaskOfOutID(ctx, c.OutID); err == nil {
+			c.TaskID = t
+		}
+	}
 	created, err := s.store.SaveCall(ctx, c, false)
 	if err != nil {
 		// 500: the platform retries the push later.

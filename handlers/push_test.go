@@ -170,3 +170,26 @@ func TestSyncFillsMissingPushes(t *testing.T) {
 		t.Errorf("second round changed the count: %d → %d", total, total2)
 	}
 }
+
+// TestPushTaskFromOutID: a push without a task in its URL is filed under the
+// task dialdesk imported the number into (by its outid).
+func TestPushTaskFromOutID(t *testing.T) {
+	app := testapp.New(t, testapp.Options{NoSeedData: true})
+	ctx := context.Background()
+	imp, err := app.Store.CreateImport(ctx, "100077", "list.xlsx", "manager")
+	if err != nil {
+		t.Fatal(err)
+	}
+	row := store.ImportRow{ImportID: imp.ID, Line: 2, TaskID: "100077", Phone: "18207736077"}
+	if err := app.Store.SaveParsedImport(ctx, imp.ID, nil, store.ImportCounts{}, []store.ImportRow{row}, nil, 500); err != nil {
+		t.Fatal(err)
+	}
+	body := strings.Replace(seedPush(t), "1234554321123666", `"`+store.OutID(imp.ID, 2)+`"`, 1)
+	if res := postPush(t, app, "/hooks/icall/test-push-token", body); res.StatusCode != 200 {
+		t.Fatalf("push: %d", res.StatusCode)
+	}
+	c, err := app.Store.Call(ctx, "100077", "soboticallbcf37279feb441ee99f33a9814d26b00")
+	if err != nil || c.TaskID != "100077" {
+		t.Errorf("call filed under %q (%v), want the import's task", c.TaskID, err)
+	}
+}

@@ -409,3 +409,18 @@ func (s *Store) GetTaskCallSettings(ctx context.Context, taskID string) (TaskCal
 	}
 	return cs, nil
 }
+
+// TaskOfOutID returns the task of a number dialdesk imported with outid (the
+// push carries the outid, not the task); ErrNotFound if dialdesk did not
+// send that outid.
+func (s *Store) TaskOfOutID(ctx context.Context, outID string) (string, error) {
+	var task string
+	err := s.db.QueryRowContext(ctx, `SELECT task_id FROM import_rows WHERE outid = ?`, outID).Scan(&task)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", ErrNotFound
+	}
+	if err != nil {
+		return "", fmt.Errorf("store: task of outid: %w", err)
+	}
+	return task, nil
+}
