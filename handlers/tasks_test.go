@@ -311,15 +311,16 @@ func TestTaskListLiveOnlyKnownTasks(t *testing.T) {
 func TestTaskLoader(t *testing.T) {
 	app := testapp.New(t, testapp.Options{})
 	c := app.Login(t, store.RoleSupervisor)
-	ids := app.Sandbox.TaskIDs()
-	// A known task passes the loader; there is no task page yet (issue 5),
-	// so a 404 here must come from the route, not the loader: check an
-	// unknown and a malformed id give the friendly 404 page.
-	for _, path := range []string{"/tasks/987654321", "/tasks/" + url.PathEscape("<script>")} {
+	// Unknown and malformed ids: the friendly 404 page, before any handler.
+	for _, path := range []string{"/tasks/987654321", "/tasks/" + url.PathEscape("<script>"), "/tasks/987654321/calls"} {
 		res, body := app.Get(t, c, path)
 		if res.StatusCode != 404 || doc(t, body).Find("[data-testid=error-page]").Length() != 1 {
 			t.Errorf("%s: %d", path, res.StatusCode)
 		}
 	}
-	_ = ids
+	// A task the platform knows passes the loader (even one the store has not seen).
+	id := app.Sandbox.TaskIDs()[0]
+	if res, _ := app.Get(t, c, "/tasks/"+id); res.StatusCode == 404 {
+		t.Errorf("known task %s: 404", id)
+	}
 }
