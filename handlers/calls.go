@@ -524,7 +524,8 @@ func (s *Server) callList(w http.ResponseWriter, r *http.Request) error {
 		q.Del("page")
 		v.ExportURL = base + "/export.xlsx" + encodeQuery(q)
 	}
-	if isHTMX(r) {
+	w.Header().Set("Vary", "HX-Request")
+	if isHTMX(r) && r.Header.Get("HX-History-Restore-Request") != "true" {
 		return s.render(w, r, http.StatusOK, views.CallsRegion(v))
 	}
 	v.Header = s.taskHeader(r, views.TabCalls)

@@ -602,3 +602,23 @@ func TestCallsMergePushed(t *testing.T) {
 		t.Error("pushed call listed under a level filter")
 	}
 }
+
+// TestCallsHTMX: the filter form's htmx request gets the region alone; a
+// history restore (back button) gets the whole page.
+func TestCallsHTMX(t *testing.T) {
+	app := testapp.New(t, testapp.Options{})
+	app.RememberSandboxTasks(t)
+	id, _ := busyTask(t, app)
+	c := app.Login(t, store.RoleSupervisor)
+	res, body := app.Do(t, c, "GET", "/tasks/"+id+"/calls?bill_min=abc", nil, http.Header{"HX-Request": {"true"}})
+	if res.StatusCode != 200 || strings.Contains(body, "<html") || !strings.HasPrefix(strings.TrimSpace(body), `<div id="calls-region"`) {
+		t.Errorf("htmx answer: %d, %.80q", res.StatusCode, body)
+	}
+	if doc(t, body).Find("[data-testid=error-bill]").Length() != 1 {
+		t.Error("htmx answer lacks the filter message")
+	}
+	_, body = app.Do(t, c, "GET", "/tasks/"+id+"/calls", nil, http.Header{"HX-Request": {"true"}, "HX-History-Restore-Request": {"true"}})
+	if !strings.Contains(body, "<html") {
+		t.Error("history restore got a fragment")
+	}
+}
