@@ -964,3 +964,56 @@ func (s *Server) callReview(w http.ResponseWriter, r *http.Request) error {
 	f, _ := s.parseCallFilter(ctx, back, s.callMeta(ctx))
 	return redirect(w, r, callURL(id, key)+encodeQuery(f.query(true)))
 }
+
+// recentCalls serves GET /calls: the calls received lately (pushes and the
+// sync), every task, newest first, each linking to its page.
+func (s *Server) recentCalls(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	calls, err := s.store.RecentCalls(ctx, 100)
+	if err != nil {
+		return err
+	}
+	known, err := s.store.KnownTasks(ctx)
+	if err != nil {
+		return err
+	}
+	names := make(map[string]string, len(known))
+	for _, k := range known {
+		names[k.ID] = cmpOr(k.Name, k.ID)
+	}
+	byTask := map[string][]string{}
+	for _, c := range calls {
+		byTask[c.TaskID] = append(byTask[c.TaskID], c.CallID)
+	}
+	marks := map[string]store.CallMark{}
+	for task, keys := range byTask {
+		m, err := s.store.CallMarks(ctx, task, keys)
+		if err != nil {
+			return err
+		}
+		for k, v := range m {
+			marks[task+"/"+k] = v
+		}
+	}
+	lang := views.LangOf(ctx)
+	rows := make([]views.RecentCallVM, 0, len(calls))
+	for _, c := range calls {
+		m := marks[c.TaskID+"/"+c.CallID]
+		row := views.RecentCallVM{Callee: c.Tel, Time: views.When(ctx, c.StartAt),
+			TalkTime: views.Duration(ctx, time.Duration(c.FeeMS)*time.Millisecond),
+			Status:   client.CallStatus(c.Status).Name(string(lang)), Intentions: client.SplitIntentions(c.Intention),
+			Reviewed: m.Reviewed(), Unread: !m.Read()}
+		if validTaskID(c.TaskID) {
+			row.URL, row.TaskURL, row.TaskName = callURL(c.TaskID, c.CallID), "/tasks/"+url.PathEscape(c.TaskID), cmpOr(names[c.TaskID], c.TaskID)
+		}
+		rows = append(rows, row)
+	}
+	return s.render(w, r, http.StatusOK, views.RecentCallsPage(s.page(w, r, "calls", "calls.recent"), rows))
+}
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}

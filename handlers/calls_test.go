@@ -622,3 +622,23 @@ func TestCallsHTMX(t *testing.T) {
 		t.Error("history restore got a fragment")
 	}
 }
+
+// TestRecentCalls: GET /calls lists the calls received lately, every task.
+func TestRecentCalls(t *testing.T) {
+	app := testapp.New(t, testapp.Options{})
+	app.RememberSandboxTasks(t)
+	id := app.Sandbox.TaskIDs()[0]
+	if res := postPush(t, app, "/hooks/icall/test-push-token?task="+id, seedPush(t)); res.StatusCode != 200 {
+		t.Fatalf("push %d", res.StatusCode)
+	}
+	c := app.Login(t, store.RoleSupervisor)
+	res, body := app.Get(t, c, "/calls")
+	d := doc(t, body)
+	if res.StatusCode != 200 || d.Find("[data-testid=recent-call]").Length() != 1 {
+		t.Fatalf("GET /calls: %d, %d rows", res.StatusCode, d.Find("[data-testid=recent-call]").Length())
+	}
+	want := "/tasks/" + id + "/calls/soboticallbcf37279feb441ee99f33a9814d26b00"
+	if got := d.Find("[data-testid=call-link]").AttrOr("href", ""); got != want {
+		t.Errorf("link %q, want %q", got, want)
+	}
+}

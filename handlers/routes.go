@@ -48,7 +48,7 @@ func (s *Server) Routes() http.Handler {
 			r.Get("/", http.RedirectHandler("/tasks", http.StatusSeeOther).ServeHTTP)
 			r.Get("/tasks", s.h(s.taskList))
 			r.Get("/tasks/live", s.h(s.taskListLive))
-			r.Get("/calls", s.h(s.callsPlaceholder)) // issue 7 may replace this with a cross-task call list
+			r.Get("/calls", s.h(s.recentCalls)) // issue 7: calls received lately, every task
 
 			r.Get("/recordings/{task}/{call}", s.h(s.recording))             // issue 7: a call's recording, streamed
 			r.Get("/templates/{templateid}/audio/{n}", s.h(s.templateAudio)) // issue 5: hear a template

@@ -424,3 +424,22 @@ func (s *Store) TaskOfOutID(ctx context.Context, outID string) (string, error) {
 	}
 	return task, nil
 }
+
+// RecentCalls returns the newest stored calls of every task (pushes and
+// sync), at most limit.
+func (s *Store) RecentCalls(ctx context.Context, limit int) ([]Call, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+callColumns+` FROM calls ORDER BY start_at DESC, call_id DESC LIMIT ?`, limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: recent calls: %w", err)
+	}
+	defer rows.Close()
+	var out []Call
+	for rows.Next() {
+		c, err := scanCall(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}

@@ -91,6 +91,9 @@ func init() {
 		"calls.fact.source":       "来源",
 		"calls.source.push":       "平台推送",
 		"calls.source.sync":       "后台同步",
+		"calls.recent":            "最近通话",
+		"calls.recent.hint":       "平台最近推送或同步到的通话(所有任务,最新在前)。按任务筛选和查看全部通话记录,请进入任务:",
+		"calls.recent.empty":      "还没有收到通话。",
 	}, map[string]string{
 		"calls.records":           "Call records",
 		"calls.detail":            "Call detail",
@@ -179,5 +182,8 @@ func init() {
 		"calls.fact.source":       "Source",
 		"calls.source.push":       "platform push",
 		"calls.source.sync":       "background sync",
+		"calls.recent":            "Recent calls",
+		"calls.recent.hint":       "Calls the platform pushed or the sync fetched lately (every task, newest first). To filter and see all of a task's call records, open the task:",
+		"calls.recent.empty":      "No call received yet.",
 	})
 }
