@@ -11,10 +11,11 @@ import (
 )
 
 // plain reports whether a request needs none of the session machinery:
-// static files, the health check and the platform's push hook.
+// static files, the health check and the platform's push hook (POST
+// /hooks/icall/{token} only).
 func plain(r *http.Request) bool {
 	p := r.URL.Path
-	return strings.HasPrefix(p, "/static/") || p == "/healthz" || strings.HasPrefix(p, "/hooks/")
+	return strings.HasPrefix(p, "/static/") || p == "/healthz" || (r.Method == http.MethodPost && strings.HasPrefix(p, "/hooks/icall/"))
 }
 
 // securityHeaders sets the headers every response carries. The CSP allows
