@@ -20,6 +20,7 @@ import (
 	"dialdesk/client"
 	"dialdesk/handlers"
 	"dialdesk/internal/testapp"
+	"dialdesk/sandbox"
 	"dialdesk/store"
 )
 
@@ -640,5 +641,27 @@ func TestRecentCalls(t *testing.T) {
 	want := "/tasks/" + id + "/calls/soboticallbcf37279feb441ee99f33a9814d26b00"
 	if got := d.Find("[data-testid=call-link]").AttrOr("href", ""); got != want {
 		t.Errorf("link %q, want %q", got, want)
+	}
+}
+
+// TestCallsPlatformFailure: a failing platform gives the list page with a
+// message where the rows would be; an unknown call is 404.
+func TestCallsPlatformFailure(t *testing.T) {
+	app := testapp.New(t, testapp.Options{ClientOptions: []client.Option{client.WithRetries(0)}})
+	app.RememberSandboxTasks(t)
+	id, _ := busyTask(t, app)
+	c := app.Login(t, store.RoleSupervisor)
+	if res, _ := app.Get(t, c, "/tasks/"+id+"/calls/00000000-0000-0000-0000-000000000000"); res.StatusCode != 404 {
+		t.Errorf("unknown call: %d, want 404", res.StatusCode)
+	}
+	app.Sandbox.SetFaults(sandbox.Faults{FailRate: 1, Endpoints: []string{"query_done_task_phones"}})
+	res, body := app.Get(t, c, "/tasks/"+id+"/calls?bill_min=3")
+	if res.StatusCode != 200 {
+		t.Fatalf("status %d, want 200 with a message", res.StatusCode)
+	}
+	d := doc(t, body)
+	if d.Find("[data-testid=call-filters]").Length() != 1 || d.Find("[data-testid=call-row]").Length() != 0 ||
+		!strings.Contains(d.Find("main").Text(), "平台") {
+		t.Error("no platform message on the list page")
 	}
 }
