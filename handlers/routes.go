@@ -24,7 +24,8 @@ func (s *Server) Routes() http.Handler {
 	// Then, except for /static/ and /healthz: cross-origin protection and
 	// CSRF (the push hook is exempt: it has no browser and no session), and
 	// the session's user, so even the 404 page knows who is logged in.
-	r.Use(s.recoverer, s.securityHeaders, s.withLang, s.crossOrigin, s.csrf, s.loadSession)
+	// bodyLimit caps bodies before CSRF reads a form (bodylimit.go).
+	r.Use(s.recoverer, s.securityHeaders, s.withLang, s.crossOrigin, s.bodyLimit, s.csrf, s.loadSession)
 	r.NotFound(s.h(func(w http.ResponseWriter, r *http.Request) error { return errNotFound }))
 	r.MethodNotAllowed(s.h(func(w http.ResponseWriter, r *http.Request) error { return errMethod }))
 
