@@ -29,6 +29,7 @@ type config struct {
 	AdminPassword   string
 	TZ              string
 	DemoSpeed       float64
+	ImportBatchSize int // numbers per add_task_data call of an import (1–500)
 	location        *time.Location
 	recordingHostsL []string
 }
@@ -40,6 +41,8 @@ func defaultConfig() config {
 		PublicURL: "http://127.0.0.1:8080",
 		TZ:        "Asia/Shanghai",
 		DemoSpeed: 10,
+
+		ImportBatchSize: 500,
 	}
 }
 
@@ -86,6 +89,12 @@ func (c *config) load(args []string, getenv func(string) string, stderr io.Write
 		}
 	}
 	fs.Float64Var(&c.DemoSpeed, "demo-speed", c.DemoSpeed, "demo mode: how much faster than real time the sandbox's calls progress (DIALDESK_DEMO_SPEED)")
+	if v := getenv("DIALDESK_IMPORT_BATCH_SIZE"); v != "" {
+		if _, err := fmt.Sscan(v, &c.ImportBatchSize); err != nil {
+			return fmt.Errorf("DIALDESK_IMPORT_BATCH_SIZE: %v", err)
+		}
+	}
+	fs.IntVar(&c.ImportBatchSize, "import-batch-size", c.ImportBatchSize, "numbers per add_task_data call when importing, 1–500 (DIALDESK_IMPORT_BATCH_SIZE)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -139,6 +148,9 @@ func (c *config) Validate() error {
 	}
 	if c.DemoSpeed <= 0 {
 		errs = append(errs, errors.New("demo speed must be positive"))
+	}
+	if c.ImportBatchSize < 1 || c.ImportBatchSize > 500 {
+		errs = append(errs, fmt.Errorf("DIALDESK_IMPORT_BATCH_SIZE %d: want 1 to 500", c.ImportBatchSize))
 	}
 	c.recordingHostsL = nil
 	for _, h := range strings.Split(c.RecordingHosts, ",") {

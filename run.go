@@ -91,16 +91,17 @@ func run(ctx context.Context, args []string, getenv func(string) string) error {
 	}
 
 	srv, err := handlers.New(handlers.Config{
-		Store:          st,
-		Client:         cl,
-		Location:       cfg.location,
-		Demo:           cfg.Demo(),
-		PublicURL:      cfg.PublicURL,
-		PushToken:      cfg.PushToken,
-		SessionKeys:    [][]byte{sessionKey[:64], sessionKey[64:]},
-		RecordingsURL:  cfg.RecordingsURL,
-		RecordingHosts: cfg.recordingHostsL,
-		Logger:         log,
+		Store:           st,
+		Client:          cl,
+		Location:        cfg.location,
+		Demo:            cfg.Demo(),
+		PublicURL:       cfg.PublicURL,
+		PushToken:       cfg.PushToken,
+		SessionKeys:     [][]byte{sessionKey[:64], sessionKey[64:]},
+		RecordingsURL:   cfg.RecordingsURL,
+		RecordingHosts:  cfg.recordingHostsL,
+		ImportBatchSize: cfg.ImportBatchSize,
+		Logger:          log,
 	})
 	if err != nil {
 		return err
@@ -112,7 +113,13 @@ func run(ctx context.Context, args []string, getenv func(string) string) error {
 	}
 	defer srv.StartSync(ctx)() // background sync of missed pushes; stopped (and waited for) on shutdown
 	log.Info("dialdesk serving", "url", "http://"+ln.Addr().String())
-	return serve(ctx, ln, srv.Routes(), log)
+	err = serve(ctx, ln, srv.Routes(), log)
+	// Let import batches in flight finish and be marked (bounded), so a
+	// SIGTERM does not cut one between "sent" and "marked".
+	if werr := srv.StopImports(20 * time.Second); werr != nil {
+		log.Warn("import jobs did not stop in time; they resume from their pages", "err", werr)
+	}
+	return err
 }
 
 // serve runs an http.Server on ln until ctx is done, then shuts it down

@@ -13,6 +13,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"dialdesk/client"
+	"dialdesk/handlers"
 	"dialdesk/internal/testapp"
 	"dialdesk/sandbox"
 	"dialdesk/store"
@@ -21,8 +22,7 @@ import (
 // TestNumbersUploadFlow: a manager uploads a number list, sees the preview
 // with its invalid row, confirms, and watches the progress bar finish.
 func TestNumbersUploadFlow(t *testing.T) {
-	app := testapp.New(t, testapp.Options{})
-	app.Server.SetImportBatchSize(10)
+	app := testapp.New(t, testapp.Options{Configure: func(c *handlers.Config) { c.ImportBatchSize = 10 }})
 	ctx := context.Background()
 	tpls, _ := app.Client.QueryTemplates(ctx)
 	nums, _, _ := app.Client.QueryNumbers(ctx)

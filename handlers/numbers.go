@@ -91,7 +91,7 @@ func (s *Server) numbersUpload(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	select {
-	case <-s.importer().parse(imp, data):
+	case <-s.parseImport(imp, data):
 	case <-time.After(uploadWait):
 	case <-ctx.Done():
 		return ctx.Err()
@@ -220,7 +220,7 @@ func (s *Server) importVM(r *http.Request, imp store.Import) (views.ImportVM, er
 	lang := string(views.LangOf(ctx))
 	v := views.ImportVM{
 		TaskID: imp.TaskID, ID: imp.ID, URL: importURL(imp.TaskID, imp.ID), FileName: imp.FileName, By: imp.Username,
-		At: views.When(ctx, imp.Created), State: string(imp.State), Running: s.importer().isRunning(imp.ID),
+		At: views.When(ctx, imp.Created), State: string(imp.State), Running: s.imports.isRunning(imp.ID),
 		Error: imp.Error(lang), RowsRead: imp.RowsRead, RowsExpect: imp.RowsExpect, Batches: imp.Batches,
 		Sent: imp.BatchesSent, RowsSent: imp.RowsSent, Variables: imp.Variables, CanManage: canManage(r), CSRFToken: nosurf.Token(r),
 		Counts: views.ImportCountsVM{Rows: imp.Counts.Rows, Valid: imp.Counts.Valid, Invalid: imp.Counts.Invalid,
@@ -348,7 +348,7 @@ func (s *Server) importTransition(w http.ResponseWriter, r *http.Request, to sto
 	if err != nil {
 		return err
 	}
-	if to == store.ImportImporting && imp.State == store.ImportImporting && s.importer().isRunning(imp.ID) {
+	if to == store.ImportImporting && imp.State == store.ImportImporting && s.imports.isRunning(imp.ID) {
 		return redirect(w, r, importURL(imp.TaskID, imp.ID)) // already on it
 	}
 	ok, err := s.store.SetImportState(ctx, imp.ID, to, from...)
@@ -362,7 +362,7 @@ func (s *Server) importTransition(w http.ResponseWriter, r *http.Request, to sto
 	switch to {
 	case store.ImportImporting:
 		s.audit(r, imp.TaskID, "numbers.import", fmt.Sprintf("import %d (%s): send %d numbers (%s)", imp.ID, imp.FileName, imp.Counts.Valid, okKey), "")
-		s.importer().send(imp)
+		s.sendImport(imp)
 	case store.ImportCanceled:
 		if err := s.store.DiscardImportRows(ctx, imp.ID); err != nil {
 			return err

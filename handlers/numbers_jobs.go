@@ -13,50 +13,87 @@ import (
 	"dialdesk/store"
 )
 
-// ImportBatchSize is how many numbers one add_task_data call carries
+// DefaultImportBatchSize is how many numbers one add_task_data call carries
+// unless Config.ImportBatchSize says otherwise; it is also the most allowed
 // (API-NOTES decision 8: at most 500).
-const ImportBatchSize = 500
+const DefaultImportBatchSize = 500
 
 // importer runs the background work of number imports: reading an uploaded
-// file, then sending its batches. One per Server. Its state is in the
-// store; running only says which imports have a goroutine on them now, so a
-// restart leaves them resumable from the page.
+// file, then sending its batches. Each Server has one (Server.imports); its
+// zero value is ready. The imports' state is in the store; running only says
+// which imports have a goroutine on them now, so a restart leaves them
+// resumable from the page.
 type importer struct {
-	s         *Server
-	batchSize int
-	mu        sync.Mutex
-	running   map[int64]bool
-	wg        sync.WaitGroup
+	mu       sync.Mutex
+	running  map[int64]bool
+	stopping bool
+	stop     chan struct{} // closed by StopImports
+	wg       sync.WaitGroup
+	// crashAfterSend, when set (tests), is asked after each batch's platform
+	// call; true ends the job there, before the batch is marked, as a crash
+	// would.
+	crashAfterSend func(importID int64, batch int) bool
 }
 
-var importers sync.Map // *Server → *importer
-
-// importer returns the Server's importer (created on first use, so the
-// Server struct needs no field of its own).
-func (s *Server) importer() *importer {
-	if v, ok := importers.Load(s); ok {
-		return v.(*importer)
+// importBatchSize is the size of the batches of imports read from now on.
+func (s *Server) importBatchSize() int {
+	n := s.cfg.ImportBatchSize
+	if n <= 0 || n > DefaultImportBatchSize {
+		n = DefaultImportBatchSize
 	}
-	v, _ := importers.LoadOrStore(s, &importer{s: s, batchSize: ImportBatchSize, running: map[int64]bool{}})
-	return v.(*importer)
+	return n
 }
 
-// SetImportBatchSize changes the batch size of later imports (tests).
-func (s *Server) SetImportBatchSize(n int) {
-	if n > 0 {
-		s.importer().batchSize = n
+// WaitImports waits for every background import job to finish (tests).
+func (s *Server) WaitImports() { s.imports.wg.Wait() }
+
+// StopImports is the graceful stop of the import jobs (main calls it on
+// SIGTERM, after the HTTP server has shut down): no job starts any more, a
+// file being read is abandoned, and a job sending an import stops after the
+// batch in flight, once that batch is marked sent or failed, leaving the
+// rest to be resumed from the page. It waits at most timeout for them and
+// reports whether they all stopped. A batch cut anyway (timeout, crash) is
+// still safe: resuming re-sends it, and the platform's "outid repeated"
+// refusal makes sendBatch add only the numbers it does not have.
+func (s *Server) StopImports(timeout time.Duration) error {
+	im := &s.imports
+	im.mu.Lock()
+	if !im.stopping {
+		im.stopping = true
+		if im.stop == nil {
+			im.stop = make(chan struct{})
+		}
+		close(im.stop)
+	}
+	im.mu.Unlock()
+	done := make(chan struct{})
+	go func() { im.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+		return nil
+	case <-time.After(timeout):
+		return fmt.Errorf("handlers: import jobs still running after %v", timeout)
 	}
 }
 
-// WaitImports waits for every background import job to finish (tests,
-// shutdown).
-func (s *Server) WaitImports() { s.importer().wg.Wait() }
+// stopped is closed when StopImports is called.
+func (im *importer) stopped() <-chan struct{} {
+	im.mu.Lock()
+	defer im.mu.Unlock()
+	if im.stop == nil {
+		im.stop = make(chan struct{})
+	}
+	return im.stop
+}
 
 func (im *importer) claim(id int64) bool {
 	im.mu.Lock()
 	defer im.mu.Unlock()
-	if im.running[id] {
+	if im.running[id] || im.stopping {
 		return false
+	}
+	if im.running == nil {
+		im.running = map[int64]bool{}
 	}
 	im.running[id] = true
 	im.wg.Add(1)
@@ -76,11 +113,26 @@ func (im *importer) isRunning(id int64) bool {
 	return im.running[id]
 }
 
-// parse reads an uploaded file in the background and stores the result as
-// the import's preview (or its error). The returned channel closes when it
-// is done, so the upload can answer at once for small files.
-func (im *importer) parse(imp store.Import, data []byte) <-chan struct{} {
+// jobContext is the context of a background job: canceled by StopImports.
+func (im *importer) jobContext() (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithCancel(context.Background())
+	stop := im.stopped()
+	go func() {
+		select {
+		case <-stop:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	return ctx, cancel
+}
+
+// parseImport reads an uploaded file in the background and stores the
+// result as the import's preview (or its error). The returned channel
+// closes when it is done, so the upload can answer at once for small files.
+func (s *Server) parseImport(imp store.Import, data []byte) <-chan struct{} {
 	done := make(chan struct{})
+	im := &s.imports
 	if !im.claim(imp.ID) {
 		close(done)
 		return done
@@ -88,18 +140,27 @@ func (im *importer) parse(imp store.Import, data []byte) <-chan struct{} {
 	go func() {
 		defer close(done)
 		defer im.release(imp.ID)
-		ctx := context.Background()
-		if err := im.parseNow(ctx, imp, data); err != nil {
-			im.s.log.Error("import parse", "import", imp.ID, "err", err)
-			_ = im.s.store.SetImportError(ctx, imp.ID, store.ImportFailed, "internal",
+		ctx, cancel := im.jobContext()
+		defer cancel()
+		err := s.parseNow(ctx, imp, data)
+		ctx = context.WithoutCancel(ctx) // what follows is recorded even when stopping
+		switch {
+		case err == nil:
+		case errors.Is(err, context.Canceled):
+			s.log.Info("import parse stopped by shutdown", "import", imp.ID)
+			_ = s.store.SetImportError(ctx, imp.ID, store.ImportFailed, "interrupted",
+				"dialdesk 重启时文件尚未读完,请重新上传。", "dialdesk restarted before the file was read. Please upload it again.")
+		default:
+			s.log.Error("import parse", "import", imp.ID, "err", err)
+			_ = s.store.SetImportError(ctx, imp.ID, store.ImportFailed, "internal",
 				"读取文件时出现内部错误,请重试。", "An internal error occurred while reading the file. Please try again.")
 		}
 	}()
 	return done
 }
 
-func (im *importer) parseNow(ctx context.Context, imp store.Import, data []byte) error {
-	st := im.s.store
+func (s *Server) parseNow(ctx context.Context, imp store.Import, data []byte) error {
+	st := s.store
 	existing, err := st.TaskPhones(ctx, imp.TaskID)
 	if err != nil {
 		return err
@@ -124,7 +185,7 @@ func (im *importer) parseNow(ctx context.Context, imp store.Import, data []byte)
 	if err != nil {
 		var fe *numbers.Error
 		if errors.As(err, &fe) {
-			im.s.auditAs(imp.Username, imp.TaskID, "numbers.upload", imp.FileName+": "+fe.Message("zh"), "")
+			s.auditAs(imp.Username, imp.TaskID, "numbers.upload", imp.FileName+": "+fe.Message("zh"), "")
 			return st.SetImportError(ctx, imp.ID, store.ImportFailed, "file", fe.Message("zh"), fe.Message("en"))
 		}
 		return err
@@ -141,45 +202,66 @@ func (im *importer) parseNow(ctx context.Context, imp store.Import, data []byte)
 	counts := store.ImportCounts{Rows: c.Rows, Valid: c.Valid, Invalid: c.Invalid, Duplicate: c.Duplicate,
 		Existing: c.Existing, Filtered: c.Filtered, Empty: c.Empty}
 	_ = st.SetImportProgress(ctx, imp.ID, c.Rows+c.Empty+1, 0)
-	if err := st.SaveParsedImport(ctx, imp.ID, res.Variables, counts, rows, rejects, im.batchSize); err != nil {
+	if err := st.SaveParsedImport(ctx, imp.ID, res.Variables, counts, rows, rejects, s.importBatchSize()); err != nil {
 		return err
 	}
-	im.s.auditAs(imp.Username, imp.TaskID, "numbers.upload", fmt.Sprintf("%s: rows %d, valid %d, invalid %d, duplicate %d, existing %d, filtered %d",
+	s.auditAs(imp.Username, imp.TaskID, "numbers.upload", fmt.Sprintf("%s: rows %d, valid %d, invalid %d, duplicate %d, existing %d, filtered %d",
 		imp.FileName, c.Rows, c.Valid, c.Invalid, c.Duplicate, c.Existing, c.Filtered), "")
 	return nil
 }
 
-// send sends an import's unsent batches in the background, in order. It
-// returns false when a job already works on the import.
-func (im *importer) send(imp store.Import) bool {
+// sendImport sends an import's unsent batches in the background, in order.
+// It returns false when a job already works on the import, or dialdesk is
+// stopping.
+func (s *Server) sendImport(imp store.Import) bool {
+	im := &s.imports
 	if !im.claim(imp.ID) {
 		return false
 	}
 	go func() {
 		defer im.release(imp.ID)
-		ctx := context.Background()
-		if err := im.sendNow(ctx, imp); err != nil {
-			im.s.log.Error("import send", "import", imp.ID, "err", err)
+		if err := s.sendNow(imp); err != nil {
+			s.log.Error("import send", "import", imp.ID, "err", err)
 		}
 	}()
 	return true
 }
 
-func (im *importer) sendNow(ctx context.Context, imp store.Import) error {
-	st := im.s.store
+// errCrash ends a job as a crash would (tests only, through crashAfterSend).
+var errCrash = errors.New("simulated crash")
+
+// sendNow sends the batches one by one: a batch's rows (with their outids)
+// were saved before, and it is marked sent or failed right after the
+// platform answers. A batch in flight is not canceled by StopImports (its
+// platform call has the client's own timeout); the next one is not started.
+func (s *Server) sendNow(imp store.Import) error {
+	ctx := context.Background()
+	st := s.store
 	batches, err := st.UnsentBatches(ctx, imp.ID)
 	if err != nil {
 		return err
 	}
+	stop := s.imports.stopped()
 	for _, b := range batches {
+		select {
+		case <-stop:
+			// Left "importing" with no job: the page offers to resume it.
+			s.log.Info("import stopped by shutdown between batches", "import", imp.ID, "next_batch", b)
+			return nil
+		default:
+		}
 		rows, err := st.BatchRows(ctx, imp.ID, b)
 		if err != nil {
 			return err
 		}
-		if err := im.sendBatch(ctx, imp.TaskID, rows); err != nil {
+		err = s.sendBatch(ctx, imp.TaskID, rows)
+		if hook := s.imports.crashAfterSend; hook != nil && hook(imp.ID, b) {
+			return errCrash // sent, not marked
+		}
+		if err != nil {
 			_ = st.MarkBatch(ctx, imp.ID, b, false, err.Error())
 			zh, en := client.HumanError(err, "zh"), client.HumanError(err, "en")
-			im.s.auditAs(imp.Username, imp.TaskID, "numbers.import", fmt.Sprintf("import %d batch %d (%d numbers) failed", imp.ID, b, len(rows)), answerOf(err))
+			s.auditAs(imp.Username, imp.TaskID, "numbers.import", fmt.Sprintf("import %d batch %d (%d numbers) failed", imp.ID, b, len(rows)), answerOf(err))
 			return st.SetImportError(ctx, imp.ID, store.ImportPaused, "batch", zh, en)
 		}
 		if err := st.MarkBatch(ctx, imp.ID, b, true, ""); err != nil {
@@ -190,8 +272,8 @@ func (im *importer) sendNow(ctx context.Context, imp store.Import) error {
 		return err
 	}
 	done, _ := st.Import(ctx, imp.ID)
-	im.s.tasks.forget(imp.TaskID)
-	im.s.auditAs(imp.Username, imp.TaskID, "numbers.import", fmt.Sprintf("import %d (%s) done: %d numbers in %d batches", imp.ID, imp.FileName, done.RowsSent, done.Batches), "000000")
+	s.tasks.forget(imp.TaskID)
+	s.auditAs(imp.Username, imp.TaskID, "numbers.import", fmt.Sprintf("import %d (%s) done: %d numbers in %d batches", imp.ID, imp.FileName, done.RowsSent, done.Batches), "000000")
 	return nil
 }
 
@@ -199,17 +281,17 @@ func (im *importer) sendNow(ctx context.Context, imp store.Import) error {
 // is already there (a batch sent before a crash, whose answer was lost), it
 // sends the rows one by one: those already there are refused again and
 // counted as sent, the others are added; nothing is sent twice.
-func (im *importer) sendBatch(ctx context.Context, taskID string, rows []store.ImportRow) error {
+func (s *Server) sendBatch(ctx context.Context, taskID string, rows []store.ImportRow) error {
 	data := make([]client.DataRow, len(rows))
 	for i, r := range rows {
 		data[i] = client.DataRow{Telephone: r.Phone, OutID: r.OutID, Variables: r.Variables}
 	}
-	err := im.s.client.AddTaskDataBatch(ctx, taskID, data)
+	err := s.client.AddTaskDataBatch(ctx, taskID, data)
 	if err == nil || !outIDRepeated(err) {
 		return err
 	}
 	for _, d := range data {
-		if err := im.s.client.AddTaskDataBatch(ctx, taskID, []client.DataRow{d}); err != nil && !outIDRepeated(err) {
+		if err := s.client.AddTaskDataBatch(ctx, taskID, []client.DataRow{d}); err != nil && !outIDRepeated(err) {
 			return err
 		}
 	}

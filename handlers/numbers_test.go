@@ -18,6 +18,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"dialdesk/client"
+	"dialdesk/handlers"
 	"dialdesk/internal/testapp"
 	"dialdesk/numbers"
 	"dialdesk/sandbox"
@@ -283,8 +284,7 @@ func TestNumbersUploadPreviewImport(t *testing.T) {
 }
 
 func TestNumbersImportResume(t *testing.T) {
-	app := testapp.New(t, testapp.Options{})
-	app.Server.SetImportBatchSize(100)
+	app := testapp.New(t, testapp.Options{Configure: func(c *handlers.Config) { c.ImportBatchSize = 100 }})
 	taskID := numbersTask(t, app)
 	c := app.Login(t, store.RoleManager)
 	rows := [][]any{{"号码", "姓名"}}
@@ -349,8 +349,7 @@ func TestNumbersImportResume(t *testing.T) {
 // An import interrupted by a restart (state importing, no job) is resumable
 // from its page, and a batch the platform already has is not sent twice.
 func TestNumbersImportInterrupted(t *testing.T) {
-	app := testapp.New(t, testapp.Options{})
-	app.Server.SetImportBatchSize(2)
+	app := testapp.New(t, testapp.Options{Configure: func(c *handlers.Config) { c.ImportBatchSize = 2 }})
 	taskID := numbersTask(t, app)
 	c := app.Login(t, store.RoleManager)
 	data := workbook(t, [][]any{{"号码"}, {"13600000001"}, {"13600000002"}, {"13600000003"}})

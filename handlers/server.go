@@ -47,6 +47,9 @@ type Config struct {
 	SessionMax time.Duration
 	// RefreshInterval is how often the task list's counts refresh (default 5 s, at most 10 s).
 	RefreshInterval time.Duration
+	// ImportBatchSize is how many numbers one add_task_data call of an import
+	// carries (default and most: 500, API-NOTES decision 8).
+	ImportBatchSize int
 	// Now is the clock (default time.Now); tests move it to expire sessions.
 	Now func() time.Time
 }
@@ -64,6 +67,7 @@ type Server struct {
 	limiter  *loginLimiter
 	recHosts map[string]bool
 	tasks    *taskCache
+	imports  importer // number import jobs (numbers_jobs.go)
 }
 
 // New checks cfg, fills in defaults and builds the Server.

@@ -1,0 +1,8 @@
+package handlers
+
+// SetImportCrashAfterSend makes s's import jobs end right after a batch's
+// platform call, before the batch is marked, whenever crash says so: what a
+// crash or a kill at the worst moment leaves behind (tests only).
+func SetImportCrashAfterSend(s *Server, crash func(importID int64, batch int) bool) {
+	s.imports.crashAfterSend = crash
+}
