@@ -237,6 +237,9 @@ func (p *parser) run(ctx context.Context, src rowSource) (*Result, error) {
 			if err := p.header(cells); err != nil {
 				return nil, err
 			}
+			if ps, ok := src.(interface{ setPhoneColumn(int) }); ok {
+				ps.setPhoneColumn(p.phone) // workbooks read its raw value when needed
+			}
 			header = true
 			continue
 		}

@@ -9,6 +9,7 @@ import (
 	"io"
 	"sort"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/xuri/excelize/v2"
 )
@@ -60,7 +61,7 @@ func parseXLSX(ctx context.Context, data []byte, opts ParseOptions) (*Result, er
 	if err != nil {
 		return nil, err
 	}
-	defer src.rows.Close()
+	defer src.close()
 	p := newParser(opts, "xlsx")
 	p.res.Sheet = sheet
 	p.expect(src.dimension)
@@ -75,10 +76,25 @@ func parseXLSX(ctx context.Context, data []byte, opts ParseOptions) (*Result, er
 }
 
 // xlsxSource streams the rows of one sheet, filling merged cells down.
+//
+// Cells come as Excel displays them (a date as a date, an amount with its
+// thousands separator), which is what a template variable should say. The
+// phone cell is the exception: CRM exports often give the phone column a
+// number format such as "0.00E+00", which displays 13800138000 as
+// "1.38E+10", a different number. When the phone cell's displayed value
+// looks formatted, its raw value is read instead, from a second iterator
+// over the same sheet that follows the first only then (so ordinary files
+// pay nothing, and one that needs it pays at most one more pass).
 type xlsxSource struct {
+	f         *excelize.File
+	sheet     string
 	rows      *excelize.Rows
 	line      int
-	dimension int // the last row the sheet's <dimension> names, 0 if unknown
+	phoneCol  int            // the phone column once the header is read, else -1
+	raw       *excelize.Rows // the raw-value iterator, opened on first need
+	rawLine   int            // the row raw is on
+	rawBroken bool           // raw could not be opened or ended early
+	dimension int            // the last row the sheet's <dimension> names, 0 if unknown
 	merges    []mergeRange
 	nextMerge int          // merges[nextMerge:] start below the current row
 	active    []mergeRange // merges covering the current row
@@ -89,7 +105,7 @@ func newXLSXSource(f *excelize.File, data []byte, sheet string) (*xlsxSource, er
 	if err != nil {
 		return nil, &Error{Kind: KindNotWorkbook, err: err}
 	}
-	src := &xlsxSource{rows: rows}
+	src := &xlsxSource{f: f, sheet: sheet, rows: rows, phoneCol: -1}
 	// excelize reports merged cells only after loading the whole sheet into
 	// memory, so read the sheet XML ourselves: <dimension> near the start
 	// gives the row count for progress, <mergeCells> at the end the merges.
@@ -108,10 +124,74 @@ func (s *xlsxSource) next() (int, []string, bool, error) {
 	if err != nil {
 		return 0, nil, false, &Error{Kind: KindNotWorkbook, err: err}
 	}
+	if c := s.phoneCol; c >= 0 && c < len(cells) && looksFormatted(cells[c]) {
+		if v, ok := s.rawCell(s.line, c); ok && v != "" {
+			cells[c] = v
+		}
+	}
 	if len(s.merges) > 0 || len(s.active) > 0 {
 		cells = s.fill(cells)
 	}
 	return s.line, cells, true, nil
+}
+
+// setPhoneColumn tells the source which column holds the phone numbers
+// (the parser knows once it has read the header).
+func (s *xlsxSource) setPhoneColumn(col int) { s.phoneCol = col }
+
+// rawCell returns the raw value (as stored, no number format applied) of
+// column col in row line, advancing the raw iterator to that row. Rows are
+// asked for in increasing order.
+func (s *xlsxSource) rawCell(line, col int) (string, bool) {
+	if s.rawBroken {
+		return "", false
+	}
+	if s.raw == nil {
+		r, err := s.f.Rows(s.sheet)
+		if err != nil {
+			s.rawBroken = true
+			return "", false
+		}
+		s.raw = r
+	}
+	for s.rawLine < line {
+		if !s.raw.Next() {
+			s.rawBroken = true
+			return "", false
+		}
+		s.rawLine++ // as in next: one Next per row number, gaps included
+	}
+	if s.rawLine != line {
+		return "", false
+	}
+	cells, err := s.raw.Columns(excelize.Options{RawCellValue: true})
+	if err != nil || col >= len(cells) {
+		return "", false
+	}
+	return cells[col], true
+}
+
+func (s *xlsxSource) close() {
+	s.rows.Close()
+	if s.raw != nil {
+		s.raw.Close()
+	}
+}
+
+// looksFormatted reports whether a displayed phone cell may be a number
+// shown through a number format (an exponent, decimals, separators, a
+// currency or a text prefix) rather than the digits themselves: anything
+// ASCII beyond digits, spaces, dashes, parentheses and a plus sign.
+func looksFormatted(v string) bool {
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		switch {
+		case c >= '0' && c <= '9', c == ' ', c == '-', c == '+', c == '(', c == ')':
+		case c < utf8.RuneSelf:
+			return true
+		}
+	}
+	return false
 }
 
 // fill gives the cells below the top-left cell of a vertically merged range
