@@ -39,3 +39,47 @@ func TestButtonColors(t *testing.T) {
 		}
 	}
 }
+
+// TestTaskListRows: each task row is a box of its own (waitable, with row
+// semantics) whose columns line up with the header's on a laptop, and a
+// card on a tablet.
+func TestTaskListRows(t *testing.T) {
+	app := testapp.New(t, testapp.Options{})
+	app.RememberSandboxTasks(t)
+	b := NewBrowser(t)
+	b.Login(app, store.RoleManager)
+	b.Do(chromedp.Navigate(app.URL+"/tasks"), chromedp.WaitVisible(chromedp.CSS(`[data-testid=task-row]`)))
+
+	// Left edges of the progress column: header, first and last row.
+	lefts := eval[[]float64](t, b, `(function(){
+		var rows = document.querySelectorAll('.tasks > .trow');
+		var last = rows[rows.length-1];
+		return [rows[0], rows[1], last].map(function(r){ return r.children[2].getBoundingClientRect().left; })
+			.concat([rows[1].querySelector('[data-testid=live]').children[1].getBoundingClientRect().left,
+			         last.querySelector('[data-testid=live]').children[1].getBoundingClientRect().left]);
+	})()`)
+	if lefts[0] != lefts[3] || lefts[3] != lefts[4] {
+		t.Errorf("progress cells not aligned across rows: %v", lefts)
+	}
+	heights := eval[[]float64](t, b, `Array.from(document.querySelectorAll('[data-testid=task-row]')).map(function(r){ return r.getBoundingClientRect().height; })`)
+	for i, h := range heights {
+		if h < 20 {
+			t.Errorf("row %d has height %v", i, h)
+		}
+	}
+	if d := eval[string](t, b, `getComputedStyle(document.querySelector('[data-testid=task-row]')).display`); d == "contents" {
+		t.Errorf("task rows are display:%s", d)
+	}
+	if n := eval[int](t, b, `document.querySelectorAll('[data-testid=task-row] [data-testid=live] > :not([role=cell])').length`); n != 0 {
+		t.Errorf("%d live cells without role=cell", n)
+	}
+
+	b.Do(chromedp.EmulateViewport(820, 1180), chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS(`[data-testid=task-row]`)))
+	card := eval[[]float64](t, b, `(function(){ var r = document.querySelector('[data-testid=task-row]').getBoundingClientRect(); return [r.left, r.width]; })()`)
+	if card[1] < 700 || card[1] > 820 {
+		t.Errorf("tablet card: left, width = %v", card)
+	}
+	if p := b.ConsoleProblems(); len(p) > 0 {
+		t.Errorf("browser console:\n%v", p)
+	}
+}

@@ -23,7 +23,8 @@ func TestTaskListLive(t *testing.T) {
 	b := NewBrowser(t)
 	b.Login(app, store.RoleManager)
 
-	b.Do(chromedp.WaitVisible(chromedp.CSS(`[data-testid=task-name]`)))
+	// Rows are real boxes (not display:contents), so they can be waited for.
+	b.Do(chromedp.WaitVisible(chromedp.CSS(`[data-testid=task-row]`)))
 	if h := b.Text("h1"); h != "外呼任务" {
 		t.Errorf("h1 = %q", h)
 	}
@@ -76,7 +77,7 @@ func TestTaskListLive(t *testing.T) {
 
 	// A tablet in portrait: rows become cards, nothing scrolls sideways.
 	b.Do(chromedp.EmulateViewport(820, 1180), chromedp.Reload(),
-		chromedp.WaitVisible(chromedp.CSS(`[data-testid=task-name]`)))
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=task-row]`)))
 	wide, err := chromedp.Run(b.Ctx, chromedp.Evaluate[bool](`document.documentElement.scrollWidth > window.innerWidth`))
 	if err != nil || wide {
 		t.Errorf("tablet: page wider than the screen (%v)", err)
