@@ -204,6 +204,10 @@ func (s *Server) taskRow(ctx context.Context, id, name string, created time.Time
 // parseTaskQuery reads and cleans the list's URL state.
 func parseTaskQuery(v url.Values) views.TaskQuery {
 	q := views.TaskQuery{Status: v.Get("status"), Q: strings.TrimSpace(v.Get("q")), Sort: v.Get("sort"), Dir: v.Get("dir")}
+	// The sort select sends both at once: sort=progress.desc.
+	if key, dir, ok := strings.Cut(q.Sort, "."); ok {
+		q.Sort, q.Dir = key, dir
+	}
 	if n, err := strconv.Atoi(q.Status); err != nil || !slices.Contains(taskStatuses, n) {
 		q.Status = ""
 	}
