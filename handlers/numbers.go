@@ -374,7 +374,8 @@ func (s *Server) importTransition(w http.ResponseWriter, r *http.Request, to sto
 }
 
 // numberList builds the task's number list from surface B (v1/task/number)
-// when it is configured, else from what dialdesk sent.
+// when it is configured, else from what dialdesk sent, each number with the
+// latest call the pushes and the sync stored for it (未拨打 without one).
 func (s *Server) numberList(r *http.Request, taskID string, canDelete bool) (views.NumberListVM, error) {
 	ctx := r.Context()
 	lang := string(views.LangOf(ctx))
@@ -388,8 +389,27 @@ func (s *Server) numberList(r *http.Request, taskID string, canDelete bool) (vie
 		if err != nil {
 			return l, err
 		}
+		// Each number's latest call, as the push receiver and the sync stored it.
+		outIDs := make([]string, len(rows))
+		for i, row := range rows {
+			outIDs[i] = row.OutID
+		}
+		calls, err := s.store.LatestCallsByOutID(ctx, taskID, outIDs)
+		if err != nil {
+			return l, err
+		}
 		for _, row := range rows {
-			l.Rows = append(l.Rows, views.NumberRowVM{Phone: row.Phone, OutID: row.OutID, Status: views.T(ctx, "numbers.state.done")})
+			n := views.NumberRowVM{Phone: row.Phone, OutID: row.OutID, Status: client.CallNotDialed.Name(lang)}
+			if c, ok := calls[row.OutID]; ok {
+				n.Status = client.CallStatus(c.Status).Name(lang)
+				if !c.StartAt.IsZero() {
+					n.CallDate = views.When(ctx, c.StartAt.In(views.ZoneOf(ctx)))
+				}
+				if c.FeeMS > 0 {
+					n.TalkTime = views.Duration(ctx, time.Duration(c.FeeMS)*time.Millisecond)
+				}
+			}
+			l.Rows = append(l.Rows, n)
 		}
 		l.Total, l.LastPage = total, (total+listPageSize-1)/listPageSize
 	} else {
