@@ -146,7 +146,14 @@ func TestStopImportsTimeout(t *testing.T) {
 	path, _, _ := previewImport(t, app, taskID, 2)
 	app.Sandbox.SetFaults(sandbox.Faults{Latency: time.Second, Endpoints: []string{"add_task_data"}})
 	c := app.Login(t, store.RoleManager)
+	before := app.Sandbox.Count("add_task_data")
 	app.PostForm(t, c, path+"/confirm", nil)
+	for deadline := time.Now().Add(5 * time.Second); app.Sandbox.Count("add_task_data") == before; {
+		if time.Now().After(deadline) {
+			t.Fatal("no batch sent")
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
 	start := time.Now()
 	if err := app.Server.StopImports(50 * time.Millisecond); err == nil {
 		t.Error("StopImports returned nil while a batch was in flight")
