@@ -1,6 +1,9 @@
 package handlers_test
 
 import (
+	"net/url"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -44,5 +47,79 @@ func TestTaskListSortSelect(t *testing.T) {
 		if got := doc(t, viaHeader).Find(`select[name=sort] option[selected]`).AttrOr("value", ""); got != c2[0] {
 			t.Errorf("%s: selected option %q, want %q", c2[1], got, c2[0])
 		}
+	}
+}
+
+// TestTaskListPaging: with more tasks than a page holds, the list shows 50
+// a page with links that keep the filters and order; in the store's own
+// orders only the shown page is read upstream (batches of ≤ 15, all at
+// once), and the polling URL names only the page's tasks.
+func TestTaskListPaging(t *testing.T) {
+	app := testapp.New(t, testapp.Options{})
+	app.RememberSandboxTasks(t)
+	addTasks(t, app, 120-len(app.Sandbox.TaskIDs()))
+	c := app.Login(t, store.RoleSupervisor)
+	app.Get(t, c, "/tasks") // the store learns the new tasks
+
+	app.Server.DropTaskCache()
+	app.Sandbox.ResetCounts()
+	_, body := app.Get(t, c, "/tasks")
+	d, rows, order := rowsOf(t, body)
+	if len(rows) != 50 {
+		t.Fatalf("page 1: %d rows, want 50", len(rows))
+	}
+	if n := app.Sandbox.Count("query_task_info"); n != 4 {
+		t.Errorf("page 1, cold: query_task_info calls = %d, want 4 (50 ids in batches of 15)", n)
+	}
+	if got := d.Find("[data-testid=page-of]").Text(); got != "第 1 / 3 页" {
+		t.Errorf("pager says %q", got)
+	}
+	if !strings.Contains(d.Find("[data-testid=task-filters]").Text(), "共 120 个任务") {
+		t.Errorf("count: %q", d.Find("[data-testid=task-filters]").Text())
+	}
+	live, _ := url.Parse(d.Find("[data-testid=poller]").AttrOr("hx-get", ""))
+	if ids := strings.Split(live.Query().Get("ids"), ","); len(ids) != 50 || ids[0] != order[0] {
+		t.Errorf("poller watches %d ids", len(ids))
+	}
+	if d.Find("[data-testid=page-prev]").Length() != 0 {
+		t.Errorf("page 1 offers a previous page")
+	}
+	next := d.Find("[data-testid=page-next]").AttrOr("href", "")
+	_, body = app.Get(t, c, next)
+	_, rows2, order2 := rowsOf(t, body)
+	if len(rows2) != 50 || rows[order2[0]] != nil {
+		t.Errorf("page 2: %d rows, first %s (also on page 1: %v)", len(rows2), order2[0], rows[order2[0]] != nil)
+	}
+
+	// The last page, and a page past the end shows the last one.
+	for _, p := range []string{"3", "99"} {
+		_, body = app.Get(t, c, "/tasks?page="+p)
+		d, rows, _ = rowsOf(t, body)
+		if len(rows) != 20 || d.Find("[data-testid=page-of]").Text() != "第 3 / 3 页" || d.Find("[data-testid=page-next]").Length() != 0 {
+			t.Errorf("page=%s: %d rows, %q", p, len(rows), d.Find("[data-testid=page-of]").Text())
+		}
+	}
+
+	// An order by counts pages after sorting every task; links keep it.
+	_, body = app.Get(t, c, "/tasks?sort=progress.desc&page=2")
+	d, rows, _ = rowsOf(t, body)
+	href := d.Find("[data-testid=page-prev]").AttrOr("href", "")
+	if len(rows) != 50 || !strings.Contains(href, "sort=progress") || !strings.Contains(href, "dir=desc") {
+		t.Errorf("sort=progress page 2: %d rows, prev %q", len(rows), href)
+	}
+	_, all := app.Get(t, c, "/tasks?sort=progress.desc")
+	_, _, first := rowsOf(t, all)
+	_, _, second := rowsOf(t, body)
+	for _, id := range second {
+		if slices.Contains(first, id) {
+			t.Errorf("task %s on pages 1 and 2 of sort=progress", id)
+		}
+	}
+
+	// A filter counts what matches, on every page.
+	_, body = app.Get(t, c, "/tasks?q=压测任务")
+	d, rows, _ = rowsOf(t, body)
+	if n := len(app.Sandbox.TaskIDs()) - 20; len(rows) != 50 || !strings.Contains(d.Text(), "共 100 个任务") || n != 100 {
+		t.Errorf("q: %d rows; %q", len(rows), d.Find("[data-testid=task-filters]").Text())
 	}
 }

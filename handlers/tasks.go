@@ -24,9 +24,9 @@ import (
 var taskStatuses = []int{0, 1, 2, 3, 4, 5, -1}
 
 // taskList serves GET /tasks: every task (query_task's unfinished ones plus
-// the ones remembered in the store) with status and live counts. Query:
-// status, q (name contains), sort, dir. A platform failure renders the page
-// with a message where the rows would be.
+// the ones remembered in the store) with status and live counts, a page of
+// taskPageSize at a time. Query: status, q (name contains), sort, dir, page.
+// A platform failure renders the page with a message where the rows would be.
 func (s *Server) taskList(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	q := parseTaskQuery(r.URL.Query())
@@ -40,7 +40,7 @@ func (s *Server) taskList(w http.ResponseWriter, r *http.Request) error {
 	for _, key := range []string{"name", "status", "progress", "connected", "intent", "created"} {
 		v.SortURLs[key] = sortURL(q, key)
 	}
-	rows, err := s.taskRows(ctx, q)
+	pg, err := s.taskRows(ctx, q)
 	if err != nil {
 		if ctx.Err() != nil {
 			return err
@@ -49,9 +49,16 @@ func (s *Server) taskList(w http.ResponseWriter, r *http.Request) error {
 		v.Error = client.HumanError(err, string(views.LangOf(ctx)))
 		v.RetryURL = r.URL.RequestURI()
 	}
-	v.Rows = rows
-	ids := make([]string, len(rows))
-	for i, row := range rows {
+	v.Rows, v.Total = pg.rows, pg.total
+	v.Query.Page, v.Pages = pg.page, pages(pg.total)
+	if v.Query.Page > 1 {
+		v.PrevURL = taskPageURL(q, v.Query.Page-1)
+	}
+	if v.Query.Page < v.Pages {
+		v.NextURL = taskPageURL(q, v.Query.Page+1)
+	}
+	ids := make([]string, len(pg.rows))
+	for i, row := range pg.rows {
 		ids[i] = row.ID
 	}
 	v.LiveURL = "/tasks/live?" + url.Values{"ids": {strings.Join(ids, ",")}}.Encode()
@@ -99,25 +106,62 @@ func (s *Server) taskListLive(w http.ResponseWriter, r *http.Request) error {
 	return s.render(w, r, http.StatusOK, views.TaskLiveUpdates(rows, ""))
 }
 
-// taskRows gathers, filters and sorts the list's rows. The counts of the
-// tasks the store already knows are fetched at the same time as query_task,
-// so a cold page costs about one upstream round trip; only tasks new to the
-// store need a second one.
-func (s *Server) taskRows(ctx context.Context, q views.TaskQuery) ([]views.TaskRow, error) {
+// taskPageSize is how many tasks one page of the list shows.
+const taskPageSize = 50
+
+// pages is the number of list pages for total tasks (at least 1).
+func pages(total int) int { return max(1, (total+taskPageSize-1)/taskPageSize) }
+
+// taskPage is one page of the task list.
+type taskPage struct {
+	rows  []views.TaskRow // this page's rows, in order
+	total int             // tasks matching the filters, all pages
+	page  int             // the page shown (the asked one, kept in range)
+}
+
+// pageOf returns page (1-based, kept in range) of rows.
+func pageOf(rows []views.TaskRow, page int) ([]views.TaskRow, int) {
+	page = min(max(page, 1), pages(len(rows)))
+	lo := (page - 1) * taskPageSize
+	return rows[min(lo, len(rows)):min(lo+taskPageSize, len(rows))], page
+}
+
+// taskRows gathers, filters, sorts and pages the list's rows. The counts are
+// fetched at the same time as query_task, so a cold page costs about one
+// upstream round trip; only tasks new to the store need a second one.
+// In the store's own orders (created, name) without a status filter, only
+// the shown page's tasks are read upstream (and watched by the refresher);
+// a status filter or an order by counts needs every matching task's counts.
+func (s *Server) taskRows(ctx context.Context, q views.TaskQuery) (taskPage, error) {
 	known, err := s.store.KnownTasks(ctx)
 	if err != nil {
-		return nil, err
+		return taskPage{}, err
 	}
 	needle := strings.ToLower(strings.TrimSpace(q.Q))
 	matches := func(name string) bool { return needle == "" || strings.Contains(strings.ToLower(name), needle) }
-	byID := make(map[string]store.KnownTask, len(known))
-	var ids []string
-	for _, k := range known {
-		byID[k.ID] = k
-		if matches(k.Name) {
-			ids = append(ids, k.ID)
+	pageOnly := q.Status == "" && (q.Sort == "created" || q.Sort == "name")
+	// wanted returns the ids whose counts the page needs, in the store's order
+	// when pageOnly, and how many tasks match the name.
+	wanted := func(known []store.KnownTask) (ids []string, total, page int) {
+		stubs := make([]views.TaskRow, 0, len(known))
+		created := make(map[string]time.Time, len(known))
+		for _, k := range known {
+			if matches(k.Name) {
+				stubs = append(stubs, views.TaskRow{ID: k.ID, Name: k.Name})
+				created[k.ID] = k.Created
+			}
 		}
+		total, page = len(stubs), q.Page
+		if pageOnly {
+			sortRows(stubs, q, created)
+			stubs, page = pageOf(stubs, q.Page)
+		}
+		for _, r := range stubs {
+			ids = append(ids, r.ID)
+		}
+		return ids, total, page
 	}
+	ids, total, page := wanted(known)
 
 	var (
 		unfinished []client.Task
@@ -127,43 +171,53 @@ func (s *Server) taskRows(ctx context.Context, q views.TaskQuery) ([]views.TaskR
 	g.Go(func() (err error) { unfinished, err = s.tasks.unfinished(gctx); return err })
 	g.Go(func() (err error) { infos, err = s.tasks.infos(gctx, ids); return err })
 	if err := g.Wait(); err != nil {
-		return nil, err
+		return taskPage{}, err
 	}
 
 	// Remember tasks the store does not know yet (or whose name changed).
+	byID := make(map[string]store.KnownTask, len(known))
+	for _, k := range known {
+		byID[k.ID] = k
+	}
 	var fresh []store.KnownTask
-	var newIDs []string
 	for _, t := range unfinished {
-		k, ok := byID[t.ID]
-		if ok && (t.Name == "" || k.Name == t.Name) {
+		if k, ok := byID[t.ID]; ok && (t.Name == "" || k.Name == t.Name) {
 			continue
 		}
 		fresh = append(fresh, store.KnownTask{ID: t.ID, Name: t.Name})
-		if !ok && matches(t.Name) {
-			newIDs = append(newIDs, t.ID)
-		}
 	}
 	if len(fresh) > 0 {
 		if err := s.store.RememberTasks(ctx, fresh); err != nil {
-			return nil, err
+			return taskPage{}, err
 		}
 		if known, err = s.store.KnownTasks(ctx); err != nil {
-			return nil, err
+			return taskPage{}, err
 		}
-	}
-	if len(newIDs) > 0 {
-		more, err := s.tasks.infos(ctx, newIDs)
-		if err != nil {
-			return nil, err
+		ids, total, page = wanted(known)
+		var missing []string
+		for _, id := range ids {
+			if _, ok := infos[id]; !ok {
+				missing = append(missing, id)
+			}
 		}
-		maps.Copy(infos, more)
+		if len(missing) > 0 {
+			more, err := s.tasks.infos(ctx, missing)
+			if err != nil {
+				return taskPage{}, err
+			}
+			maps.Copy(infos, more)
+		}
+		for _, k := range known {
+			byID[k.ID] = k
+		}
 	}
 
-	rows := make([]views.TaskRow, 0, len(known))
-	created := map[string]time.Time{}
-	for _, k := range known {
+	rows := make([]views.TaskRow, 0, len(ids))
+	created := make(map[string]time.Time, len(ids))
+	for _, id := range ids {
+		k := byID[id]
 		var ip *client.TaskInfo
-		if info, ok := infos[k.ID]; ok {
+		if info, ok := infos[id]; ok {
 			ip = &info
 		}
 		row := s.taskRow(ctx, k.ID, k.Name, k.Created, ip)
@@ -173,11 +227,15 @@ func (s *Server) taskRows(ctx context.Context, q views.TaskQuery) ([]views.TaskR
 		if q.Status != "" && (!row.StatusKnown || strconv.Itoa(row.Status) != q.Status) {
 			continue
 		}
-		created[k.ID] = k.Created
+		created[id] = k.Created
 		rows = append(rows, row)
 	}
 	sortRows(rows, q, created)
-	return rows, nil
+	if !pageOnly {
+		total = len(rows)
+		rows, page = pageOf(rows, q.Page)
+	}
+	return taskPage{rows: rows, total: total, page: page}, nil
 }
 
 // taskRow builds a row's view model; info may be nil (platform did not return the task).
@@ -222,7 +280,24 @@ func parseTaskQuery(v url.Values) views.TaskQuery {
 	if q.Dir != "asc" {
 		q.Dir = "desc"
 	}
+	q.Page, _ = strconv.Atoi(v.Get("page"))
+	q.Page = min(max(q.Page, 1), 100000)
 	return q
+}
+
+// taskPageURL is the list as q shows it, at page n.
+func taskPageURL(q views.TaskQuery, n int) string {
+	v := url.Values{"sort": {q.Sort}, "dir": {q.Dir}}
+	if q.Status != "" {
+		v.Set("status", q.Status)
+	}
+	if q.Q != "" {
+		v.Set("q", q.Q)
+	}
+	if n > 1 {
+		v.Set("page", strconv.Itoa(n))
+	}
+	return "/tasks?" + v.Encode()
 }
 
 // sortURL is the list sorted by key: the same key again flips the direction.
