@@ -193,3 +193,65 @@ func TestPushTaskFromOutID(t *testing.T) {
 		t.Errorf("call filed under %q (%v), want the import's task", c.TaskID, err)
 	}
 }
+
+// TestPushTaskResolvedInBackground: a push that names no task, for a number
+// dialdesk did not import, is stored and answered at once, and filed under
+// its task a moment later by the resolver (one walk of the platform's recent
+// calls), without waiting for the two-minute sync.
+func TestPushTaskResolvedInBackground(t *testing.T) {
+	app := testapp.New(t, testapp.Options{})
+	ctx := context.Background()
+	tasks, err := app.Client.QueryTasks(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	begin, end := app.Sandbox.Now().Add(-60*24*time.Hour), app.Sandbox.Now().Add(time.Hour)
+	var taskID string
+	var pushed client.CallResult
+	for _, tk := range tasks {
+		if tk.Status != client.TaskRunning {
+			continue
+		}
+		p, err := app.Client.QueryTimeTaskData(ctx, client.TimeTaskQuery{TaskID: tk.ID, Begin: begin, End: end})
+		if err == nil && len(p.Data) > 0 {
+			taskID, pushed = tk.ID, p.Data[len(p.Data)-1]
+			break
+		}
+	}
+	if taskID == "" {
+		t.Fatal("the seeded world has no running task with calls")
+	}
+	callID := string(pushed.Detail.CallID)
+	b, _ := json.Marshal(map[string]any{"result": map[string]any{"data": pushed, "ret_code": "000000"}})
+	if res := postPush(t, app, "/hooks/icall/test-push-token", string(b)); res.StatusCode != 200 {
+		t.Fatalf("push: %d", res.StatusCode)
+	}
+	// Stored before the answer, without a task yet.
+	if c, err := app.Store.Call(ctx, "", callID); err != nil || c.TaskID != "" {
+		t.Fatalf("right after the push: task %q, err %v; want stored without a task", c.TaskID, err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		c, err := app.Store.Call(ctx, taskID, callID)
+		if err == nil && c.TaskID == taskID {
+			if c.Source != store.SourcePush || len(c.Messages) != len(pushed.Messages) {
+				t.Errorf("resolved call: source %q, %d messages; want the push's row kept", c.Source, len(c.Messages))
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the pushed call was not filed under task %s within 10 s", taskID)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if n, _ := app.Store.CountCalls(ctx); n != 1 {
+		t.Errorf("%d calls stored, want the pushed one only (the resolver stores no others)", n)
+	}
+	// A repeated push keeps the task.
+	if res := postPush(t, app, "/hooks/icall/test-push-token", string(b)); res.StatusCode != 200 {
+		t.Fatalf("second push: %d", res.StatusCode)
+	}
+	if c, err := app.Store.Call(ctx, taskID, callID); err != nil || c.TaskID != taskID {
+		t.Errorf("after a repeated push: task %q (%v)", c.TaskID, err)
+	}
+}
