@@ -665,3 +665,37 @@ func TestCallsPlatformFailure(t *testing.T) {
 		t.Error("no platform message on the list page")
 	}
 }
+
+// TestRecordingHead: HEAD (players ask it for the length) answers the
+// recording's headers without a body, Range included; unknown ids are 404.
+func TestRecordingHead(t *testing.T) {
+	app := testapp.New(t, testapp.Options{})
+	app.RememberSandboxTasks(t)
+	id, first := busyTask(t, app)
+	rec := first.Records[0]
+	c := app.Login(t, store.RoleSupervisor)
+	get, full := app.Get(t, c, "/recordings/"+id+"/"+string(rec.ID))
+	if get.StatusCode != 200 {
+		t.Fatalf("GET: %d", get.StatusCode)
+	}
+	res, body := app.Do(t, c, http.MethodHead, "/recordings/"+id+"/"+string(rec.ID), nil, nil)
+	if res.StatusCode != 200 || body != "" {
+		t.Fatalf("HEAD: %d with %d body bytes, want 200 and none", res.StatusCode, len(body))
+	}
+	if got := res.Header.Get("Content-Length"); got != strconv.Itoa(len(full)) {
+		t.Errorf("HEAD Content-Length %q, want %d", got, len(full))
+	}
+	if res.Header.Get("Accept-Ranges") != "bytes" || !strings.HasPrefix(res.Header.Get("Content-Type"), "audio/") {
+		t.Errorf("HEAD headers: Accept-Ranges %q, Content-Type %q", res.Header.Get("Accept-Ranges"), res.Header.Get("Content-Type"))
+	}
+	res, body = app.Do(t, c, http.MethodHead, "/recordings/"+id+"/"+string(rec.ID), nil, http.Header{"Range": {"bytes=100-199"}})
+	if res.StatusCode != 206 || body != "" || res.Header.Get("Content-Range") != "bytes 100-199/"+strconv.Itoa(len(full)) {
+		t.Errorf("HEAD with Range: %d %q, %d body bytes", res.StatusCode, res.Header.Get("Content-Range"), len(body))
+	}
+	if res, _ := app.Do(t, c, http.MethodHead, "/recordings/"+id+"/no-such-call", nil, nil); res.StatusCode != 404 {
+		t.Errorf("HEAD of an unknown call: %d, want 404", res.StatusCode)
+	}
+	if res, _ := app.Do(t, app.NewClient(), http.MethodHead, "/recordings/"+id+"/"+string(rec.ID), nil, nil); res.StatusCode != http.StatusSeeOther {
+		t.Errorf("anonymous HEAD: %d, want 303", res.StatusCode)
+	}
+}

@@ -85,6 +85,12 @@ func (s *Server) streamUpstreamAudio(w http.ResponseWriter, r *http.Request, raw
 		},
 	}
 	res, err := hc.Do(req)
+	if err == nil && method == http.MethodHead && (res.StatusCode == http.StatusMethodNotAllowed || res.StatusCode == http.StatusNotImplemented) {
+		// A recording host without HEAD: ask with GET and send the headers only.
+		res.Body.Close()
+		req.Method = http.MethodGet
+		res, err = hc.Do(req)
+	}
 	if err != nil {
 		if r.Context().Err() != nil {
 			return r.Context().Err()
@@ -176,8 +182,9 @@ func redactURL(u *url.URL, raw string) string {
 	return u.Scheme + "://" + host + u.EscapedPath()
 }
 
-// recording serves GET /recordings/{task}/{call} (logged in): the call's
-// recording, streamed through dialdesk; ?download=1 makes it an attachment.
+// recording serves GET and HEAD /recordings/{task}/{call} (logged in): the
+// call's recording, streamed through dialdesk; ?download=1 makes it an
+// attachment. HEAD answers the same headers (length, ranges) without a body.
 // {call} is the id in the call's page URL (v1 record id, callid or outid);
 // a malformed or unknown id is 404.
 func (s *Server) recording(w http.ResponseWriter, r *http.Request) error {

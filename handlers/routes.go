@@ -52,6 +52,7 @@ func (s *Server) Routes() http.Handler {
 			r.Get("/calls", s.h(s.recentCalls)) // issue 7: calls received lately, every task
 
 			r.Get("/recordings/{task}/{call}", s.h(s.recording))             // issue 7: a call's recording, streamed
+			r.Head("/recordings/{task}/{call}", s.h(s.recording))            // issue 7: players ask for the size first
 			r.Get("/templates/{templateid}/audio/{n}", s.h(s.templateAudio)) // issue 5: hear a template
 
 			r.Route("/tasks/{id}", func(r chi.Router) {
