@@ -1,6 +1,7 @@
 package handlers_test
 
 import (
+	"context"
 	"net/url"
 	"slices"
 	"strings"
@@ -121,5 +122,39 @@ func TestTaskListPaging(t *testing.T) {
 	d, rows, _ = rowsOf(t, body)
 	if n := len(app.Sandbox.TaskIDs()) - 20; len(rows) != 50 || !strings.Contains(d.Text(), "共 100 个任务") || n != 100 {
 		t.Errorf("q: %d rows; %q", len(rows), d.Find("[data-testid=task-filters]").Text())
+	}
+}
+
+// TestTaskListCreatedOrFirstSeen: the platform gives no creation time, so a
+// task dialdesk created shows when and by whom, and any other task says its
+// time is when dialdesk first saw it, not when it was created.
+func TestTaskListCreatedOrFirstSeen(t *testing.T) {
+	app := testapp.New(t, testapp.Options{})
+	app.RememberSandboxTasks(t)
+	ids := app.Sandbox.TaskIDs()
+	mine := ids[0]
+	if err := app.Store.RememberTask(context.Background(), store.KnownTask{ID: mine, CreatedBy: "alice"}); err != nil {
+		t.Fatal(err)
+	}
+	c := app.Login(t, store.RoleSupervisor)
+	for _, lang := range []struct{ code, head, by, seen string }{
+		{"zh", "创建 / 首次发现", "由 alice 创建", "首次发现"},
+		{"en", "Created / first seen", "created by alice", "first seen"},
+	} {
+		_, body := app.Get(t, c, "/tasks?lang="+lang.code)
+		d, rows, _ := rowsOf(t, body)
+		if got := d.Find(`[data-sort=created]`).Text(); !strings.Contains(got, lang.head) {
+			t.Errorf("%s: column head %q", lang.code, got)
+		}
+		if got := rows[mine].Find("[data-testid=created-by]").Text(); got != lang.by {
+			t.Errorf("%s: created by = %q, want %q", lang.code, got, lang.by)
+		}
+		other := rows[ids[1]]
+		if got := other.Find("[data-testid=first-seen]").Text(); got != lang.seen || other.Find("[data-testid=created-by]").Length() != 0 {
+			t.Errorf("%s: seen-only task says %q", lang.code, got)
+		}
+		if at := other.Find("[data-testid=created-at]").Text(); len(at) != len("2006-01-02 15:04") {
+			t.Errorf("%s: time %q", lang.code, at)
+		}
 	}
 }

@@ -221,6 +221,7 @@ func (s *Server) taskRows(ctx context.Context, q views.TaskQuery) (taskPage, err
 			ip = &info
 		}
 		row := s.taskRow(ctx, k.ID, k.Name, k.Created, ip)
+		row.CreatedBy = k.CreatedBy
 		if !matches(row.Name) && !matches(k.Name) {
 			continue
 		}
