@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"flag"
 	"fmt"
@@ -55,7 +56,11 @@ func run(ctx context.Context, args []string, getenv func(string) string) error {
 
 	var cl *client.Client
 	if cfg.Demo() {
-		sb, base, stopSandbox, err := startDemoSandbox(ctx, cfg.DemoSpeed, cfg.location, log)
+		seed, err := demoSeed(cfg.DataDir)
+		if err != nil {
+			return err
+		}
+		sb, base, stopSandbox, err := startDemoSandbox(ctx, seed, cfg.DemoSpeed, cfg.location, log)
 		if err != nil {
 			return err
 		}
@@ -153,15 +158,26 @@ func serve(ctx context.Context, ln net.Listener, h http.Handler, log *slog.Logge
 	return nil
 }
 
-// startDemoSandbox serves a seeded sandbox on a loopback port with its own
-// real-time clock, and returns its base URL.
-func startDemoSandbox(ctx context.Context, speed float64, loc *time.Location, log *slog.Logger) (*sandbox.Sandbox, string, func(), error) {
+// demoSeed is the demo world's seed, generated on first start and kept in
+// the data dir: a restarted demo shows the same tasks (ids) again instead of
+// twenty new ones, which would leave the remembered old ones as "unknown".
+func demoSeed(dir string) (int64, error) {
+	b, err := loadOrCreateSecret(dir, "demo.seed", 8)
+	if err != nil {
+		return 0, err
+	}
+	return int64(binary.BigEndian.Uint64(b) >> 1), nil
+}
+
+// startDemoSandbox serves a sandbox seeded with seed on a loopback port with
+// its own real-time clock, and returns its base URL.
+func startDemoSandbox(ctx context.Context, seed int64, speed float64, loc *time.Location, log *slog.Logger) (*sandbox.Sandbox, string, func(), error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, "", nil, err
 	}
 	base := "http://" + ln.Addr().String()
-	sb := sandbox.New(sandbox.Options{SeedData: true, Seed: time.Now().UnixNano(), Speed: speed, BaseURL: base,
+	sb := sandbox.New(sandbox.Options{SeedData: true, Seed: seed, Speed: speed, BaseURL: base,
 		Location: loc, Logger: log.With("component", "sandbox")})
 	sctx, cancel := context.WithCancel(ctx)
 	go sb.Run(sctx)
