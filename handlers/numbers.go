@@ -137,7 +137,8 @@ func fileErrorText(err error, lang string) string {
 // numbers.MaxFileSize bytes and returns its bytes and file name.
 func readUploadFile(w http.ResponseWriter, r *http.Request) ([]byte, string, error) {
 	if r.MultipartForm == nil {
-		// The CSRF token came in a header, so the body is still unread: cap it.
+		// bodyLimit (bodylimit.go) parses upload forms under its cap before
+		// the CSRF check; this is the fallback for a body still unread.
 		r.Body = http.MaxBytesReader(w, r.Body, numbers.MaxFileSize+1<<20)
 		if err := r.ParseMultipartForm(1 << 20); err != nil {
 			var mbe *http.MaxBytesError
