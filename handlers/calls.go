@@ -876,20 +876,18 @@ func (s *Server) recordView(ctx context.Context, taskID string, ri *client.Recor
 			v.TagGroups = append(v.TagGroups, g.Name)
 		}
 	}
-	var cursor int64
-	for _, t := range ri.Turns() {
+	offs := turnOffsets(ri, loc)
+	for i, t := range ri.Turns() {
 		bridged := int(t.BridgeStatus) == 1
 		if q := strings.TrimSpace(t.Question); q != "" {
-			cursor += int64(t.PlayMS)
 			ct := views.CallTurnVM{Text: t.Question, Keyword: strings.TrimSpace(t.Keyword), Node: strings.TrimSpace(t.AnswerText),
-				Score: int(t.Score), HasScore: int(t.Score) != 0, Tags: tagChips(t.Tags), Bridged: bridged, OffsetMS: cursor}
+				Score: int(t.Score), HasScore: int(t.Score) != 0, Tags: tagChips(t.Tags), Bridged: bridged, OffsetMS: offs[i][0]}
 			v.Turns = append(v.Turns, ct)
-			cursor += int64(t.SpeakMS)
 			t.Tags = nil
 			t.Score = 0
 		}
 		if a := strings.TrimSpace(t.AnswerContent); a != "" {
-			rt := views.CallTurnVM{Robot: true, Text: t.AnswerContent, Tags: tagChips(t.Tags), Bridged: bridged, OffsetMS: cursor,
+			rt := views.CallTurnVM{Robot: true, Text: t.AnswerContent, Tags: tagChips(t.Tags), Bridged: bridged, OffsetMS: offs[i][1],
 				Score: int(t.Score), HasScore: int(t.Score) != 0}
 			v.Turns = append(v.Turns, rt)
 		}
@@ -932,6 +930,58 @@ func (s *Server) recordView(ctx context.Context, taskID string, ri *client.Recor
 	}
 	fact("task", "calls.fact.task", task)
 	return v
+}
+
+// stampSlack is how early a customer turn is placed before what its row's
+// created_at says (the row is written once the words are recognized, a
+// moment after they end): created_at and answerdate are whole seconds, so
+// their difference is off by up to a second either way, and starting a
+// little early beats cutting a turn's first words.
+const stampSlack = 500
+
+// turnOffsets places each record_info turn (ri.Turns()) in the recording:
+// [0] where the customer's words start, [1] where the robot's answer starts,
+// in ms from the answer. Durations alone (play_ms: how much of the robot's
+// prompt played before the customer spoke; speak_ms: how long the customer
+// spoke) leave out every silence, so a late turn would be placed seconds
+// early; each row's created_at (when the platform wrote it: the customer's
+// words recognized, the robot about to answer) minus answerdate puts the
+// silences back. Each offset is the later of the two estimates, and never
+// earlier than the turn before. Rows without created_at (or a call without
+// answerdate) fall back to the durations alone.
+func turnOffsets(ri *client.RecordInfo, loc *time.Location) [][2]int64 {
+	answer := ri.Info.Record.AnswerDate.In(loc)
+	stamp := func(t client.Turn) int64 {
+		at := t.CreatedAt.In(loc)
+		if answer.IsZero() || at.IsZero() || at.Before(answer) {
+			return -1
+		}
+		return at.Sub(answer).Milliseconds()
+	}
+	turns := ri.Turns()
+	out := make([][2]int64, len(turns))
+	var cursor int64 // where the robot's last answer started
+	var last int64   // the earliest the next turn can start
+	for i, t := range turns {
+		st := stamp(t)
+		if strings.TrimSpace(t.Question) != "" {
+			q := max(cursor+max(int64(t.PlayMS), 0), last)
+			if st >= 0 {
+				q = max(q, st-int64(t.SpeakMS)-stampSlack)
+			}
+			out[i][0] = q
+			last = q + max(int64(t.SpeakMS), 0) // the robot answers once the customer is done
+		}
+		a := last
+		if st >= 0 {
+			a = max(a, st) // the robot speaks once its answer is written
+		}
+		out[i][1] = a
+		if strings.TrimSpace(t.AnswerContent) != "" {
+			cursor, last = a, a
+		}
+	}
+	return out
 }
 
 func orDash(s string) string {

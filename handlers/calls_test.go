@@ -699,3 +699,90 @@ func TestRecordingHead(t *testing.T) {
 		t.Errorf("anonymous HEAD: %d, want 303", res.StatusCode)
 	}
 }
+
+// TestCallTurnOffsetsFollowRecording: on surface B a turn's place in the
+// recording counts the silences (from the rows' created_at), not only
+// play_ms/speak_ms. The truth comes from surface A, whose msg date_time
+// minus answer_time is each line's real start in the same recording.
+func TestCallTurnOffsetsFollowRecording(t *testing.T) {
+	app := testapp.New(t, testapp.Options{})
+	app.RememberSandboxTasks(t)
+	id, first := busyTask(t, app)
+	ctx := context.Background()
+	c := app.Login(t, store.RoleSupervisor)
+	truth := map[string]client.CallResult{}
+	q := client.TimeTaskQuery{TaskID: id, Begin: app.Sandbox.Now().Add(-90 * 24 * time.Hour), End: app.Sandbox.Now().Add(time.Hour)}
+	if err := app.Client.EachTimeTaskData(ctx, q, func(cr client.CallResult) error {
+		truth[string(cr.Detail.CallID)] = cr
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	var n, late int
+	var worst, sum int64
+	var oldWorst, lateWorst int64
+	for _, rec := range first.Records {
+		cr, ok := truth[string(rec.CallID)]
+		if !ok || len(cr.Messages) < 4 {
+			continue
+		}
+		answer := cr.Detail.AnswerTime.Time()
+		_, body := app.Get(t, c, "/tasks/"+id+"/calls/"+string(rec.ID))
+		d := doc(t, body)
+		// The old estimate, durations only, for comparison in the log.
+		ri, err := app.Client.RecordInfo(ctx, id, string(rec.ID))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var oldOffs []int64
+		var cursor int64
+		for _, tn := range ri.Turns() {
+			if strings.TrimSpace(tn.Question) != "" {
+				cursor += int64(tn.PlayMS)
+				oldOffs = append(oldOffs, cursor)
+				cursor += int64(tn.SpeakMS)
+			}
+			if strings.TrimSpace(tn.AnswerContent) != "" {
+				oldOffs = append(oldOffs, cursor)
+			}
+		}
+		next := 0
+		d.Find("[data-testid=turn]").Each(func(i int, s *goquery.Selection) {
+			off, _ := strconv.ParseInt(s.AttrOr("data-offset-ms", ""), 10, 64)
+			robot := s.HasClass("robot")
+			text := strings.SplitN(strings.TrimSpace(s.Find("[data-testid=turn-text]").Text()), "\n", 2)[0]
+			for ; next < len(cr.Messages); next++ {
+				m := cr.Messages[next]
+				if (m.SenderType == client.SenderRobot) == robot && strings.TrimSpace(string(m.Content)) == text {
+					real := m.DateTime.Time().Sub(answer).Milliseconds()
+					diff := off - real
+					if diff > 0 {
+						late++
+						lateWorst = max(lateWorst, diff)
+					}
+					worst = max(worst, diff, -diff)
+					sum += max(diff, -diff)
+					if i < len(oldOffs) {
+						oldWorst = max(oldWorst, real-oldOffs[i], oldOffs[i]-real)
+					}
+					n++
+					next++
+					return
+				}
+			}
+			t.Errorf("%s turn %d (%q) not found among surface A's lines", rec.ID, i, text)
+		})
+	}
+	if n < 20 {
+		t.Fatalf("only %d turns compared", n)
+	}
+	t.Logf("%d turns: mean error %d ms, worst %d ms (%d placed late); durations alone: worst %d ms", n, sum/int64(n), worst, late, oldWorst)
+	// Whole-second timestamps and the robot's pause before it speaks leave
+	// about a second either way; durations alone were off by up to ten.
+	if worst > 2000 || sum/int64(n) > 1000 {
+		t.Errorf("turns placed up to %d ms (mean %d ms) away from where they are heard; want within 2 s, mean under 1 s", worst, sum/int64(n))
+	}
+	if lateWorst > 1000 {
+		t.Errorf("a turn is placed %d ms after it starts: its first words are cut", lateWorst)
+	}
+}
