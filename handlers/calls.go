@@ -419,6 +419,10 @@ func (s *Server) callItems(ctx context.Context, taskID string, f callFilter) (ca
 			lo, hi := int64(f.Bill[0])*1000, int64(f.Bill[1])*1000+999
 			sf.FeeMin, sf.FeeMax = &lo, &hi
 		}
+		if f.Rounds != nil { // rounds on surface A: the customer's lines (user_msg_count)
+			lo, hi := f.Rounds[0], f.Rounds[1]
+			sf.MsgsMin, sf.MsgsMax = &lo, &hi
+		}
 		calls, total, err := s.store.ListCalls(ctx, sf)
 		if err != nil {
 			return callPage{}, err
@@ -829,7 +833,7 @@ func (s *Server) storedCallView(ctx context.Context, taskID string, c store.Call
 			}
 		}
 		if !t.Robot {
-			t.Node = strings.TrimSpace(m.Remark)
+			t.Node = nodeOfRemark(m.Remark)
 		}
 		v.Turns = append(v.Turns, t)
 	}
@@ -853,6 +857,18 @@ func (s *Server) storedCallView(ctx context.Context, taskID string, c store.Call
 	return v
 }
 
+// nodeOfRemark is the node a surface A remark names: "匹配到:【开场白#肯定】"
+// is shown as "【开场白#肯定】" next to the label 匹配节点.
+func nodeOfRemark(r string) string {
+	r = strings.TrimSpace(r)
+	for _, p := range []string{"匹配到:", "匹配到：", "匹配到"} {
+		if rest, ok := strings.CutPrefix(r, p); ok {
+			return strings.TrimSpace(rest)
+		}
+	}
+	return r
+}
+
 // recordView is a surface B call: record_info's turns without the
 // asrprogress rows; offsets from the cumulative play_ms/speak_ms.
 func (s *Server) recordView(ctx context.Context, taskID string, ri *client.RecordInfo, cs store.TaskCallSettings) views.CallDetailVM {
@@ -868,10 +884,23 @@ func (s *Server) recordView(ctx context.Context, taskID string, ri *client.Recor
 		c := views.NewChip(rec.LevelName, "")
 		v.Level = &c
 	}
-	v.Tags = tagChips(rec.Tags)
+	// The call's tags and parent tags; record_info's info.record often has
+	// none (seed 001's example), so the turns' tags count too.
+	tags, groups := slices.Clone(rec.Tags), slices.Clone(rec.TagGroups)
+	for _, t := range ri.Turns() {
+		for _, tg := range t.Tags {
+			if !slices.ContainsFunc(tags, func(x client.Tag) bool { return x.ID == tg.ID && x.Name == tg.Name }) {
+				tags = append(tags, tg)
+			}
+		}
+	}
+	for _, tg := range tags {
+		groups = append(groups, tg.TagGroups...)
+	}
+	v.Tags = tagChips(tags)
 	seenGroup := map[string]bool{}
-	for _, g := range rec.TagGroups {
-		if !seenGroup[g.Name] {
+	for _, g := range groups {
+		if g.Name != "" && !seenGroup[g.Name] {
 			seenGroup[g.Name] = true
 			v.TagGroups = append(v.TagGroups, g.Name)
 		}
@@ -1045,11 +1074,17 @@ func (s *Server) recentCalls(w http.ResponseWriter, r *http.Request) error {
 			marks[task+"/"+k] = v
 		}
 	}
+	// Each task's number masking, as on its own call pages.
+	hide := map[string]int{}
+	for task := range byTask {
+		cs, _ := s.store.GetTaskCallSettings(ctx, task)
+		hide[task] = cs.NumberHide
+	}
 	lang := views.LangOf(ctx)
 	rows := make([]views.RecentCallVM, 0, len(calls))
 	for _, c := range calls {
 		m := marks[c.TaskID+"/"+c.CallID]
-		row := views.RecentCallVM{Callee: c.Tel, Time: views.When(ctx, c.StartAt),
+		row := views.RecentCallVM{Callee: maskPhone(c.Tel, hide[c.TaskID]), Time: views.When(ctx, c.StartAt),
 			TalkTime: views.Duration(ctx, time.Duration(c.FeeMS)*time.Millisecond),
 			Status:   client.CallStatus(c.Status).Name(string(lang)), Intentions: client.SplitIntentions(c.Intention),
 			Reviewed: m.Reviewed(), Unread: !m.Read()}

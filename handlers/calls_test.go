@@ -313,6 +313,17 @@ func TestCallTranscript(t *testing.T) {
 			if r.Keyword != "" && !strings.Contains(d.Find("[data-testid=keyword]").Text(), r.Keyword) {
 				t.Errorf("%s: keyword %q not shown", rec.ID, r.Keyword)
 			}
+			// The call's tags and parent tags include every turn's.
+			for _, tg := range r.Tags {
+				if !strings.Contains(d.Find("[data-testid=fact-tags]").Text(), tg.Name) {
+					t.Errorf("%s: turn tag %q missing from the call's tags", rec.ID, tg.Name)
+				}
+				for _, g := range tg.TagGroups {
+					if !strings.Contains(d.Find("[data-testid=fact-taggroups]").Text(), g.Name) {
+						t.Errorf("%s: parent tag %q missing", rec.ID, g.Name)
+					}
+				}
+			}
 		}
 		if checked >= 3 {
 			break
@@ -538,7 +549,8 @@ func TestCallsSurfaceAOnly(t *testing.T) {
 	if got := rows.Find("[data-testid=talk]").Text(); got != "29秒" {
 		t.Errorf("talk time %q", got)
 	}
-	for q, want := range map[string]int{"intent=满意": 1, "intent=无": 0, "status=3": 0, "status=2": 1, "bill_min=30": 0, "bill_max=29": 1, "q=0773": 1} {
+	for q, want := range map[string]int{"intent=满意": 1, "intent=无": 0, "status=3": 0, "status=2": 1, "bill_min=30": 0, "bill_max=29": 1, "q=0773": 1,
+		"rounds_min=1": 1, "rounds_min=2": 0, "rounds_max=0": 0, "rounds_min=1&rounds_max=1": 1} {
 		_, page := app.Get(t, c, "/tasks/"+id+"/calls?"+q)
 		if n := doc(t, page).Find("[data-testid=call-row]").Length(); n != want {
 			t.Errorf("%s: %d rows, want %d", q, n, want)
@@ -641,6 +653,14 @@ func TestRecentCalls(t *testing.T) {
 	want := "/tasks/" + id + "/calls/soboticallbcf37279feb441ee99f33a9814d26b00"
 	if got := d.Find("[data-testid=call-link]").AttrOr("href", ""); got != want {
 		t.Errorf("link %q, want %q", got, want)
+	}
+	// The task hides the middle four digits: so does this page.
+	if err := app.Store.SetTaskCallSettings(context.Background(), id, store.TaskCallSettings{NumberHide: client.NumberHideMiddle4}); err != nil {
+		t.Fatal(err)
+	}
+	_, body = app.Get(t, c, "/calls")
+	if got := doc(t, body).Find("[data-testid=call-link]").Text(); got != "182****6077" {
+		t.Errorf("callee %q on /calls, want it masked as the task says (182****6077)", got)
 	}
 }
 
