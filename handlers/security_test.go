@@ -854,6 +854,9 @@ func TestSecurityRecordingProxy(t *testing.T) {
 		if res.StatusCode != http.StatusNotFound {
 			t.Errorf("recording at %s: %d, want 404", vu, res.StatusCode)
 		}
+		if res, _ := app.Do(t, c, http.MethodHead, "/recordings/"+f.task+"/"+id, nil, nil); res.StatusCode != http.StatusNotFound {
+			t.Errorf("HEAD recording at %s: %d, want 404", vu, res.StatusCode)
+		}
 	}
 	if n := hits.Load(); n != 0 {
 		t.Errorf("the proxy fetched %d times from a host not allowed", n)
