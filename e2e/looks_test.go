@@ -83,3 +83,19 @@ func TestTaskListRows(t *testing.T) {
 		t.Errorf("browser console:\n%v", p)
 	}
 }
+
+// TestTaskFormFieldWidths: the robots input shows three digits whole and the
+// name input has room for a real name.
+func TestTaskFormFieldWidths(t *testing.T) {
+	app := testapp.New(t, testapp.Options{})
+	b := NewBrowser(t)
+	b.Login(app, store.RoleManager)
+	b.Do(chromedp.Navigate(app.URL+"/tasks/new"), chromedp.WaitVisible(chromedp.CSS(`input[name=robot_num]`)),
+		chromedp.SetValue(chromedp.CSS(`input[name=robot_num]`), "999"))
+	if fits := eval[bool](t, b, `(function(){ var e = document.querySelector('input[name=robot_num]'); return e.scrollWidth <= e.clientWidth && e.clientWidth >= 80; })()`); !fits {
+		t.Errorf("robot_num input too narrow for 999")
+	}
+	if w := eval[float64](t, b, `document.querySelector('input[name=task_name]').getBoundingClientRect().width`); w < 300 {
+		t.Errorf("task_name input is %v px wide", w)
+	}
+}
