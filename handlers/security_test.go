@@ -1254,7 +1254,6 @@ func TestSecurityExportNoFormulas(t *testing.T) {
 // was created) masks the callee on every page that lists its calls, the
 // recent-calls page included.
 func TestSecurityNumberHideEverywhere(t *testing.T) {
-	secBug(t, "/calls shows callees unmasked, ignoring the task number_hide")
 	f := newSecFixture(t, testapp.Options{})
 	app := f.app
 	ctx := context.Background()
