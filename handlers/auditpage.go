@@ -1,11 +1,14 @@
 package handlers
 
 import (
+	"errors"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 
+	"dialdesk/client"
 	"dialdesk/store"
 	"dialdesk/views"
 )
@@ -74,7 +77,10 @@ func (s *Server) auditView(r *http.Request, f store.AuditFilter, before, base st
 	names := map[string]string{}
 	for _, e := range entries {
 		row := views.AuditRow{At: views.When(ctx, e.At), User: e.Username, TaskID: e.TaskID,
-			Action: e.Action, Detail: e.Detail, Answer: e.Answer, OK: e.Answer == "000000"}
+			Action: e.Action, Detail: e.Detail, OK: e.Answer == client.CodeOK}
+		if !row.OK {
+			row.Answer = auditAnswerText(e.Answer, string(views.LangOf(ctx)))
+		}
 		if e.TaskID != "" {
 			name, seen := names[e.TaskID]
 			if !seen {
@@ -88,4 +94,26 @@ func (s *Server) auditView(r *http.Request, f store.AuditFilter, before, base st
 		v.Rows = append(v.Rows, row)
 	}
 	return v, nil
+}
+
+// answerCodeRe reads a recorded platform refusal: "320024 message", or as
+// older entries were recorded, "platform resume_task: 320024 message".
+var answerCodeRe = regexp.MustCompile(`^(?:platform [^:]*: )?([0-9]{3,6}) `)
+
+// auditAnswerText is a recorded answer in words for lang: the code's
+// explanation with the code itself, or what kind of failure it was; never
+// the recorded text of an internal error.
+func auditAnswerText(answer, lang string) string {
+	if answer == "" {
+		return ""
+	}
+	if m := answerCodeRe.FindStringSubmatch(answer + " "); m != nil {
+		return client.HumanMessage(m[1], lang) + " (" + m[1] + ")"
+	}
+	for _, k := range []client.UpstreamKind{client.KindTimeout, client.KindUnavailable, client.KindBadResponse} {
+		if strings.Contains(answer, ": "+string(k)) || answer == string(k) {
+			return (&client.UpstreamError{Kind: k}).Human(lang)
+		}
+	}
+	return client.HumanError(errors.New(answer), lang)
 }

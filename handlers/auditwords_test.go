@@ -1,0 +1,56 @@
+package handlers_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"dialdesk/client"
+	"dialdesk/internal/testapp"
+	"dialdesk/store"
+)
+
+// TestAuditInWords: the audit page names every action in the reader's
+// language and gives the platform's answer as the code's explanation with
+// the code, never the Go error text that was recorded.
+func TestAuditInWords(t *testing.T) {
+	app := testapp.New(t, testapp.Options{})
+	ctx := context.Background()
+	for _, e := range []store.AuditEntry{
+		{Action: "task.resume", TaskID: "t1", Answer: "platform resume_task: 320024 只有暂停中的任务可以继续操作"},
+		{Action: "task.pause", TaskID: "t1", Answer: "platform pause_task: timeout after 3 attempts: context deadline exceeded"},
+		{Action: "task.end", TaskID: "t1", Answer: "store: database is locked"},
+		{Action: "user.create", Detail: "alice (manager)"},
+		{Action: "user.disable", Detail: "bob"},
+		{Action: "numbers.upload", TaskID: "t1"},
+	} {
+		e.Username = "admin"
+		if err := app.Store.AddAudit(ctx, e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c := app.Login(t, store.RoleAdmin)
+	for _, lang := range []string{"zh", "en"} {
+		_, body := app.Get(t, c, "/audit?lang="+lang)
+		d := doc(t, body)
+		got := map[string]string{}
+		rows := d.Find("[data-testid=audit-row]")
+		for i := range rows.Length() {
+			r := rows.Eq(i)
+			got[r.AttrOr("data-action", "")] = r.Find("[data-testid=audit-action]").Text() + " | " + strings.Join(strings.Fields(r.Find("[data-testid=audit-answer]").Text()), " ")
+		}
+		table := d.Find("[data-testid=audit]").Text()
+		for _, bad := range []string{"platform resume_task", "platform pause_task", "context deadline", "database is locked", "user.create", "user.disable", "numbers.upload"} {
+			if strings.Contains(table, bad) {
+				t.Errorf("%s: the audit page shows %q:\n%v", lang, bad, got)
+			}
+		}
+		if want := client.HumanMessage("320024", lang) + " (320024)"; !strings.Contains(got["task.resume"], want) {
+			t.Errorf("%s: resume answer %q, want %q", lang, got["task.resume"], want)
+		}
+		want := map[string]string{"zh": "新建用户", "en": "create user"}[lang]
+		if !strings.HasPrefix(got["user.create"], want) {
+			t.Errorf("%s: user.create shown as %q", lang, got["user.create"])
+		}
+	}
+}
