@@ -366,7 +366,7 @@ func (c *Client) once(ctx context.Context, r *request, u string, body []byte, co
 	}
 	res, err := c.http.Do(req)
 	if err != nil {
-		return nil, err
+		return nil, redactURLError(err)
 	}
 	defer res.Body.Close()
 	b, err := io.ReadAll(io.LimitReader(res.Body, int64(c.maxBody)+1))
@@ -380,6 +380,22 @@ func (c *Client) once(ctx context.Context, r *request, u string, body []byte, co
 }
 
 var errBodyTooLarge = errors.New("response body too large")
+
+// redactURLError drops the query string from the URL that net/http quotes in
+// a transport error: surface A's GETs carry appid and signature there, and
+// error texts end up in logs and the audit log.
+func redactURLError(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		if u, perr := url.Parse(ue.URL); perr == nil {
+			u.RawQuery, u.User = "", nil
+			ue.URL = u.String()
+		} else {
+			ue.URL = "(url withheld)"
+		}
+	}
+	return err
+}
 
 // backoff returns the wait before retry n (1-based): exponential with full
 // jitter, bounded.

@@ -2,8 +2,12 @@ package handlers
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"net/http"
+	"strings"
 
+	"dialdesk/client"
 	"dialdesk/store"
 )
 
@@ -26,11 +30,29 @@ func (s *Server) audit(r *http.Request, taskID, action, detail, answer string) {
 }
 
 // answerOf is the platform's answer to record in the audit log for the error
-// a client call returned: "000000" for success, else the error's text (code
-// and the platform's message; the audit log is for staff, not a user page).
+// a client call returned: "000000" for success, the platform's code and
+// message for a refusal, the kind of failure for a transport problem. Never
+// the raw error text: transport errors may quote upstream URLs, and the audit
+// log is read by every manager.
 func answerOf(err error) string {
-	if err == nil {
+	var pe *client.Error
+	var ue *client.UpstreamError
+	switch {
+	case err == nil:
 		return "000000"
+	case errors.As(err, &pe):
+		if pe.HTTPStatus != 0 {
+			return fmt.Sprintf("HTTP %d %s", pe.HTTPStatus, pe.Msg)
+		}
+		return strings.TrimSpace(pe.Code + " " + pe.Msg)
+	case errors.As(err, &ue):
+		if ue.StatusCode != 0 {
+			return fmt.Sprintf("%s (HTTP %d)", ue.Kind, ue.StatusCode)
+		}
+		return string(ue.Kind)
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return "cancelled"
+	default:
+		return "error"
 	}
-	return err.Error()
 }
