@@ -99,3 +99,23 @@ func TestTaskFormFieldWidths(t *testing.T) {
 		t.Errorf("task_name input is %v px wide", w)
 	}
 }
+
+// TestUsersPageActions: on the users page the reset-password and disable
+// buttons stand apart, and the page leaves nothing in the console (not even
+// Chrome's hints about password forms).
+func TestUsersPageActions(t *testing.T) {
+	app := testapp.New(t, testapp.Options{})
+	b := NewBrowser(t)
+	b.Login(app, store.RoleAdmin)
+	b.Do(chromedp.Navigate(app.URL+"/users"), chromedp.WaitVisible(chromedp.CSS(`[data-testid=user-row]`)))
+	gap := eval[float64](t, b, `(function(){ var r = document.querySelector('[data-testid=user-row]');
+		var a = r.querySelector('form[action$="/password"] button').getBoundingClientRect();
+		var d = r.querySelector('form[action$="/disable"] button, form[action$="/enable"] button').getBoundingClientRect();
+		return d.left - a.right; })()`)
+	if gap < 6 {
+		t.Errorf("reset-password and disable buttons %v px apart", gap)
+	}
+	if p := b.ConsoleProblems(); len(p) > 0 {
+		t.Errorf("browser console:\n%v", p)
+	}
+}
