@@ -25,6 +25,7 @@ const (
 	keyIssued   = "iat"   // Unix seconds of login (absolute expiry)
 	keySeen     = "seen"  // Unix seconds of the last request (idle expiry)
 	keyStamp    = "pws"   // the user's password stamp at login (a reset ends the session)
+	keyGen      = "gen"   // the user's session generation at login (logout ends every copy)
 	keyFlash    = "flash" // one-time message
 	keyFlashErr = "flash_err"
 )
@@ -86,8 +87,12 @@ func (s *Server) loadSession(next http.Handler) http.Handler {
 			return
 		}
 		u, err := s.store.User(ctx, uid)
-		if stamp, _ := sess.Values[keyStamp].(string); err == nil && stamp != u.Stamp {
-			s.endSession(w, r, sess) // the password changed since this login
+		stamp, _ := sess.Values[keyStamp].(string)
+		gen, _ := sess.Values[keyGen].(int64)
+		if err == nil && (stamp != u.Stamp || gen != u.SessionGen) {
+			// The password changed, or the user logged out (or was disabled),
+			// since this login: a copy of the cookie is as dead as the original.
+			s.endSession(w, r, sess)
 			next.ServeHTTP(w, r.WithContext(context.WithValue(ctx, expiredKey{}, true)))
 			return
 		}
@@ -113,6 +118,7 @@ func (s *Server) endSession(w http.ResponseWriter, r *http.Request, sess *sessio
 	delete(sess.Values, keyIssued)
 	delete(sess.Values, keySeen)
 	delete(sess.Values, keyStamp)
+	delete(sess.Values, keyGen)
 	s.saveSession(w, r, sess)
 }
 
@@ -242,14 +248,23 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	sess.Values[keyIssued] = now
 	sess.Values[keySeen] = now
 	sess.Values[keyStamp] = u.Stamp
+	sess.Values[keyGen] = u.SessionGen
 	s.saveSession(w, r, sess)
 	s.log.Info("login", "username", u.Username, "addr", clientIP(r))
 	http.Redirect(w, r, next, http.StatusSeeOther)
 	return nil
 }
 
-// logout serves POST /logout.
+// logout serves POST /logout. It ends the session on the server too (the
+// user's session generation moves on), so a copy of the cookie taken before
+// no longer works; the user's sessions in other browsers end with it.
 func (s *Server) logout(w http.ResponseWriter, r *http.Request) error {
+	if u, ok := currentUser(r); ok {
+		if err := s.store.BumpSessionGen(r.Context(), u.ID); err != nil && !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		s.log.Info("logout", "username", u.Username, "addr", clientIP(r))
+	}
 	sess := s.session(r)
 	for k := range sess.Values {
 		delete(sess.Values, k)

@@ -55,6 +55,10 @@ type User struct {
 	// Stamp changes whenever the password changes. A session remembers the
 	// stamp it was made with, so a password reset ends the user's sessions.
 	Stamp string
+	// SessionGen changes when the user logs out or is disabled. A session
+	// remembers the generation it was made with, so logging out ends every
+	// copy of the session cookie, not only the browser's.
+	SessionGen int64
 }
 
 func stampOf(hash string) string {
@@ -133,7 +137,7 @@ func (s *Store) CountUsers(ctx context.Context) (int, error) {
 	return n, err
 }
 
-const userColumns = `id, username, role, disabled, created_at, password_hash`
+const userColumns = `id, username, role, disabled, created_at, password_hash, session_gen`
 
 func scanUser(row interface{ Scan(...any) error }) (User, error) {
 	var u User
@@ -141,7 +145,7 @@ func scanUser(row interface{ Scan(...any) error }) (User, error) {
 	var disabled int
 	var created int64
 	var hash string
-	if err := row.Scan(&u.ID, &u.Username, &role, &disabled, &created, &hash); err != nil {
+	if err := row.Scan(&u.ID, &u.Username, &role, &disabled, &created, &hash, &u.SessionGen); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return User{}, ErrNotFound
 		}
@@ -186,8 +190,8 @@ func (s *Store) Authenticate(ctx context.Context, username, password string) (Us
 	var role string
 	var disabled int
 	var created int64
-	err := s.db.QueryRowContext(ctx, `SELECT id, username, role, disabled, created_at, password_hash FROM users WHERE username = ?`,
-		strings.TrimSpace(username)).Scan(&u.ID, &u.Username, &role, &disabled, &created, &hash)
+	err := s.db.QueryRowContext(ctx, `SELECT id, username, role, disabled, created_at, password_hash, session_gen FROM users WHERE username = ?`,
+		strings.TrimSpace(username)).Scan(&u.ID, &u.Username, &role, &disabled, &created, &hash, &u.SessionGen)
 	if errors.Is(err, sql.ErrNoRows) {
 		bcrypt.CompareHashAndPassword(dummyHash, []byte(password))
 		return User{}, ErrBadCredentials
@@ -224,13 +228,19 @@ func (s *Store) SetRole(ctx context.Context, id int64, role Role) error {
 }
 
 // SetDisabled disables or enables a user; disabling the last active admin is
-// refused with ErrLastAdmin.
+// refused with ErrLastAdmin. Disabling also bumps the session generation, so
+// the user's sessions stay ended after being enabled again.
 func (s *Store) SetDisabled(ctx context.Context, id int64, disabled bool) error {
-	v := 0
 	if disabled {
-		v = 1
+		return s.guardLastAdmin(ctx, id, true, `UPDATE users SET disabled = 1, session_gen = session_gen + 1 WHERE id = ?`, id)
 	}
-	return s.guardLastAdmin(ctx, id, disabled, `UPDATE users SET disabled = ? WHERE id = ?`, v, id)
+	return s.guardLastAdmin(ctx, id, false, `UPDATE users SET disabled = 0 WHERE id = ?`, id)
+}
+
+// BumpSessionGen ends every session of user id (logout): sessions made
+// before carry the old generation and are refused.
+func (s *Store) BumpSessionGen(ctx context.Context, id int64) error {
+	return s.updateUser(ctx, `UPDATE users SET session_gen = session_gen + 1 WHERE id = ?`, id)
 }
 
 // guardLastAdmin runs an update in a transaction that first checks, when the
