@@ -328,7 +328,37 @@ func (s *Server) importRejects(w http.ResponseWriter, r *http.Request) error {
 // preview's 确认导入. It starts sending in the background; repeating it does
 // nothing more.
 func (s *Server) importConfirm(w http.ResponseWriter, r *http.Request) error {
-	return s.importTransition(w, r, store.ImportImporting, []store.ImportState{store.ImportPreview}, "numbers.import.confirmed")
+	ctx := r.Context()
+	imp, err := s.loadImport(r)
+	if err != nil {
+		return err
+	}
+	if imp.State == store.ImportImporting || imp.State == store.ImportDone {
+		return redirect(w, r, importURL(imp.TaskID, imp.ID)) // a second click: already on it
+	}
+	// Numbers put on the task by another import, or on the do-not-call list,
+	// since the preview are taken out here (store.ConfirmImport).
+	ok, existing, filtered, err := s.store.ConfirmImport(ctx, imp.ID)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		s.setFlash(w, r, views.T(ctx, "numbers.import.notnow"), true)
+		return redirect(w, r, importURL(imp.TaskID, imp.ID))
+	}
+	if imp, err = s.store.Import(ctx, imp.ID); err != nil {
+		return err
+	}
+	detail := fmt.Sprintf("import %d (%s): send %d numbers (numbers.import.confirmed)", imp.ID, imp.FileName, imp.Counts.Valid)
+	msg := views.T(ctx, "numbers.import.confirmed")
+	if existing+filtered > 0 {
+		detail += fmt.Sprintf("; since the preview %d already on the task, %d on the do-not-call list: not sent", existing, filtered)
+		msg += " " + views.Tf(ctx, "numbers.import.dropped", existing, filtered)
+	}
+	s.audit(r, imp.TaskID, "numbers.import", detail, "")
+	s.sendImport(imp)
+	s.setFlash(w, r, msg, false)
+	return redirect(w, r, importURL(imp.TaskID, imp.ID))
 }
 
 // importResume serves POST /tasks/{id}/numbers/imports/{iid}/resume: send

@@ -288,6 +288,88 @@ func (s *Store) SaveParsedImport(ctx context.Context, id int64, vars []string, c
 	return tx.Commit()
 }
 
+// ConfirmImport moves an import from preview to importing (the preview's
+// 确认导入). Between the preview and the confirmation another import may have
+// put some of its numbers on the task, or someone may have put some on the
+// do-not-call list: in the same transaction those rows are taken out of the
+// batches and kept as rejects (existing, filtered), and the counts follow, so
+// no number is sent twice to a task and none on the list is sent. ok is false
+// (and nothing changes) when the import is not in preview.
+func (s *Store) ConfirmImport(ctx context.Context, id int64) (ok bool, existing, filtered int, err error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return false, 0, 0, err
+	}
+	defer tx.Rollback()
+	var state ImportState
+	if err := tx.QueryRowContext(ctx, `SELECT state FROM imports WHERE id = ?`, id).Scan(&state); err != nil {
+		return false, 0, 0, fmt.Errorf("store: confirm import %d: %w", id, err)
+	}
+	if state != ImportPreview {
+		return false, 0, 0, nil
+	}
+	// Filtered first: a number on the list is never sent, wherever else it is.
+	rows, err := tx.QueryContext(ctx, `SELECT r.line, r.phone,
+		CASE WHEN EXISTS (SELECT 1 FROM do_not_call d WHERE d.phone = r.phone) THEN 'filtered' ELSE 'existing' END
+		FROM import_rows r
+		WHERE r.import_id = ? AND (
+			EXISTS (SELECT 1 FROM do_not_call d WHERE d.phone = r.phone) OR
+			EXISTS (SELECT 1 FROM import_rows o JOIN imports i ON i.id = o.import_id
+				WHERE o.task_id = r.task_id AND o.phone = r.phone AND o.import_id <> r.import_id AND o.deleted = 0
+				AND i.state IN ('importing', 'paused', 'done')))`, id)
+	if err != nil {
+		return false, 0, 0, fmt.Errorf("store: confirm import %d: %w", id, err)
+	}
+	type drop struct {
+		line          int
+		phone, reason string
+	}
+	var drops []drop
+	for rows.Next() {
+		var d drop
+		if err := rows.Scan(&d.line, &d.phone, &d.reason); err != nil {
+			rows.Close()
+			return false, 0, 0, err
+		}
+		drops = append(drops, d)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return false, 0, 0, err
+	}
+	for _, d := range drops {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM import_rows WHERE import_id = ? AND line = ?`, id, d.line); err != nil {
+			return false, 0, 0, fmt.Errorf("store: confirm import %d: %w", id, err)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO import_rejects (import_id, line, raw, phone, reason) VALUES (?, ?, ?, ?, ?)
+			ON CONFLICT DO NOTHING`, id, d.line, d.phone, d.phone, d.reason); err != nil {
+			return false, 0, 0, fmt.Errorf("store: confirm import %d: %w", id, err)
+		}
+		if d.reason == "filtered" {
+			filtered++
+		} else {
+			existing++
+		}
+	}
+	if len(drops) > 0 {
+		if _, err := tx.ExecContext(ctx, `UPDATE import_batches SET rows = (SELECT COUNT(*) FROM import_rows r
+			WHERE r.import_id = import_batches.import_id AND r.batch = import_batches.batch) WHERE import_id = ?`, id); err != nil {
+			return false, 0, 0, err
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM import_batches WHERE import_id = ? AND rows = 0`, id); err != nil {
+			return false, 0, 0, err
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE imports SET state = ?, n_valid = n_valid - ?, n_existing = n_existing + ?,
+		n_filtered = n_filtered + ?, updated_at = ? WHERE id = ?`, ImportImporting, existing+filtered, existing, filtered, ms(s.now()), id); err != nil {
+		return false, 0, 0, err
+	}
+	if err := tx.Commit(); err != nil {
+		return false, 0, 0, err
+	}
+	return true, existing, filtered, nil
+}
+
 // DiscardImportRows deletes the rows of an import that will never be sent
 // (canceled); its rejects stay for the report.
 func (s *Store) DiscardImportRows(ctx context.Context, id int64) error {

@@ -1,0 +1,99 @@
+package handlers_test
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/PuerkitoBio/goquery"
+
+	"dialdesk/internal/testapp"
+	"dialdesk/numbers"
+	"dialdesk/store"
+)
+
+// Two lists previewed side by side share numbers: confirming the second
+// after the first must not send those numbers again, and a number put on
+// the do-not-call list after the preview must not be sent either. The
+// counts, the rejects and the flash say so.
+func TestNumbersConfirmRechecksExistingAndDoNotCall(t *testing.T) {
+	app := testapp.New(t, testapp.Options{})
+	ctx := context.Background()
+	taskID := numbersTask(t, app)
+	c := app.Login(t, store.RoleManager)
+	base := "/tasks/" + taskID + "/numbers"
+
+	first := uploadImport(t, app, c, base, "a.xlsx", workbook(t, [][]any{{"号码"}, {"13800138000"}, {"13800138001"}}))
+	app.Server.WaitImports()
+	second := uploadImport(t, app, c, base, "b.xlsx", workbook(t, [][]any{{"号码"}, {"13800138000"}, {"13800138002"}, {"13800138003"}}))
+	app.Server.WaitImports()
+	if got := countsOf(t, mustGet(t, app, c, second))["valid"]; got != 3 {
+		t.Fatalf("second preview: valid %d, want 3", got)
+	}
+
+	if res := app.PostForm(t, c, first+"/confirm", nil); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("confirm first: %d", res.StatusCode)
+	}
+	app.Server.WaitImports()
+	if _, err := app.Store.AddDoNotCall(ctx, []string{"13800138003"}, "admin", ""); err != nil {
+		t.Fatal(err)
+	}
+	if res := app.PostForm(t, c, second+"/confirm", nil); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("confirm second: %d", res.StatusCode)
+	}
+	app.Server.WaitImports()
+
+	body := mustGet(t, app, c, second)
+	counts := countsOf(t, body)
+	if counts["valid"] != 1 || counts["existing"] != 1 || counts["filtered"] != 1 || counts["rows"] != 3 {
+		t.Errorf("second after confirm: counts %v, want valid 1, existing 1, filtered 1", counts)
+	}
+	if !strings.Contains(body, "1 个号码已由其他导入加入任务") {
+		t.Errorf("no word on the numbers taken out at confirm:\n%s", body)
+	}
+	d := htmlDoc(t, body)
+	if got := strings.TrimSpace(d.Find(`[data-testid="rows-sent"]`).Text()); !strings.Contains(got, "1 / 1") {
+		t.Errorf("rows sent %q, want 1 / 1", got)
+	}
+	reasons := map[string]string{}
+	d.Find(`[data-testid="reject-row"]`).Each(func(_ int, s *goquery.Selection) {
+		row, _ := s.Attr("data-row")
+		reasons[row] = s.Find("td").Last().Text()
+	})
+	if reasons["2"] != numbers.ReasonExisting.Message("zh") || reasons["4"] != numbers.ReasonFiltered.Message("zh") {
+		t.Errorf("rejects = %v", reasons)
+	}
+
+	// dialdesk's own record: each number once, with the outid the platform has.
+	rows, total, err := app.Store.TaskNumbers(ctx, taskID, "", 0, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, r := range rows {
+		if _, dup := got[r.Phone]; dup {
+			t.Errorf("%s recorded twice on the task", r.Phone)
+		}
+		got[r.Phone] = r.OutID
+	}
+	if total != 3 || got["13800138000"] != store.OutID(importID(t, first), 2) || got["13800138003"] != "" {
+		t.Errorf("task numbers = %v (total %d)", got, total)
+	}
+	if n := len(sandboxNumbers(t, app, taskID)); n != 3 {
+		t.Errorf("sandbox holds %d numbers, want 3", n)
+	}
+	// A second click on confirm changes nothing.
+	if res := app.PostForm(t, c, second+"/confirm", nil); res.StatusCode != http.StatusSeeOther {
+		t.Errorf("repeated confirm: %d", res.StatusCode)
+	}
+}
+
+func mustGet(t *testing.T, app *testapp.App, c *http.Client, path string) string {
+	t.Helper()
+	res, body := app.Get(t, c, path)
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: %d", path, res.StatusCode)
+	}
+	return body
+}
