@@ -92,20 +92,32 @@ func (s *Server) crossOrigin(next http.Handler) http.Handler {
 // csrf checks the token of every POST/PUT/PATCH/DELETE: the hidden input
 // csrf_token in forms, the X-CSRF-Token header (set once on <body> with
 // hx-headers) for htmx. A failure is the 403 page.
+//
+// nosurf sets its cookie from one base cookie for every request, so there
+// are two handlers: over https the csrf_token cookie is Secure (it can then
+// neither travel over plain http nor be overwritten from there). Both use the
+// same cookie name and token check, so a token stays valid across the two.
 func (s *Server) csrf(next http.Handler) http.Handler {
-	h := nosurf.New(next)
-	h.SetBaseCookie(http.Cookie{Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode, MaxAge: nosurf.MaxAge})
-	h.SetIsTLSFunc(isHTTPS)
-	h.SetFailureHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.log.Info("csrf refused", "path", r.URL.Path, "reason", nosurf.Reason(r))
-		s.fail(w, r, errCSRF)
-	}))
+	handler := func(secure bool) http.Handler {
+		h := nosurf.New(next)
+		h.SetBaseCookie(http.Cookie{Path: "/", HttpOnly: true, Secure: secure, SameSite: http.SameSiteLaxMode, MaxAge: nosurf.MaxAge})
+		h.SetIsTLSFunc(isHTTPS)
+		h.SetFailureHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			s.log.Info("csrf refused", "path", r.URL.Path, "reason", nosurf.Reason(r))
+			s.fail(w, r, errCSRF)
+		}))
+		return h
+	}
+	overHTTP, overHTTPS := handler(false), handler(true)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if plain(r) {
+		switch {
+		case plain(r):
 			next.ServeHTTP(w, r)
-			return
+		case isHTTPS(r):
+			overHTTPS.ServeHTTP(w, r)
+		default:
+			overHTTP.ServeHTTP(w, r)
 		}
-		h.ServeHTTP(w, r)
 	})
 }
 

@@ -1152,7 +1152,6 @@ func TestSecurityLogoutEndsSession(t *testing.T) {
 // TestSecurityCookieFlags: behind https every cookie dialdesk sets is Secure
 // and SameSite=Lax, and all but export_done (read by call.js) HttpOnly.
 func TestSecurityCookieFlags(t *testing.T) {
-	secBug(t, "the csrf_token cookie is set without Secure over https")
 	f := newSecFixture(t, testapp.Options{})
 	app := f.app
 	https := http.Header{"X-Forwarded-Proto": {"https"}}
