@@ -680,7 +680,25 @@ func (s *Server) neighbours(ctx context.Context, taskID, key string, f callFilte
 		s.log.Info("call: list for previous/next", "task", taskID, "err", err)
 		return "", ""
 	}
-	i := slices.IndexFunc(p.Items, func(it callItem) bool { return it.Key == key })
+	at := func(p callPage) int { return slices.IndexFunc(p.Items, func(it callItem) bool { return it.Key == key }) }
+	i := at(p)
+	if i < 0 {
+		// New calls push older ones down the list while a task runs (and
+		// a link may be old): look on the pages beside it.
+		for _, pg := range []int{p.Page + 1, p.Page - 1} {
+			if pg < 1 || pg > p.LastPage {
+				continue
+			}
+			nf := f
+			nf.Page = pg
+			if np, err := s.sharedCallItems(ctx, taskID, nf); err == nil {
+				if j := at(np); j >= 0 {
+					p, i = np, j
+					break
+				}
+			}
+		}
+	}
 	if i < 0 {
 		return "", ""
 	}

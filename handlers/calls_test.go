@@ -806,3 +806,27 @@ func TestCallTurnOffsetsFollowRecording(t *testing.T) {
 		t.Errorf("a turn is placed %d ms after it starts: its first words are cut", lateWorst)
 	}
 }
+
+// TestCallNeighboursAfterTheListMoved: a call whose link names page 1 but
+// that new calls have pushed to page 2 still gets previous and next.
+func TestCallNeighboursAfterTheListMoved(t *testing.T) {
+	app := testapp.New(t, testapp.Options{})
+	app.RememberSandboxTasks(t)
+	id, _ := busyTask(t, app)
+	second, err := app.Client.QueryDoneTaskPhones(context.Background(), client.RecordQuery{TaskID: id, Page: 2})
+	if err != nil || len(second.Records) < 3 {
+		t.Fatalf("page 2: %v", err)
+	}
+	c := app.Login(t, store.RoleSupervisor)
+	_, body := app.Get(t, c, "/tasks/"+id+"/calls/"+string(second.Records[1].ID)) // no page: the link of a call once on page 1
+	d := doc(t, body)
+	want := map[string]string{
+		"call-prev": "/tasks/" + id + "/calls/" + string(second.Records[0].ID) + "?page=2",
+		"call-next": "/tasks/" + id + "/calls/" + string(second.Records[2].ID) + "?page=2",
+	}
+	for testid, href := range want {
+		if got := d.Find("[data-testid=" + testid + "]").AttrOr("href", ""); got != href {
+			t.Errorf("%s = %q, want %q", testid, got, href)
+		}
+	}
+}
