@@ -193,6 +193,8 @@ func (s *Server) parseCallFilter(ctx context.Context, q url.Values, m callMetaDa
 	}
 	from, errFrom := s.parseFormTime(vm.From)
 	to, errTo := s.parseFormTime(vm.To)
+	rawTo := vm.To
+	vm.From, vm.To = dateTimeValue(vm.From, from, errFrom), dateTimeValue(vm.To, to, errTo)
 	switch {
 	case errFrom || errTo:
 		vm.Errors["time"] = msg("calls.err.date")
@@ -200,7 +202,7 @@ func (s *Server) parseCallFilter(ctx context.Context, q url.Values, m callMetaDa
 		vm.Errors["time"] = msg("calls.err.range")
 	default:
 		f.From, f.To = from, to
-		if !to.IsZero() && to.Second() == 0 && !strings.Contains(vm.To, ":00:") {
+		if !to.IsZero() && to.Second() == 0 && !strings.Contains(rawTo, ":00:") {
 			f.To = to.Add(59 * time.Second) // "to 23:04" includes the whole minute
 		}
 	}
@@ -271,6 +273,22 @@ func (s *Server) parseFormTime(v string) (t time.Time, bad bool) {
 		}
 	}
 	return time.Time{}, true
+}
+
+// dateTimeValue is what a datetime-local input may show of raw: the time in
+// the input's own format (a link may say "2026-03-06 23:04" or a date), raw
+// itself when it has that format, else nothing (the browser would drop it
+// with a console warning; the message next to the field says what to type).
+// The range numbers are text inputs for the same reason: a bad value is
+// shown back as typed.
+func dateTimeValue(raw string, t time.Time, bad bool) string {
+	if !bad && !t.IsZero() {
+		return t.Format(formLayout)
+	}
+	if _, err := time.Parse(formLayout, strings.TrimSpace(raw)); err == nil {
+		return strings.TrimSpace(raw)
+	}
+	return ""
 }
 
 func trimTo(s string, n int) string {
@@ -530,6 +548,9 @@ func (s *Server) callList(w http.ResponseWriter, r *http.Request) error {
 	}
 	w.Header().Set("Vary", "HX-Request")
 	if isHTMX(r) && r.Header.Get("HX-History-Restore-Request") != "true" {
+		// The address bar gets the filters as applied, without the form's
+		// empty fields: a link a supervisor can send.
+		w.Header().Set("HX-Push-Url", base+encodeQuery(f.query(true)))
 		return s.render(w, r, http.StatusOK, views.CallsRegion(v))
 	}
 	v.Header = s.taskHeader(r, views.TabCalls)

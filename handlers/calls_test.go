@@ -634,6 +634,36 @@ func TestCallsHTMX(t *testing.T) {
 	if !strings.Contains(body, "<html") {
 		t.Error("history restore got a fragment")
 	}
+	// The form sends its empty fields too; the address bar gets the
+	// filters as applied, a link worth sending.
+	res, _ = app.Do(t, c, "GET", "/tasks/"+id+"/calls?bill_min=20&bill_max=&rounds_min=&rounds_max=&from=2026-03-01+08:00&to=&q=", nil, http.Header{"HX-Request": {"true"}})
+	if got, want := res.Header.Get("HX-Push-Url"), "/tasks/"+id+"/calls?bill_min=20&from=2026-03-01T08%3A00"; got != want {
+		t.Errorf("HX-Push-Url %q, want %q", got, want)
+	}
+}
+
+// TestCallsFilterInputsShowBack: range fields are text inputs that show a
+// bad value back as typed; a time in another layout is shown in the
+// datetime-local input's own, one it cannot hold is left out.
+func TestCallsFilterInputsShowBack(t *testing.T) {
+	app := testapp.New(t, testapp.Options{})
+	app.RememberSandboxTasks(t)
+	id, _ := busyTask(t, app)
+	c := app.Login(t, store.RoleSupervisor)
+	_, body := app.Get(t, c, "/tasks/"+id+"/calls?bill_min=abc&from=2026-03-01&to=yesterday")
+	d := doc(t, body)
+	if in := d.Find("input[name=bill_min]"); in.AttrOr("type", "") != "text" || in.AttrOr("value", "") != "abc" {
+		t.Errorf("bill_min input: type %q value %q, want text showing abc", in.AttrOr("type", ""), in.AttrOr("value", ""))
+	}
+	if got := d.Find("input[name=from]").AttrOr("value", ""); got != "2026-03-01T00:00" {
+		t.Errorf("from input value %q, want 2026-03-01T00:00", got)
+	}
+	if got := d.Find("input[name=to]").AttrOr("value", "x"); got != "" {
+		t.Errorf("to input value %q, want empty (the browser could not hold it)", got)
+	}
+	if d.Find("[data-testid=error-time]").Length() != 1 {
+		t.Error("no message next to the time range")
+	}
 }
 
 // TestRecentCalls: GET /calls lists the calls received lately, every task.
