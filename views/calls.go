@@ -1,6 +1,7 @@
 package views
 
 import (
+	"fmt"
 	"math"
 	"regexp"
 	"strconv"
@@ -198,6 +199,16 @@ func (t CallTurnVM) Offset() string {
 		return ""
 	}
 	return strconv.FormatInt(t.OffsetMS, 10)
+}
+
+// OffsetLabel is where the turn starts in the recording, "1:05" ("" when
+// unknown).
+func (t CallTurnVM) OffsetLabel() string {
+	if t.OffsetMS < 0 {
+		return ""
+	}
+	sec := t.OffsetMS / 1000
+	return strconv.FormatInt(sec/60, 10) + ":" + fmt.Sprintf("%02d", sec%60)
 }
 
 // CallDetailVM is GET /tasks/{id}/calls/{call}.
