@@ -46,7 +46,8 @@ func (s *Server) bodyLimit(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		upload := isUpload(r)
+		multipart := isUpload(r)
+		upload := multipart && isUploadRoute(r) // the larger allowance only where a file is expected
 		limit, tooLarge := int64(maxFormBody), errBodyTooLarge
 		if upload {
 			limit, tooLarge = maxUploadBody, errUploadTooLarge
@@ -61,9 +62,9 @@ func (s *Server) bodyLimit(next http.Handler) http.Handler {
 		}
 		body := &cappedBody{ReadCloser: http.MaxBytesReader(w, r.Body, limit)}
 		r.Body = body
-		if unsafeMethod(r.Method) && (upload || isURLEncoded(r)) {
+		if unsafeMethod(r.Method) && (multipart || isURLEncoded(r)) {
 			var err error
-			if upload {
+			if multipart {
 				// maxMemory above the cap: a file within the limit stays in
 				// memory (the upload handler reads it whole anyway), nothing
 				// spills to disk.
@@ -128,5 +129,15 @@ func mediaType(r *http.Request) string {
 
 // isUpload reports whether r carries a file upload (multipart/form-data).
 func isUpload(r *http.Request) bool { return mediaType(r) == "multipart/form-data" }
+
+// isUploadRoute reports whether r is a POST to one of the two routes that
+// take a number list: /tasks/{id}/numbers and /dnc/upload. Elsewhere a
+// multipart body gets the small form limit (anonymous requests can reach
+// this middleware).
+func isUploadRoute(r *http.Request) bool {
+	p := r.URL.Path
+	return r.Method == http.MethodPost && (p == "/dnc/upload" ||
+		(strings.HasPrefix(p, "/tasks/") && strings.HasSuffix(p, "/numbers") && strings.Count(p, "/") == 3))
+}
 
 func isURLEncoded(r *http.Request) bool { return mediaType(r) == "application/x-www-form-urlencoded" }
