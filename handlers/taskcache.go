@@ -102,7 +102,7 @@ func (c *taskCache) unfinished(ctx context.Context) ([]client.Task, error) {
 		return l, nil
 	}
 	c.mu.Unlock()
-	ch := c.sf.DoChan("query_task", func() (any, error) {
+	res, err := c.shared(ctx, "query_task", func() (any, error) {
 		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), fetchTimeout)
 		defer cancel()
 		tasks, err := c.s.client.QueryTasks(fctx)
@@ -114,14 +114,30 @@ func (c *taskCache) unfinished(ctx context.Context) ([]client.Task, error) {
 		c.mu.Unlock()
 		return tasks, nil
 	})
-	select {
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	case res := <-ch:
-		if res.Err != nil {
-			return nil, res.Err
+	if err != nil {
+		return nil, err
+	}
+	return res.([]client.Task), nil
+}
+
+// shared runs fn once for all concurrent callers of key. A caller that got
+// a failure shared with others tries once more: the failed flight may have
+// started before the platform recovered (a refresher's read, or another
+// viewer's), and a page should not show an outage that is already over.
+// The retries of many callers are coalesced again, so an outage costs at
+// most two upstream calls per flight, however many viewers.
+func (c *taskCache) shared(ctx context.Context, key string, fn func() (any, error)) (any, error) {
+	for attempt := 0; ; attempt++ {
+		ch := c.sf.DoChan(key, fn)
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case res := <-ch:
+			if res.Err != nil && res.Shared && attempt == 0 {
+				continue
+			}
+			return res.Val, res.Err
 		}
-		return res.Val.([]client.Task), nil
 	}
 }
 
@@ -227,7 +243,7 @@ func (c *taskCache) fetch(ctx context.Context, ids []string) ([]client.TaskInfo,
 // batch reads one batch of ≤ 15 ids through singleflight and caches it.
 func (c *taskCache) batch(ctx context.Context, ids []string) ([]client.TaskInfo, error) {
 	key := "info:" + strings.Join(ids, ",")
-	ch := c.sf.DoChan(key, func() (any, error) {
+	res, err := c.shared(ctx, key, func() (any, error) {
 		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), fetchTimeout)
 		defer cancel()
 		got, err := c.s.client.QueryTaskInfo(fctx, ids)
@@ -245,13 +261,8 @@ func (c *taskCache) batch(ctx context.Context, ids []string) ([]client.TaskInfo,
 		c.mu.Unlock()
 		return got, nil
 	})
-	select {
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	case res := <-ch:
-		if res.Err != nil {
-			return nil, res.Err
-		}
-		return res.Val.([]client.TaskInfo), nil
+	if err != nil {
+		return nil, err
 	}
+	return res.([]client.TaskInfo), nil
 }
