@@ -61,14 +61,18 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request, nav, titleKey stri
 }
 
 // langURL is the current page (GET) in language l; after a POST it is the
-// path alone.
+// page the form was on (the path alone; POST /tasks is the form of
+// /tasks/new, not the list).
 func langURL(r *http.Request, l views.Lang) string {
 	q := url.Values{}
+	path := r.URL.Path
 	if r.Method == http.MethodGet {
 		q = r.URL.Query()
+	} else if path == "/tasks" {
+		path = "/tasks/new"
 	}
 	q.Set("lang", string(l))
-	return r.URL.Path + "?" + q.Encode()
+	return path + "?" + q.Encode()
 }
 
 // redirect answers a POST with 303 See Other (htmx: HX-Redirect, since htmx

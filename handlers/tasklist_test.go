@@ -158,3 +158,19 @@ func TestTaskListCreatedOrFirstSeen(t *testing.T) {
 		}
 	}
 }
+
+// TestLangSwitchAfterInvalidCreate: the create form answered with errors
+// (no JavaScript: a full page from POST /tasks) switches language to the
+// form, not to the task list that GET /tasks is.
+func TestLangSwitchAfterInvalidCreate(t *testing.T) {
+	app := testapp.New(t, testapp.Options{})
+	c := app.Login(t, store.RoleManager)
+	tok := app.CSRFToken(t, c, "/tasks/new")
+	res, body := app.PostFormBody(t, c, "/tasks", url.Values{"csrf_token": {tok}, "task_name": {""}})
+	if res.StatusCode != 422 {
+		t.Fatalf("invalid create: %d", res.StatusCode)
+	}
+	if got := doc(t, body).Find("[data-testid=lang-en]").AttrOr("href", ""); got != "/tasks/new?lang=en" {
+		t.Errorf("English link after POST /tasks = %q, want /tasks/new?lang=en", got)
+	}
+}
