@@ -508,6 +508,14 @@ func TestCallsExport(t *testing.T) {
 	if rows[1][0] != string(first.Records[0].Callee) {
 		t.Errorf("first row callee %q, want %q", rows[1][0], first.Records[0].Callee)
 	}
+	// Talk time is a number of seconds (sortable), as the list rounds it.
+	sheet := f.GetSheetName(0)
+	if typ, _ := f.GetCellType(sheet, "C2"); rows[0][2] != "通话时长(秒)" || typ == excelize.CellTypeSharedString || typ == excelize.CellTypeInlineString {
+		t.Errorf("talk time column %q, cell type %v: want a number of seconds", rows[0][2], typ)
+	}
+	if want := strconv.FormatInt((int64(first.Records[0].Bill)+500)/1000, 10); rows[1][2] != want {
+		t.Errorf("first row talk time %q, want %s", rows[1][2], want)
+	}
 	if err := app.Store.SetTaskCallSettings(context.Background(), id, store.TaskCallSettings{ExportStatus: client.ExportForbidden}); err != nil {
 		t.Fatal(err)
 	}

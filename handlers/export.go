@@ -45,7 +45,8 @@ func (s *Server) callExport(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	header := []string{"calls.col.callee", "calls.col.time", "calls.col.talk"}
+	// Talk time in whole seconds, a number: a spreadsheet sorts and sums it.
+	header := []string{"calls.col.callee", "calls.col.time", "calls.filter.bill"}
 	if surfaceB {
 		header = append(header, "calls.col.rounds", "calls.col.score", "calls.col.level", "calls.col.tags", "calls.col.hangup")
 	} else {
@@ -121,16 +122,21 @@ func (s *Server) exportRow(ctx context.Context, lang views.Lang, it callItem, hi
 			tags = append(tags, t.Name)
 		}
 		return []any{maskPhone(string(b.Callee), hide), exportTime(b.CallDate.In(s.client.Location()), s.loc),
-			views.FormatDuration(lang, time.Duration(b.Bill)*time.Millisecond), int(b.Rounds), int(b.Score), level,
+			seconds(int64(b.Bill)), int(b.Rounds), int(b.Score), level,
 			strings.Join(tags, "、"), hangupName(lang, int(b.HangupDisposition)), string(b.CallerNumber), rev}
 	}
 	a := it.A
-	row := []any{maskPhone(a.Tel, hide), exportTime(a.StartAt, s.loc), views.FormatDuration(lang, time.Duration(a.FeeMS)*time.Millisecond)}
+	row := []any{maskPhone(a.Tel, hide), exportTime(a.StartAt, s.loc), seconds(a.FeeMS)}
 	if s.client.HasV1() { // a pushed call merged into surface B's list
 		return append(row, a.UserMsgs, "", strings.Join(client.SplitIntentions(a.Intention), "、"), "", "", a.Caller, rev)
 	}
 	return append(row, client.CallStatus(a.Status).Name(string(lang)), strings.Join(client.SplitIntentions(a.Intention), "、"),
 		a.UserMsgs, a.Caller, rev)
+}
+
+// seconds is a duration in ms as whole seconds, rounded as the pages round it.
+func seconds(ms int64) int64 {
+	return int64((time.Duration(max(ms, 0)) * time.Millisecond).Round(time.Second) / time.Second)
 }
 
 func exportTime(t time.Time, loc *time.Location) string {
