@@ -34,6 +34,11 @@ func (s *Server) callExport(w http.ResponseWriter, r *http.Request) error {
 	if settings.ExportStatus == client.ExportForbidden {
 		return httpError(http.StatusForbidden, "calls.export.forbidden", nil)
 	}
+	done, ok := s.startExport(w) // at most maxConcurrentExports at once (exportlimit.go)
+	if !ok {
+		return errExportBusy
+	}
+	defer done()
 	f, _ := s.parseCallFilter(ctx, r.URL.Query(), s.callMeta(ctx))
 	lang := views.LangOf(ctx)
 	surfaceB := s.client.HasV1()

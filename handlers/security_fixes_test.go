@@ -2,11 +2,17 @@ package handlers_test
 
 import (
 	"bytes"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
+	"dialdesk/client"
 	"dialdesk/internal/testapp"
 	"dialdesk/store"
 )
@@ -80,5 +86,91 @@ func TestSecurityUploadAllowanceOnlyOnUploadRoutes(t *testing.T) {
 		if res.StatusCode == http.StatusRequestEntityTooLarge || res.StatusCode == http.StatusForbidden {
 			t.Errorf("POST %s, 2 MB upload: %d, want it taken", path, res.StatusCode)
 		}
+	}
+}
+
+// secGate holds the platform's call-record reads while closed, counting the
+// ones waiting, so a test can keep exports in flight.
+type secGate struct {
+	waiting atomic.Int32
+	closed  atomic.Bool
+	open    chan struct{}
+}
+
+func (g *secGate) RoundTrip(r *http.Request) (*http.Response, error) {
+	if g.closed.Load() && strings.HasSuffix(r.URL.Path, "/query_done_task_phones") {
+		g.waiting.Add(1)
+		select {
+		case <-g.open:
+		case <-r.Context().Done():
+			return nil, r.Context().Err()
+		}
+	}
+	return http.DefaultTransport.RoundTrip(r)
+}
+
+// TestSecurityExportConcurrency: at most two call exports run at once; a
+// third, by anyone, is a 429 page with Retry-After, and once one ends the
+// next export goes through.
+func TestSecurityExportConcurrency(t *testing.T) {
+	gate := &secGate{open: make(chan struct{})}
+	f := newSecFixture(t, testapp.Options{ClientOptions: []client.Option{client.WithHTTPClient(&http.Client{Transport: gate, Timeout: 30 * time.Second})}})
+	app := f.app
+	path := "/tasks/" + f.task + "/calls/export.xlsx"
+	sup, mgr := app.Login(t, store.RoleSupervisor), app.Login(t, store.RoleManager)
+	if res, _ := app.Get(t, sup, "/tasks/"+f.task); res.StatusCode != http.StatusOK { // the task's info is cached
+		t.Fatalf("task page: %d", res.StatusCode)
+	}
+
+	var once sync.Once
+	release := func() { once.Do(func() { gate.closed.Store(false); close(gate.open) }) }
+	var wg sync.WaitGroup
+	t.Cleanup(func() { release(); wg.Wait() })
+	gate.closed.Store(true)
+	codes := make([]int, 2)
+	for i, c := range []*http.Client{sup, mgr} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			res, err := c.Get(app.URL + path)
+			if err != nil {
+				t.Errorf("export %d: %v", i, err)
+				return
+			}
+			io.Copy(io.Discard, res.Body)
+			res.Body.Close()
+			codes[i] = res.StatusCode
+		}()
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for gate.waiting.Load() < 2 {
+		if time.Now().After(deadline) {
+			t.Fatalf("the two exports did not reach the platform (%d waiting)", gate.waiting.Load())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	third := *sup
+	third.Timeout = 5 * time.Second // no slot check: it would wait for the gate
+	res, body := app.Do(t, &third, http.MethodGet, path+"?lang=en", nil, nil)
+	secCheck(t, "third export", res, body)
+	if res.StatusCode != http.StatusTooManyRequests || res.Header.Get("Retry-After") == "" {
+		t.Errorf("third export at once: %d Retry-After %q, want 429 with Retry-After", res.StatusCode, res.Header.Get("Retry-After"))
+	}
+	if !strings.Contains(body, "An export is already running") {
+		t.Errorf("third export: the page does not say an export is running:\n%s", body)
+	}
+	if n := gate.waiting.Load(); n != 2 {
+		t.Errorf("the refused export still asked the platform (%d reads waiting)", n)
+	}
+
+	release()
+	wg.Wait()
+	for i, code := range codes {
+		if code != http.StatusOK {
+			t.Errorf("export %d: %d, want 200", i, code)
+		}
+	}
+	if res, _ := app.Get(t, mgr, path); res.StatusCode != http.StatusOK {
+		t.Errorf("export after the others ended: %d, want 200", res.StatusCode)
 	}
 }

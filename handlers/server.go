@@ -68,6 +68,7 @@ type Server struct {
 	recHosts map[string]bool
 	tasks    *taskCache
 	imports  importer // number import jobs (numbers_jobs.go)
+	exports  chan struct{} // one slot per call export running (export.go)
 }
 
 // New checks cfg, fills in defaults and builds the Server.
@@ -120,6 +121,7 @@ func New(cfg Config) (*Server, error) {
 		sessions: cs,
 		limiter:  newLoginLimiter(cfg.Now),
 		recHosts: map[string]bool{},
+		exports:  make(chan struct{}, maxConcurrentExports),
 	}
 	s.tasks = newTaskCache(s, cfg.RefreshInterval)
 	for _, h := range cfg.RecordingHosts {
