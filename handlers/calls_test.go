@@ -692,6 +692,13 @@ func TestRecentCalls(t *testing.T) {
 	if got := d.Find("[data-testid=call-link]").AttrOr("href", ""); got != want {
 		t.Errorf("link %q, want %q", got, want)
 	}
+	if d.Find("[data-testid=recent-call] [data-testid=unread]").Length() != 1 {
+		t.Error("the unopened call is not marked unread")
+	}
+	app.Get(t, c, want)
+	if _, body := app.Get(t, c, "/calls"); doc(t, body).Find("[data-testid=recent-call] [data-testid=unread]").Length() != 0 {
+		t.Error("still unread after opening it")
+	}
 	// The task hides the middle four digits: so does this page.
 	if err := app.Store.SetTaskCallSettings(context.Background(), id, store.TaskCallSettings{NumberHide: client.NumberHideMiddle4}); err != nil {
 		t.Fatal(err)
