@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -29,7 +30,8 @@ type config struct {
 	AdminPassword   string
 	TZ              string
 	DemoSpeed       float64
-	ImportBatchSize int // numbers per add_task_data call of an import (1–500)
+	ImportBatchSize int  // numbers per add_task_data call of an import (1–500)
+	TrustProxy      bool // believe X-Forwarded-Proto (only behind a proxy that sets it)
 	location        *time.Location
 	recordingHostsL []string
 }
@@ -95,6 +97,14 @@ func (c *config) load(args []string, getenv func(string) string, stderr io.Write
 		}
 	}
 	fs.IntVar(&c.ImportBatchSize, "import-batch-size", c.ImportBatchSize, "numbers per add_task_data call when importing, 1–500 (DIALDESK_IMPORT_BATCH_SIZE)")
+	if v := getenv("DIALDESK_TRUST_PROXY"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return fmt.Errorf("DIALDESK_TRUST_PROXY %q: want 1 or 0", v)
+		}
+		c.TrustProxy = b
+	}
+	fs.BoolVar(&c.TrustProxy, "trust-proxy", c.TrustProxy, "believe X-Forwarded-Proto: https from a reverse proxy in front (DIALDESK_TRUST_PROXY=1)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}

@@ -101,6 +101,7 @@ func run(ctx context.Context, args []string, getenv func(string) string) error {
 		Location:        cfg.location,
 		Demo:            cfg.Demo(),
 		PublicURL:       cfg.PublicURL,
+		TrustProxy:      cfg.TrustProxy,
 		PushToken:       cfg.PushToken,
 		SessionKeys:     [][]byte{sessionKey[:64], sessionKey[64:]},
 		RecordingsURL:   cfg.RecordingsURL,

@@ -10,6 +10,7 @@ import (
 
 	"github.com/PuerkitoBio/goquery"
 
+	"dialdesk/handlers"
 	"dialdesk/internal/testapp"
 	"dialdesk/store"
 )
@@ -232,7 +233,7 @@ func TestNotFound(t *testing.T) {
 type goquerySel = goquery.Selection
 
 func TestSessionCookie(t *testing.T) {
-	app := testapp.New(t, testapp.Options{NoSeedData: true})
+	app := testapp.New(t, testapp.Options{NoSeedData: true, Configure: func(c *handlers.Config) { c.TrustProxy = true }})
 	for _, https := range []bool{false, true} {
 		c := app.NewClient()
 		tok := app.CSRFToken(t, c, "/login")

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"strings"
@@ -18,7 +19,8 @@ func plain(r *http.Request) bool {
 	return strings.HasPrefix(p, "/static/") || p == "/healthz" || (r.Method == http.MethodPost && strings.HasPrefix(p, "/hooks/icall/"))
 }
 
-// securityHeaders sets the headers every response carries. The CSP allows
+// securityHeaders sets the headers every response carries (and first
+// settles whether the request is https, see isHTTPS). The CSP allows
 // only our own files: no inline script or style, no eval, no framing. Over
 // https, HSTS keeps browsers on https for a year (a typed http:// address
 // would otherwise send the cookies in clear); over http it is not sent, as
@@ -28,6 +30,9 @@ func (s *Server) securityHeaders(next http.Handler) http.Handler {
 		"media-src 'self'; connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'self'; " +
 		"form-action 'self'; frame-ancestors 'none'"
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.TLS == nil && s.cfg.TrustProxy && forwardedHTTPS(r) {
+			r = r.WithContext(context.WithValue(r.Context(), httpsKey{}, true))
+		}
 		h := w.Header()
 		h.Set("Content-Security-Policy", csp)
 		h.Set("X-Content-Type-Options", "nosniff")
@@ -127,10 +132,22 @@ func (s *Server) csrf(next http.Handler) http.Handler {
 	})
 }
 
-// isHTTPS reports whether the browser reached us over https (directly, or
-// through a proxy that says so).
+// httpsKey marks a request that reached a trusted proxy over https.
+type httpsKey struct{}
+
+// isHTTPS reports whether the browser reached us over https: directly, or,
+// with Config.TrustProxy, through a proxy that says so in X-Forwarded-Proto
+// (securityHeaders reads the header; without TrustProxy any client could
+// send it).
 func isHTTPS(r *http.Request) bool {
-	return r.TLS != nil || strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https")
+	return r.TLS != nil || r.Context().Value(httpsKey{}) != nil
+}
+
+// forwardedHTTPS reports whether X-Forwarded-Proto says https (the first
+// proxy's value when several proxies appended theirs).
+func forwardedHTTPS(r *http.Request) bool {
+	first, _, _ := strings.Cut(r.Header.Get("X-Forwarded-Proto"), ",")
+	return strings.EqualFold(strings.TrimSpace(first), "https")
 }
 
 // isHTMX reports whether the request was made by htmx (a partial is wanted).

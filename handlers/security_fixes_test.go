@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"dialdesk/client"
+	"dialdesk/handlers"
 	"dialdesk/internal/testapp"
 	"dialdesk/store"
 )
@@ -20,7 +21,7 @@ import (
 // TestSecurityHSTS: https answers (pages, errors, static files) carry HSTS,
 // plain http answers do not.
 func TestSecurityHSTS(t *testing.T) {
-	app := testapp.New(t, testapp.Options{NoSeedData: true})
+	app := testapp.New(t, testapp.Options{NoSeedData: true, Configure: func(c *handlers.Config) { c.TrustProxy = true }})
 	c := app.NewClient()
 	https := http.Header{"X-Forwarded-Proto": {"https"}}
 	for _, p := range []string{"/login", "/nope", "/healthz", "/static/htmx.min.js"} {
@@ -172,5 +173,43 @@ func TestSecurityExportConcurrency(t *testing.T) {
 	}
 	if res, _ := app.Get(t, mgr, path); res.StatusCode != http.StatusOK {
 		t.Errorf("export after the others ended: %d, want 200", res.StatusCode)
+	}
+}
+
+// TestSecurityForwardedProtoNeedsTrustProxy: without Config.TrustProxy a
+// client's own X-Forwarded-Proto: https changes nothing (no Secure cookies,
+// no HSTS); with it, it is believed, also as the first of a list.
+func TestSecurityForwardedProtoNeedsTrustProxy(t *testing.T) {
+	for _, trust := range []bool{false, true} {
+		app := testapp.New(t, testapp.Options{NoSeedData: true, Configure: func(c *handlers.Config) { c.TrustProxy = trust }})
+		for _, xfp := range []string{"https", "https, http"} {
+			h := http.Header{"X-Forwarded-Proto": {xfp}}
+			c := app.NewClient()
+			res, body := app.Do(t, c, http.MethodGet, "/login?lang=en", nil, h)
+			cookies := res.Cookies()
+			tok := doc(t, body).Find("input[name=csrf_token]").AttrOr("value", "")
+			form := url.Values{"csrf_token": {tok}, "username": {"admin"}, "password": {app.Passwords[store.RoleAdmin]}}
+			origin := app.URL
+			if trust {
+				origin = strings.Replace(app.URL, "http:", "https:", 1)
+			}
+			h2 := http.Header{"X-Forwarded-Proto": {xfp}, "Content-Type": {"application/x-www-form-urlencoded"}, "Origin": {origin}}
+			res, _ = app.Do(t, c, http.MethodPost, "/login", strings.NewReader(form.Encode()), h2)
+			if res.StatusCode != http.StatusSeeOther {
+				t.Fatalf("trust %v, %q: login %d", trust, xfp, res.StatusCode)
+			}
+			cookies = append(cookies, res.Cookies()...)
+			if len(cookies) < 3 {
+				t.Errorf("trust %v, %q: cookies %v, want lang, csrf_token and the session", trust, xfp, cookies)
+			}
+			for _, ck := range cookies {
+				if ck.Secure != trust {
+					t.Errorf("trust %v, X-Forwarded-Proto %q: cookie %s Secure=%v", trust, xfp, ck.Name, ck.Secure)
+				}
+			}
+			if got := res.Header.Get("Strict-Transport-Security") != ""; got != trust {
+				t.Errorf("trust %v, X-Forwarded-Proto %q: HSTS sent %v", trust, xfp, got)
+			}
+		}
 	}
 }

@@ -1152,7 +1152,7 @@ func TestSecurityLogoutEndsSession(t *testing.T) {
 // TestSecurityCookieFlags: behind https every cookie dialdesk sets is Secure
 // and SameSite=Lax, and all but export_done (read by call.js) HttpOnly.
 func TestSecurityCookieFlags(t *testing.T) {
-	f := newSecFixture(t, testapp.Options{})
+	f := newSecFixture(t, testapp.Options{Configure: func(c *handlers.Config) { c.TrustProxy = true }})
 	app := f.app
 	https := http.Header{"X-Forwarded-Proto": {"https"}}
 	var cookies []*http.Cookie

@@ -28,6 +28,10 @@ type Config struct {
 	Demo bool
 	// PublicURL is how the platform reaches dialdesk; push_url is built from it.
 	PublicURL string
+	// TrustProxy makes dialdesk believe X-Forwarded-Proto: https (set it only
+	// behind a reverse proxy that sets or strips that header). It decides the
+	// cookies' Secure flag, HSTS and the scheme of the CSRF origin check.
+	TrustProxy bool
 	// PushToken is the secret path segment of POST /hooks/icall/{token}.
 	PushToken string
 	// SessionKeys are securecookie key pairs (hash key 64 bytes, block key 32
@@ -67,7 +71,7 @@ type Server struct {
 	limiter  *loginLimiter
 	recHosts map[string]bool
 	tasks    *taskCache
-	imports  importer // number import jobs (numbers_jobs.go)
+	imports  importer      // number import jobs (numbers_jobs.go)
 	exports  chan struct{} // one slot per call export running (export.go)
 }
 
