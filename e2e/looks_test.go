@@ -1,10 +1,13 @@
 package e2e
 
 import (
+	"context"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
+	"dialdesk/handlers"
 	"dialdesk/internal/testapp"
 	"dialdesk/store"
 )
@@ -114,6 +117,31 @@ func TestUsersPageActions(t *testing.T) {
 		return d.left - a.right; })()`)
 	if gap < 6 {
 		t.Errorf("reset-password and disable buttons %v px apart", gap)
+	}
+	if p := b.ConsoleProblems(); len(p) > 0 {
+		t.Errorf("browser console:\n%v", p)
+	}
+}
+
+// TestTaskPageFollowsStatus: when the platform changes a task's status while
+// its page is open, the page shows the new status in its header and the
+// actions valid for it, without the user reloading.
+func TestTaskPageFollowsStatus(t *testing.T) {
+	app := testapp.New(t, testapp.Options{Configure: func(c *handlers.Config) {
+		c.RefreshInterval = time.Second
+	}})
+	app.RememberSandboxTasks(t)
+	id := runningTasks(t, app)[0].ID
+	b := NewBrowser(t)
+	b.Login(app, store.RoleManager)
+	b.Do(chromedp.Navigate(app.URL+"/tasks/"+id), chromedp.WaitVisible(chromedp.CSS(`[data-testid=action-pause]`)))
+	if err := app.Client.PauseTask(context.Background(), id); err != nil { // someone else, on the platform
+		t.Fatal(err)
+	}
+	b.Do(chromedp.WaitVisible(chromedp.CSS(`[data-testid=task-header] [data-status="5"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=action-resume]`)))
+	if n := count(t, b, `[data-testid=action-pause]`); n != 0 {
+		t.Errorf("a paused task still offers pause")
 	}
 	if p := b.ConsoleProblems(); len(p) > 0 {
 		t.Errorf("browser console:\n%v", p)

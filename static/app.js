@@ -18,6 +18,23 @@
     });
   });
 
+  // On a task's page, the polled live part may bring a new status (the
+  // platform moved the task on: queued → running, running → finished...).
+  // The header's badge and the actions valid now come with the page, so
+  // load it again rather than offer actions of the old status.
+  document.addEventListener("htmx:afterRequest", function (e) {
+    var elt = e.detail && e.detail.elt;
+    if (!elt || !elt.hasAttribute || !elt.hasAttribute("data-poll")) return;
+    var head = document.querySelector("[data-testid=task-header]");
+    if (!head) return;
+    var live = document.getElementById("live-" + head.getAttribute("data-task-id"));
+    var was = head.querySelector("[data-testid=status]");
+    var now = live && live.querySelector("[data-testid=status]");
+    if (!was || !now) return;
+    var a = was.getAttribute("data-status"), b = now.getAttribute("data-status");
+    if (a && b && a !== b) window.location.reload();
+  });
+
   // Buttons with data-confirm ask before submitting their form.
   document.addEventListener("submit", function (e) {
     var btn = e.submitter;
