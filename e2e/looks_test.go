@@ -147,3 +147,26 @@ func TestTaskPageFollowsStatus(t *testing.T) {
 		t.Errorf("browser console:\n%v", p)
 	}
 }
+
+// TestUsersFormErrorsClean: a user created with a too-short password comes
+// back with the message next to the field and the name kept, and the
+// console stays clean (no 422 logged); then the user is created.
+func TestUsersFormErrorsClean(t *testing.T) {
+	app := testapp.New(t, testapp.Options{})
+	b := NewBrowser(t)
+	b.Login(app, store.RoleAdmin)
+	b.Do(chromedp.Navigate(app.URL+"/users"), chromedp.WaitVisible(chromedp.CSS(`#new-username`)),
+		chromedp.SendKeys(chromedp.CSS(`#new-username`), "carol"),
+		chromedp.SendKeys(chromedp.CSS(`#new-password`), "short"),
+		chromedp.Click(chromedp.CSS(`[data-testid=user-form] button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=user-form] [data-testid=field-error]`)))
+	if v := value(t, b, `#new-username`); v != "carol" {
+		t.Errorf("username after the error = %q", v)
+	}
+	b.Do(chromedp.SendKeys(chromedp.CSS(`#new-password`), "carol-password-1"),
+		chromedp.Click(chromedp.CSS(`[data-testid=user-form] button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=user-row][data-username=carol]`)))
+	if p := b.ConsoleProblems(); len(p) > 0 {
+		t.Errorf("browser console:\n%v", p)
+	}
+}

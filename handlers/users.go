@@ -92,7 +92,13 @@ func (s *Server) userCreate(w http.ResponseWriter, r *http.Request) error {
 		for field, key := range errs {
 			form.Errors[field] = views.T(ctx, key)
 		}
-		return s.renderUsers(w, r, http.StatusUnprocessableEntity, form)
+		// htmx (the form's hx-post) swaps only a 2xx answer, and a browser
+		// logs a 4xx as a console error; scripts posting plainly get 422.
+		status := http.StatusUnprocessableEntity
+		if isHTMX(r) {
+			status = http.StatusOK
+		}
+		return s.renderUsers(w, r, status, form)
 	}
 	s.audit(r, "", "user.create", f.Username+" ("+string(f.Role)+")", "")
 	s.setFlash(w, r, views.Tf(ctx, "users.created.ok", f.Username), false)
