@@ -701,7 +701,9 @@ func (s *Server) neighbours(ctx context.Context, taskID, key string, f callFilte
 		s.log.Info("call: list for previous/next", "task", taskID, "err", err)
 		return "", ""
 	}
-	at := func(p callPage) int { return slices.IndexFunc(p.Items, func(it callItem) bool { return it.Key == key }) }
+	at := func(p callPage) int {
+		return slices.IndexFunc(p.Items, func(it callItem) bool { return it.Key == key })
+	}
 	i := at(p)
 	if i < 0 {
 		// New calls push older ones down the list while a task runs (and

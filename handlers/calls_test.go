@@ -870,7 +870,7 @@ func TestCallNeighboursAfterTheListMoved(t *testing.T) {
 		"call-next": "/tasks/" + id + "/calls/" + string(second.Records[2].ID) + "?page=2",
 	}
 	for testid, href := range want {
-		if got := d.Find("[data-testid=" + testid + "]").AttrOr("href", ""); got != href {
+		if got := d.Find("[data-testid="+testid+"]").AttrOr("href", ""); got != href {
 			t.Errorf("%s = %q, want %q", testid, got, href)
 		}
 	}
