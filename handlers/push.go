@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"sync"
 	"time"
@@ -24,7 +25,8 @@ const maxPushBody = 1 << 20
 // PushURL is a push_url for the platform: the public URL, the secret token,
 // and, when known, the task id in the query so that a pushed call is filed
 // under its task at once. Without it the receiver finds the task from the
-// outid dialdesk gave the number, else the background sync names it.
+// push_url's ref (PushURLWithRef) or the outid dialdesk gave the number,
+// else the resolver below asks the platform.
 func (s *Server) PushURL(taskID string) string {
 	u := strings.TrimRight(s.cfg.PublicURL, "/") + "/hooks/icall/" + url.PathEscape(s.cfg.PushToken)
 	if taskID != "" {
@@ -33,13 +35,27 @@ func (s *Server) PushURL(taskID string) string {
 	return u
 }
 
+// PushURLWithRef is a push_url for add_task that files each pushed call
+// under its task the moment it arrives, with no platform call: ref is the
+// create-task form's one-time token, which names the task in form_tokens
+// once add_task has answered (SetFormTokenTask). The task form passes it
+// when it has a token; without one, PushURL("").
+func (s *Server) PushURLWithRef(ref string) string {
+	return strings.TrimRight(s.cfg.PublicURL, "/") + "/hooks/icall/" + url.PathEscape(s.cfg.PushToken) +
+		"?" + url.Values{"ref": {ref}}.Encode()
+}
+
+var pushRefRe = regexp.MustCompile(`^[0-9a-f]{32}$`)
+
 // pushReceive serves POST /hooks/icall/{token}: the platform's result push
 // (seed 002 §2.6). No session, no CSRF: the token in the path is the secret,
 // compared in constant time; a wrong one is 404 and a log line. The body,
 // up to 1 MB (else 413), is read leniently (client.ParsePush: leading-zero
 // numbers keep their digits) and the call is stored before the answer, so
-// a 200 means it is kept. The same callid pushed again updates the one row.
-// An empty or unreadable body is 400 and kept raw as a dead letter.
+// a 200 means it is kept; its task comes from ?task=, ?ref= (a create-task
+// form token) or the outid, else is looked up right after the answer. The
+// same callid pushed again updates the one row. An empty or unreadable body
+// is 400 and kept raw as a dead letter.
 func (s *Server) pushReceive(w http.ResponseWriter, r *http.Request) error {
 	tok := chi.URLParam(r, "token")
 	if s.cfg.PushToken == "" || subtle.ConstantTimeCompare([]byte(tok), []byte(s.cfg.PushToken)) != 1 {
@@ -75,6 +91,12 @@ func (s *Server) pushReceive(w http.ResponseWriter, r *http.Request) error {
 		task = ""
 	}
 	c := storedCall(p.CallResult, task, store.SourcePush)
+	if ref := r.URL.Query().Get("ref"); c.TaskID == "" && pushRefRe.MatchString(ref) {
+		// push_url named the form that created the task (PushURLWithRef).
+		if t, err := s.store.TaskOfPushRef(ctx, ref); err == nil && validTaskID(t) {
+			c.TaskID = t
+		}
+	}
 	if c.TaskID == "" && c.OutID != "" {
 		// The push names no task, but dialdesk gave the number its outid.
 		if t, err := s.store.TaskOfOutID(ctx, c.OutID); err == nil {

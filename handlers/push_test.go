@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"os"
 	"strings"
 	"testing"
@@ -253,5 +254,40 @@ func TestPushTaskResolvedInBackground(t *testing.T) {
 	}
 	if c, err := app.Store.Call(ctx, taskID, callID); err != nil || c.TaskID != taskID {
 		t.Errorf("after a repeated push: task %q (%v)", c.TaskID, err)
+	}
+}
+
+// TestPushTaskFromRef: a push_url built with PushURLWithRef (the create-task
+// form's token) files the call under the task that form created, at once.
+func TestPushTaskFromRef(t *testing.T) {
+	app := testapp.New(t, testapp.Options{NoSeedData: true})
+	ctx := context.Background()
+	const ref = "0123456789abcdef0123456789abcdef"
+	if _, _, err := app.Store.ClaimFormToken(ctx, ref); err != nil {
+		t.Fatal(err)
+	}
+	if err := app.Store.SetFormTokenTask(ctx, ref, "100088"); err != nil {
+		t.Fatal(err)
+	}
+	u, err := url.Parse(app.Server.PushURLWithRef(ref))
+	if err != nil || u.Query().Get("ref") != ref || !strings.HasSuffix(u.Path, "/hooks/icall/test-push-token") {
+		t.Fatalf("PushURLWithRef = %q (%v)", u, err)
+	}
+	if res := postPush(t, app, u.RequestURI(), seedPush(t)); res.StatusCode != 200 {
+		t.Fatalf("push: %d", res.StatusCode)
+	}
+	c, err := app.Store.Call(ctx, "100088", "soboticallbcf37279feb441ee99f33a9814d26b00")
+	if err != nil || c.TaskID != "100088" {
+		t.Errorf("call filed under %q (%v), want the form's task", c.TaskID, err)
+	}
+	// A ref no form recorded (or a malformed one) names no task.
+	body := strings.Replace(seedPush(t), "soboticallbcf37279feb441ee99f33a9814d26b00", "soboticallother", -1)
+	for _, q := range []string{"?ref=ffffffffffffffffffffffffffffffff", "?ref=%27%20OR%201%3D1"} {
+		if res := postPush(t, app, "/hooks/icall/test-push-token"+q, body); res.StatusCode != 200 {
+			t.Fatalf("push %s: %d", q, res.StatusCode)
+		}
+	}
+	if c, err := app.Store.Call(ctx, "", "soboticallother"); err != nil || c.TaskID != "" {
+		t.Errorf("unknown ref: task %q (%v), want none yet", c.TaskID, err)
 	}
 }

@@ -425,6 +425,21 @@ func (s *Store) TaskOfOutID(ctx context.Context, outID string) (string, error) {
 	return task, nil
 }
 
+// TaskOfPushRef returns the task created by the create-task form whose
+// one-time token is ref (form_tokens, filled in once add_task answered): a
+// push_url may carry it. ErrNotFound when no task is recorded for ref.
+func (s *Store) TaskOfPushRef(ctx context.Context, ref string) (string, error) {
+	var task string
+	err := s.db.QueryRowContext(ctx, `SELECT task_id FROM form_tokens WHERE token = ? AND task_id <> ''`, ref).Scan(&task)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", ErrNotFound
+	}
+	if err != nil {
+		return "", fmt.Errorf("store: task of push ref: %w", err)
+	}
+	return task, nil
+}
+
 // RecentCalls returns the newest stored calls of every task (pushes and
 // sync), at most limit.
 func (s *Store) RecentCalls(ctx context.Context, limit int) ([]Call, error) {
