@@ -144,6 +144,9 @@ func (c *config) Validate() error {
 	check("DIALDESK_V1_URL", c.V1URL)
 	check("DIALDESK_RECORDINGS_URL", c.RecordingsURL)
 	check("DIALDESK_PUBLIC_URL", c.PublicURL)
+	if c.PublicURL == "" { // push_url is built from it, never from a request's Host
+		errs = append(errs, errors.New("DIALDESK_PUBLIC_URL is empty (the platform pushes call results there)"))
+	}
 	if c.ICallURL != "" && (c.ICallAppID == "" || c.ICallSignature == "") {
 		errs = append(errs, errors.New("DIALDESK_ICALL_URL is set: DIALDESK_ICALL_APPID and DIALDESK_ICALL_SIGNATURE are required"))
 	}

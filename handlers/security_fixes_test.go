@@ -213,3 +213,33 @@ func TestSecurityForwardedProtoNeedsTrustProxy(t *testing.T) {
 		}
 	}
 }
+
+// TestSecurityPushURLIgnoresHost: push_url comes from Config.PublicURL,
+// which New requires; a forged Host header (same-origin as far as the CSRF
+// checks can tell) does not send the platform's pushes elsewhere.
+func TestSecurityPushURLIgnoresHost(t *testing.T) {
+	app, up := newUpstreamApp(t)
+	cfg := app.Config
+	cfg.PublicURL = ""
+	if _, err := handlers.New(cfg); err == nil {
+		t.Error("handlers.New accepted an empty PublicURL")
+	}
+
+	m := app.Login(t, store.RoleManager)
+	form := newTaskForm(t, app, m)
+	u, _ := url.Parse(app.URL)
+	req := httptest.NewRequest(http.MethodPost, "http://evil.example/tasks", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", "http://evil.example")
+	for _, ck := range m.Jar.Cookies(u) {
+		req.AddCookie(ck)
+	}
+	w := httptest.NewRecorder()
+	app.Server.Routes().ServeHTTP(w, req)
+	if w.Code != http.StatusSeeOther {
+		t.Fatalf("POST /tasks with Host evil.example: %d", w.Code)
+	}
+	if got, want := up.last("add_task").Get("push_url"), app.URL+"/hooks/icall/test-push-token"; got != want {
+		t.Errorf("push_url %q, want %q", got, want)
+	}
+}

@@ -26,7 +26,8 @@ type Config struct {
 	Location *time.Location
 	// Demo shows the "simulated data" banner.
 	Demo bool
-	// PublicURL is how the platform reaches dialdesk; push_url is built from it.
+	// PublicURL is how the platform reaches dialdesk; push_url is built from
+	// it (never from a request's Host, which a client can forge). Required.
 	PublicURL string
 	// TrustProxy makes dialdesk believe X-Forwarded-Proto: https (set it only
 	// behind a reverse proxy that sets or strips that header). It decides the
@@ -82,6 +83,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.Client == nil {
 		return nil, errors.New("handlers: Config.Client is required")
+	}
+	if u, err := url.Parse(cfg.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, errors.New("handlers: Config.PublicURL must be an http(s) URL")
 	}
 	if len(cfg.SessionKeys) == 0 || len(cfg.SessionKeys)%2 != 0 {
 		return nil, errors.New("handlers: Config.SessionKeys must hold hash/block key pairs")

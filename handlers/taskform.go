@@ -539,17 +539,10 @@ func (s *Server) taskCreate(w http.ResponseWriter, r *http.Request) error {
 }
 
 // pushURL is where the platform pushes call results: DIALDESK_PUBLIC_URL
-// (or, when unset, this request's own origin) + /hooks/icall/{token}.
+// (required by New) + /hooks/icall/{token}, never the request's Host, which
+// a client can forge.
 func (s *Server) pushURL(r *http.Request) string {
-	base := strings.TrimRight(s.cfg.PublicURL, "/")
-	if base == "" {
-		scheme := "http"
-		if isHTTPS(r) {
-			scheme = "https"
-		}
-		base = scheme + "://" + r.Host
-	}
-	return base + "/hooks/icall/" + url.PathEscape(s.cfg.PushToken)
+	return strings.TrimRight(s.cfg.PublicURL, "/") + "/hooks/icall/" + url.PathEscape(s.cfg.PushToken)
 }
 
 // createDetail is the audit log's record of what add_task was asked.

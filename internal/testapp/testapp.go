@@ -118,8 +118,12 @@ func New(t testing.TB, opts Options) *App {
 		app.Users[role], app.Passwords[role] = name, pw
 	}
 
+	// dialdesk's own server: its address is known before it starts, so that
+	// PublicURL (push_url) points at it.
+	hs := httptest.NewUnstartedServer(nil)
 	u, _ := url.Parse(sbURL)
 	cfg := handlers.Config{
+		PublicURL:      "http://" + hs.Listener.Addr().String(),
 		Store:          st,
 		Client:         cl,
 		Location:       mustZone("Asia/Shanghai"),
@@ -136,14 +140,14 @@ func New(t testing.TB, opts Options) *App {
 	}
 	srv, err := handlers.New(cfg)
 	if err != nil {
+		hs.Listener.Close()
 		t.Fatal(err)
 	}
 	t.Cleanup(srv.Close)
-	hs := httptest.NewServer(srv.Routes())
+	hs.Config.Handler = srv.Routes()
+	hs.Start()
 	t.Cleanup(hs.Close)
 	app.URL, app.HTTP, app.Server, app.Config = hs.URL, hs, srv, cfg
-	// push_url must reach this server.
-	app.Config.PublicURL = hs.URL
 	return app
 }
 
