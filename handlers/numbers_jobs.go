@@ -174,11 +174,17 @@ func (s *Server) parseNow(ctx context.Context, imp store.Import, data []byte) er
 	res, err := numbers.ParseBytes(ctx, data, imp.FileName, numbers.ParseOptions{
 		Existing:  func(p string) bool { return existing[p] },
 		DoNotCall: func(p string) bool { return dnc[p] },
-		Expect:    func(n int) { expect = n },
+		Expect: func(n int) {
+			expect = n
+			_ = st.SetImportProgress(ctx, imp.ID, 0, n) // the bar has its length while the first rows are read
+		},
 		Progress: func(n int) {
 			if time.Since(last) > 300*time.Millisecond {
 				last = time.Now()
-				_ = st.SetImportProgress(ctx, imp.ID, n, expect)
+				// The expected rows are an estimate; while reading, keep it
+				// above the rows read, as reaching it means "all read"
+				// (views.ImportVM).
+				_ = st.SetImportProgress(ctx, imp.ID, n, max(expect, n+n/20+2))
 			}
 		},
 	})
@@ -201,7 +207,10 @@ func (s *Server) parseNow(ctx context.Context, imp store.Import, data []byte) er
 	c := res.Counts
 	counts := store.ImportCounts{Rows: c.Rows, Valid: c.Valid, Invalid: c.Invalid, Duplicate: c.Duplicate,
 		Existing: c.Existing, Filtered: c.Filtered, Empty: c.Empty}
-	_ = st.SetImportProgress(ctx, imp.ID, c.Rows+c.Empty+1, 0)
+	// Every row read: the page says the preview is being prepared (saving
+	// 100,000 rows takes a moment).
+	read := c.Rows + c.Empty + 1
+	_ = st.SetImportProgress(ctx, imp.ID, read, read)
 	if err := st.SaveParsedImport(ctx, imp.ID, res.Variables, counts, rows, rejects, s.importBatchSize()); err != nil {
 		return err
 	}

@@ -309,9 +309,11 @@ func readPart(zr *zip.Reader, name string, max int64) []byte {
 // It uses the copy excelize keeps in memory when there is one.
 func scanSheet(data []byte, f *excelize.File, name string) (dimension int, merges []mergeRange) {
 	var r io.Reader
+	var size int64 // the sheet XML's inflated size, for the row estimate
 	if v, ok := f.Pkg.Load(name); ok {
 		if b, ok := v.([]byte); ok {
 			r = bytes.NewReader(b)
+			size = int64(len(b))
 		}
 	}
 	if r == nil {
@@ -329,6 +331,7 @@ func scanSheet(data []byte, f *excelize.File, name string) (dimension int, merge
 		}
 		defer rc.Close()
 		r = rc
+		size = int64(zf.UncompressedSize64)
 	}
 	const overlap = 256
 	buf := make([]byte, 1<<16)
@@ -346,6 +349,12 @@ func scanSheet(data []byte, f *excelize.File, name string) (dimension int, merge
 						dimension = bottom
 					}
 				}
+			}
+			// Some writers (excelize's own cell API among them) leave
+			// <dimension ref="A1"/> whatever the sheet holds: estimate the
+			// rows from the sheet's size and the rows in this first chunk.
+			if dimension <= 1 {
+				dimension = estimateRows(chunk, size)
 			}
 		}
 		done := 0
@@ -377,6 +386,24 @@ func scanSheet(data []byte, f *excelize.File, name string) (dimension int, merge
 	}
 	sort.Slice(merges, func(i, j int) bool { return merges[i].top < merges[j].top })
 	return dimension, merges
+}
+
+// estimateRows estimates the rows of a sheet of size bytes from its first
+// chunk: exact when the chunk is the whole sheet, else in proportion. 0 when
+// the chunk holds no complete row.
+func estimateRows(chunk []byte, size int64) int {
+	start := bytes.Index(chunk, []byte("<row "))
+	last := bytes.LastIndex(chunk, []byte("<row "))
+	n := bytes.Count(chunk, []byte("<row "))
+	if start < 0 || n < 2 {
+		return n
+	}
+	if size <= int64(len(chunk)) {
+		return n
+	}
+	// (n-1) rows between the first and the last start in this chunk.
+	per := float64(last-start) / float64(n-1)
+	return int(float64(size-int64(start)) / per)
 }
 
 // attr finds name="value" in the first tag of b.
