@@ -1120,6 +1120,9 @@ func (s *Server) recentCalls(w http.ResponseWriter, r *http.Request) error {
 	for task := range byTask {
 		cs, _ := s.store.GetTaskCallSettings(ctx, task)
 		hide[task] = cs.NumberHide
+		if !validTaskID(task) { // not filed under a task (yet): its masking is unknown, so hide the middle four
+			hide[task] = client.NumberHideMiddle4
+		}
 	}
 	lang := views.LangOf(ctx)
 	rows := make([]views.RecentCallVM, 0, len(calls))

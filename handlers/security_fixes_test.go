@@ -2,6 +2,7 @@ package handlers_test
 
 import (
 	"bytes"
+	"context"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -241,5 +242,32 @@ func TestSecurityPushURLIgnoresHost(t *testing.T) {
 	}
 	if got, want := up.last("add_task").Get("push_url"), app.URL+"/hooks/icall/test-push-token"; got != want {
 		t.Errorf("push_url %q, want %q", got, want)
+	}
+}
+
+// TestSecurityRecentCallsUnknownTaskMasked: on /calls, a call not filed
+// under a task (its number_hide is unknown) has its middle four digits
+// hidden; a known task without masking still shows the number.
+func TestSecurityRecentCallsUnknownTaskMasked(t *testing.T) {
+	f := newSecFixture(t, testapp.Options{})
+	app := f.app
+	ctx := context.Background()
+	at := time.Now()
+	for _, c := range []store.Call{
+		{CallID: "orphan1", TaskID: "", Tel: "13812345678", StartAt: at},
+		{CallID: "plain1", TaskID: f.task, Tel: "13987654321", StartAt: at},
+	} {
+		if _, err := app.Store.SaveCall(ctx, c, false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c := app.Login(t, store.RoleSupervisor)
+	res, body := app.Get(t, c, "/calls")
+	secCheck(t, "/calls", res, body)
+	if strings.Contains(body, "13812345678") || !strings.Contains(body, "138****5678") {
+		t.Errorf("/calls: the call without a task is not shown as 138****5678")
+	}
+	if !strings.Contains(body, "13987654321") {
+		t.Errorf("/calls: the call of a task without masking is not shown in full")
 	}
 }
