@@ -65,7 +65,7 @@ func (c *config) fields() []struct {
 		{"DIALDESK_V1_URL", "surface B base, the part before v1/ (empty: surface B off)", &c.V1URL},
 		{"DIALDESK_V1_TOKEN", "surface B bearer token", &c.V1Token},
 		{"DIALDESK_RECORDINGS_URL", "base URL under which v1 recordfile paths are served", &c.RecordingsURL},
-		{"DIALDESK_RECORDING_HOSTS", "extra hosts the recording proxy may fetch from (comma list)", &c.RecordingHosts},
+		{"DIALDESK_RECORDING_HOSTS", "extra hosts the recording proxy may fetch from (comma list of host:port, or host alone for every port)", &c.RecordingHosts},
 		{"DIALDESK_PUBLIC_URL", "how the platform reaches dialdesk (push_url is built from it)", &c.PublicURL},
 		{"DIALDESK_PUSH_TOKEN", "secret path segment of the push receiver (default: generated, kept in the data dir)", &c.PushToken},
 		{"DIALDESK_ADMIN_USER", "create this admin at start when no user exists", &c.AdminUser},
