@@ -97,8 +97,12 @@ func (s *Server) auditView(r *http.Request, f store.AuditFilter, before, base st
 }
 
 // answerCodeRe reads a recorded platform refusal: "320024 message", or as
-// older entries were recorded, "platform resume_task: 320024 message".
-var answerCodeRe = regexp.MustCompile(`^(?:platform [^:]*: )?([0-9]{3,6}) `)
+// older entries were recorded, "platform resume_task: 320024 message";
+// answerHTTPRe a surface-B one, "HTTP 404 message".
+var (
+	answerCodeRe = regexp.MustCompile(`^(?:platform [^:]*: )?([0-9]{3,6}) `)
+	answerHTTPRe = regexp.MustCompile(`^HTTP ([0-9]{3})\b`)
+)
 
 // auditAnswerText is a recorded answer in words for lang: the code's
 // explanation with the code itself, or what kind of failure it was; never
@@ -110,8 +114,12 @@ func auditAnswerText(answer, lang string) string {
 	if m := answerCodeRe.FindStringSubmatch(answer + " "); m != nil {
 		return client.HumanMessage(m[1], lang) + " (" + m[1] + ")"
 	}
+	if m := answerHTTPRe.FindStringSubmatch(answer); m != nil { // a surface-B refusal: "HTTP 404 message"
+		n, _ := strconv.Atoi(m[1])
+		return (&client.Error{HTTPStatus: n}).Human(lang) + " (HTTP " + m[1] + ")"
+	}
 	for _, k := range []client.UpstreamKind{client.KindTimeout, client.KindUnavailable, client.KindBadResponse} {
-		if strings.Contains(answer, ": "+string(k)) || answer == string(k) {
+		if strings.HasPrefix(answer, string(k)) || strings.Contains(answer, ": "+string(k)) {
 			return (&client.UpstreamError{Kind: k}).Human(lang)
 		}
 	}

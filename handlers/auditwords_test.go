@@ -20,6 +20,9 @@ func TestAuditInWords(t *testing.T) {
 		{Action: "task.resume", TaskID: "t1", Answer: "platform resume_task: 320024 只有暂停中的任务可以继续操作"},
 		{Action: "task.pause", TaskID: "t1", Answer: "platform pause_task: timeout after 3 attempts: context deadline exceeded"},
 		{Action: "task.end", TaskID: "t1", Answer: "store: database is locked"},
+		{Action: "numbers.delete", TaskID: "t2", Answer: "unavailable (HTTP 502)"},
+		{Action: "task.edit", TaskID: "t2", Answer: "320013 机器人数超出"},
+		{Action: "task.create", TaskID: "t3", Answer: "HTTP 404 not found"},
 		{Action: "user.create", Detail: "alice (manager)"},
 		{Action: "user.disable", Detail: "bob"},
 		{Action: "numbers.upload", TaskID: "t1"},
@@ -47,6 +50,17 @@ func TestAuditInWords(t *testing.T) {
 		}
 		if want := client.HumanMessage("320024", lang) + " (320024)"; !strings.Contains(got["task.resume"], want) {
 			t.Errorf("%s: resume answer %q, want %q", lang, got["task.resume"], want)
+		}
+		for action, code := range map[string]string{"task.edit": "320013"} {
+			if want := client.HumanMessage(code, lang) + " (" + code + ")"; !strings.Contains(got[action], want) {
+				t.Errorf("%s: %s answer %q, want %q", lang, action, got[action], want)
+			}
+		}
+		if want := (&client.UpstreamError{Kind: client.KindUnavailable}).Human(lang); !strings.Contains(got["numbers.delete"], want) {
+			t.Errorf("%s: unavailable answer %q, want %q", lang, got["numbers.delete"], want)
+		}
+		if !strings.Contains(got["task.create"], "(HTTP 404)") || strings.Contains(got["task.create"], "not found") {
+			t.Errorf("%s: HTTP 404 answer %q", lang, got["task.create"])
 		}
 		want := map[string]string{"zh": "新建用户", "en": "create user"}[lang]
 		if !strings.HasPrefix(got["user.create"], want) {
