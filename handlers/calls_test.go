@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -493,6 +494,16 @@ func TestCallsExport(t *testing.T) {
 	}
 	if !strings.Contains(res.Header.Get("Set-Cookie"), "export_done=abc123") {
 		t.Errorf("no export_done cookie: %q", res.Header.Get("Set-Cookie"))
+	}
+	// The page asks how far the export named abc123 is: all rows, done.
+	pres, pbody := app.Get(t, c, "/tasks/"+id+"/calls/export-progress?t=abc123")
+	if want := fmt.Sprintf(`{"rows":%d,"total":%d,"done":true}`, first.Total, first.Total); pres.StatusCode != 200 || pbody != want {
+		t.Errorf("progress: %d %s, want %s", pres.StatusCode, pbody, want)
+	}
+	for _, q := range []string{"t=nosuch", "t=%3Cx%3E", ""} {
+		if pres, _ := app.Get(t, c, "/tasks/"+id+"/calls/export-progress?"+q); pres.StatusCode != 404 {
+			t.Errorf("progress %q: %d, want 404", q, pres.StatusCode)
+		}
 	}
 	f, err := excelize.OpenReader(strings.NewReader(body))
 	if err != nil {

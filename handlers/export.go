@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/xuri/excelize/v2"
@@ -26,7 +27,8 @@ var exportTokenRe = regexp.MustCompile(`^[0-9a-z]{1,24}$`)
 // row with excelize's StreamWriter and sent as it is zipped. Refused (403,
 // in plain words) when the task's export_status forbids export. The query
 // parameter t names the download so the page can tell when it is done (the
-// answer sets the cookie export_done=t); static/call.js shows the progress.
+// answer sets the cookie export_done=t) and ask how far it is
+// (callExportProgress); static/call.js shows the progress.
 func (s *Server) callExport(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	id := TaskID(r)
@@ -66,6 +68,8 @@ func (s *Server) callExport(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	_ = sw.SetColWidth(1, 2, 18)
+	prog := s.exportProgress(id, r.URL.Query().Get("t"))
+	defer prog.finish()
 	n := 1
 	for page := 1; page <= maxExportPages; page++ {
 		f.Page = page
@@ -73,6 +77,7 @@ func (s *Server) callExport(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
+		prog.set(n-1, p.Total)
 		keys := make([]string, len(p.Items))
 		for i, it := range p.Items {
 			keys[i] = it.Key
@@ -93,6 +98,7 @@ func (s *Server) callExport(w http.ResponseWriter, r *http.Request) error {
 			break
 		}
 	}
+	prog.set(n-1, n-1)
 	if err := sw.Flush(); err != nil {
 		return err
 	}
@@ -149,4 +155,89 @@ func exportTime(t time.Time, loc *time.Location) string {
 		return ""
 	}
 	return t.In(loc).Format(views.TimeLayout)
+}
+
+// An export's progress, for the page that started it: rows written so far
+// and the list's total, by task and the download's token t. Kept a minute
+// after the export ends; a bounded number at once.
+type exportState struct {
+	mu    sync.Mutex
+	rows  int
+	total int
+	done  bool
+	ended time.Time
+}
+
+const maxExportStates = 200
+
+var exportStates sync.Map // *Server → *sync.Map (task + "/" + t → *exportState)
+
+// exportProgress registers the export of task named t (nil when t is not
+// a valid token: then nothing is recorded).
+func (s *Server) exportProgress(task, t string) *exportState {
+	if !exportTokenRe.MatchString(t) {
+		return nil
+	}
+	m, _ := exportStates.LoadOrStore(s, &sync.Map{})
+	states := m.(*sync.Map)
+	n := 0
+	states.Range(func(k, v any) bool { // forget the ones ended a while ago
+		st := v.(*exportState)
+		st.mu.Lock()
+		old := st.done && time.Since(st.ended) > time.Minute
+		st.mu.Unlock()
+		if old {
+			states.Delete(k)
+		} else {
+			n++
+		}
+		return true
+	})
+	if n >= maxExportStates {
+		return nil
+	}
+	st := &exportState{}
+	states.Store(task+"/"+t, st)
+	return st
+}
+
+func (e *exportState) set(rows, total int) {
+	if e == nil {
+		return
+	}
+	e.mu.Lock()
+	e.rows, e.total = rows, max(total, rows)
+	e.mu.Unlock()
+}
+
+func (e *exportState) finish() {
+	if e == nil {
+		return
+	}
+	e.mu.Lock()
+	e.done, e.ended = true, time.Now()
+	e.mu.Unlock()
+}
+
+// callExportProgress serves GET /tasks/{id}/calls/export-progress?t=…: how
+// far the export named t is, as JSON {"rows":…,"total":…,"done":…}; 404
+// when no such export runs (yet).
+func (s *Server) callExportProgress(w http.ResponseWriter, r *http.Request) error {
+	t := r.URL.Query().Get("t")
+	m, ok := exportStates.Load(s)
+	if !ok || !exportTokenRe.MatchString(t) {
+		return errNotFound
+	}
+	v, ok := m.(*sync.Map).Load(TaskID(r) + "/" + t)
+	if !ok {
+		return errNotFound
+	}
+	st := v.(*exportState)
+	st.mu.Lock()
+	body := fmt.Sprintf(`{"rows":%d,"total":%d,"done":%t}`, st.rows, st.total, st.done)
+	st.mu.Unlock()
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	_, err := w.Write([]byte(body))
+	return err
 }

@@ -68,6 +68,7 @@ func (s *Server) Routes() http.Handler {
 				// Issue 7: call records, export, one call, review (supervisors review: it is their job).
 				r.Get("/calls", s.h(s.callList))
 				r.Get("/calls/export.xlsx", s.h(s.callExport))
+				r.Get("/calls/export-progress", s.h(s.callExportProgress))
 				r.Get("/calls/{call}", s.h(s.callDetail))
 				r.Post("/calls/{call}/review", s.h(s.callReview))
 

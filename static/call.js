@@ -72,7 +72,8 @@
   });
 
   // Export: show progress until the file arrives (the answer sets the
-  // cookie export_done to the token of this download).
+  // cookie export_done to the token of this download); meanwhile ask how
+  // many rows are written (export-progress) and say so.
   document.addEventListener("click", function (e) {
     var a = e.target.closest && e.target.closest("a[data-export]");
     if (!a) return;
@@ -82,16 +83,29 @@
     a.href = u.pathname + u.search;
     var note = document.querySelector("[data-export-progress]");
     if (!note) return;
+    var plain = note.textContent, fmt = note.getAttribute("data-count-format") || "";
+    var progress = u.pathname.replace(/\/export\.xlsx$/, "/export-progress") + "?t=" + token;
     note.hidden = false;
     a.setAttribute("aria-disabled", "true");
-    var tries = 0;
+    var tries = 0, asking = false;
     var timer = setInterval(function () {
       tries++;
       if (document.cookie.indexOf("export_done=" + token) >= 0 || tries > 1200) {
         clearInterval(timer);
         note.hidden = true;
+        note.textContent = plain;
         a.removeAttribute("aria-disabled");
+        return;
       }
+      if (tries % 2 || asking || !fmt || !window.fetch) return;
+      asking = true;
+      fetch(progress, { credentials: "same-origin", headers: { "Accept": "application/json" } })
+        .then(function (r) { return r.ok ? r.json() : null; })
+        .then(function (p) {
+          if (p && p.total > 0) note.textContent = fmt.replace("%d", String(p.rows)).replace("%d", String(p.total));
+        })
+        .catch(function () {})
+        .then(function () { asking = false; });
     }, 500);
   });
 })();
