@@ -284,7 +284,7 @@ func (s *Server) importPage(w http.ResponseWriter, r *http.Request) error {
 	if imp.State == store.ImportFailed || (imp.State == store.ImportParsing && !v.Running) {
 		status = http.StatusUnprocessableEntity
 	}
-	p := s.page(w, r, "tasks", "numbers.import.title")
+	p := s.page(w, r, "tasks", v.TitleKey())
 	return s.render(w, r, status, views.ImportPage(p, views.ImportPageVM{Header: s.taskHeader(r, views.TabNumbers), Import: v}))
 }
 

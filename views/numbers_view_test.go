@@ -30,3 +30,37 @@ func TestImportRegionParseProgress(t *testing.T) {
 		}
 	}
 }
+
+// The headings say how many rows there are in all, and the page stops
+// calling itself a preview once the numbers are being sent.
+func TestImportRegionHeadings(t *testing.T) {
+	render := func(v ImportVM) string {
+		var buf bytes.Buffer
+		if err := ImportRegion(v).Render(WithLang(context.Background(), ZH), &buf); err != nil {
+			t.Fatal(err)
+		}
+		return buf.String()
+	}
+	v := ImportVM{State: "preview", URL: "/x", Counts: ImportCountsVM{Rows: 12, Valid: 2, Invalid: 9, Duplicate: 1},
+		Preview: []PreviewRowVM{{Line: 2, Phone: "13800138000"}, {Line: 3, Phone: "13800138001"}},
+		Rejects: make([]RejectRowVM, 10)}
+	html := render(v)
+	for _, want := range []string{"将发送的号码(共 2 个)", "未导入的行(共 10 行)"} {
+		if !strings.Contains(html, want) {
+			t.Errorf("want %q", want)
+		}
+	}
+	v.Counts.Valid, v.Counts.Invalid = 300, 200
+	html = render(v)
+	for _, want := range []string{"将发送的号码(前 2 个,共 300 个)", "未导入的行(前 10 行,共 201 行)"} {
+		if !strings.Contains(html, want) {
+			t.Errorf("want %q", want)
+		}
+	}
+	if k := (ImportVM{State: "preview"}).TitleKey(); T(WithLang(context.Background(), ZH), k) != "导入预览" {
+		t.Errorf("preview title %q", k)
+	}
+	if k := (ImportVM{State: "done"}).TitleKey(); T(WithLang(context.Background(), ZH), k) != "号码导入" {
+		t.Errorf("done title %q", k)
+	}
+}
