@@ -100,7 +100,7 @@ func (s *Server) numbersUpload(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if imp.State == store.ImportFailed {
-		return s.renderNumbersPage(w, r, http.StatusUnprocessableEntity, imp.Error(lang))
+		return s.renderNumbersPage(w, r, http.StatusUnprocessableEntity, sentence(imp.Error(lang)))
 	}
 	return redirect(w, r, importURL(imp.TaskID, imp.ID))
 }
@@ -118,9 +118,19 @@ func (s *Server) uploadRefused(w http.ResponseWriter, r *http.Request, err error
 	}
 	var fe *numbers.Error
 	if errors.As(err, &fe) {
-		return s.renderNumbersPage(w, r, http.StatusUnprocessableEntity, fe.Message(lang))
+		return s.renderNumbersPage(w, r, http.StatusUnprocessableEntity, sentence(fe.Message(lang)))
 	}
 	return err
+}
+
+// sentence makes a file problem's message (worded by package numbers to
+// follow "…: ") stand alone in an alert: "the file is empty" → "The file is
+// empty".
+func sentence(msg string) string {
+	if msg != "" && msg[0] >= 'a' && msg[0] <= 'z' {
+		return string(msg[0]-'a'+'A') + msg[1:]
+	}
+	return msg
 }
 
 func fileErrorText(err error, lang string) string {
@@ -638,7 +648,7 @@ func (s *Server) dncUpload(w http.ResponseWriter, r *http.Request) error {
 		return s.renderDNC(w, r, http.StatusBadRequest, views.T(ctx, "numbers.err.nofile"), "")
 	}
 	if fe, ok := numbers.AsError(err); ok {
-		return s.renderDNC(w, r, http.StatusUnprocessableEntity, fe.Message(lang), "")
+		return s.renderDNC(w, r, http.StatusUnprocessableEntity, sentence(fe.Message(lang)), "")
 	}
 	return err
 }
