@@ -500,7 +500,11 @@ func TestCallsExport(t *testing.T) {
 	if want := fmt.Sprintf(`{"rows":%d,"total":%d,"done":true}`, first.Total, first.Total); pres.StatusCode != 200 || pbody != want {
 		t.Errorf("progress: %d %s, want %s", pres.StatusCode, pbody, want)
 	}
-	for _, q := range []string{"t=nosuch", "t=%3Cx%3E", ""} {
+	// Not started yet: zeros (no 404 in the browser's console); malformed: 404.
+	if pres, pbody := app.Get(t, c, "/tasks/"+id+"/calls/export-progress?t=nosuch"); pres.StatusCode != 200 || pbody != `{"rows":0,"total":0,"done":false}` {
+		t.Errorf("progress of an export not started: %d %s", pres.StatusCode, pbody)
+	}
+	for _, q := range []string{"t=%3Cx%3E", ""} {
 		if pres, _ := app.Get(t, c, "/tasks/"+id+"/calls/export-progress?"+q); pres.StatusCode != 404 {
 			t.Errorf("progress %q: %d, want 404", q, pres.StatusCode)
 		}
@@ -885,4 +889,50 @@ func TestCallNeighboursAfterTheListMoved(t *testing.T) {
 			t.Errorf("%s = %q, want %q", testid, got, href)
 		}
 	}
+}
+
+// slowRecords delays query_done_task_phones, as a distant platform does.
+type slowRecords struct{ d time.Duration }
+
+func (s slowRecords) RoundTrip(r *http.Request) (*http.Response, error) {
+	if strings.HasSuffix(r.URL.Path, "/v1/task/query_done_task_phones") {
+		time.Sleep(s.d)
+	}
+	return http.DefaultTransport.RoundTrip(r)
+}
+
+// TestCallsExportProgress: while a long export runs, export-progress says
+// how many rows are written out of how many.
+func TestCallsExportProgress(t *testing.T) {
+	app := testapp.New(t, testapp.Options{ClientOptions: []client.Option{
+		client.WithHTTPClient(&http.Client{Transport: slowRecords{40 * time.Millisecond}, Timeout: 10 * time.Second})}})
+	app.RememberSandboxTasks(t)
+	id, first := busyTask(t, app)
+	c := app.Login(t, store.RoleSupervisor)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		app.Get(t, c, "/tasks/"+id+"/calls/export.xlsx?t=slow1")
+	}()
+	var mid string
+	deadline := time.Now().Add(10 * time.Second)
+	for mid == "" && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+		res, body := app.Get(t, c, "/tasks/"+id+"/calls/export-progress?t=slow1")
+		var p struct {
+			Rows, Total int
+			Done        bool
+		}
+		if res.StatusCode == 200 && json.Unmarshal([]byte(body), &p) == nil && p.Rows > 0 && !p.Done {
+			if p.Total != first.Total || p.Rows >= p.Total {
+				t.Errorf("mid-export progress %s, want rows below the total %d", body, first.Total)
+			}
+			mid = body
+		}
+	}
+	<-done
+	if mid == "" {
+		t.Fatal("no progress seen while the export ran")
+	}
+	t.Logf("mid-export: %s", mid)
 }

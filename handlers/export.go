@@ -220,22 +220,24 @@ func (e *exportState) finish() {
 }
 
 // callExportProgress serves GET /tasks/{id}/calls/export-progress?t=…: how
-// far the export named t is, as JSON {"rows":…,"total":…,"done":…}; 404
-// when no such export runs (yet).
+// far the export named t is, as JSON {"rows":…,"total":…,"done":…}. An
+// export not started yet (the page asks from the click on) is all zeros, not
+// a 404 that would land in the browser's console; a malformed t is 404.
 func (s *Server) callExportProgress(w http.ResponseWriter, r *http.Request) error {
 	t := r.URL.Query().Get("t")
-	m, ok := exportStates.Load(s)
-	if !ok || !exportTokenRe.MatchString(t) {
+	if !exportTokenRe.MatchString(t) {
 		return errNotFound
 	}
-	v, ok := m.(*sync.Map).Load(TaskID(r) + "/" + t)
-	if !ok {
-		return errNotFound
+	var st exportState
+	if m, ok := exportStates.Load(s); ok {
+		if v, ok := m.(*sync.Map).Load(TaskID(r) + "/" + t); ok {
+			e := v.(*exportState)
+			e.mu.Lock()
+			st.rows, st.total, st.done = e.rows, e.total, e.done
+			e.mu.Unlock()
+		}
 	}
-	st := v.(*exportState)
-	st.mu.Lock()
 	body := fmt.Sprintf(`{"rows":%d,"total":%d,"done":%t}`, st.rows, st.total, st.done)
-	st.mu.Unlock()
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	_, err := w.Write([]byte(body))
