@@ -12,6 +12,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 	"github.com/justinas/nosurf"
+	"golang.org/x/text/width"
 
 	"dialdesk/client"
 	"dialdesk/numbers"
@@ -359,7 +360,7 @@ func (s *Server) importConfirm(w http.ResponseWriter, r *http.Request) error {
 	if imp, err = s.store.Import(ctx, imp.ID); err != nil {
 		return err
 	}
-	detail := fmt.Sprintf("import %d (%s): send %d numbers (numbers.import.confirmed)", imp.ID, imp.FileName, imp.Counts.Valid)
+	detail := fmt.Sprintf("import %d (%s) confirmed: send %d numbers", imp.ID, imp.FileName, imp.Counts.Valid)
 	msg := views.T(ctx, "numbers.import.confirmed")
 	if existing+filtered > 0 {
 		detail += fmt.Sprintf("; since the preview %d already on the task, %d on the do-not-call list: not sent", existing, filtered)
@@ -402,7 +403,8 @@ func (s *Server) importTransition(w http.ResponseWriter, r *http.Request, to sto
 	}
 	switch to {
 	case store.ImportImporting:
-		s.audit(r, imp.TaskID, "numbers.import", fmt.Sprintf("import %d (%s): send %d numbers (%s)", imp.ID, imp.FileName, imp.Counts.Valid, okKey), "")
+		s.audit(r, imp.TaskID, "numbers.import", fmt.Sprintf("import %d (%s) resumed: %d of %d numbers left to send",
+			imp.ID, imp.FileName, imp.Counts.Valid-imp.RowsSent, imp.Counts.Valid), "")
 		s.sendImport(imp)
 	case store.ImportCanceled:
 		if err := s.store.DiscardImportRows(ctx, imp.ID); err != nil {
@@ -423,10 +425,15 @@ func (s *Server) numberList(r *http.Request, taskID string, canDelete bool) (vie
 	q := r.URL.Query()
 	page, _ := strconv.Atoi(q.Get("page"))
 	page = max(page, 1)
-	l := views.NumberListVM{Action: views.TaskURL(taskID, "numbers"), Keyword: strings.TrimSpace(q.Get("q")), Page: page,
+	l := views.NumberListVM{Action: views.TaskURL(taskID, "numbers"), Keyword: phoneKeyword(q.Get("q")), Page: page,
 		History: q.Get("history") == "1", CanDelete: canDelete, FromStore: !s.client.HasV1()}
 	if l.FromStore {
 		rows, total, err := s.store.TaskNumbers(ctx, taskID, l.Keyword, (page-1)*listPageSize, listPageSize)
+		if last := (total + listPageSize - 1) / listPageSize; err == nil && page > last && last > 0 {
+			// Past the end (an old link, fewer numbers now): the last page.
+			page, l.Page = last, last
+			rows, total, err = s.store.TaskNumbers(ctx, taskID, l.Keyword, (page-1)*listPageSize, listPageSize)
+		}
 		if err != nil {
 			return l, err
 		}
@@ -471,6 +478,11 @@ func (s *Server) numberList(r *http.Request, taskID string, canDelete bool) (vie
 			}
 		}
 		res, err := s.client.TaskNumbers(ctx, nq)
+		if err == nil && len(res.Numbers) == 0 && page > res.LastPage && res.LastPage > 0 {
+			// Past the end (an old link, fewer numbers now): the last page.
+			page, l.Page, nq.Page = res.LastPage, res.LastPage, res.LastPage
+			res, err = s.client.TaskNumbers(ctx, nq)
+		}
 		if err != nil {
 			if ctx.Err() != nil {
 				return l, err
@@ -504,6 +516,16 @@ func (s *Server) numberList(r *http.Request, taskID string, canDelete bool) (vie
 		l.NextURL = pageURL(r, l.Page+1)
 	}
 	return l, nil
+}
+
+// phoneKeyword is the number list's search as typed: "138 0013-8000" or
+// full-width digits find 13800138000.
+func phoneKeyword(q string) string {
+	q = width.Narrow.String(strings.TrimSpace(q))
+	if strings.ContainsAny(q, "0123456789") {
+		q = strings.NewReplacer(" ", "", "-", "", "(", "", ")", "").Replace(q)
+	}
+	return q
 }
 
 func pageURL(r *http.Request, page int) string {
@@ -562,7 +584,19 @@ func (s *Server) numbersDelete(w http.ResponseWriter, r *http.Request) error {
 			return merr
 		}
 	}
-	s.audit(r, taskID, "numbers.delete", fmt.Sprintf("delete %d numbers: %s", len(outIDs), strings.Join(outIDs, ",")), answerOf(err))
+	// The audit names the numbers as well as their outids.
+	named := outIDs
+	if phones, perr := s.store.RowsByOutID(ctx, taskID, outIDs); perr == nil && len(phones) > 0 {
+		named = make([]string, len(outIDs))
+		for i, o := range outIDs {
+			if p, ok := phones[o]; ok {
+				named[i] = p + " (" + o + ")"
+			} else {
+				named[i] = o
+			}
+		}
+	}
+	s.audit(r, taskID, "numbers.delete", fmt.Sprintf("delete %d numbers: %s", len(outIDs), strings.Join(named, ", ")), answerOf(err))
 	s.tasks.forget(taskID)
 	if err != nil {
 		return err

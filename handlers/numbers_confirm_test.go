@@ -3,6 +3,7 @@ package handlers_test
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -96,4 +97,34 @@ func mustGet(t *testing.T, app *testapp.App, c *http.Client, path string) string
 		t.Fatalf("GET %s: %d", path, res.StatusCode)
 	}
 	return body
+}
+
+// The audit says what happened in words a person can read: no i18n keys,
+// and a deletion names the numbers, not only their outids.
+func TestNumbersAuditDetails(t *testing.T) {
+	app := testapp.New(t, testapp.Options{})
+	ctx := context.Background()
+	taskID := numbersTask(t, app)
+	c := app.Login(t, store.RoleManager)
+	path := uploadImport(t, app, c, "/tasks/"+taskID+"/numbers", "a.xlsx", workbook(t, [][]any{{"号码"}, {"13800138000"}, {"13800138001"}}))
+	app.Server.WaitImports()
+	app.PostForm(t, c, path+"/confirm", nil)
+	app.Server.WaitImports()
+	outid := store.OutID(importID(t, path), 2)
+	if res := app.PostForm(t, c, "/tasks/"+taskID+"/numbers/delete", url.Values{"outid": {outid}, "confirm": {"1"}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("delete: %d", res.StatusCode)
+	}
+	entries, _ := app.Store.Audit(ctx, store.AuditFilter{TaskID: taskID})
+	var deleted string
+	for _, e := range entries {
+		if strings.Contains(e.Detail, "numbers.") {
+			t.Errorf("%s: detail %q shows an i18n key", e.Action, e.Detail)
+		}
+		if e.Action == "numbers.delete" {
+			deleted = e.Detail
+		}
+	}
+	if !strings.Contains(deleted, "13800138000 ("+outid+")") {
+		t.Errorf("delete detail %q does not name the number", deleted)
+	}
 }
