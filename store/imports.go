@@ -144,12 +144,18 @@ func (s *Store) Import(ctx context.Context, id int64) (Import, error) {
 	return im, nil
 }
 
-// Imports returns a task's imports, newest first, at most limit.
+// Imports returns a task's latest imports, newest first, at most limit, and
+// with them every import still waiting for the user (to confirm, to resume)
+// or running, however old: a paused import must stay reachable from the
+// numbers page after any number of later uploads.
 func (s *Store) Imports(ctx context.Context, taskID string, limit int) ([]Import, error) {
 	if limit <= 0 {
 		limit = 20
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT `+importCols+` FROM imports WHERE task_id = ? ORDER BY id DESC LIMIT ?`, taskID, limit)
+	rows, err := s.db.QueryContext(ctx, `SELECT `+importCols+` FROM imports WHERE task_id = ? AND (
+		state IN ('parsing', 'preview', 'importing', 'paused') OR
+		id IN (SELECT id FROM imports WHERE task_id = ? ORDER BY id DESC LIMIT ?))
+		ORDER BY id DESC`, taskID, taskID, limit)
 	if err != nil {
 		return nil, fmt.Errorf("store: imports: %w", err)
 	}

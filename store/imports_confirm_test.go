@@ -62,3 +62,24 @@ func TestConfirmImportDropsExistingAndFiltered(t *testing.T) {
 		t.Fatalf("other: existing %d, want 1", e)
 	}
 }
+
+// A paused import stays in the task's list after many later uploads.
+func TestImportsKeepsUnfinished(t *testing.T) {
+	ctx := context.Background()
+	s := openImportsStore(t)
+	first, _ := s.CreateImport(ctx, "7", "old.xlsx", "m")
+	if err := s.SetImportError(ctx, first.ID, ImportPaused, "batch", "失败", "failed"); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 12; i++ {
+		im, _ := s.CreateImport(ctx, "7", "bad.xlsx", "m")
+		s.SetImportError(ctx, im.ID, ImportFailed, "file", "坏", "bad")
+	}
+	list, err := s.Imports(ctx, "7", 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(list) != 11 || list[10].ID != first.ID || list[0].ID != first.ID+12 {
+		t.Fatalf("got %d imports, last %+v", len(list), list[len(list)-1])
+	}
+}
