@@ -291,3 +291,54 @@ func TestPushTaskFromRef(t *testing.T) {
 		t.Errorf("unknown ref: task %q (%v), want none yet", c.TaskID, err)
 	}
 }
+
+// TestSyncWalksJustFinishedTask: a task that ran at the last round and has
+// finished since (query_task no longer lists it) is walked once more, so
+// the pushes its last calls lost are filled in too; then it is left alone.
+func TestSyncWalksJustFinishedTask(t *testing.T) {
+	app := testapp.New(t, testapp.Options{})
+	ctx := context.Background()
+	tasks, err := app.Client.QueryTasks(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	begin, end := app.Sandbox.Now().Add(-60*24*time.Hour), app.Sandbox.Now().Add(time.Hour)
+	var taskID string
+	for _, tk := range tasks {
+		if tk.Status != client.TaskRunning {
+			continue
+		}
+		if p, err := app.Client.QueryTimeTaskData(ctx, client.TimeTaskQuery{TaskID: tk.ID, Begin: begin, End: end}); err == nil && len(p.Data) > 0 {
+			taskID = tk.ID
+			break
+		}
+	}
+	if taskID == "" {
+		t.Fatal("the seeded world has no running task with calls")
+	}
+	// Round 1 sees the task running, over an empty window.
+	past := begin.Add(-24 * time.Hour)
+	if _, err := app.Server.SyncCalls(ctx, past, past.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if err := app.Client.EndTask(ctx, taskID); err != nil {
+		t.Fatal(err)
+	}
+	// Round 2: the task is gone from query_task; its calls are still read.
+	st2, err := app.Server.SyncCalls(ctx, begin, end)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, n, err := app.Store.ListCalls(ctx, store.CallFilter{TaskID: taskID})
+	if err != nil || n == 0 {
+		t.Fatalf("the finished task has %d stored calls (%v), want its calls synced once more", n, err)
+	}
+	// Round 3 does not walk it again.
+	st, err := app.Server.SyncCalls(ctx, begin, end)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Tasks != st2.Tasks-1 || st.Stored != 0 {
+		t.Errorf("third round walked %d tasks (second: %d) and stored %d; want the finished one left alone", st.Tasks, st2.Tasks, st.Stored)
+	}
+}

@@ -11,8 +11,9 @@ import (
 )
 
 // The background sync fills the gaps the push leaves: a push the platform
-// gave up on, or one sent while dialdesk was down. For each running task it
-// reads query_time_task_data over the last window (pages of 15) and stores
+// gave up on, or one sent while dialdesk was down. For each running task (and
+// once more for a task that finished since the last round) it reads
+// query_time_task_data over the last window (pages of 15) and stores
 // every call not stored yet; a call already pushed is left as it is (only its
 // task id is filled in when the push did not name it). Bounded per round in
 // tasks and calls, idempotent, and each round says in the log what it did.
@@ -75,14 +76,31 @@ func (s *Server) SyncCalls(ctx context.Context, begin, end time.Time) (SyncStats
 	if err != nil {
 		return st, err
 	}
+	// query_task lists unfinished tasks only: a task that was walked last
+	// round and is gone from the list has just finished (or was deleted),
+	// and its last calls may still lack their push. It is walked once more.
+	prev := s.syncSeen()
+	listed := map[string]bool{}
+	for _, t := range tasks {
+		listed[t.ID] = true
+	}
+	var gone []client.Task // first: they get no other round
+	for id := range prev.take() {
+		if !listed[id] {
+			gone = append(gone, client.Task{ID: id, Status: client.TaskFinished})
+		}
+	}
+	tasks = append(gone, tasks...)
 	start := time.Now()
 	for _, t := range tasks {
 		if st.Tasks >= syncMaxTasks {
 			s.log.Info("sync: task bound reached; the rest waits for the next round", "bound", syncMaxTasks)
 			break
 		}
-		switch t.Status {
-		case client.TaskRunning, client.TaskOutsideHours, client.TaskPaused:
+		switch {
+		case t.Status == client.TaskRunning, t.Status == client.TaskOutsideHours, t.Status == client.TaskPaused:
+			prev.add(t.ID)
+		case t.Status == client.TaskFinished && !listed[t.ID]: // finished since the last round: a last walk
 		default:
 			continue
 		}
@@ -133,4 +151,35 @@ func (s *Server) syncTask(ctx context.Context, taskID string, begin, end time.Ti
 		err = nil
 	}
 	return seen, stored, err
+}
+
+// syncSet is the tasks a round walked because they ran; the next round
+// walks once more the ones that have left query_task's list meanwhile.
+type syncSet struct {
+	mu  sync.Mutex
+	ids map[string]bool
+}
+
+var syncSeenSets sync.Map // *Server → *syncSet
+
+func (s *Server) syncSeen() *syncSet {
+	v, _ := syncSeenSets.LoadOrStore(s, &syncSet{ids: map[string]bool{}})
+	return v.(*syncSet)
+}
+
+func (t *syncSet) add(id string) {
+	t.mu.Lock()
+	if len(t.ids) < 10*syncMaxTasks {
+		t.ids[id] = true
+	}
+	t.mu.Unlock()
+}
+
+// take returns the set and starts an empty one.
+func (t *syncSet) take() map[string]bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	ids := t.ids
+	t.ids = map[string]bool{}
+	return ids
 }
