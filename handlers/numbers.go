@@ -428,11 +428,20 @@ func (s *Server) numberList(r *http.Request, taskID string, canDelete bool) (vie
 	l := views.NumberListVM{Action: views.TaskURL(taskID, "numbers"), Keyword: phoneKeyword(q.Get("q")), Page: page,
 		History: q.Get("history") == "1", CanDelete: canDelete, FromStore: !s.client.HasV1()}
 	if l.FromStore {
-		rows, total, err := s.store.TaskNumbers(ctx, taskID, l.Keyword, (page-1)*listPageSize, listPageSize)
+		// Status: the latest stored call's (surface A's call statuses).
+		status, callStatus := q.Get("status"), -1
+		for _, st := range []client.CallStatus{client.CallNotDialed, 1, 2, 3, 4, 5, 6, 7, 9} {
+			v := strconv.Itoa(int(st))
+			l.Statuses = append(l.Statuses, views.OptionVM{Value: v, Label: st.Name(lang), Selected: v == status})
+			if v == status {
+				callStatus = int(st)
+			}
+		}
+		rows, total, err := s.store.TaskNumbersByStatus(ctx, taskID, l.Keyword, callStatus, (page-1)*listPageSize, listPageSize)
 		if last := (total + listPageSize - 1) / listPageSize; err == nil && page > last && last > 0 {
 			// Past the end (an old link, fewer numbers now): the last page.
 			page, l.Page = last, last
-			rows, total, err = s.store.TaskNumbers(ctx, taskID, l.Keyword, (page-1)*listPageSize, listPageSize)
+			rows, total, err = s.store.TaskNumbersByStatus(ctx, taskID, l.Keyword, callStatus, (page-1)*listPageSize, listPageSize)
 		}
 		if err != nil {
 			return l, err

@@ -497,11 +497,23 @@ func (s *Store) TaskPhones(ctx context.Context, taskID string) (map[string]bool,
 // TaskNumbers returns one page of the numbers sent to a task (newest import
 // first, then file order) whose phone contains keyword, and their total.
 func (s *Store) TaskNumbers(ctx context.Context, taskID, keyword string, offset, limit int) ([]ImportRow, int, error) {
+	return s.TaskNumbersByStatus(ctx, taskID, keyword, -1, offset, limit)
+}
+
+// TaskNumbersByStatus is TaskNumbers keeping only the numbers whose latest
+// stored call (LatestCallsByOutID) has status callStatus, 0 (not dialed)
+// including those without a call; a negative callStatus keeps them all.
+func (s *Store) TaskNumbersByStatus(ctx context.Context, taskID, keyword string, callStatus, offset, limit int) ([]ImportRow, int, error) {
 	where := `r.task_id = ? AND r.deleted = 0 AND b.state = 'sent'`
 	args := []any{taskID}
 	if keyword != "" {
 		where += ` AND r.phone LIKE ? ESCAPE '\'`
 		args = append(args, "%"+escapeLikeNum(keyword)+"%")
+	}
+	if callStatus >= 0 {
+		where += ` AND COALESCE((SELECT c.status FROM calls c WHERE c.task_id IN (r.task_id, '') AND c.out_id = r.outid
+			ORDER BY c.start_at DESC, c.received_at DESC, c.call_id LIMIT 1), 0) = ?`
+		args = append(args, callStatus)
 	}
 	from := ` FROM import_rows r JOIN import_batches b ON b.import_id = r.import_id AND b.batch = r.batch WHERE ` + where
 	var total int
