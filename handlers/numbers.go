@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -510,7 +511,7 @@ func (s *Server) numberList(r *http.Request, taskID string, canDelete bool) (vie
 		}
 		for _, n := range res.Numbers {
 			row := views.NumberRowVM{Phone: n.Number.String(), OutID: outids[n.Number.String()], Status: n.Status.Name(lang),
-				Operator: n.MobileType, Location: strings.TrimSpace(n.Province + " " + n.City), CallDate: views.When(ctx, n.CallDate.In(views.ZoneOf(ctx)))}
+				Operator: operatorLabel(ctx, n.MobileType), Location: strings.TrimSpace(n.Province + " " + n.City), CallDate: views.When(ctx, n.CallDate.In(views.ZoneOf(ctx)))}
 			for _, a := range n.CallHistory {
 				row.History = append(row.History, views.When(ctx, a.CallTime.In(views.ZoneOf(ctx)))+" "+a.Status.Name(lang))
 			}
@@ -525,6 +526,25 @@ func (s *Server) numberList(r *http.Request, taskID string, canDelete bool) (vie
 		l.NextURL = pageURL(r, l.Page+1)
 	}
 	return l, nil
+}
+
+// operatorLabel names the platform's mobile_type in the user's language:
+// the seed's own example is "聯(lián)通", the sandbox says "联通"; the codes
+// yd/lt/dx count too. Anything else is shown as the platform gave it.
+func operatorLabel(ctx context.Context, raw string) string {
+	v := strings.TrimSpace(raw)
+	code := ""
+	switch {
+	case v == client.OperatorMobile || strings.Contains(v, "移动") || strings.Contains(v, "移動"):
+		code = client.OperatorMobile
+	case v == client.OperatorUnicom || strings.Contains(v, "联通") || strings.Contains(v, "聯"):
+		code = client.OperatorUnicom
+	case v == client.OperatorTelecom || strings.Contains(v, "电信") || strings.Contains(v, "電信"):
+		code = client.OperatorTelecom
+	default:
+		return raw
+	}
+	return views.T(ctx, "op."+code)
 }
 
 // phoneKeyword is the number list's search as typed: "138 0013-8000" or
