@@ -107,8 +107,8 @@ func (e *Error) Message(lang string) string {
 			fmt.Sprintf("more than %s data rows: split the file", thousands(e.limit(MaxRows))))
 	case KindTooLarge:
 		return pick(lang,
-			fmt.Sprintf("文件超过 %s", megabytes(e.limit(MaxFileSize))),
-			fmt.Sprintf("the file is larger than %s", megabytes(e.limit(MaxFileSize))))
+			fmt.Sprintf("文件超过 %s,请拆分成几个较小的文件后再上传", megabytes(e.limit(MaxFileSize))),
+			fmt.Sprintf("the file is larger than %s: split it into smaller files and upload them one by one", megabytes(e.limit(MaxFileSize))))
 	case KindZipBomb:
 		return pick(lang,
 			fmt.Sprintf("文件解压后超过 %s,已拒绝", megabytes(e.limit(UnzipSizeLimit))),

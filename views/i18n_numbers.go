@@ -117,7 +117,7 @@ func init() {
 		"dnc.removed":                 "已移出免打扰名单。",
 		"dnc.invalid":                 "号码无效:%s",
 		"numbers.err.nofile":          "请选择要上传的文件。",
-		"numbers.err.toolarge":        "文件超过 5 MB",
+		"numbers.err.toolarge":        "文件超过 5 MB,请拆分成几个较小的文件后再上传",
 	}
 	en := map[string]string{
 		"numbers.title":               "Numbers",
@@ -228,7 +228,7 @@ func init() {
 		"dnc.removed":                 "Removed from the do-not-call list.",
 		"dnc.invalid":                 "Not a valid number: %s",
 		"numbers.err.nofile":          "Choose a file to upload.",
-		"numbers.err.toolarge":        "The file is larger than 5 MB",
+		"numbers.err.toolarge":        "The file is larger than 5 MB: split it into smaller files and upload them one by one",
 	}
 	// One key per file problem, worded by package numbers.
 	for k := numbers.KindNotWorkbook; k <= numbers.KindBadHeader; k++ {
