@@ -815,6 +815,11 @@ func (s *Server) callDetail(w http.ResponseWriter, r *http.Request) error {
 	p := s.page(w, r, "tasks", "calls.detail")
 	v.CSRFToken = p.CSRFToken
 	v.Header = s.taskHeader(r, views.TabCalls)
+	for i, f := range v.Facts {
+		if f.Key == "task" && f.Value == id && v.Header.Name != "" {
+			v.Facts[i].Value = v.Header.Name // surface A names no task in the call: the task's own name
+		}
+	}
 	return s.render(w, r, http.StatusOK, views.CallDetailPage(p, v))
 }
 

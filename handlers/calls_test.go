@@ -587,6 +587,9 @@ func TestCallsSurfaceAOnly(t *testing.T) {
 	if got := d.Find("[data-testid=node]").Text(); !strings.Contains(got, "开场白#肯定") {
 		t.Errorf("matched node %q", got)
 	}
+	if got, name := d.Find("[data-testid=fact-task]").Text(), d.Find("[data-testid=task-title]").Text(); name == "" || got != name {
+		t.Errorf("task fact %q, want the task's name %q", got, name)
+	}
 }
 
 // TestCallsMergePushed: a call that reached dialdesk by push but that the
