@@ -671,10 +671,10 @@ func (s *Server) dncAdd(w http.ResponseWriter, r *http.Request) error {
 		msg := views.Tf(ctx, "dnc.invalid", reason.Message(string(views.LangOf(ctx))))
 		return s.renderDNC(w, r, http.StatusUnprocessableEntity, msg, raw)
 	}
-	return s.dncAdded(w, r, []string{phone}, "add "+phone)
+	return s.dncAdded(w, r, []string{phone}, 0, "add "+phone)
 }
 
-func (s *Server) dncAdded(w http.ResponseWriter, r *http.Request, phones []string, detail string) error {
+func (s *Server) dncAdded(w http.ResponseWriter, r *http.Request, phones []string, invalid int, detail string) error {
 	ctx := r.Context()
 	u, _ := currentUser(r)
 	added, err := s.store.AddDoNotCall(ctx, phones, u.Username, "")
@@ -682,7 +682,11 @@ func (s *Server) dncAdded(w http.ResponseWriter, r *http.Request, phones []strin
 		return err
 	}
 	s.audit(r, "", "dnc.add", fmt.Sprintf("%s (%d new)", detail, added), "")
-	s.setFlash(w, r, views.Tf(ctx, "dnc.added", added, len(phones)-added), false)
+	msg := views.Tf(ctx, "dnc.added", added, len(phones)-added)
+	if invalid > 0 {
+		msg += " " + views.Tf(ctx, "dnc.skipped", invalid)
+	}
+	s.setFlash(w, r, msg, false)
 	return redirect(w, r, "/dnc")
 }
 
@@ -700,7 +704,7 @@ func (s *Server) dncUpload(w http.ResponseWriter, r *http.Request) error {
 			for _, row := range res.ValidRows {
 				phones = append(phones, row.Phone)
 			}
-			return s.dncAdded(w, r, phones, fmt.Sprintf("upload %s: %d numbers, %d invalid", name, len(phones), res.Counts.Invalid))
+			return s.dncAdded(w, r, phones, res.Counts.Invalid, fmt.Sprintf("upload %s: %d numbers, %d invalid", name, len(phones), res.Counts.Invalid))
 		}
 	}
 	var mbe *http.MaxBytesError
