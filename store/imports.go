@@ -145,15 +145,16 @@ func (s *Store) Import(ctx context.Context, id int64) (Import, error) {
 }
 
 // Imports returns a task's latest imports, newest first, at most limit, and
-// with them every import still waiting for the user (to confirm, to resume)
-// or running, however old: a paused import must stay reachable from the
-// numbers page after any number of later uploads.
+// with them every import partly sent (sending, paused or interrupted),
+// however old: its resume button must stay reachable from the numbers page
+// after any number of later uploads. Old previews never confirmed are not
+// kept (nothing of them was sent; the file can be uploaded again).
 func (s *Store) Imports(ctx context.Context, taskID string, limit int) ([]Import, error) {
 	if limit <= 0 {
 		limit = 20
 	}
 	rows, err := s.db.QueryContext(ctx, `SELECT `+importCols+` FROM imports WHERE task_id = ? AND (
-		state IN ('parsing', 'preview', 'importing', 'paused') OR
+		state IN ('importing', 'paused') OR
 		id IN (SELECT id FROM imports WHERE task_id = ? ORDER BY id DESC LIMIT ?))
 		ORDER BY id DESC`, taskID, taskID, limit)
 	if err != nil {
