@@ -166,3 +166,34 @@ func waitFor(t *testing.T, b *Browser, what string, ok func() bool) {
 		time.Sleep(100 * time.Millisecond)
 	}
 }
+
+// TestCallPagesOnTablet: at 820 px the call records fit without sideways
+// scrolling, and on a call the player (with previous/next) stays at the top
+// while the transcript scrolls under it.
+func TestCallPagesOnTablet(t *testing.T) {
+	app := testapp.New(t, testapp.Options{})
+	app.RememberSandboxTasks(t)
+	pick := pickCall(t, app)
+	b := NewBrowser(t)
+	b.Login(app, store.RoleSupervisor)
+	b.Do(chromedp.EmulateViewport(820, 700),
+		chromedp.Navigate(app.URL+"/tasks/"+pick.task+"/calls"),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=call-row]`)))
+	if w := eval[string](t, b, `(() => { const w = document.querySelector(".table-wrap"); return w.scrollWidth <= w.clientWidth && document.documentElement.scrollWidth <= 820 ? "" : w.scrollWidth + " > " + w.clientWidth })()`); w != "" {
+		t.Errorf("the call records scroll sideways at 820 px: %s", w)
+	}
+	b.Do(chromedp.Navigate(app.URL+"/tasks/"+pick.task+"/calls/"+pick.record),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=turns] li:nth-child(3)`)),
+		chromedp.Evaluate[chromedp.Void](`window.scrollTo(0, document.body.scrollHeight)`))
+	waitFor(t, b, "the page to scroll", func() bool { return eval[float64](t, b, `window.scrollY`) > 100 })
+	if top := eval[float64](t, b, `document.querySelector("[data-testid=player]").getBoundingClientRect().top`); top < -1 || top > 1 {
+		t.Errorf("player at %.0f px from the top after scrolling, want it kept at the top", top)
+	}
+	if n := eval[int](t, b, `document.querySelectorAll("[data-testid=player] #call-next, [data-testid=player] #call-prev").length`); n == 0 {
+		t.Error("previous/next are not in the player")
+	}
+	b.Screenshot("tablet-call")
+	if p := b.ConsoleProblems(); len(p) > 0 {
+		t.Errorf("browser console:\n%v", p)
+	}
+}
