@@ -11,10 +11,10 @@ import (
 var TemplateHeaders = []string{"号码", "姓名", "产品"}
 
 // WriteTemplate writes an .xlsx with the expected headers and an example
-// row, for people to fill in. The phone column is formatted as text so
-// Excel keeps leading zeros and full digits.
+// row, for people to fill in. The phone column is formatted as text, the
+// rows people add included, so Excel keeps leading zeros and full digits.
 func WriteTemplate(w io.Writer) error {
-	return writeSheet(w, "号码", []float64{18, 14, 14}, func(sw *excelize.StreamWriter, text int) error {
+	return writeSheet(w, "号码", []float64{18, 14, 14}, 1, func(sw *excelize.StreamWriter, text int) error {
 		header := make([]any, len(TemplateHeaders))
 		for i, h := range TemplateHeaders {
 			header[i] = excelize.Cell{Value: h, StyleID: text}
@@ -33,7 +33,7 @@ func WriteTemplate(w io.Writer) error {
 // the row number as Excel shows it, the phone cell as written, and the
 // reason in lang ("zh" or "en").
 func WriteRejectReport(w io.Writer, rows []Rejected, lang string) error {
-	return writeSheet(w, pick(lang, "未导入", "Rejected"), []float64{10, 20, 50}, func(sw *excelize.StreamWriter, text int) error {
+	return writeSheet(w, pick(lang, "未导入", "Rejected"), []float64{10, 20, 50}, 2, func(sw *excelize.StreamWriter, text int) error {
 		header := []any{pick(lang, "行号", "Row"), pick(lang, "号码", "Number"), pick(lang, "原因", "Reason")}
 		if err := sw.SetRow("A1", header); err != nil {
 			return err
@@ -51,7 +51,10 @@ func WriteRejectReport(w io.Writer, rows []Rejected, lang string) error {
 	})
 }
 
-func writeSheet(w io.Writer, sheet string, widths []float64, fill func(sw *excelize.StreamWriter, textStyle int) error) error {
+// writeSheet writes a one-sheet workbook; column textCol (1-based) is
+// formatted as text as a whole, so a number typed into it later (a landline
+// 010…) keeps its leading zero.
+func writeSheet(w io.Writer, sheet string, widths []float64, textCol int, fill func(sw *excelize.StreamWriter, textStyle int) error) error {
 	f := excelize.NewFile()
 	defer f.Close()
 	if err := f.SetSheetName("Sheet1", sheet); err != nil {
@@ -69,6 +72,9 @@ func writeSheet(w io.Writer, sheet string, widths []float64, fill func(sw *excel
 		if err := sw.SetColWidth(i+1, i+1, wd); err != nil {
 			return err
 		}
+	}
+	if err := sw.SetColStyle(textCol, textCol, text); err != nil {
+		return err
 	}
 	if err := fill(sw, text); err != nil {
 		return err

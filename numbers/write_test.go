@@ -51,3 +51,24 @@ func TestWriteRejectReport(t *testing.T) {
 		})
 	}
 }
+
+// The template's whole phone column is text, not only its example rows: a
+// landline typed in row 4 keeps its leading zero.
+func TestTemplatePhoneColumnIsText(t *testing.T) {
+	var buf bytes.Buffer
+	if err := WriteTemplate(&buf); err != nil {
+		t.Fatal(err)
+	}
+	f, err := excelize.OpenReader(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, err := f.GetColStyle(f.GetSheetName(0), "A")
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := f.GetStyle(id)
+	if err != nil || st.NumFmt != 49 {
+		t.Fatalf("column A style %d: %+v %v, want text (49)", id, st, err)
+	}
+}
