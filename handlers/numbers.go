@@ -57,7 +57,9 @@ func (s *Server) renderNumbersPage(w http.ResponseWriter, r *http.Request, statu
 	}
 	for _, im := range imps {
 		v.Imports = append(v.Imports, views.ImportSummaryVM{ID: im.ID, URL: importURL(id, im.ID), FileName: im.FileName,
-			By: im.Username, At: views.When(ctx, im.Created), State: s.importState(im), Valid: im.Counts.Valid, RowsSent: im.RowsSent})
+			By: im.Username, At: views.When(ctx, im.Created), State: s.importState(im), Valid: im.Counts.Valid, RowsSent: im.RowsSent,
+			Counts: views.ImportCountsVM{Rows: im.Counts.Rows, Valid: im.Counts.Valid, Invalid: im.Counts.Invalid, Duplicate: im.Counts.Duplicate,
+				Existing: im.Counts.Existing, Filtered: im.Counts.Filtered, Empty: im.Counts.Empty}})
 	}
 	list, err := s.numberList(r, id, v.CanManage)
 	if err != nil {

@@ -84,6 +84,11 @@ func TestNumbersConfirmRechecksExistingAndDoNotCall(t *testing.T) {
 	if n := len(sandboxNumbers(t, app, taskID)); n != 3 {
 		t.Errorf("sandbox holds %d numbers, want 3", n)
 	}
+	// The numbers page gives each import's counts after the import too.
+	line := htmlDoc(t, mustGet(t, app, c, base)).Find(`[data-testid="import-line-counts"]`).First().Text()
+	if want := "共 3 行 · 无效 0 · 重复 0 · 任务中已有 1 · 免打扰过滤 1"; strings.TrimSpace(line) != want {
+		t.Errorf("import line counts %q, want %q", strings.TrimSpace(line), want)
+	}
 	// A second click on confirm changes nothing.
 	if res := app.PostForm(t, c, second+"/confirm", nil); res.StatusCode != http.StatusSeeOther {
 		t.Errorf("repeated confirm: %d", res.StatusCode)
