@@ -87,6 +87,7 @@ var secRoutes = map[string]secRule{
 	"GET /tasks/{id}/numbers/imports/{iid}":              secAnyone,
 	"GET /tasks/{id}/calls":                              secAnyone,
 	"GET /tasks/{id}/calls/export.xlsx":                  secAnyone,
+	"GET /tasks/{id}/calls/export-progress":              secAnyone, // issue 7: the export's row count, for the page that started it
 	"GET /tasks/{id}/calls/{call}":                       secAnyone,
 	"POST /tasks/{id}/calls/{call}/review":               secAnyone,
 	"GET /tasks/{id}/numbers/imports/{iid}/live":         secAnyone,
