@@ -255,7 +255,7 @@ func (w *world) addTask(p *params, _ string) (any, error) {
 	if err := w.taskSettings(t, p, false); err != nil {
 		return nil, err
 	}
-	nt := w.newTask()
+	nt := w.newTask(w.createdTaskID())
 	id := nt.id
 	*nt = *t
 	nt.id, nt.byOutID, nt.phones, nt.created, nt.updated = id, map[string][]*number{}, map[string]bool{}, w.now, w.now

@@ -57,7 +57,7 @@ func (w *world) seedDemo() {
 	}
 	made := make([]*task, len(tasks))
 	for i, st := range tasks {
-		t := w.newTask()
+		t := w.newTask(w.newTaskID())
 		t.name, t.tpl, t.robotNum, t.timeType = st.name, w.templates[st.tpl], st.robots, 2
 		t.slotText = st.slot
 		t.slots, _ = parseSlots(st.slot)

@@ -187,7 +187,17 @@ func (w *world) uuid() string {
 	return h[:8] + "-" + h[8:12] + "-4" + h[13:16] + "-" + "89ab"[w.rng.IntN(4):][:1] + h[17:20] + "-" + h[20:]
 }
 
+// newTaskID is a seeded task's id: "10001" + 32 hex digits from the world's
+// random stream, so the same seed gives the same world.
 func (w *world) newTaskID() string { return "10001" + w.hex(32) }
+
+// createdTaskID is the id of a task made through add_task: its first 12 hex
+// digits are the creation time in milliseconds, so a demo restarted with the
+// same seed (and so the same random stream) never hands out an id that an
+// earlier run already gave a task dialdesk still remembers.
+func (w *world) createdTaskID() string {
+	return fmt.Sprintf("10001%012x", w.now.UnixMilli()&0xffffffffffff) + w.hex(20)
+}
 
 func (w *world) newCallID() string { return "soboticall" + w.hex(32) }
 
@@ -502,9 +512,9 @@ func (w *world) deleteNumber(n *number) {
 	delete(t.phones, n.phone)
 }
 
-func (w *world) newTask() *task {
+func (w *world) newTask(id string) *task {
 	t := &task{
-		id:       w.newTaskID(),
+		id:       id,
 		byOutID:  map[string][]*number{},
 		phones:   map[string]bool{},
 		created:  w.now,
