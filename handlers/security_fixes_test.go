@@ -240,7 +240,7 @@ func TestSecurityPushURLIgnoresHost(t *testing.T) {
 	if w.Code != http.StatusSeeOther {
 		t.Fatalf("POST /tasks with Host evil.example: %d", w.Code)
 	}
-	if got, want := up.last("add_task").Get("push_url"), app.URL+"/hooks/icall/test-push-token"; got != want {
+	if got, want := up.last("add_task").Get("push_url"), app.URL+"/hooks/icall/test-push-token?ref="+form.Get("form_token"); got != want {
 		t.Errorf("push_url %q, want %q", got, want)
 	}
 }

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"regexp"
 	"slices"
 	"strconv"
@@ -505,7 +504,12 @@ func (s *Server) taskCreate(w http.ResponseWriter, r *http.Request) error {
 		req.StartTime, req.EndTime = f.start, f.end
 	}
 	if s.cfg.PushToken != "" {
-		req.PushURL, req.PushType = s.pushURL(r), client.PushAfterCall
+		// With the form's one-time token in push_url, each pushed call is
+		// filed under this task the moment it arrives (see pushReceive).
+		req.PushURL, req.PushType = s.PushURL(""), client.PushAfterCall
+		if token != "" {
+			req.PushURL = s.PushURLWithRef(token)
+		}
 	}
 	// The task is created even if the browser goes away meanwhile.
 	id, err := s.client.AddTask(context.WithoutCancel(ctx), req)
@@ -536,13 +540,6 @@ func (s *Server) taskCreate(w http.ResponseWriter, r *http.Request) error {
 	s.tasks.forget(id)
 	s.setFlash(w, r, views.Tf(ctx, "task.created", f.TaskName), false)
 	return redirect(w, r, views.TaskURL(id))
-}
-
-// pushURL is where the platform pushes call results: DIALDESK_PUBLIC_URL
-// (required by New) + /hooks/icall/{token}, never the request's Host, which
-// a client can forge.
-func (s *Server) pushURL(r *http.Request) string {
-	return strings.TrimRight(s.cfg.PublicURL, "/") + "/hooks/icall/" + url.PathEscape(s.cfg.PushToken)
 }
 
 // createDetail is the audit log's record of what add_task was asked.

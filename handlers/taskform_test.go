@@ -243,7 +243,7 @@ func TestTaskCreate(t *testing.T) {
 		"start_time":     fmt.Sprint(time.Date(2030, 3, 1, 9, 0, 0, 0, loc).UnixMilli()),
 		"end_time":       fmt.Sprint(time.Date(2030, 3, 31, 18, 30, 0, 0, loc).UnixMilli()),
 		"call_time_slot": "09:00-12:00,14:00-18:00", "task_status": "0",
-		"push_url": app.URL + "/hooks/icall/test-push-token", "push_type": "2",
+		"push_url": app.URL + "/hooks/icall/test-push-token?ref=" + form.Get("form_token"), "push_type": "2",
 		"number_hide": "2", "export_status": "1",
 	}
 	for k, w := range want {
