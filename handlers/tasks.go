@@ -420,8 +420,3 @@ func canManage(r *http.Request) bool {
 	u, ok := currentUser(r)
 	return ok && (u.Role == store.RoleAdmin || u.Role == store.RoleManager)
 }
-
-// callsPlaceholder serves GET /calls until the call pages replace it.
-func (s *Server) callsPlaceholder(w http.ResponseWriter, r *http.Request) error {
-	return s.render(w, r, http.StatusOK, views.CallsPlaceholder(s.page(w, r, "calls", "calls.title")))
-}

@@ -174,8 +174,6 @@ func init() {
 		"users.pw.ok":         "已重置 %s 的密码。",
 		"users.disabled.ok":   "已停用 %s。",
 		"users.enabled.ok":    "已启用 %s。",
-		"calls.title":         "通话",
-		"calls.pick":          "请在任务列表中选择一个任务查看其通话记录。",
 	}, map[string]string{
 		"app.name":            "dialdesk",
 		"nav.tasks":           "Tasks",
@@ -242,7 +240,5 @@ func init() {
 		"users.pw.ok":         "Password of %s reset.",
 		"users.disabled.ok":   "%s disabled.",
 		"users.enabled.ok":    "%s enabled.",
-		"calls.title":         "Calls",
-		"calls.pick":          "Choose a task in the task list to see its call records.",
 	})
 }
