@@ -23,7 +23,21 @@ const (
 	ImportDone      ImportState = "done"      // every batch sent
 	ImportFailed    ImportState = "failed"    // the file was refused; nothing was sent
 	ImportCanceled  ImportState = "canceled"  // the user canceled at the preview; nothing was sent
+	// ImportAbandoned: a paused or interrupted import whose unsent numbers
+	// the user gave up (AbandonImport). Its rows sent, or possibly sent, stay.
+	ImportAbandoned ImportState = "abandoned"
 )
+
+// The states of a batch (import_batches.state): pending (never tried),
+// sending (a platform call is under way, or was cut), sent, failed (every
+// attempt clearly refused: not on the platform) and unknown (an attempt may
+// have reached the platform). A batch is "unsure" when it may be on the
+// platform without dialdesk knowing: an attempt was cut (sending, left by a
+// crash between the platform call and its mark) or ended without a clear
+// answer (unknown: timeout, lost connection, 5xx, or a refusal in the middle
+// of sendBatch's one-by-one re-send). Only a clear refusal (the platform's
+// ret_code) makes a batch failed, and unsure is sticky: a later clear
+// refusal leaves an unsure batch unknown.
 
 // ImportCounts sums up what happened to every row of the file.
 type ImportCounts struct {
@@ -52,6 +66,8 @@ type Import struct {
 	BatchesSent   int
 	BatchesFailed int
 	RowsSent      int
+	RowsUnsure    int // rows of batches possibly on the platform (sending, unknown)
+	RowsUnsent    int // rows of batches certainly not on the platform (pending, failed)
 }
 
 // Error returns the import's error message in lang ("zh" or "en").
@@ -97,7 +113,9 @@ const importCols = `id, task_id, file_name, username, state, error_code, error_z
 	(SELECT COUNT(*) FROM import_batches b WHERE b.import_id = imports.id),
 	(SELECT COUNT(*) FROM import_batches b WHERE b.import_id = imports.id AND b.state = 'sent'),
 	(SELECT COUNT(*) FROM import_batches b WHERE b.import_id = imports.id AND b.state = 'failed'),
-	(SELECT COALESCE(SUM(rows), 0) FROM import_batches b WHERE b.import_id = imports.id AND b.state = 'sent')`
+	(SELECT COALESCE(SUM(rows), 0) FROM import_batches b WHERE b.import_id = imports.id AND b.state = 'sent'),
+	(SELECT COALESCE(SUM(rows), 0) FROM import_batches b WHERE b.import_id = imports.id AND b.state IN ('sending', 'unknown')),
+	(SELECT COALESCE(SUM(rows), 0) FROM import_batches b WHERE b.import_id = imports.id AND b.state IN ('pending', 'failed'))`
 
 func scanImport(sc interface{ Scan(...any) error }) (Import, error) {
 	var im Import
@@ -106,7 +124,7 @@ func scanImport(sc interface{ Scan(...any) error }) (Import, error) {
 	err := sc.Scan(&im.ID, &im.TaskID, &im.FileName, &im.Username, &im.State, &im.ErrorCode, &im.ErrorZH, &im.ErrorEN,
 		&im.RowsRead, &im.RowsExpect, &vars, &im.Counts.Rows, &im.Counts.Valid, &im.Counts.Invalid, &im.Counts.Duplicate,
 		&im.Counts.Existing, &im.Counts.Filtered, &im.Counts.Empty, &created, &updated,
-		&im.Batches, &im.BatchesSent, &im.BatchesFailed, &im.RowsSent)
+		&im.Batches, &im.BatchesSent, &im.BatchesFailed, &im.RowsSent, &im.RowsUnsure, &im.RowsUnsent)
 	if err != nil {
 		return im, err
 	}
@@ -323,7 +341,7 @@ func (s *Store) ConfirmImport(ctx context.Context, id int64) (ok bool, existing,
 			EXISTS (SELECT 1 FROM do_not_call d WHERE d.phone = r.phone) OR
 			EXISTS (SELECT 1 FROM import_rows o JOIN imports i ON i.id = o.import_id
 				WHERE o.task_id = r.task_id AND o.phone = r.phone AND o.import_id <> r.import_id AND o.deleted = 0
-				AND i.state IN ('importing', 'paused', 'done')))`, id)
+				AND i.state IN ('importing', 'paused', 'done', 'abandoned')))`, id)
 	if err != nil {
 		return false, 0, 0, fmt.Errorf("store: confirm import %d: %w", id, err)
 	}
@@ -437,19 +455,109 @@ func (s *Store) queryRows(ctx context.Context, q string, args ...any) ([]ImportR
 	return out, rows.Err()
 }
 
-// MarkBatch records the outcome of sending a batch: sent, or failed with
-// errText. A sent batch stays sent.
-func (s *Store) MarkBatch(ctx context.Context, id int64, batch int, sent bool, errText string) error {
-	state, at := "failed", int64(0)
-	if sent {
-		state, at = "sent", ms(s.now())
+// MarkBatchSending records that a batch is about to be sent, before the
+// platform call: if dialdesk stops before MarkBatch, the batch is known to
+// be possibly on the platform. A batch found sending here was cut by an
+// earlier crash: it becomes unknown, whatever this attempt's outcome.
+func (s *Store) MarkBatchSending(ctx context.Context, id int64, batch int) error {
+	_, err := s.db.ExecContext(ctx, `UPDATE import_batches
+		SET state = CASE WHEN state IN ('sending', 'unknown') THEN 'unknown' ELSE 'sending' END
+		WHERE import_id = ? AND batch = ? AND state <> 'sent'`, id, batch)
+	if err != nil {
+		return fmt.Errorf("store: mark batch %d/%d sending: %w", id, batch, err)
 	}
-	_, err := s.db.ExecContext(ctx, `UPDATE import_batches SET state = ?, error = ?, attempts = attempts + 1, sent_at = ?
-		WHERE import_id = ? AND batch = ? AND state <> 'sent'`, state, errText, at, id, batch)
+	return nil
+}
+
+// MarkBatch records the outcome of sending a batch: sent, or clearly
+// refused by the platform with errText (failed; an unsure batch stays
+// unknown). A sent batch stays sent.
+func (s *Store) MarkBatch(ctx context.Context, id int64, batch int, sent bool, errText string) error {
+	if sent {
+		return s.markBatch(ctx, id, batch, `'sent'`, "", ms(s.now()))
+	}
+	return s.markBatch(ctx, id, batch, `CASE WHEN state = 'unknown' THEN 'unknown' ELSE 'failed' END`, errText, 0)
+}
+
+// MarkBatchUnknown records an attempt that ended without a clear answer
+// (timeout, lost connection, 5xx): the batch may be on the platform.
+func (s *Store) MarkBatchUnknown(ctx context.Context, id int64, batch int, errText string) error {
+	return s.markBatch(ctx, id, batch, `'unknown'`, errText, 0)
+}
+
+func (s *Store) markBatch(ctx context.Context, id int64, batch int, stateExpr, errText string, at int64) error {
+	_, err := s.db.ExecContext(ctx, `UPDATE import_batches SET state = `+stateExpr+`, error = ?, attempts = attempts + 1, sent_at = ?
+		WHERE import_id = ? AND batch = ? AND state <> 'sent'`, errText, at, id, batch)
 	if err != nil {
 		return fmt.Errorf("store: mark batch %d/%d: %w", id, batch, err)
 	}
 	return nil
+}
+
+// Abandoned is what AbandonImport did.
+type Abandoned struct {
+	OK     bool        // the import was abandoned now
+	State  ImportState // its state when it was not
+	Sent   int         // rows sent: they stay
+	Unsure int         // rows possibly sent (unsure batches): they stay, kept as possibly sent
+	Unsent int         // rows certainly not sent: removed, never to be sent
+}
+
+// AbandonImport gives up what is left of a paused or interrupted import, in
+// one transaction that checks the state first: the rows of its batches not
+// on the platform (pending, failed) are deleted with their batches, so they
+// are neither "already on the task" for later uploads nor sent by a resume;
+// the rows sent stay (the task's number list keeps them); the rows of
+// unsure batches stay too, as possibly sent (batch state unknown): they
+// remain listed and count as on the task, and are never sent again. The
+// caller makes sure no job is sending the import (an import in state
+// importing is abandoned only when it was interrupted). OK is false, and
+// nothing changes, when the import is in another state than paused or
+// importing.
+func (s *Store) AbandonImport(ctx context.Context, id int64) (Abandoned, error) {
+	var a Abandoned
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return a, err
+	}
+	defer tx.Rollback()
+	if err := tx.QueryRowContext(ctx, `SELECT state FROM imports WHERE id = ?`, id).Scan(&a.State); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return a, ErrNotFound
+		}
+		return a, fmt.Errorf("store: abandon import %d: %w", id, err)
+	}
+	if a.State != ImportPaused && a.State != ImportImporting {
+		return a, nil
+	}
+	if err := tx.QueryRowContext(ctx, `SELECT
+		COALESCE(SUM(CASE WHEN state = 'sent' THEN rows ELSE 0 END), 0),
+		COALESCE(SUM(CASE WHEN state IN ('sending', 'unknown') THEN rows ELSE 0 END), 0),
+		COALESCE(SUM(CASE WHEN state IN ('pending', 'failed') THEN rows ELSE 0 END), 0)
+		FROM import_batches WHERE import_id = ?`, id).Scan(&a.Sent, &a.Unsure, &a.Unsent); err != nil {
+		return a, fmt.Errorf("store: abandon import %d: %w", id, err)
+	}
+	for _, q := range []struct {
+		sql  string
+		args []any
+	}{
+		{`DELETE FROM import_rows WHERE import_id = ? AND batch IN
+			(SELECT batch FROM import_batches WHERE import_id = ? AND state IN ('pending', 'failed'))`, []any{id, id}},
+		{`DELETE FROM import_batches WHERE import_id = ? AND state IN ('pending', 'failed')`, []any{id}},
+		{`UPDATE import_batches SET state = 'unknown' WHERE import_id = ? AND state = 'sending'`, []any{id}},
+	} {
+		if _, err := tx.ExecContext(ctx, q.sql, q.args...); err != nil {
+			return a, fmt.Errorf("store: abandon import %d: %w", id, err)
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE imports SET state = ?, updated_at = ? WHERE id = ?`, ImportAbandoned, ms(s.now()), id); err != nil {
+		return a, fmt.Errorf("store: abandon import %d: %w", id, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return a, err
+	}
+	a.OK, a.State = true, ImportAbandoned
+	return a, nil
 }
 
 // ImportRejects returns an import's rejected rows in file order; limit <= 0
@@ -476,10 +584,12 @@ func (s *Store) ImportRejects(ctx context.Context, id int64, limit int) ([]Impor
 }
 
 // TaskPhones returns the numbers dialdesk has put (or is putting) on a
-// task: the rows of its confirmed imports, deleted ones excepted.
+// task: the rows of its confirmed imports, deleted ones excepted. An
+// abandoned import keeps only its rows sent or possibly sent, so the numbers
+// it gave up are not "already on the task" for later uploads.
 func (s *Store) TaskPhones(ctx context.Context, taskID string) (map[string]bool, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT r.phone FROM import_rows r JOIN imports i ON i.id = r.import_id
-		WHERE r.task_id = ? AND r.deleted = 0 AND i.state IN ('importing', 'paused', 'done')`, taskID)
+		WHERE r.task_id = ? AND r.deleted = 0 AND i.state IN ('importing', 'paused', 'done', 'abandoned')`, taskID)
 	if err != nil {
 		return nil, fmt.Errorf("store: task phones: %w", err)
 	}
@@ -504,8 +614,10 @@ func (s *Store) TaskNumbers(ctx context.Context, taskID, keyword string, offset,
 // TaskNumbersByStatus is TaskNumbers keeping only the numbers whose latest
 // stored call (LatestCallsByOutID) has status callStatus, 0 (not dialed)
 // including those without a call; a negative callStatus keeps them all.
+// Numbers of a batch whose outcome is unknown are listed too (they may be on
+// the platform), with Sent false.
 func (s *Store) TaskNumbersByStatus(ctx context.Context, taskID, keyword string, callStatus, offset, limit int) ([]ImportRow, int, error) {
-	where := `r.task_id = ? AND r.deleted = 0 AND b.state = 'sent'`
+	where := `r.task_id = ? AND r.deleted = 0 AND b.state IN ('sent', 'unknown')`
 	args := []any{taskID}
 	if keyword != "" {
 		where += ` AND r.phone LIKE ? ESCAPE '\'`
@@ -521,7 +633,7 @@ func (s *Store) TaskNumbersByStatus(ctx context.Context, taskID, keyword string,
 	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*)`+from, args...).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("store: task numbers: %w", err)
 	}
-	rows, err := s.queryRows(ctx, `SELECT r.import_id, r.line, r.task_id, r.phone, r.outid, r.file_outid, r.variables, r.batch, 1, r.deleted`+
+	rows, err := s.queryRows(ctx, `SELECT r.import_id, r.line, r.task_id, r.phone, r.outid, r.file_outid, r.variables, r.batch, b.state = 'sent', r.deleted`+
 		from+` ORDER BY r.import_id DESC, r.line LIMIT ? OFFSET ?`, append(args, limit, offset)...)
 	return rows, total, err
 }
@@ -531,7 +643,8 @@ func escapeLikeNum(s string) string {
 }
 
 // OutIDsOf maps the given phones of a task to the outids dialdesk sent them
-// with (sent, not deleted). Phones dialdesk did not send are absent.
+// with (sent or possibly sent, not deleted). Phones dialdesk did not send
+// are absent.
 func (s *Store) OutIDsOf(ctx context.Context, taskID string, phones []string) (map[string]string, error) {
 	out := map[string]string{}
 	for start := 0; start < len(phones); start += 500 {
@@ -542,7 +655,7 @@ func (s *Store) OutIDsOf(ctx context.Context, taskID string, phones []string) (m
 		}
 		rows, err := s.db.QueryContext(ctx, `SELECT r.phone, r.outid FROM import_rows r
 			JOIN import_batches b ON b.import_id = r.import_id AND b.batch = r.batch
-			WHERE r.task_id = ? AND r.deleted = 0 AND b.state = 'sent' AND r.phone IN (`+inList(len(part))+`)`, args...)
+			WHERE r.task_id = ? AND r.deleted = 0 AND b.state IN ('sent', 'unknown') AND r.phone IN (`+inList(len(part))+`)`, args...)
 		if err != nil {
 			return nil, fmt.Errorf("store: outids: %w", err)
 		}

@@ -2,7 +2,9 @@
 --
 -- An upload becomes an import: parsed in the background (state parsing), shown
 -- for confirmation (preview), sent in batches (importing), and then done, or
--- failed (the file was refused), canceled, or paused (a batch failed; resumable).
+-- failed (the file was refused), canceled, or paused (a batch failed; resumable),
+-- or abandoned (the user gave up the unsent rest of a paused or interrupted
+-- import: its unsent rows are deleted, its sent and possibly sent rows stay).
 -- Its valid rows are stored with their outids, chosen by dialdesk as
 -- "<import id>-<row>", BEFORE any batch is sent, so a resumed import re-sends
 -- exactly the batches not yet sent, and the platform refuses a repeated outid.
@@ -11,7 +13,7 @@ CREATE TABLE imports (
 	task_id      TEXT    NOT NULL,
 	file_name    TEXT    NOT NULL,
 	username     TEXT    NOT NULL,
-	state        TEXT    NOT NULL, -- parsing, preview, importing, paused, done, failed, canceled
+	state        TEXT    NOT NULL, -- parsing, preview, importing, paused, done, failed, canceled, abandoned
 	error_code   TEXT    NOT NULL DEFAULT '', -- why the file was refused or the import paused
 	error_zh     TEXT    NOT NULL DEFAULT '',
 	error_en     TEXT    NOT NULL DEFAULT '',
@@ -63,7 +65,7 @@ CREATE TABLE import_batches (
 	import_id INTEGER NOT NULL REFERENCES imports (id) ON DELETE CASCADE,
 	batch     INTEGER NOT NULL,
 	rows      INTEGER NOT NULL,
-	state     TEXT    NOT NULL, -- pending, sent, failed
+	state     TEXT    NOT NULL, -- pending, sending, sent, failed, unknown (store/imports.go)
 	attempts  INTEGER NOT NULL DEFAULT 0,
 	error     TEXT    NOT NULL DEFAULT '',
 	sent_at   BIGINT  NOT NULL DEFAULT 0,
