@@ -350,24 +350,13 @@ const (
 	maxRecCached = 5000
 )
 
-// callMetas holds each Server's cache (Server's fields belong to core).
-var callMetas sync.Map // *Server → *callMetaCache
-
-func (s *Server) callCache() *callMetaCache {
-	if c, ok := callMetas.Load(s); ok {
-		return c.(*callMetaCache)
-	}
-	c, _ := callMetas.LoadOrStore(s, &callMetaCache{recs: map[string]cachedRec{}, pages: map[string]cachedPage{}})
-	return c.(*callMetaCache)
-}
-
 // callMeta returns levels and tags (surface B), each possibly with its
 // error (ErrNotAvailable when the platform lacks the endpoint).
 func (s *Server) callMeta(ctx context.Context) callMetaData {
 	if !s.client.HasV1() {
 		return callMetaData{}
 	}
-	c := s.callCache()
+	c := s.calls
 	c.mu.Lock()
 	if !c.at.IsZero() && time.Since(c.at) < metaTTL {
 		d := c.data
@@ -660,7 +649,7 @@ func maskPhone(p string, hide int) string {
 // kept pageTTL (the detail page's previous/next).
 func (s *Server) sharedCallItems(ctx context.Context, taskID string, f callFilter) (callPage, error) {
 	key := taskID + "?" + f.query(true).Encode()
-	c := s.callCache()
+	c := s.calls
 	c.mu.Lock()
 	if e, ok := c.pages[key]; ok && time.Since(e.at) < pageTTL {
 		c.mu.Unlock()

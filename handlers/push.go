@@ -203,13 +203,6 @@ type pushResolver struct {
 	running sync.Mutex // one walk at a time
 }
 
-var pushResolvers sync.Map // *Server → *pushResolver
-
-func (s *Server) resolver() *pushResolver {
-	r, _ := pushResolvers.LoadOrStore(s, &pushResolver{waiting: map[string]time.Time{}})
-	return r.(*pushResolver)
-}
-
 // stillWithoutTask reports whether a stored call has no task yet (a repeated
 // push keeps the task the sync gave the first one).
 func (s *Server) stillWithoutTask(ctx context.Context, callID string) bool {
@@ -229,7 +222,7 @@ func (s *Server) resolveTaskLater(c store.Call) {
 	if at.IsZero() {
 		at = s.now()
 	}
-	r := s.resolver()
+	r := s.pushWait
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if len(r.waiting) >= resolveMaxWait {
@@ -251,7 +244,7 @@ func (s *Server) resolveTaskLater(c store.Call) {
 // ResolvePushTasks files the waiting pushed calls under their tasks (see
 // above) and reports how many it placed. The timer runs it; tests call it.
 func (s *Server) ResolvePushTasks(ctx context.Context) (int, error) {
-	r := s.resolver()
+	r := s.pushWait
 	r.running.Lock()
 	defer r.running.Unlock()
 	r.mu.Lock()

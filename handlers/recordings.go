@@ -212,7 +212,7 @@ func (s *Server) recording(w http.ResponseWriter, r *http.Request) error {
 // voice_url (surface A, key as outid). Answers are remembered a few minutes:
 // a player asks many times while seeking.
 func (s *Server) recordingSource(ctx context.Context, task, key string) (string, error) {
-	c := s.callCache()
+	c := s.calls
 	ck := task + "/" + key
 	c.mu.Lock()
 	if e, ok := c.recs[ck]; ok && time.Since(e.at) < recURLTTL {

@@ -72,8 +72,11 @@ type Server struct {
 	limiter  *loginLimiter
 	recHosts map[string]bool
 	tasks    *taskCache
-	imports  importer      // number import jobs (numbers_jobs.go)
-	exports  chan struct{} // one slot per call export running (export.go)
+	calls    *callMetaCache // levels, tags, list pages, recording URLs (calls.go)
+	pushWait *pushResolver  // pushed calls waiting for their task (push.go)
+	syncSeen *syncSet       // tasks the last sync round walked (sync.go)
+	imports  importer       // number import jobs (numbers_jobs.go)
+	exports  chan struct{}  // one slot per call export running (export.go)
 }
 
 // New checks cfg, fills in defaults and builds the Server.
@@ -129,6 +132,9 @@ func New(cfg Config) (*Server, error) {
 		sessions: cs,
 		limiter:  newLoginLimiter(cfg.Now),
 		recHosts: map[string]bool{},
+		calls:    &callMetaCache{recs: map[string]cachedRec{}, pages: map[string]cachedPage{}},
+		pushWait: &pushResolver{waiting: map[string]time.Time{}},
+		syncSeen: &syncSet{ids: map[string]bool{}},
 		exports:  make(chan struct{}, maxConcurrentExports),
 	}
 	s.tasks = newTaskCache(s, cfg.RefreshInterval)

@@ -79,7 +79,7 @@ func (s *Server) SyncCalls(ctx context.Context, begin, end time.Time) (SyncStats
 	// query_task lists unfinished tasks only: a task that was walked last
 	// round and is gone from the list has just finished (or was deleted),
 	// and its last calls may still lack their push. It is walked once more.
-	prev := s.syncSeen()
+	prev := s.syncSeen
 	listed := map[string]bool{}
 	for _, t := range tasks {
 		listed[t.ID] = true
@@ -158,13 +158,6 @@ func (s *Server) syncTask(ctx context.Context, taskID string, begin, end time.Ti
 type syncSet struct {
 	mu  sync.Mutex
 	ids map[string]bool
-}
-
-var syncSeenSets sync.Map // *Server → *syncSet
-
-func (s *Server) syncSeen() *syncSet {
-	v, _ := syncSeenSets.LoadOrStore(s, &syncSet{ids: map[string]bool{}})
-	return v.(*syncSet)
 }
 
 func (t *syncSet) add(id string) {
