@@ -77,9 +77,8 @@ func (s *Server) taskPage(w http.ResponseWriter, r *http.Request) error {
 	info, ok := taskInfo(r)
 	if !ok {
 		// loadTask let the request through: the store knows the task but the
-		// platform did not answer (or no longer lists it). Ask once more to
-		// say why.
-		_, err := s.tasks.infos(ctx, []string{id})
+		// platform did not answer (or no longer lists it).
+		err := taskInfoErr(r)
 		if err != nil && ctx.Err() != nil {
 			return err
 		}

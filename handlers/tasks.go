@@ -366,12 +366,14 @@ func validTaskID(id string) bool { return taskIDRe.MatchString(id) }
 
 type taskKey struct{}
 type taskInfoKey struct{}
+type taskInfoErrKey struct{}
 
 // loadTask is the middleware of /tasks/{id}/…: it answers 404 early for an
 // id that is malformed or that neither the platform nor the store knows, and
 // puts the id (TaskID) and, when the platform gave it, the task's info
 // (taskInfo) in the request context. A platform failure for a task the store
-// knows lets the request through (the page shows the error where data would be).
+// knows lets the request through with the failure (taskInfoErr), so the page
+// shows it where data would be without asking the platform again.
 func (s *Server) loadTask(next http.Handler) http.Handler {
 	return s.h(func(w http.ResponseWriter, r *http.Request) error {
 		id := chi.URLParam(r, "id")
@@ -387,7 +389,9 @@ func (s *Server) loadTask(next http.Handler) http.Handler {
 				return errNotFound
 			}
 			return err
-		case err == nil:
+		case err != nil:
+			ctx = context.WithValue(ctx, taskInfoErrKey{}, err)
+		default:
 			info, ok := infos[id]
 			if !ok && kerr != nil {
 				return errNotFound
@@ -413,6 +417,13 @@ func TaskID(r *http.Request) string {
 func taskInfo(r *http.Request) (client.TaskInfo, bool) {
 	info, ok := r.Context().Value(taskInfoKey{}).(client.TaskInfo)
 	return info, ok
+}
+
+// taskInfoErr is why loadTask has no info for a task the store knows: the
+// platform's failure, or nil when the platform answered without the task.
+func taskInfoErr(r *http.Request) error {
+	err, _ := r.Context().Value(taskInfoErrKey{}).(error)
+	return err
 }
 
 // canManage reports whether the user may change tasks (admin, manager).
