@@ -237,7 +237,7 @@ func (s *Server) importVM(r *http.Request, imp store.Import) (views.ImportVM, er
 		TaskID: imp.TaskID, ID: imp.ID, URL: importURL(imp.TaskID, imp.ID), FileName: imp.FileName, By: imp.Username,
 		At: views.When(ctx, imp.Created), State: string(imp.State), Running: s.imports.isRunning(imp.ID),
 		Error: imp.Error(lang), RowsRead: imp.RowsRead, RowsExpect: imp.RowsExpect, Batches: imp.Batches,
-		Sent: imp.BatchesSent, RowsSent: imp.RowsSent, Variables: imp.Variables, CanManage: canManage(r), CSRFToken: nosurf.Token(r),
+		Sent: imp.BatchesSent, RowsSent: imp.RowsSent, RowsUnsure: imp.RowsUnsure, RowsUnsent: imp.RowsUnsent, Variables: imp.Variables, CanManage: canManage(r), CSRFToken: nosurf.Token(r),
 		Counts: views.ImportCountsVM{Rows: imp.Counts.Rows, Valid: imp.Counts.Valid, Invalid: imp.Counts.Invalid,
 			Duplicate: imp.Counts.Duplicate, Existing: imp.Counts.Existing, Filtered: imp.Counts.Filtered, Empty: imp.Counts.Empty},
 	}
@@ -401,6 +401,9 @@ func (s *Server) importTransition(w http.ResponseWriter, r *http.Request, to sto
 		return err
 	}
 	if !ok {
+		if now, err := s.store.Import(ctx, imp.ID); err == nil && to == store.ImportImporting && now.State == store.ImportAbandoned {
+			return httpError(http.StatusConflict, "numbers.import.noresume", nil)
+		}
 		s.setFlash(w, r, views.T(ctx, "numbers.import.notnow"), true)
 		return redirect(w, r, importURL(imp.TaskID, imp.ID))
 	}
@@ -416,6 +419,53 @@ func (s *Server) importTransition(w http.ResponseWriter, r *http.Request, to sto
 		s.audit(r, imp.TaskID, "numbers.cancel", fmt.Sprintf("import %d (%s) canceled", imp.ID, imp.FileName), "")
 	}
 	s.setFlash(w, r, views.T(ctx, okKey), false)
+	return redirect(w, r, importURL(imp.TaskID, imp.ID))
+}
+
+// importAbandon serves POST /tasks/{id}/numbers/imports/{iid}/abandon: a
+// paused or interrupted import's 放弃未发送的号码. Without confirm=1 it asks
+// first, saying how many numbers will not be sent and that those sent stay
+// on the task; with it, store.AbandonImport deletes the unsent rows (they no
+// longer count as on the task, and no resume sends them) and keeps the sent
+// and possibly sent ones. An import being sent now cannot be abandoned
+// (409): the import is claimed here as a job claims it, so no job is sending
+// it while the store checks its state and deletes, and none can start.
+func (s *Server) importAbandon(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	imp, err := s.loadImport(r)
+	if err != nil {
+		return err
+	}
+	switch imp.State {
+	case store.ImportAbandoned:
+		s.setFlash(w, r, views.T(ctx, "numbers.abandon.already"), false) // a second click
+		return redirect(w, r, importURL(imp.TaskID, imp.ID))
+	case store.ImportPaused, store.ImportImporting:
+	default:
+		return httpError(http.StatusConflict, "numbers.abandon.notnow", nil)
+	}
+	if !s.imports.claim(imp.ID) {
+		return httpError(http.StatusConflict, "numbers.abandon.sending", nil)
+	}
+	defer s.imports.release(imp.ID)
+	if r.PostFormValue("confirm") != "1" {
+		if imp, err = s.store.Import(ctx, imp.ID); err != nil { // counts as of now, the import claimed
+			return err
+		}
+		v := views.AbandonConfirmVM{Header: s.taskHeader(r, views.TabNumbers), URL: importURL(imp.TaskID, imp.ID),
+			FileName: imp.FileName, Unsent: imp.RowsUnsent, Sent: imp.RowsSent, Unsure: imp.RowsUnsure}
+		return s.render(w, r, http.StatusOK, views.AbandonConfirmPage(s.page(w, r, "tasks", "numbers.abandon.title"), v))
+	}
+	a, err := s.store.AbandonImport(ctx, imp.ID)
+	if err != nil {
+		return err
+	}
+	if !a.OK {
+		return httpError(http.StatusConflict, "numbers.abandon.notnow", nil)
+	}
+	s.audit(r, imp.TaskID, "numbers.abandon", fmt.Sprintf("import %d (%s) abandoned: %d numbers not sent, removed; %d sent stay on the task; %d possibly sent (outcome unknown) kept, not sent again",
+		imp.ID, imp.FileName, a.Unsent, a.Sent, a.Unsure), "")
+	s.setFlash(w, r, views.Tf(ctx, "numbers.abandon.done", a.Unsent, a.Sent+a.Unsure), false)
 	return redirect(w, r, importURL(imp.TaskID, imp.ID))
 }
 
@@ -459,7 +509,7 @@ func (s *Server) numberList(r *http.Request, taskID string, canDelete bool) (vie
 			return l, err
 		}
 		for _, row := range rows {
-			n := views.NumberRowVM{Phone: row.Phone, OutID: row.OutID, Status: client.CallNotDialed.Name(lang)}
+			n := views.NumberRowVM{Phone: row.Phone, OutID: row.OutID, Status: client.CallNotDialed.Name(lang), Unsure: !row.Sent}
 			if c, ok := calls[row.OutID]; ok {
 				n.Status = client.CallStatus(c.Status).Name(lang)
 				if !c.StartAt.IsZero() {

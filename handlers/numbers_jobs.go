@@ -240,9 +240,13 @@ func (s *Server) sendImport(imp store.Import) bool {
 var errCrash = errors.New("simulated crash")
 
 // sendNow sends the batches one by one: a batch's rows (with their outids)
-// were saved before, and it is marked sent or failed right after the
-// platform answers. A batch in flight is not canceled by StopImports (its
-// platform call has the client's own timeout); the next one is not started.
+// were saved before; it is marked sending just before the platform call, and
+// sent, failed (clearly refused) or unknown (no clear answer) right after
+// it, so a crash in between leaves it known as possibly sent. A batch in
+// flight is not canceled by StopImports (its platform call has the client's
+// own timeout); the next one is not started. Only an import in state
+// importing is sent: one abandoned meanwhile (AbandonImport) sends nothing
+// more.
 func (s *Server) sendNow(imp store.Import) error {
 	ctx := context.Background()
 	st := s.store
@@ -259,16 +263,29 @@ func (s *Server) sendNow(imp store.Import) error {
 			return nil
 		default:
 		}
+		if cur, err := st.Import(ctx, imp.ID); err != nil {
+			return err
+		} else if cur.State != store.ImportImporting {
+			s.log.Info("import no longer importing: not sending", "import", imp.ID, "state", cur.State)
+			return nil
+		}
 		rows, err := st.BatchRows(ctx, imp.ID, b)
 		if err != nil {
 			return err
 		}
-		err = s.sendBatch(ctx, imp.TaskID, rows)
+		if err := st.MarkBatchSending(ctx, imp.ID, b); err != nil {
+			return err
+		}
+		unsure, err := s.sendBatch(ctx, imp.TaskID, rows)
 		if hook := s.imports.crashAfterSend; hook != nil && hook(imp.ID, b) {
 			return errCrash // sent, not marked
 		}
 		if err != nil {
-			_ = st.MarkBatch(ctx, imp.ID, b, false, err.Error())
+			if unsure {
+				_ = st.MarkBatchUnknown(ctx, imp.ID, b, err.Error())
+			} else {
+				_ = st.MarkBatch(ctx, imp.ID, b, false, err.Error())
+			}
 			zh, en := client.HumanError(err, "zh"), client.HumanError(err, "en")
 			s.auditAs(imp.Username, imp.TaskID, "numbers.import", fmt.Sprintf("import %d batch %d (%d numbers) failed", imp.ID, b, len(rows)), answerOf(err))
 			return st.SetImportError(ctx, imp.ID, store.ImportPaused, "batch", zh, en)
@@ -290,21 +307,31 @@ func (s *Server) sendNow(imp store.Import) error {
 // is already there (a batch sent before a crash, whose answer was lost), it
 // sends the rows one by one: those already there are refused again and
 // counted as sent, the others are added; nothing is sent twice.
-func (s *Server) sendBatch(ctx context.Context, taskID string, rows []store.ImportRow) error {
+//
+// On failure, unsure says whether some of the batch may be on the platform
+// all the same: true unless the platform clearly refused the whole batch
+// with a ret_code (a *client.Error) on the first call. A timeout, a lost
+// connection or a 5xx may come after the platform took the batch, and a
+// failure during the one-by-one re-send comes after some rows were there.
+func (s *Server) sendBatch(ctx context.Context, taskID string, rows []store.ImportRow) (unsure bool, err error) {
 	data := make([]client.DataRow, len(rows))
 	for i, r := range rows {
 		data[i] = client.DataRow{Telephone: r.Phone, OutID: r.OutID, Variables: r.Variables}
 	}
-	err := s.client.AddTaskDataBatch(ctx, taskID, data)
-	if err == nil || !outIDRepeated(err) {
-		return err
+	err = s.client.AddTaskDataBatch(ctx, taskID, data)
+	if err == nil {
+		return false, nil
+	}
+	if !outIDRepeated(err) {
+		var ce *client.Error
+		return !errors.As(err, &ce), err
 	}
 	for _, d := range data {
 		if err := s.client.AddTaskDataBatch(ctx, taskID, []client.DataRow{d}); err != nil && !outIDRepeated(err) {
-			return err
+			return true, err
 		}
 	}
-	return nil
+	return false, nil
 }
 
 // outIDRepeated reports whether the platform refused data because an outid

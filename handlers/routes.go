@@ -90,6 +90,7 @@ func (s *Server) Routes() http.Handler {
 					r.Post("/numbers/imports/{iid}/confirm", s.h(s.importConfirm))
 					r.Post("/numbers/imports/{iid}/cancel", s.h(s.importCancel))
 					r.Post("/numbers/imports/{iid}/resume", s.h(s.importResume))
+					r.Post("/numbers/imports/{iid}/abandon", s.h(s.importAbandon))
 					r.Post("/numbers/delete", s.h(s.numbersDelete))
 				})
 			})

@@ -114,6 +114,7 @@ var secRoutes = map[string]secRule{
 	"POST /tasks/{id}/numbers/imports/{iid}/confirm": secManager,
 	"POST /tasks/{id}/numbers/imports/{iid}/cancel":  secManager,
 	"POST /tasks/{id}/numbers/imports/{iid}/resume":  secManager,
+	"POST /tasks/{id}/numbers/imports/{iid}/abandon": secManager,
 	"POST /tasks/{id}/numbers/delete":                secManager,
 
 	// Admins only: users.
