@@ -212,15 +212,21 @@ func (s *Server) recording(w http.ResponseWriter, r *http.Request) error {
 // voice_url (surface A, key as outid). Answers are remembered a few minutes:
 // a player asks many times while seeking.
 func (s *Server) recordingSource(ctx context.Context, task, key string) (string, error) {
-	c := s.calls
-	ck := task + "/" + key
+	return s.calls.audioURL(task+"/"+key, func() (string, error) { return s.resolveRecording(ctx, task, key) })
+}
+
+// audioURL returns the upstream URL remembered under k for recURLTTL, else
+// the one resolve finds (remembered when found). Recordings and template
+// audio share it: a player asks many times with Range while seeking, and
+// each ask would otherwise cost the platform a lookup.
+func (c *callMetaCache) audioURL(k string, resolve func() (string, error)) (string, error) {
 	c.mu.Lock()
-	if e, ok := c.recs[ck]; ok && time.Since(e.at) < recURLTTL {
+	if e, ok := c.recs[k]; ok && time.Since(e.at) < recURLTTL {
 		c.mu.Unlock()
 		return e.url, nil
 	}
 	c.mu.Unlock()
-	src, err := s.resolveRecording(ctx, task, key)
+	src, err := resolve()
 	if err != nil {
 		return "", err
 	}
@@ -228,7 +234,7 @@ func (s *Server) recordingSource(ctx context.Context, task, key string) (string,
 	if len(c.recs) >= maxRecCached {
 		clear(c.recs)
 	}
-	c.recs[ck] = cachedRec{url: src, at: time.Now()}
+	c.recs[k] = cachedRec{url: src, at: time.Now()}
 	c.mu.Unlock()
 	return src, nil
 }

@@ -737,7 +737,8 @@ func editRequest(id string, f taskForm, orig views.TaskFormValues, info client.T
 
 // templateAudio serves GET /templates/{templateid}/audio/{n}: the n-th
 // (from 1) first-node recording of a script template, looked up with
-// query_template and streamed through dialdesk by the call pages' recording
+// query_template (remembered like a call's recording URL, so seeking does
+// not ask again) and streamed through dialdesk by the call pages' recording
 // proxy (allowed hosts only, Range passed through).
 func (s *Server) templateAudio(w http.ResponseWriter, r *http.Request) error {
 	id := chi.URLParam(r, "templateid")
@@ -745,16 +746,20 @@ func (s *Server) templateAudio(w http.ResponseWriter, r *http.Request) error {
 	if err != nil || n < 1 || !validTaskID(id) {
 		return errNotFound
 	}
-	templates, err := s.client.QueryTemplates(r.Context())
+	src, err := s.calls.audioURL("template:"+id+"/"+strconv.Itoa(n), func() (string, error) {
+		templates, err := s.client.QueryTemplates(r.Context())
+		if err != nil {
+			return "", err
+		}
+		for _, t := range templates {
+			if recs := t.Records(); t.ID == id && n <= len(recs) {
+				return recs[n-1], nil
+			}
+		}
+		return "", errNotFound
+	})
 	if err != nil {
 		return err
 	}
-	for _, t := range templates {
-		if t.ID == id {
-			if recs := t.Records(); n <= len(recs) {
-				return s.streamUpstreamAudio(w, r, recs[n-1])
-			}
-		}
-	}
-	return errNotFound
+	return s.streamUpstreamAudio(w, r, src)
 }
