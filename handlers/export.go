@@ -2,8 +2,8 @@ package handlers
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"mime"
 	"net/http"
 	"regexp"
 	"strconv"
@@ -11,24 +11,36 @@ import (
 	"sync"
 	"time"
 
-	"github.com/xuri/excelize/v2"
-
 	"dialdesk/client"
+	"dialdesk/internal/xlsxstream"
 	"dialdesk/views"
 )
 
 // maxExportPages bounds an export (15 calls a page).
 const maxExportPages = 4000
 
+// exportWriteWindow is how long one page's rows may take to reach the
+// browser. The server's WriteTimeout counts from the request and would cut
+// a long export, so the connection's write deadline (this response's only)
+// moves this far ahead as each page arrives.
+const exportWriteWindow = time.Minute
+
 var exportTokenRe = regexp.MustCompile(`^[0-9a-z]{1,24}$`)
 
 // callExport serves GET /tasks/{id}/calls/export.xlsx: every page of the
-// filtered call list (same query as the list) as an .xlsx written row by
-// row with excelize's StreamWriter and sent as it is zipped. Refused (403,
-// in plain words) when the task's export_status forbids export. The query
-// parameter t names the download so the page can tell when it is done (the
-// answer sets the cookie export_done=t) and ask how far it is
-// (callExportProgress); static/call.js shows the progress.
+// filtered call list (same query as the list) as an .xlsx streamed to the
+// browser as the pages come from the platform (or the store), in bounded
+// memory whatever the number of calls (internal/xlsxstream). Refused (403,
+// in plain words) when the task's export_status forbids export.
+//
+// The first page is fetched before anything is sent, so a platform failure
+// then is a normal error page. A failure later cannot change the status
+// any more: the response is aborted (the browser shows a failed download,
+// not a valid-looking file missing calls) and logged.
+//
+// The query parameter t names the download: the page asks how far it is
+// (callExportProgress, rows written so far) and the answer sets the cookie
+// export_done=t; static/call.js shows the progress.
 func (s *Server) callExport(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	id := TaskID(r)
@@ -42,80 +54,161 @@ func (s *Server) callExport(w http.ResponseWriter, r *http.Request) error {
 	}
 	defer done()
 	f, _ := s.parseCallFilter(ctx, r.URL.Query(), s.callMeta(ctx))
-	lang := views.LangOf(ctx)
-	surfaceB := s.client.HasV1()
-
-	xf := excelize.NewFile()
-	defer xf.Close()
-	sheet := xf.GetSheetName(0)
-	sw, err := xf.NewStreamWriter(sheet)
+	prog := s.exportProgress(id, r.URL.Query().Get("t"))
+	defer prog.finish()
+	f.Page = 1
+	first, err := s.callItems(ctx, id, f)
 	if err != nil {
 		return err
 	}
-	// Talk time in whole seconds, a number: a spreadsheet sorts and sums it.
-	header := []string{"calls.col.callee", "calls.col.time", "calls.filter.bill"}
-	if surfaceB {
-		header = append(header, "calls.col.rounds", "calls.col.score", "calls.col.level", "calls.col.tags", "calls.col.hangup")
-	} else {
-		header = append(header, "calls.col.status", "calls.col.intent", "calls.col.rounds")
+	prog.set(0, first.Total)
+
+	rc := http.NewResponseController(w)
+	_ = rc.SetWriteDeadline(time.Now().Add(exportWriteWindow)) // unsupported writers (tests) keep theirs
+	s.exportHeaders(w, r, id)
+	rows, err := s.streamCalls(w, r, rc, f, first, settings.NumberHide, prog)
+	if err != nil {
+		s.log.Warn("export interrupted", "task", id, "rows", rows, "err", err)
+		s.audit(r, id, "calls.export", strconv.Itoa(rows)+" rows, interrupted", answerOf(err))
+		panic(http.ErrAbortHandler) // no end of file: the download fails visibly
 	}
-	header = append(header, "calls.fact.caller", "calls.reviewed")
-	row := make([]any, len(header))
-	for i, k := range header {
-		row[i] = views.Msg(lang, k)
+	s.log.Info("calls exported", "task", id, "rows", rows)
+	s.audit(r, id, "calls.export", strconv.Itoa(rows)+" rows", "")
+	return nil
+}
+
+// streamCalls writes the export's workbook to w: the header row, the rows
+// of page first, then those of each next page as it arrives, flushed to the
+// browser page by page. It returns the number of calls written.
+func (s *Server) streamCalls(w http.ResponseWriter, r *http.Request, rc *http.ResponseController, f callFilter, first callPage, hide int, prog *exportState) (int, error) {
+	ctx := r.Context()
+	id := TaskID(r)
+	lang := views.LangOf(ctx)
+	xw, err := xlsxstream.New(w, xlsxstream.Options{SheetName: views.Msg(lang, "calls.records"), ColWidths: []float64{18, 18}, FreezeHeader: true})
+	if err != nil {
+		return 0, err
 	}
-	if err := sw.SetRow("A1", row); err != nil {
-		return err
+	if err := xw.WriteRow(s.exportHeader(lang)...); err != nil {
+		return 0, err
 	}
-	_ = sw.SetColWidth(1, 2, 18)
-	prog := s.exportProgress(id, r.URL.Query().Get("t"))
-	defer prog.finish()
-	n := 1
-	for page := 1; page <= maxExportPages; page++ {
-		f.Page = page
-		p, err := s.callItems(ctx, id, f)
-		if err != nil {
-			return err
+	rows, total, p := 0, first.Total, first
+	for page := 1; ; page++ {
+		if page > 1 {
+			f.Page = page
+			if p, err = s.callItems(ctx, id, f); err != nil {
+				return rows, err
+			}
+			_ = rc.SetWriteDeadline(time.Now().Add(exportWriteWindow))
 		}
-		prog.set(n-1, p.Total)
 		keys := make([]string, len(p.Items))
 		for i, it := range p.Items {
 			keys[i] = it.Key
 		}
 		marks, err := s.store.CallMarks(ctx, id, keys)
 		if err != nil {
-			return err
+			return rows, err
 		}
 		for _, it := range p.Items {
-			n++
-			row = s.exportRow(ctx, lang, it, settings.NumberHide, marks[it.Key].Reviewed())
-			cell, _ := excelize.CoordinatesToCellName(1, n)
-			if err := sw.SetRow(cell, row); err != nil {
-				return err
+			if err := xw.WriteRow(s.exportRow(ctx, lang, it, hide, marks[it.Key].Reviewed())...); err != nil {
+				return rows, err
 			}
 		}
+		rows += len(p.Items)
+		if err := xw.Flush(); err != nil {
+			return rows, err
+		}
+		if err := rc.Flush(); err != nil && !errors.Is(err, http.ErrNotSupported) {
+			return rows, err
+		}
+		prog.set(rows, total)
 		if page >= p.LastPage || len(p.Items) == 0 {
 			break
 		}
+		if page == maxExportPages {
+			s.log.Warn("export cut", "task", id, "rows", rows, "pages", page)
+			break
+		}
 	}
-	prog.set(n-1, n-1)
-	if err := sw.Flush(); err != nil {
-		return err
+	if err := xw.Close(); err != nil {
+		return rows, err
+	}
+	if err := rc.Flush(); err != nil && !errors.Is(err, http.ErrNotSupported) {
+		return rows, err
+	}
+	prog.set(rows, rows)
+	return rows, nil
+}
+
+// exportHeader is the export's first row, in the user's language. Talk time
+// is in whole seconds, a number: a spreadsheet sorts and sums it.
+func (s *Server) exportHeader(lang views.Lang) []any {
+	keys := []string{"calls.col.callee", "calls.col.time", "calls.filter.bill"}
+	if s.client.HasV1() {
+		keys = append(keys, "calls.col.rounds", "calls.col.score", "calls.col.level", "calls.col.tags", "calls.col.hangup")
+	} else {
+		keys = append(keys, "calls.col.status", "calls.col.intent", "calls.col.rounds")
+	}
+	keys = append(keys, "calls.fact.caller", "calls.reviewed")
+	row := make([]any, len(keys))
+	for i, k := range keys {
+		row[i] = views.Msg(lang, k)
+	}
+	return row
+}
+
+// exportHeaders sets the export's response headers: an attachment named in
+// ASCII (calls-<task>-<time>.xlsx) and, for browsers that read it, in UTF-8
+// with the task's name; no caching, no proxy buffering (nginx would
+// otherwise hold the stream back); the export_done cookie for call.js.
+func (s *Server) exportHeaders(w http.ResponseWriter, r *http.Request, id string) {
+	stamp := s.now().In(s.loc).Format("20060102-1504")
+	name := id
+	if k, err := s.store.KnownTask(r.Context(), id); err == nil && k.Name != "" {
+		name = k.Name
+	}
+	if info, ok := taskInfo(r); ok && info.Name != "" {
+		name = info.Name
 	}
 	h := w.Header()
 	h.Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-	h.Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{
-		"filename": fmt.Sprintf("calls-%s-%s.xlsx", id, s.now().In(s.loc).Format("20060102-1504"))}))
+	h.Set("Content-Disposition", attachment("calls-"+id+"-"+stamp+".xlsx",
+		name+"-"+views.Msg(views.LangOf(r.Context()), "calls.records")+"-"+stamp+".xlsx"))
 	h.Set("Cache-Control", "no-store")
+	h.Set("X-Accel-Buffering", "no")
 	if t := r.URL.Query().Get("t"); exportTokenRe.MatchString(t) {
 		http.SetCookie(w, &http.Cookie{Name: "export_done", Value: t, Path: "/", MaxAge: 120, SameSite: http.SameSiteLaxMode, Secure: isHTTPS(r)})
 	}
-	s.log.Info("calls exported", "task", id, "rows", n-1)
-	s.audit(r, id, "calls.export", strconv.Itoa(n-1)+" rows", "")
-	if err := xf.Write(w); err != nil {
-		s.log.Info("export: write", "task", id, "err", err)
+}
+
+// attachment is a Content-Disposition naming a download: filename in ASCII
+// (other characters become _) for every browser, filename* in UTF-8
+// (RFC 6266, RFC 8187) for those that read it.
+func attachment(ascii, utf8Name string) string {
+	clean := func(r rune) rune {
+		if r < 0x20 || r == 0x7f || strings.ContainsRune(`"\/:*?<>|`, r) {
+			return '_'
+		}
+		return r
 	}
-	return nil
+	ascii = strings.Map(func(r rune) rune {
+		if r > 0x7e {
+			return '_'
+		}
+		return clean(r)
+	}, ascii)
+	utf8Name = strings.ToValidUTF8(strings.Map(clean, utf8Name), "_")
+	if r := []rune(utf8Name); len(r) > 120 {
+		utf8Name = string(r[:115]) + ".xlsx"
+	}
+	var enc strings.Builder
+	for _, b := range []byte(utf8Name) {
+		if 'a' <= b && b <= 'z' || 'A' <= b && b <= 'Z' || '0' <= b && b <= '9' || strings.IndexByte("!#$&+-.^_`|~", b) >= 0 {
+			enc.WriteByte(b)
+		} else {
+			fmt.Fprintf(&enc, "%%%02X", b)
+		}
+	}
+	return `attachment; filename="` + ascii + `"; filename*=UTF-8''` + enc.String()
 }
 
 func (s *Server) exportRow(ctx context.Context, lang views.Lang, it callItem, hide int, reviewed bool) []any {
