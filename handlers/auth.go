@@ -211,9 +211,8 @@ func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) error {
 // login serves POST /login: fields username, password (and next). Repeated
 // failures for a user or an address are slowed down (limiter).
 func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
-	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
-	if err := r.ParseForm(); err != nil {
-		return errBadRequest
+	if err := parseForm(w, r); err != nil {
+		return err
 	}
 	ctx := r.Context()
 	username := strings.TrimSpace(r.PostForm.Get("username"))

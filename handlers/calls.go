@@ -1063,9 +1063,8 @@ func (s *Server) callReview(w http.ResponseWriter, r *http.Request) error {
 	if !validCallKey(key) {
 		return errNotFound
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
-	if err := r.ParseForm(); err != nil {
-		return errBadRequest
+	if err := parseForm(w, r); err != nil {
+		return err
 	}
 	u, _ := currentUser(r)
 	if err := s.store.MarkReviewed(ctx, id, key, u.Username); err != nil {

@@ -201,7 +201,9 @@ func (s *Server) userSetDisabled(w http.ResponseWriter, r *http.Request, disable
 	return redirect(w, r, "/users")
 }
 
-// parseForm parses a small urlencoded form (at most 64 KB).
+// parseForm parses a small urlencoded form (at most 64 KB): a malformed one
+// is 400, one too large 413. Every handler that reads a form calls it
+// (bodyLimit has usually parsed the form already, under its own cap).
 func parseForm(w http.ResponseWriter, r *http.Request) error {
 	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
 	if err := r.ParseForm(); err != nil {
