@@ -71,9 +71,11 @@
     }
   });
 
-  // Export: show progress until the file arrives (the answer sets the
-  // cookie export_done to the token of this download); meanwhile ask how
-  // many rows are written (export-progress) and say so.
+  // Export: show progress until the file is complete; meanwhile ask how
+  // many rows are written (export-progress) and say so. The export streams,
+  // so its answer (which sets the cookie export_done to the token of this
+  // download) starts the download long before the end: the count goes on
+  // until export-progress says done (or, without counts, until the cookie).
   document.addEventListener("click", function (e) {
     var a = e.target.closest && e.target.closest("a[data-export]");
     if (!a) return;
@@ -87,10 +89,11 @@
     var progress = u.pathname.replace(/\/export\.xlsx$/, "/export-progress") + "?t=" + token;
     note.hidden = false;
     a.setAttribute("aria-disabled", "true");
-    var tries = 0, asking = false;
+    var tries = 0, asking = false, finished = false, started = false, untracked = false;
     var timer = setInterval(function () {
       tries++;
-      if (document.cookie.indexOf("export_done=" + token) >= 0 || tries > 1200) {
+      started = started || document.cookie.indexOf("export_done=" + token) >= 0;
+      if ((started && (finished || untracked || !fmt || !window.fetch)) || tries > 1200) {
         clearInterval(timer);
         note.hidden = true;
         note.textContent = plain;
@@ -99,9 +102,12 @@
       }
       if (tries % 2 || asking || !fmt || !window.fetch) return;
       asking = true;
+      var afterStart = started;
       fetch(progress, { credentials: "same-origin", headers: { "Accept": "application/json" } })
         .then(function (r) { return r.ok ? r.json() : null; })
         .then(function (p) {
+          if (p && p.done) finished = true;
+          if (afterStart && (!p || (!p.done && p.total === 0 && p.rows === 0))) untracked = true; // no count kept for this one
           if (p && p.total > 0) note.textContent = fmt.replace("%d", String(p.rows)).replace("%d", String(p.total));
         })
         .catch(function () {})
