@@ -70,10 +70,10 @@ func (f callFilter) query(withPage bool) url.Values {
 		}
 	}
 	if !f.From.IsZero() {
-		v.Set("from", f.From.Format(formLayout))
+		v.Set("from", f.From.Format(datetimeLocal))
 	}
 	if !f.To.IsZero() {
-		v.Set("to", f.To.Format(formLayout))
+		v.Set("to", f.To.Format(datetimeLocal))
 	}
 	if f.Q != "" {
 		v.Set("q", f.Q)
@@ -98,9 +98,6 @@ func (f callFilter) needsPlatform() bool {
 
 // openMax is the upper bound sent for a range given only its lower bound.
 const openMax = 999999
-
-// formLayout is the datetime-local input's format.
-const formLayout = "2006-01-02T15:04"
 
 var (
 	keywordRe = regexp.MustCompile(`^[0-9*]{1,20}$`)
@@ -264,15 +261,14 @@ func (s *Server) parseFormTime(v string) (t time.Time, bad bool) {
 	if v == "" {
 		return time.Time{}, false
 	}
-	for _, layout := range []string{formLayout, "2006-01-02T15:04:05", "2006-01-02 15:04", client.DateTimeLayout, "2006-01-02"} {
-		if t, err := time.ParseInLocation(layout, v, s.loc); err == nil {
-			if t.Year() < 2000 || t.After(s.now().AddDate(1, 0, 0)) {
-				return time.Time{}, true
-			}
-			return t, false
-		}
+	t, err := parseLocal(v, s.loc)
+	if err != nil {
+		t, err = time.ParseInLocation(time.DateOnly, v, s.loc) // a date alone: from its midnight
 	}
-	return time.Time{}, true
+	if err != nil || t.Year() < 2000 || t.After(s.now().AddDate(1, 0, 0)) {
+		return time.Time{}, true
+	}
+	return t, false
 }
 
 // dateTimeValue is what a datetime-local input may show of raw: the time in
@@ -283,9 +279,9 @@ func (s *Server) parseFormTime(v string) (t time.Time, bad bool) {
 // shown back as typed.
 func dateTimeValue(raw string, t time.Time, bad bool) string {
 	if !bad && !t.IsZero() {
-		return t.Format(formLayout)
+		return t.Format(datetimeLocal)
 	}
-	if _, err := time.Parse(formLayout, strings.TrimSpace(raw)); err == nil {
+	if _, err := time.Parse(datetimeLocal, strings.TrimSpace(raw)); err == nil {
 		return strings.TrimSpace(raw)
 	}
 	return ""

@@ -32,8 +32,9 @@ const (
 // defaultSlots are the calling hours a new task starts with.
 var defaultSlots = []string{"09:00-12:00", "13:30-18:00"}
 
-// datetimeLayouts are the forms a start_time/end_time value may take: the
-// browser's datetime-local (with or without seconds), or typed by hand.
+// datetimeLayouts are the forms a datetime-local value may take (the task
+// form's start_time/end_time, the call filter's from/to): the browser's
+// (with or without seconds), or typed by hand.
 var datetimeLayouts = []string{"2006-01-02T15:04", "2006-01-02T15:04:05", "2006-01-02 15:04", "2006-01-02 15:04:05"}
 
 // datetimeLocal is how a time is written into a datetime-local input.
