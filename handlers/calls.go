@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"net/http"
@@ -11,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/go-chi/chi/v5"
 	"golang.org/x/sync/errgroup"
@@ -290,14 +292,27 @@ func dateTimeValue(raw string, t time.Time, bad bool) string {
 func trimTo(s string, n int) string {
 	if len(s) > n {
 		s = s[:n]
-		for !utf8Valid(s) && len(s) > 0 {
+		for !utf8.ValidString(s) && len(s) > 0 {
 			s = s[:len(s)-1]
 		}
 	}
 	return s
 }
 
-func utf8Valid(s string) bool { return strings.ToValidUTF8(s, "\uFFFD") == s }
+// levelChip is a record's intent level as a chip (nil when it has none):
+// the level object with its color, else the bare level name.
+func levelChip(rec *client.Record) *views.Chip {
+	var c views.Chip
+	switch {
+	case rec.Level != nil && rec.Level.Name != "":
+		c = views.NewChip(levelLabel(*rec.Level), rec.Level.Color)
+	case rec.LevelName != "":
+		c = views.NewChip(rec.LevelName, "")
+	default:
+		return nil
+	}
+	return &c
+}
 
 func levelLabel(l client.Level) string {
 	if l.Alias != "" {
@@ -418,10 +433,7 @@ func (s *Server) callItems(ctx context.Context, taskID string, f callFilter) (ca
 	if !s.client.HasV1() {
 		sf := store.CallFilter{TaskID: taskID, Keyword: f.Q, Intention: f.Intent, Statuses: f.Statuses,
 			From: f.From, To: f.To, Limit: client.PageSize, Offset: (page - 1) * client.PageSize}
-		if f.Bill != nil {
-			lo, hi := int64(f.Bill[0])*1000, int64(f.Bill[1])*1000+999
-			sf.FeeMin, sf.FeeMax = &lo, &hi
-		}
+		sf.FeeMin, sf.FeeMax = feeRange(f.Bill)
 		if f.Rounds != nil { // rounds on surface A: the customer's lines (user_msg_count)
 			lo, hi := f.Rounds[0], f.Rounds[1]
 			sf.MsgsMin, sf.MsgsMax = &lo, &hi
@@ -463,10 +475,7 @@ func (s *Server) callItems(ctx context.Context, taskID string, f callFilter) (ca
 	// one it does not list.
 	sf := store.CallFilter{TaskID: taskID, Keyword: f.Q, From: f.From, To: f.To, AnsweredOnly: true,
 		ExcludeIDs: seen, Limit: maxMerged}
-	if f.Bill != nil {
-		lo, hi := int64(f.Bill[0])*1000, int64(f.Bill[1])*1000+999
-		sf.FeeMin, sf.FeeMax = &lo, &hi
-	}
+	sf.FeeMin, sf.FeeMax = feeRange(f.Bill)
 	if rp.Total > len(rp.Records) && !oldest.IsZero() {
 		sf.From = later(sf.From, oldest)
 	}
@@ -484,6 +493,16 @@ func (s *Server) callItems(ctx context.Context, taskID string, f callFilter) (ca
 	slices.SortStableFunc(p.Items, func(a, b callItem) int { return b.start(loc).Compare(a.start(loc)) })
 	p.Total += len(stored)
 	return p, nil
+}
+
+// feeRange is the stored calls' fee range (ms) of a talk-time filter in
+// whole seconds: "to 60 s" includes 60.999 s. nil, nil without the filter.
+func feeRange(bill *[2]int) (lo, hi *int64) {
+	if bill == nil {
+		return nil, nil
+	}
+	a, b := int64(bill[0])*1000, int64(bill[1])*1000+999
+	return &a, &b
 }
 
 func later(a, b time.Time) time.Time {
@@ -575,13 +594,7 @@ func (s *Server) callRows(ctx context.Context, taskID string, f callFilter, p ca
 			row.TalkTime = views.Duration(ctx, time.Duration(b.Bill)*time.Millisecond)
 			row.Rounds = strconv.Itoa(int(b.Rounds))
 			row.Score = strconv.Itoa(int(b.Score))
-			if b.Level != nil && b.Level.Name != "" {
-				c := views.NewChip(levelLabel(*b.Level), b.Level.Color)
-				row.Level = &c
-			} else if b.LevelName != "" {
-				c := views.NewChip(b.LevelName, "")
-				row.Level = &c
-			}
+			row.Level = levelChip(b)
 			row.Tags = tagChips(b.Tags)
 			row.HangupBy = hangupName(lang, int(b.HangupDisposition))
 		} else {
@@ -908,13 +921,7 @@ func (s *Server) recordView(ctx context.Context, taskID string, ri *client.Recor
 	rec := ri.Info.Record
 	loc := s.client.Location()
 	v := views.CallDetailVM{Title: maskPhone(string(rec.Callee), cs.NumberHide), Score: strconv.Itoa(int(rec.Score))}
-	if rec.Level != nil && rec.Level.Name != "" {
-		c := views.NewChip(levelLabel(*rec.Level), rec.Level.Color)
-		v.Level = &c
-	} else if rec.LevelName != "" {
-		c := views.NewChip(rec.LevelName, "")
-		v.Level = &c
-	}
+	v.Level = levelChip(&rec)
 	// The call's tags and parent tags; record_info's info.record often has
 	// none (seed 001's example), so the turns' tags count too.
 	tags, groups := slices.Clone(rec.Tags), slices.Clone(rec.TagGroups)
@@ -1088,7 +1095,7 @@ func (s *Server) recentCalls(w http.ResponseWriter, r *http.Request) error {
 	}
 	names := make(map[string]string, len(known))
 	for _, k := range known {
-		names[k.ID] = cmpOr(k.Name, k.ID)
+		names[k.ID] = cmp.Or(k.Name, k.ID)
 	}
 	byTask := map[string][]string{}
 	for _, c := range calls {
@@ -1122,16 +1129,9 @@ func (s *Server) recentCalls(w http.ResponseWriter, r *http.Request) error {
 			Status:   client.CallStatus(c.Status).Name(string(lang)), Intentions: client.SplitIntentions(c.Intention),
 			Reviewed: m.Reviewed(), Unread: !m.Read()}
 		if validTaskID(c.TaskID) {
-			row.URL, row.TaskURL, row.TaskName = callURL(c.TaskID, c.CallID), "/tasks/"+url.PathEscape(c.TaskID), cmpOr(names[c.TaskID], c.TaskID)
+			row.URL, row.TaskURL, row.TaskName = callURL(c.TaskID, c.CallID), "/tasks/"+url.PathEscape(c.TaskID), cmp.Or(names[c.TaskID], c.TaskID)
 		}
 		rows = append(rows, row)
 	}
 	return s.render(w, r, http.StatusOK, views.RecentCallsPage(s.page(w, r, "calls", "calls.recent"), rows))
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
