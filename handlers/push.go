@@ -7,7 +7,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"regexp"
 	"strings"
 	"sync"
 	"time"
@@ -27,25 +26,24 @@ const maxPushBody = 1 << 20
 // under its task at once. Without it the receiver finds the task from the
 // push_url's ref (PushURLWithRef) or the outid dialdesk gave the number,
 // else the resolver below asks the platform.
-func (s *Server) PushURL(taskID string) string {
-	u := strings.TrimRight(s.cfg.PublicURL, "/") + "/hooks/icall/" + url.PathEscape(s.cfg.PushToken)
-	if taskID != "" {
-		u += "?" + url.Values{"task": {taskID}}.Encode()
-	}
-	return u
-}
+func (s *Server) PushURL(taskID string) string { return s.pushURL("task", taskID) }
 
 // PushURLWithRef is a push_url for add_task that files each pushed call
 // under its task the moment it arrives, with no platform call: ref is the
 // create-task form's one-time token, which names the task in form_tokens
 // once add_task has answered (SetFormTokenTask). The task form passes it
-// when it has a token; without one, PushURL("").
-func (s *Server) PushURLWithRef(ref string) string {
-	return strings.TrimRight(s.cfg.PublicURL, "/") + "/hooks/icall/" + url.PathEscape(s.cfg.PushToken) +
-		"?" + url.Values{"ref": {ref}}.Encode()
-}
+// when it has a token; without one (ref ""), it is PushURL("").
+func (s *Server) PushURLWithRef(ref string) string { return s.pushURL("ref", ref) }
 
-var pushRefRe = regexp.MustCompile(`^[0-9a-f]{32}$`)
+// pushURL is the push receiver's public URL with key=value in the query
+// (none when value is "").
+func (s *Server) pushURL(key, value string) string {
+	u := strings.TrimRight(s.cfg.PublicURL, "/") + "/hooks/icall/" + url.PathEscape(s.cfg.PushToken)
+	if value != "" {
+		u += "?" + url.Values{key: {value}}.Encode()
+	}
+	return u
+}
 
 // pushReceive serves POST /hooks/icall/{token}: the platform's result push
 // (seed 002 §2.6). No session, no CSRF: the token in the path is the secret,
@@ -91,7 +89,7 @@ func (s *Server) pushReceive(w http.ResponseWriter, r *http.Request) error {
 		task = ""
 	}
 	c := storedCall(p.CallResult, task, store.SourcePush)
-	if ref := r.URL.Query().Get("ref"); c.TaskID == "" && pushRefRe.MatchString(ref) {
+	if ref := r.URL.Query().Get("ref"); c.TaskID == "" && formTokenRe.MatchString(ref) {
 		// push_url named the form that created the task (PushURLWithRef).
 		if t, err := s.store.TaskOfPushRef(ctx, ref); err == nil && validTaskID(t) {
 			c.TaskID = t

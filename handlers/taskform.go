@@ -405,6 +405,8 @@ func newFormToken() string {
 	return hex.EncodeToString(b)
 }
 
+// formTokenRe is a well-formed form token (newFormToken), also as the ref of
+// a push_url (PushURLWithRef).
 var formTokenRe = regexp.MustCompile(`^[0-9a-f]{32}$`)
 
 // taskNew serves GET /tasks/new: the create form with defaults filled in.
@@ -507,10 +509,7 @@ func (s *Server) taskCreate(w http.ResponseWriter, r *http.Request) error {
 	if s.cfg.PushToken != "" {
 		// With the form's one-time token in push_url, each pushed call is
 		// filed under this task the moment it arrives (see pushReceive).
-		req.PushURL, req.PushType = s.PushURL(""), client.PushAfterCall
-		if token != "" {
-			req.PushURL = s.PushURLWithRef(token)
-		}
+		req.PushURL, req.PushType = s.PushURLWithRef(token), client.PushAfterCall
 	}
 	// The task is created even if the browser goes away meanwhile.
 	id, err := s.client.AddTask(context.WithoutCancel(ctx), req)
