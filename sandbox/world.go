@@ -80,7 +80,6 @@ type task struct {
 	next    int       // index of the first number that may still be waiting
 	retries []*number // unanswered numbers waiting for their second attempt, by time due
 	active  int       // calls in flight
-	queued  time.Duration
 
 	// Progress counters, kept up to date so query_task_info stays O(1) per task.
 	total, called, connected, intent int
