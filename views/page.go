@@ -55,5 +55,5 @@ func ariaCurrent(p Page, nav string) string {
 	return "false"
 }
 
-// RoleName is the translated name of a role.
+// roleKey is the i18n key of a role's name ("role.admin" …).
 func roleKey(role string) string { return "role." + role }
