@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"regexp"
 	"strconv"
@@ -68,7 +69,11 @@ func (s *Server) callExport(w http.ResponseWriter, r *http.Request) error {
 	s.exportHeaders(w, r, id)
 	rows, err := s.streamCalls(w, r, rc, f, first, settings.NumberHide, prog)
 	if err != nil {
-		s.log.Warn("export interrupted", "task", id, "rows", rows, "err", err)
+		level := slog.LevelWarn
+		if ctx.Err() != nil { // the browser went away (cancelled download, closed tab)
+			level = slog.LevelInfo
+		}
+		s.log.Log(context.WithoutCancel(ctx), level, "export interrupted", "task", id, "rows", rows, "err", err)
 		s.audit(r, id, "calls.export", strconv.Itoa(rows)+" rows, interrupted", answerOf(err))
 		panic(http.ErrAbortHandler) // no end of file: the download fails visibly
 	}

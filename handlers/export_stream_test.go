@@ -3,6 +3,7 @@ package handlers_test
 import (
 	"bytes"
 	"compress/flate"
+	"context"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -427,4 +428,53 @@ func TestExportStreamOutlivesWriteTimeout(t *testing.T) {
 	if _, rows := xlsxRows(t, string(body)); len(rows) != first.Total+1 {
 		t.Errorf("%d rows, want %d + header", len(rows), first.Total)
 	}
+}
+
+// TestExportStreamBrowserGoesAway: a download cancelled mid-way ends the
+// export (the platform read is cancelled too) and gives its slot back, so
+// cancelled downloads never lock exports out.
+func TestExportStreamBrowserGoesAway(t *testing.T) {
+	var held atomic.Int32
+	app := hookedApp(t, func(page int, r *http.Request) error {
+		if page == 2 {
+			held.Add(1)
+			<-r.Context().Done() // the platform stalls; only the cancellation ends it
+			return r.Context().Err()
+		}
+		return nil
+	})
+	app.RememberSandboxTasks(t)
+	id, first := busyTask(t, app)
+	c := app.Login(t, store.RoleSupervisor)
+	for i := range 3 { // one more than the concurrent-export limit
+		ctx, cancel := context.WithCancel(t.Context())
+		tok := "gone" + strconv.Itoa(i)
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, app.URL+"/tasks/"+id+"/calls/export.xlsx?t="+tok, nil)
+		res, err := c.Do(req)
+		if err != nil || res.StatusCode != http.StatusOK {
+			t.Fatalf("export %d: %v %v", i, res, err)
+		}
+		var got []byte
+		buf := make([]byte, 512)
+		for !bytes.Contains(partialSheet(got), []byte(string(first.Records[0].Callee))) {
+			n, err := res.Body.Read(buf)
+			got = append(got, buf[:n]...)
+			if err != nil {
+				t.Fatalf("export %d after %d bytes: %v", i, len(got), err)
+			}
+		}
+		cancel()
+		res.Body.Close()
+		deadline := time.Now().Add(5 * time.Second)
+		for {
+			if _, p := app.Get(t, c, "/tasks/"+id+"/calls/export-progress?t="+tok); strings.Contains(p, `"done":true`) {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("export %d still running after the browser went away", i)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	t.Logf("%d of 3 exports were held at the platform when the browser left", held.Load())
 }
