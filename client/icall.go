@@ -10,6 +10,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -309,7 +310,7 @@ func (c *Client) QueryTaskInfo(ctx context.Context, ids []string) ([]TaskInfo, e
 	if err != nil {
 		return nil, err
 	}
-	parts, err := fanOut(ctx, c.concurrency, chunk(ids, MaxTaskIDsPerCall), func(ctx context.Context, part []string) ([]TaskInfo, error) {
+	parts, err := fanOut(ctx, c.concurrency, slices.Collect(slices.Chunk(ids, MaxTaskIDsPerCall)), func(ctx context.Context, part []string) ([]TaskInfo, error) {
 		var out struct {
 			Data []TaskInfo `json:"data"`
 		}
@@ -331,7 +332,7 @@ func (c *Client) CallsCount(ctx context.Context, ids []string, begin, end time.T
 		return nil, err
 	}
 	b, e := strconv.FormatInt(ToMillis(begin), 10), strconv.FormatInt(ToMillis(end), 10)
-	parts, err := fanOut(ctx, c.concurrency, chunk(ids, MaxTaskIDsPerCall), func(ctx context.Context, part []string) ([]TaskCallCount, error) {
+	parts, err := fanOut(ctx, c.concurrency, slices.Collect(slices.Chunk(ids, MaxTaskIDsPerCall)), func(ctx context.Context, part []string) ([]TaskCallCount, error) {
 		var out struct {
 			Data []TaskCallCount `json:"data"`
 		}
@@ -453,18 +454,6 @@ func uniqueIDs(ids []string) ([]string, error) {
 		}
 	}
 	return out, nil
-}
-
-func chunk[T any](s []T, n int) [][]T {
-	var out [][]T
-	for len(s) > n {
-		out = append(out, s[:n:n])
-		s = s[n:]
-	}
-	if len(s) > 0 {
-		out = append(out, s)
-	}
-	return out
 }
 
 // fanOut runs fn on each part, at most limit at once, and returns the
