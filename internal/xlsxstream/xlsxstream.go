@@ -259,7 +259,9 @@ func (x *Writer) Close() error {
 	if x.err != nil {
 		return x.err
 	}
-	x.bw.WriteString(`</sheetData></worksheet>`)
+	// Text that looks like a number (a phone's leading 0) is text on
+	// purpose: no "number stored as text" warning on every cell.
+	x.bw.WriteString(`</sheetData><ignoredErrors><ignoredError sqref="A1:XFD1048576" numberStoredAsText="1"/></ignoredErrors></worksheet>`)
 	if err := x.bw.Flush(); err != nil {
 		return x.fail(err)
 	}

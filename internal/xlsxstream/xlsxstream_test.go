@@ -123,6 +123,7 @@ func TestEscaping(t *testing.T) {
 		`<c r="A1" t="inlineStr"><is><t xml:space="preserve">x &amp; y &lt; z &gt; w</t></is></c>`,
 		`<t xml:space="preserve">cr&#13;here</t>`,
 		`<t xml:space="preserve">_x005F_x0041_</t>`,
+		`</sheetData><ignoredErrors><ignoredError sqref="A1:XFD1048576" numberStoredAsText="1"/></ignoredErrors></worksheet>`,
 	} {
 		if !strings.Contains(x, want) {
 			t.Errorf("sheet lacks %s:\n%s", want, x)
