@@ -25,7 +25,7 @@ import (
 func (s *Server) taskHeader(r *http.Request, tab string) views.TaskHeaderVM {
 	id := TaskID(r)
 	h := views.TaskHeaderVM{ID: id, Name: id, Tab: tab, CanManage: canManage(r), CSRFToken: nosurf.Token(r)}
-	if k, err := s.store.KnownTask(r.Context(), id); err == nil && k.Name != "" {
+	if k, ok := knownTask(r); ok && k.Name != "" {
 		h.Name = k.Name
 	}
 	info, ok := taskInfo(r)

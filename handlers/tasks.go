@@ -367,11 +367,13 @@ func validTaskID(id string) bool { return taskIDRe.MatchString(id) }
 type taskKey struct{}
 type taskInfoKey struct{}
 type taskInfoErrKey struct{}
+type knownTaskKey struct{}
 
 // loadTask is the middleware of /tasks/{id}/…: it answers 404 early for an
 // id that is malformed or that neither the platform nor the store knows, and
-// puts the id (TaskID) and, when the platform gave it, the task's info
-// (taskInfo) in the request context. A platform failure for a task the store
+// puts the id (TaskID), what the store remembers of the task (knownTask)
+// and, when the platform gave it, the task's info (taskInfo) in the request
+// context. A platform failure for a task the store
 // knows lets the request through with the failure (taskInfoErr), so the page
 // shows it where data would be without asking the platform again.
 func (s *Server) loadTask(next http.Handler) http.Handler {
@@ -381,7 +383,10 @@ func (s *Server) loadTask(next http.Handler) http.Handler {
 			return errNotFound
 		}
 		ctx := r.Context()
-		_, kerr := s.store.KnownTask(ctx, id)
+		k, kerr := s.store.KnownTask(ctx, id)
+		if kerr == nil {
+			ctx = context.WithValue(ctx, knownTaskKey{}, k)
+		}
 		infos, err := s.tasks.infos(ctx, []string{id})
 		switch {
 		case err != nil && kerr != nil:
@@ -417,6 +422,13 @@ func TaskID(r *http.Request) string {
 func taskInfo(r *http.Request) (client.TaskInfo, bool) {
 	info, ok := r.Context().Value(taskInfoKey{}).(client.TaskInfo)
 	return info, ok
+}
+
+// knownTask returns what the store remembers of the task (name, creator),
+// as loadTask read it, and whether it remembers the task at all.
+func knownTask(r *http.Request) (store.KnownTask, bool) {
+	k, ok := r.Context().Value(knownTaskKey{}).(store.KnownTask)
+	return k, ok
 }
 
 // taskInfoErr is why loadTask has no info for a task the store knows: the
