@@ -36,8 +36,8 @@ var (
 //   - a Content-Length above the limit is refused at once with 413, nothing read;
 //   - the body is wrapped in http.MaxBytesReader, so a chunked body stops at the limit;
 //   - a form POST is parsed here, under that cap, so a body that turns out too
-//     large is a 413 through the funnel; nosurf and the handlers then use the
-//     parsed form.
+//     large is a 413 and a malformed one a 400, through the funnel; nosurf and
+//     the handlers then use the parsed form.
 func (s *Server) bodyLimit(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if isPushHook(r) {
@@ -76,8 +76,14 @@ func (s *Server) bodyLimit(next http.Handler) http.Handler {
 				s.refuseBody(w, r, tooLarge)
 				return
 			}
-			// Other parse errors (a malformed form) are left to the CSRF check
-			// and the handlers, as before.
+			if err != nil {
+				// A malformed form is refused here: Go parses a request's form
+				// once, so a handler calling ParseForm again would get no error
+				// and go on with whatever was half parsed.
+				s.log.Info("malformed form", "method", r.Method, "path", r.URL.Path)
+				s.fail(w, r, errBadRequest)
+				return
+			}
 		}
 		next.ServeHTTP(w, r)
 	})
