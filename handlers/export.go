@@ -168,7 +168,7 @@ func (s *Server) exportHeader(lang views.Lang) []any {
 func (s *Server) exportHeaders(w http.ResponseWriter, r *http.Request, id string) {
 	stamp := s.now().In(s.loc).Format("20060102-1504")
 	name := id
-	if k, err := s.store.KnownTask(r.Context(), id); err == nil && k.Name != "" {
+	if k, ok := knownTask(r); ok && k.Name != "" {
 		name = k.Name
 	}
 	if info, ok := taskInfo(r); ok && info.Name != "" {
@@ -222,9 +222,9 @@ func (s *Server) exportRow(ctx context.Context, lang views.Lang, it callItem, hi
 		rev = "✓"
 	}
 	if b := it.B; b != nil {
-		level := b.LevelName
-		if b.Level != nil && b.Level.Name != "" {
-			level = levelLabel(*b.Level)
+		level := ""
+		if c := levelChip(b); c != nil {
+			level = c.Name
 		}
 		var tags []string
 		for _, t := range b.Tags {
@@ -268,16 +268,13 @@ type exportState struct {
 
 const maxExportStates = 200
 
-var exportStates sync.Map // *Server → *sync.Map (task + "/" + t → *exportState)
-
 // exportProgress registers the export of task named t (nil when t is not
 // a valid token: then nothing is recorded).
 func (s *Server) exportProgress(task, t string) *exportState {
 	if !exportTokenRe.MatchString(t) {
 		return nil
 	}
-	m, _ := exportStates.LoadOrStore(s, &sync.Map{})
-	states := m.(*sync.Map)
+	states := s.exportStates
 	n := 0
 	states.Range(func(k, v any) bool { // forget the ones ended a while ago
 		st := v.(*exportState)
@@ -327,13 +324,11 @@ func (s *Server) callExportProgress(w http.ResponseWriter, r *http.Request) erro
 		return errNotFound
 	}
 	var st exportState
-	if m, ok := exportStates.Load(s); ok {
-		if v, ok := m.(*sync.Map).Load(TaskID(r) + "/" + t); ok {
-			e := v.(*exportState)
-			e.mu.Lock()
-			st.rows, st.total, st.done = e.rows, e.total, e.done
-			e.mu.Unlock()
-		}
+	if v, ok := s.exportStates.Load(TaskID(r) + "/" + t); ok {
+		e := v.(*exportState)
+		e.mu.Lock()
+		st.rows, st.total, st.done = e.rows, e.total, e.done
+		e.mu.Unlock()
 	}
 	body := fmt.Sprintf(`{"rows":%d,"total":%d,"done":%t}`, st.rows, st.total, st.done)
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")

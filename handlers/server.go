@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gorilla/sessions"
@@ -77,6 +78,8 @@ type Server struct {
 	syncSeen *syncSet       // tasks the last sync round walked (sync.go)
 	imports  importer       // number import jobs (numbers_jobs.go)
 	exports  chan struct{}  // one slot per call export running (export.go)
+	// exportStates is each export's progress, by task + "/" + t (export.go).
+	exportStates *sync.Map
 }
 
 // New checks cfg, fills in defaults and builds the Server.
@@ -136,6 +139,8 @@ func New(cfg Config) (*Server, error) {
 		pushWait: &pushResolver{waiting: map[string]time.Time{}},
 		syncSeen: &syncSet{ids: map[string]bool{}},
 		exports:  make(chan struct{}, maxConcurrentExports),
+
+		exportStates: &sync.Map{},
 	}
 	s.tasks = newTaskCache(s, cfg.RefreshInterval)
 	for _, h := range cfg.RecordingHosts {
