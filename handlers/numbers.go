@@ -5,8 +5,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -491,7 +493,7 @@ func (s *Server) numberList(r *http.Request, taskID string, canDelete bool) (vie
 			}
 		}
 		rows, total, err := s.store.TaskNumbersByStatus(ctx, taskID, l.Keyword, callStatus, (page-1)*listPageSize, listPageSize)
-		if last := (total + listPageSize - 1) / listPageSize; err == nil && page > last && last > 0 {
+		if last := lastPage(total, listPageSize); err == nil && page > last && last > 0 {
 			// Past the end (an old link, fewer numbers now): the last page.
 			page, l.Page = last, last
 			rows, total, err = s.store.TaskNumbersByStatus(ctx, taskID, l.Keyword, callStatus, (page-1)*listPageSize, listPageSize)
@@ -513,7 +515,7 @@ func (s *Server) numberList(r *http.Request, taskID string, canDelete bool) (vie
 			if c, ok := calls[row.OutID]; ok {
 				n.Status = client.CallStatus(c.Status).Name(lang)
 				if !c.StartAt.IsZero() {
-					n.CallDate = views.When(ctx, c.StartAt.In(views.ZoneOf(ctx)))
+					n.CallDate = views.When(ctx, c.StartAt)
 				}
 				if c.FeeMS > 0 {
 					n.TalkTime = views.Duration(ctx, time.Duration(c.FeeMS)*time.Millisecond)
@@ -521,7 +523,7 @@ func (s *Server) numberList(r *http.Request, taskID string, canDelete bool) (vie
 			}
 			l.Rows = append(l.Rows, n)
 		}
-		l.Total, l.LastPage = total, (total+listPageSize-1)/listPageSize
+		l.Total, l.LastPage = total, lastPage(total, listPageSize)
 	} else {
 		nq := client.NumberQuery{TaskID: taskID, Page: page, Keyword: l.Keyword, CallHistory: l.History}
 		status := q.Get("status")
@@ -563,19 +565,19 @@ func (s *Server) numberList(r *http.Request, taskID string, canDelete bool) (vie
 		}
 		for _, n := range res.Numbers {
 			row := views.NumberRowVM{Phone: n.Number.String(), OutID: outids[n.Number.String()], Status: n.Status.Name(lang),
-				Operator: operatorLabel(ctx, n.MobileType), Location: strings.TrimSpace(n.Province + " " + n.City), CallDate: views.When(ctx, n.CallDate.In(views.ZoneOf(ctx)))}
+				Operator: operatorLabel(ctx, n.MobileType), Location: strings.TrimSpace(n.Province + " " + n.City), CallDate: views.When(ctx, n.CallDate.In(s.client.Location()))}
 			for _, a := range n.CallHistory {
-				row.History = append(row.History, views.When(ctx, a.CallTime.In(views.ZoneOf(ctx)))+" "+a.Status.Name(lang))
+				row.History = append(row.History, views.When(ctx, a.CallTime.In(s.client.Location()))+" "+a.Status.Name(lang))
 			}
 			l.Rows = append(l.Rows, row)
 		}
 		l.Total, l.LastPage = res.Total, res.LastPage
 	}
 	if l.Page > 1 {
-		l.PrevURL = pageURL(r, l.Page-1)
+		l.PrevURL = pageURL(r.URL.Path, r.URL.Query(), l.Page-1)
 	}
 	if l.Page < l.LastPage {
-		l.NextURL = pageURL(r, l.Page+1)
+		l.NextURL = pageURL(r.URL.Path, r.URL.Query(), l.Page+1)
 	}
 	return l, nil
 }
@@ -609,11 +611,26 @@ func phoneKeyword(q string) string {
 	return q
 }
 
-func pageURL(r *http.Request, page int) string {
-	q := r.URL.Query()
-	q.Set("page", strconv.Itoa(page))
-	return r.URL.Path + "?" + q.Encode()
+// pageURL is the list at path, filtered by q, at page n. Page 1 is the
+// list's own URL, without a page parameter.
+func pageURL(path string, q url.Values, n int) string {
+	q = maps.Clone(q)
+	if q == nil {
+		q = url.Values{}
+	}
+	if n > 1 {
+		q.Set("page", strconv.Itoa(n))
+	} else {
+		q.Del("page")
+	}
+	if len(q) == 0 {
+		return path
+	}
+	return path + "?" + q.Encode()
 }
+
+// lastPage is the number of pages of size that total items fill (0 for none).
+func lastPage(total, size int) int { return (total + size - 1) / size }
 
 // numbersDelete serves POST /tasks/{id}/numbers/delete: the selected outids
 // (form field outid). Without confirm=1 it asks first; with it, it deletes
@@ -621,8 +638,8 @@ func pageURL(r *http.Request, page int) string {
 func (s *Server) numbersDelete(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	taskID := TaskID(r)
-	if err := r.ParseForm(); err != nil {
-		return errBadRequest
+	if err := parseForm(w, r); err != nil {
+		return err
 	}
 	var outIDs []string
 	seen := map[string]bool{}
@@ -636,21 +653,18 @@ func (s *Server) numbersDelete(w http.ResponseWriter, r *http.Request) error {
 		s.setFlash(w, r, views.T(ctx, "numbers.delete.none"), true)
 		return redirect(w, r, views.TaskURL(taskID, "numbers"))
 	}
-	if r.PostForm.Get("confirm") != "1" {
-		v := views.DeleteConfirmVM{Header: s.taskHeader(r, views.TabNumbers), TaskID: taskID, OutIDs: outIDs}
-		for _, o := range outIDs {
-			v.Phones = append(v.Phones, o)
-		}
-		if rows, err := s.store.RowsByOutID(ctx, taskID, outIDs); err == nil {
-			v.Phones = v.Phones[:0]
-			for _, o := range outIDs {
-				if p, ok := rows[o]; ok {
-					v.Phones = append(v.Phones, p+" ("+o+")")
-				} else {
-					v.Phones = append(v.Phones, o)
-				}
+	// The numbers by their phone as well as their outid, for the question
+	// and the audit (an outid alone when the store has no row for it).
+	named := slices.Clone(outIDs)
+	if phones, err := s.store.RowsByOutID(ctx, taskID, outIDs); err == nil {
+		for i, o := range outIDs {
+			if p, ok := phones[o]; ok {
+				named[i] = p + " (" + o + ")"
 			}
 		}
+	}
+	if r.PostForm.Get("confirm") != "1" {
+		v := views.DeleteConfirmVM{Header: s.taskHeader(r, views.TabNumbers), TaskID: taskID, OutIDs: outIDs, Phones: named}
 		p := s.page(w, r, "tasks", "numbers.delete.title")
 		return s.render(w, r, http.StatusOK, views.DeleteConfirmPage(p, v))
 	}
@@ -663,18 +677,6 @@ func (s *Server) numbersDelete(w http.ResponseWriter, r *http.Request) error {
 	if len(done) > 0 && (err == nil || be != nil) {
 		if merr := s.store.MarkNumbersDeleted(ctx, taskID, done); merr != nil {
 			return merr
-		}
-	}
-	// The audit names the numbers as well as their outids.
-	named := outIDs
-	if phones, perr := s.store.RowsByOutID(ctx, taskID, outIDs); perr == nil && len(phones) > 0 {
-		named = make([]string, len(outIDs))
-		for i, o := range outIDs {
-			if p, ok := phones[o]; ok {
-				named[i] = p + " (" + o + ")"
-			} else {
-				named[i] = o
-			}
 		}
 	}
 	s.audit(r, taskID, "numbers.delete", fmt.Sprintf("delete %d numbers: %s", len(outIDs), strings.Join(named, ", ")), answerOf(err))
@@ -704,12 +706,12 @@ func (s *Server) renderDNC(w http.ResponseWriter, r *http.Request, status int, f
 	for _, e := range rows {
 		v.Rows = append(v.Rows, views.DNCRowVM{Phone: e.Phone, By: e.AddedBy, At: views.When(ctx, e.AddedAt)})
 	}
-	v.Total, v.LastPage = total, (total+49)/50
+	v.Total, v.LastPage = total, lastPage(total, 50)
 	if page > 1 {
-		v.PrevURL = pageURL(r, page-1)
+		v.PrevURL = pageURL(r.URL.Path, r.URL.Query(), page-1)
 	}
 	if page < v.LastPage {
-		v.NextURL = pageURL(r, page+1)
+		v.NextURL = pageURL(r.URL.Path, r.URL.Query(), page+1)
 	}
 	return s.render(w, r, status, views.DNCPage(s.page(w, r, "tasks", "dnc.title"), v))
 }

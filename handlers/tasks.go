@@ -295,10 +295,7 @@ func taskPageURL(q views.TaskQuery, n int) string {
 	if q.Q != "" {
 		v.Set("q", q.Q)
 	}
-	if n > 1 {
-		v.Set("page", strconv.Itoa(n))
-	}
-	return "/tasks?" + v.Encode()
+	return pageURL("/tasks", v, n)
 }
 
 // sortURL is the list sorted by key: the same key again flips the direction.
