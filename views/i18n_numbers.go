@@ -1,12 +1,8 @@
 package views
 
-import (
-	"dialdesk/numbers"
-)
-
 // Number list words (UI.md): upload, preview, import, the task's numbers and
-// the do-not-call list. The file problems' words come from package numbers,
-// so the upload page and the parser never disagree.
+// the do-not-call list. A file's problems and a row's reasons are worded by
+// package numbers itself (Message(lang)); the handlers pass those words in.
 func init() {
 	zh := map[string]string{
 		"numbers.title":                   "号码",
@@ -268,16 +264,5 @@ func init() {
 		"numbers.err.nofile":              "Choose a file to upload.",
 		"numbers.err.toolarge":            "The file is larger than 5 MB: split it into smaller files and upload them one by one",
 	}
-	// One key per file problem, worded by package numbers.
-	for k := numbers.KindNotWorkbook; k <= numbers.KindBadHeader; k++ {
-		e := &numbers.Error{Kind: k}
-		zh[FileErrorKey(k)] = e.Message("zh")
-		en[FileErrorKey(k)] = e.Message("en")
-	}
 	Register(zh, en)
-}
-
-// FileErrorKey is the i18n key of a file problem's message.
-func FileErrorKey(k numbers.Kind) string {
-	return "numbers.err.kind" + string(rune('0'+int(k)))
 }
