@@ -27,6 +27,9 @@ import (
 //   - query_task (the unfinished list) is cached per clock-aligned window of
 //     one interval and coalesced the same way.
 //
+// Ages are measured on the server's clock (Config.Now), so a test that moves
+// the clock ages the cache with it; only the refresher's ticker is real time.
+//
 // Writers (pause, resume, edit...) call s.tasks.forget(id) after changing a
 // task so the next read fetches it again.
 type taskCache struct {
@@ -95,7 +98,7 @@ func (c *taskCache) maxAge() time.Duration { return 2 * c.interval }
 // clock-aligned interval.
 func (c *taskCache) unfinished(ctx context.Context) ([]client.Task, error) {
 	c.mu.Lock()
-	now := time.Now()
+	now := c.s.now()
 	if c.listValid && c.listAt.UnixNano()/int64(c.interval) == now.UnixNano()/int64(c.interval) {
 		l := c.list
 		c.mu.Unlock()
@@ -110,7 +113,7 @@ func (c *taskCache) unfinished(ctx context.Context) ([]client.Task, error) {
 			return nil, err
 		}
 		c.mu.Lock()
-		c.list, c.listAt, c.listValid = tasks, time.Now(), true
+		c.list, c.listAt, c.listValid = tasks, c.s.now(), true
 		c.mu.Unlock()
 		return tasks, nil
 	})
@@ -148,7 +151,7 @@ func (c *taskCache) infos(ctx context.Context, ids []string) (map[string]client.
 	out := make(map[string]client.TaskInfo, len(ids))
 	var missing []string
 	c.mu.Lock()
-	now := time.Now()
+	now := c.s.now()
 	for _, id := range ids {
 		c.watched[id] = now
 		if e, ok := c.info[id]; ok && now.Sub(e.at) < c.maxAge() {
@@ -191,7 +194,7 @@ func (c *taskCache) refresh() {
 		case <-tick.C:
 		}
 		c.mu.Lock()
-		now := time.Now()
+		now := c.s.now()
 		var ids []string
 		for id, at := range c.watched {
 			if now.Sub(at) > c.maxAge() {
@@ -250,7 +253,7 @@ func (c *taskCache) batch(ctx context.Context, ids []string) ([]client.TaskInfo,
 		if err != nil {
 			return nil, err
 		}
-		at := time.Now()
+		at := c.s.now()
 		c.mu.Lock()
 		for _, id := range ids {
 			c.info[id] = cachedInfo{at: at}
