@@ -17,7 +17,9 @@ import (
 	"dialdesk/views"
 )
 
-// maxExportPages bounds an export (15 calls a page).
+// maxExportPages bounds an export (15 calls a page): 60,000 calls. A longer
+// list is cut there, with a last row that says so (Server.exportPages is
+// this, smaller in tests).
 const maxExportPages = 4000
 
 // exportWriteWindow is how long one page's rows may take to reach the
@@ -67,7 +69,7 @@ func (s *Server) callExport(w http.ResponseWriter, r *http.Request) error {
 	rc := http.NewResponseController(w)
 	_ = rc.SetWriteDeadline(time.Now().Add(exportWriteWindow)) // unsupported writers (tests) keep theirs
 	s.exportHeaders(w, r, id)
-	rows, err := s.streamCalls(w, r, rc, f, first, settings.NumberHide, prog)
+	rows, cut, err := s.streamCalls(w, r, rc, f, first, settings.NumberHide, prog)
 	if err != nil {
 		level := slog.LevelWarn
 		if ctx.Err() != nil { // the browser went away (cancelled download, closed tab)
@@ -77,31 +79,37 @@ func (s *Server) callExport(w http.ResponseWriter, r *http.Request) error {
 		s.audit(r, id, "calls.export", strconv.Itoa(rows)+" rows, interrupted", answerOf(err))
 		panic(http.ErrAbortHandler) // no end of file: the download fails visibly
 	}
-	s.log.Info("calls exported", "task", id, "rows", rows)
-	s.audit(r, id, "calls.export", strconv.Itoa(rows)+" rows", "")
+	detail := strconv.Itoa(rows) + " rows"
+	if cut {
+		detail += ", cut at the export's limit"
+	}
+	s.log.Info("calls exported", "task", id, "rows", rows, "cut", cut)
+	s.audit(r, id, "calls.export", detail, "")
 	return nil
 }
 
 // streamCalls writes the export's workbook to w: the header row, the rows
 // of page first, then those of each next page as it arrives, flushed to the
-// browser page by page. It returns the number of calls written.
-func (s *Server) streamCalls(w http.ResponseWriter, r *http.Request, rc *http.ResponseController, f callFilter, first callPage, hide int, prog *exportState) (int, error) {
+// browser page by page. It returns the number of calls written and whether
+// the list was cut at s.exportPages pages: the response is streaming by
+// then, so the cut is said in a last row (calls.export.cut), not a status.
+func (s *Server) streamCalls(w http.ResponseWriter, r *http.Request, rc *http.ResponseController, f callFilter, first callPage, hide int, prog *exportState) (rows int, cut bool, err error) {
 	ctx := r.Context()
 	id := TaskID(r)
 	lang := views.LangOf(ctx)
 	xw, err := xlsxstream.New(w, xlsxstream.Options{SheetName: views.Msg(lang, "calls.records"), ColWidths: []float64{18, 18}, FreezeHeader: true})
 	if err != nil {
-		return 0, err
+		return 0, false, err
 	}
 	if err := xw.WriteRow(s.exportHeader(lang)...); err != nil {
-		return 0, err
+		return 0, false, err
 	}
-	rows, total, p := 0, first.Total, first
+	total, p := first.Total, first
 	for page := 1; ; page++ {
 		if page > 1 {
 			f.Page = page
 			if p, err = s.callItems(ctx, id, f); err != nil {
-				return rows, err
+				return rows, false, err
 			}
 			_ = rc.SetWriteDeadline(time.Now().Add(exportWriteWindow))
 		}
@@ -111,37 +119,42 @@ func (s *Server) streamCalls(w http.ResponseWriter, r *http.Request, rc *http.Re
 		}
 		marks, err := s.store.CallMarks(ctx, id, keys)
 		if err != nil {
-			return rows, err
+			return rows, false, err
 		}
 		for _, it := range p.Items {
 			if err := xw.WriteRow(s.exportRow(ctx, lang, it, hide, marks[it.Key].Reviewed())...); err != nil {
-				return rows, err
+				return rows, false, err
 			}
 		}
 		rows += len(p.Items)
 		if err := xw.Flush(); err != nil {
-			return rows, err
+			return rows, false, err
 		}
 		if err := rc.Flush(); err != nil && !errors.Is(err, http.ErrNotSupported) {
-			return rows, err
+			return rows, false, err
 		}
 		prog.set(rows, total)
 		if page >= p.LastPage || len(p.Items) == 0 {
 			break
 		}
-		if page == maxExportPages {
-			s.log.Warn("export cut", "task", id, "rows", rows, "pages", page)
+		if page >= s.exportPages {
+			cut = true
+			limit := s.exportPages * client.PageSize
+			s.log.Warn("export cut", "task", id, "rows", rows, "total", p.Total, "pages", page, "limit", limit)
+			if err := xw.WriteRow(fmt.Sprintf(views.Msg(lang, "calls.export.cut"), rows, max(p.Total, rows), limit)); err != nil {
+				return rows, true, err
+			}
 			break
 		}
 	}
 	if err := xw.Close(); err != nil {
-		return rows, err
+		return rows, cut, err
 	}
 	if err := rc.Flush(); err != nil && !errors.Is(err, http.ErrNotSupported) {
-		return rows, err
+		return rows, cut, err
 	}
 	prog.set(rows, rows)
-	return rows, nil
+	return rows, cut, nil
 }
 
 // exportHeader is the export's first row, in the user's language. Talk time

@@ -80,6 +80,9 @@ type Server struct {
 	exports  chan struct{}  // one slot per call export running (export.go)
 	// exportStates is each export's progress, by task + "/" + t (export.go).
 	exportStates *sync.Map
+	// exportPages is how many list pages one export writes at most
+	// (maxExportPages; tests set fewer).
+	exportPages int
 }
 
 // New checks cfg, fills in defaults and builds the Server.
@@ -141,6 +144,7 @@ func New(cfg Config) (*Server, error) {
 		exports:  make(chan struct{}, maxConcurrentExports),
 
 		exportStates: &sync.Map{},
+		exportPages:  maxExportPages,
 	}
 	s.tasks = newTaskCache(s, cfg.RefreshInterval)
 	for _, h := range cfg.RecordingHosts {
