@@ -107,7 +107,9 @@ func TestPushDoesNotBlockTheClock(t *testing.T) {
 	e.addNumbers(id, 5, "p")
 	start := time.Now()
 	e.Advance(time.Hour)
-	if d := time.Since(start); d > 200*time.Millisecond {
+	// Waiting for the receiver would take at least 5 × 300 ms; the bound is
+	// loose so that a loaded CI machine does not fail it.
+	if d := time.Since(start); d > time.Second {
 		t.Errorf("Advance took %v: it waited for the push receiver", d)
 	}
 	e.sb.Wait()
