@@ -61,7 +61,8 @@ func (s *Server) renderNumbersPage(w http.ResponseWriter, r *http.Request, statu
 		v.Imports = append(v.Imports, views.ImportSummaryVM{ID: im.ID, URL: importURL(id, im.ID), FileName: im.FileName,
 			By: im.Username, At: views.When(ctx, im.Created), State: s.importState(im), Valid: im.Counts.Valid, RowsSent: im.RowsSent,
 			Counts: views.ImportCountsVM{Rows: im.Counts.Rows, Valid: im.Counts.Valid, Invalid: im.Counts.Invalid, Duplicate: im.Counts.Duplicate,
-				Existing: im.Counts.Existing, Filtered: im.Counts.Filtered, Empty: im.Counts.Empty}})
+				Existing: im.Counts.Existing, Filtered: im.Counts.Filtered, Empty: im.Counts.Empty},
+			Reason: importReason(im, views.LangOf(ctx)), Error: im.Error(string(views.LangOf(ctx)))})
 	}
 	list, err := s.numberList(r, id, v.CanManage)
 	if err != nil {
@@ -147,6 +148,40 @@ func fileErrorText(err error, lang string) string {
 		return err.Error()
 	}
 	return ""
+}
+
+// fileErrorCodes are the stored error codes of imports refused for each
+// kind of file problem, so that the import list can word the problem
+// shortly in the reader's language (views "numbers.imports.reason.<code>").
+var fileErrorCodes = map[numbers.Kind]string{
+	numbers.KindNotWorkbook:   "file.notworkbook",
+	numbers.KindXLS:           "file.xls",
+	numbers.KindNoPhoneColumn: "file.nophone",
+	numbers.KindTooManyRows:   "file.toomanyrows",
+	numbers.KindTooLarge:      "file.toolarge",
+	numbers.KindZipBomb:       "file.zipbomb",
+	numbers.KindEmptyFile:     "file.empty",
+	numbers.KindNoData:        "file.nodata",
+	numbers.KindBadHeader:     "file.badheader",
+}
+
+// fileErrorCode is the stored error code of an import refused for fe.
+func fileErrorCode(fe *numbers.Error) string {
+	if code, ok := fileErrorCodes[fe.Kind]; ok {
+		return code
+	}
+	return "file"
+}
+
+// importReason is why a refused import was refused, shortly, in lang.
+// Imports refused before the code named the problem (code "file") keep
+// their stored message, in lang.
+func importReason(im store.Import, lang views.Lang) string {
+	switch code := im.ErrorCode; {
+	case code == "interrupted", code == "internal", slices.Contains(slices.Collect(maps.Values(fileErrorCodes)), code):
+		return views.Msg(lang, "numbers.imports.reason."+code)
+	}
+	return im.Error(string(lang))
 }
 
 // readUploadFile reads the multipart field "file" of at most

@@ -192,7 +192,7 @@ func (s *Server) parseNow(ctx context.Context, imp store.Import, data []byte) er
 		var fe *numbers.Error
 		if errors.As(err, &fe) {
 			s.auditAs(imp.Username, imp.TaskID, "numbers.upload", imp.FileName+": "+fe.Message("zh"), "")
-			return st.SetImportError(ctx, imp.ID, store.ImportFailed, "file", fe.Message("zh"), fe.Message("en"))
+			return st.SetImportError(ctx, imp.ID, store.ImportFailed, fileErrorCode(fe), fe.Message("zh"), fe.Message("en"))
 		}
 		return err
 	}

@@ -266,3 +266,34 @@ func init() {
 	}
 	Register(zh, en)
 }
+
+// Why an import was refused, shortly, for the import list's counts column
+// (the import's own page has the whole message). The keys end in the code
+// the handlers store with the import (store.Import.ErrorCode).
+func init() {
+	Register(map[string]string{
+		"numbers.imports.reason.file.notworkbook": "不是有效的 Excel 工作簿",
+		"numbers.imports.reason.file.xls":         "旧版 .xls 文件",
+		"numbers.imports.reason.file.nophone":     "找不到号码列",
+		"numbers.imports.reason.file.toomanyrows": "行数超过上限",
+		"numbers.imports.reason.file.toolarge":    "文件过大",
+		"numbers.imports.reason.file.zipbomb":     "文件解压后过大",
+		"numbers.imports.reason.file.empty":       "文件是空的",
+		"numbers.imports.reason.file.nodata":      "文件中没有号码",
+		"numbers.imports.reason.file.badheader":   "列标题有误",
+		"numbers.imports.reason.interrupted":      "dialdesk 重启时未读完",
+		"numbers.imports.reason.internal":         "读取时出现内部错误",
+	}, map[string]string{
+		"numbers.imports.reason.file.notworkbook": "not a valid Excel workbook",
+		"numbers.imports.reason.file.xls":         "old .xls file",
+		"numbers.imports.reason.file.nophone":     "no phone column",
+		"numbers.imports.reason.file.toomanyrows": "too many rows",
+		"numbers.imports.reason.file.toolarge":    "file too large",
+		"numbers.imports.reason.file.zipbomb":     "file unpacks too large",
+		"numbers.imports.reason.file.empty":       "the file is empty",
+		"numbers.imports.reason.file.nodata":      "no numbers in the file",
+		"numbers.imports.reason.file.badheader":   "bad column header",
+		"numbers.imports.reason.interrupted":      "dialdesk restarted while reading",
+		"numbers.imports.reason.internal":         "internal error while reading",
+	})
+}
