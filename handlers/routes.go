@@ -13,9 +13,9 @@ import (
 //
 // Adding a route: write the handler as a method `func (s *Server) xxx(w
 // http.ResponseWriter, r *http.Request) error` in the file of its area
-// (tasks.go, taskform.go, numbers.go, calls.go, push.go, recordings.go),
-// register it below with s.h(...) in the group whose role it needs, and put
-// the route in the handler's doc comment. Errors returned go through the one
+// (tasks.go, taskform.go, numbers.go, imports.go, donotcall.go, calls.go,
+// push.go, recordings.go), register it below with s.h(...) in the group
+// whose role it needs, and put the route in the handler's doc comment. Errors returned go through the one
 // funnel (errors.go). Every group below already has sessions, CSRF, security
 // headers and the language; the logged-in groups also have the user.
 func (s *Server) Routes() http.Handler {
@@ -59,12 +59,26 @@ func (s *Server) Routes() http.Handler {
 				r.Use(s.loadTask) // 404 early for a bad or unknown id; TaskID(r) gives the id
 
 				r.Get("/", s.h(s.taskPage)) // issue 5
-				// Issue 6 (numbers.go): upload, imports, the task's numbers.
+				// Issue 6: the task's numbers (numbers.go), imports (imports.go).
 				r.Get("/numbers", s.h(s.numbersPage))
 				r.Get("/numbers/template.xlsx", s.h(s.numbersTemplate))
-				r.Get("/numbers/imports/{iid}", s.h(s.importPage))
-				r.Get("/numbers/imports/{iid}/live", s.h(s.importLive))
-				r.Get("/numbers/imports/{iid}/rejects.xlsx", s.h(s.importRejects))
+				// One import (imports.go): loadImport reads {iid} of this task, 404 otherwise.
+				r.Route("/numbers/imports/{iid}", func(r chi.Router) {
+					r.Group(func(r chi.Router) {
+						r.Use(s.loadImport)
+						r.Get("/", s.h(s.importPage))
+						r.Get("/live", s.h(s.importLive))
+						r.Get("/rejects.xlsx", s.h(s.importRejects))
+					})
+					// Managers and admins (the role first: 403 before 404).
+					r.Group(func(r chi.Router) {
+						r.Use(s.requireRole(store.RoleAdmin, store.RoleManager), s.loadImport)
+						r.Post("/confirm", s.h(s.importConfirm))
+						r.Post("/cancel", s.h(s.importCancel))
+						r.Post("/resume", s.h(s.importResume))
+						r.Post("/abandon", s.h(s.importAbandon))
+					})
+				})
 				// Issue 7: call records, export, one call, review (supervisors review: it is their job).
 				r.Get("/calls", s.h(s.callList))
 				r.Get("/calls/export.xlsx", s.h(s.callExport))
@@ -85,12 +99,8 @@ func (s *Server) Routes() http.Handler {
 					r.Get("/delete", s.h(s.taskDeleteConfirm))
 					r.Post("/delete", s.h(s.taskDelete))
 					r.Get("/audit", s.h(s.taskAuditPage))
-					// Issue 6 (numbers.go): upload, confirm/cancel/resume an import, delete numbers.
+					// Issue 6: upload (imports.go), delete numbers (numbers.go).
 					r.Post("/numbers", s.h(s.numbersUpload))
-					r.Post("/numbers/imports/{iid}/confirm", s.h(s.importConfirm))
-					r.Post("/numbers/imports/{iid}/cancel", s.h(s.importCancel))
-					r.Post("/numbers/imports/{iid}/resume", s.h(s.importResume))
-					r.Post("/numbers/imports/{iid}/abandon", s.h(s.importAbandon))
 					r.Post("/numbers/delete", s.h(s.numbersDelete))
 				})
 			})
@@ -102,7 +112,7 @@ func (s *Server) Routes() http.Handler {
 			r.Get("/tasks/new", s.h(s.taskNew)) // issue 5 (chi matches the static /tasks/new before /tasks/{id})
 			r.Post("/tasks", s.h(s.taskCreate))
 			r.Get("/audit", s.h(s.auditPage))
-			// Issue 6 (numbers.go): the do-not-call list.
+			// Issue 6 (donotcall.go): the do-not-call list.
 			r.Get("/dnc", s.h(s.dncPage))
 			r.Post("/dnc", s.h(s.dncAdd))
 			r.Post("/dnc/upload", s.h(s.dncUpload))

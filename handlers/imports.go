@@ -1,0 +1,465 @@
+package handlers
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/justinas/nosurf"
+
+	"dialdesk/numbers"
+	"dialdesk/store"
+	"dialdesk/views"
+)
+
+// How long an upload waits for its file to be read before it answers: a
+// small file's preview (or its error) comes back on the answer itself, a big
+// one's on the page the answer leads to, with a live progress bar.
+const uploadWait = 2 * time.Second
+
+// Limits of the import page.
+const (
+	previewRows  = 20
+	previewRejts = 100
+)
+
+var errNoFile = errors.New("no file in the upload")
+
+// numbersUpload serves POST /tasks/{id}/numbers (multipart field "file",
+// at most 5 MB). It checks the file's kind at once, starts reading it in the
+// background, and waits a moment: a problem with the file is answered with
+// a 4xx and its message; else it redirects to the import's page (preview,
+// or progress while a big file is read).
+func (s *Server) numbersUpload(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	lang := string(views.LangOf(ctx))
+	data, name, err := readUploadFile(w, r)
+	if err != nil {
+		return s.uploadRefused(w, r, err)
+	}
+	// Refuse at once what is not a workbook at all (.xls, a renamed text file, nothing).
+	if f := numbers.Format(data, name); f == "" || f == "xls" || len(bytes.TrimSpace(data)) == 0 {
+		_, err := numbers.ParseBytes(ctx, data, name, numbers.ParseOptions{})
+		s.audit(r, TaskID(r), "numbers.upload", name+": "+fileErrorText(err, "zh"), "")
+		return s.uploadRefused(w, r, err)
+	}
+	u, _ := currentUser(r)
+	imp, err := s.store.CreateImport(ctx, TaskID(r), name, u.Username)
+	if err != nil {
+		return err
+	}
+	select {
+	case <-s.parseImport(imp, data):
+	case <-time.After(uploadWait):
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	if imp, err = s.store.Import(ctx, imp.ID); err != nil {
+		return err
+	}
+	if imp.State == store.ImportFailed {
+		return s.renderNumbersPage(w, r, http.StatusUnprocessableEntity, sentence(imp.Error(lang)))
+	}
+	return redirect(w, r, importURL(imp.TaskID, imp.ID))
+}
+
+// uploadRefused answers an upload refused before any reading: the numbers
+// page again, with the message above the form and a 4xx status.
+func (s *Server) uploadRefused(w http.ResponseWriter, r *http.Request, err error) error {
+	lang := string(views.LangOf(r.Context()))
+	var mbe *http.MaxBytesError
+	switch {
+	case errors.Is(err, numbers.ErrTooLarge), errors.As(err, &mbe):
+		return s.renderNumbersPage(w, r, http.StatusRequestEntityTooLarge, views.T(r.Context(), "numbers.err.toolarge"))
+	case errors.Is(err, errNoFile):
+		return s.renderNumbersPage(w, r, http.StatusBadRequest, views.T(r.Context(), "numbers.err.nofile"))
+	}
+	var fe *numbers.Error
+	if errors.As(err, &fe) {
+		return s.renderNumbersPage(w, r, http.StatusUnprocessableEntity, sentence(fe.Message(lang)))
+	}
+	return err
+}
+
+// sentence makes a file problem's message (worded by package numbers to
+// follow "…: ") stand alone in an alert: "the file is empty" → "The file is
+// empty".
+func sentence(msg string) string {
+	if msg != "" && msg[0] >= 'a' && msg[0] <= 'z' {
+		return string(msg[0]-'a'+'A') + msg[1:]
+	}
+	return msg
+}
+
+func fileErrorText(err error, lang string) string {
+	if fe, ok := numbers.AsError(err); ok {
+		return fe.Message(lang)
+	}
+	if err != nil {
+		return err.Error()
+	}
+	return ""
+}
+
+// fileErrorCodes are the stored error codes of imports refused for each
+// kind of file problem, so that the import list can word the problem
+// shortly in the reader's language (views "numbers.imports.reason.<code>").
+var fileErrorCodes = map[numbers.Kind]string{
+	numbers.KindNotWorkbook:   "file.notworkbook",
+	numbers.KindXLS:           "file.xls",
+	numbers.KindNoPhoneColumn: "file.nophone",
+	numbers.KindTooManyRows:   "file.toomanyrows",
+	numbers.KindTooLarge:      "file.toolarge",
+	numbers.KindZipBomb:       "file.zipbomb",
+	numbers.KindEmptyFile:     "file.empty",
+	numbers.KindNoData:        "file.nodata",
+	numbers.KindBadHeader:     "file.badheader",
+}
+
+// fileErrorCode is the stored error code of an import refused for fe.
+func fileErrorCode(fe *numbers.Error) string {
+	if code, ok := fileErrorCodes[fe.Kind]; ok {
+		return code
+	}
+	return "file"
+}
+
+// importReason is why a refused import was refused, shortly, in lang.
+// Imports refused before the code named the problem (code "file") keep
+// their stored message, in lang.
+func importReason(im store.Import, lang views.Lang) string {
+	switch code := im.ErrorCode; {
+	case code == "interrupted", code == "internal", slices.Contains(slices.Collect(maps.Values(fileErrorCodes)), code):
+		return views.Msg(lang, "numbers.imports.reason."+code)
+	}
+	return im.Error(string(lang))
+}
+
+// readUploadFile reads the multipart field "file" of at most
+// numbers.MaxFileSize bytes and returns its bytes and file name.
+func readUploadFile(w http.ResponseWriter, r *http.Request) ([]byte, string, error) {
+	if r.MultipartForm == nil {
+		// bodyLimit (bodylimit.go) parses upload forms under its cap before
+		// the CSRF check; this is the fallback for a body still unread.
+		r.Body = http.MaxBytesReader(w, r.Body, numbers.MaxFileSize+1<<20)
+		if err := r.ParseMultipartForm(1 << 20); err != nil {
+			var mbe *http.MaxBytesError
+			if errors.As(err, &mbe) {
+				return nil, "", numbers.ErrTooLarge
+			}
+			return nil, "", errNoFile
+		}
+	}
+	if r.MultipartForm == nil || len(r.MultipartForm.File["file"]) == 0 {
+		return nil, "", errNoFile
+	}
+	fh := r.MultipartForm.File["file"][0]
+	if fh.Size > numbers.MaxFileSize {
+		return nil, "", numbers.ErrTooLarge
+	}
+	f, err := fh.Open()
+	if err != nil {
+		return nil, "", err
+	}
+	defer f.Close()
+	data, err := numbers.ReadUpload(f, numbers.MaxFileSize)
+	name := fh.Filename
+	if i := strings.LastIndexAny(name, `/\`); i >= 0 {
+		name = name[i+1:]
+	}
+	if len(name) > 200 {
+		name = name[len(name)-200:]
+	}
+	return data, strings.ToValidUTF8(name, ""), err
+}
+
+// numbersTemplate serves GET /tasks/{id}/numbers/template.xlsx.
+func (s *Server) numbersTemplate(w http.ResponseWriter, r *http.Request) error {
+	var buf bytes.Buffer
+	if err := numbers.WriteTemplate(&buf); err != nil {
+		return err
+	}
+	return sendXLSX(w, "numbers-template.xlsx", buf.Bytes())
+}
+
+func sendXLSX(w http.ResponseWriter, name string, data []byte) error {
+	h := w.Header()
+	h.Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+	h.Set("Content-Disposition", `attachment; filename="`+name+`"`)
+	h.Set("Content-Length", strconv.Itoa(len(data)))
+	h.Set("Cache-Control", "no-store")
+	_, err := w.Write(data)
+	return err
+}
+
+func importURL(taskID string, id int64) string {
+	return views.TaskURL(taskID, "numbers", "imports", strconv.FormatInt(id, 10))
+}
+
+type importKey struct{}
+
+// loadImport is the middleware of the routes under
+// /tasks/{id}/numbers/imports/{iid}: it reads the import, 404 for a bad id,
+// an unknown import or another task's; the handlers get it with
+// currentImport. It runs after loadTask.
+func (s *Server) loadImport(next http.Handler) http.Handler {
+	return s.h(func(w http.ResponseWriter, r *http.Request) error {
+		id, err := strconv.ParseInt(chi.URLParam(r, "iid"), 10, 64)
+		if err != nil || id <= 0 {
+			return errNotFound
+		}
+		imp, err := s.store.Import(r.Context(), id)
+		if err != nil {
+			return err
+		}
+		if imp.TaskID != TaskID(r) {
+			return errNotFound
+		}
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), importKey{}, imp)))
+		return nil
+	})
+}
+
+// currentImport is the import loadImport read for this request.
+func currentImport(r *http.Request) store.Import {
+	imp, _ := r.Context().Value(importKey{}).(store.Import)
+	return imp
+}
+
+// importState is the state as the user sees it: an import whose file was
+// being read when dialdesk restarted is lost.
+func (s *Server) importState(imp store.Import) string {
+	return string(imp.State)
+}
+
+func (s *Server) importVM(r *http.Request, imp store.Import) (views.ImportVM, error) {
+	ctx := r.Context()
+	lang := string(views.LangOf(ctx))
+	v := views.ImportVM{
+		TaskID: imp.TaskID, ID: imp.ID, URL: importURL(imp.TaskID, imp.ID), FileName: imp.FileName, By: imp.Username,
+		At: views.When(ctx, imp.Created), State: string(imp.State), Running: s.imports.isRunning(imp.ID),
+		Error: imp.Error(lang), RowsRead: imp.RowsRead, RowsExpect: imp.RowsExpect, Batches: imp.Batches,
+		Sent: imp.BatchesSent, RowsSent: imp.RowsSent, RowsUnsure: imp.RowsUnsure, RowsUnsent: imp.RowsUnsent, Variables: imp.Variables, CanManage: canManage(r), CSRFToken: nosurf.Token(r),
+		Counts: views.ImportCountsVM{Rows: imp.Counts.Rows, Valid: imp.Counts.Valid, Invalid: imp.Counts.Invalid,
+			Duplicate: imp.Counts.Duplicate, Existing: imp.Counts.Existing, Filtered: imp.Counts.Filtered, Empty: imp.Counts.Empty},
+	}
+	switch imp.State {
+	case store.ImportParsing, store.ImportFailed:
+		return v, nil
+	case store.ImportPreview:
+		rows, err := s.store.ImportRows(ctx, imp.ID, previewRows)
+		if err != nil {
+			return v, err
+		}
+		for _, row := range rows {
+			v.Preview = append(v.Preview, views.PreviewRowVM{Line: row.Line, Phone: row.Phone, Values: variableValues(row.Variables, len(imp.Variables))})
+		}
+	}
+	rejects, err := s.store.ImportRejects(ctx, imp.ID, previewRejts)
+	if err != nil {
+		return v, err
+	}
+	for _, rj := range rejects {
+		v.Rejects = append(v.Rejects, views.RejectRowVM{Line: rj.Line, Raw: rj.Raw, Reason: rejectOf(rj).Message(lang)})
+	}
+	return v, nil
+}
+
+func rejectOf(rj store.ImportReject) numbers.Rejected {
+	reason, _ := numbers.ParseReason(rj.Reason)
+	return numbers.Rejected{Line: rj.Line, Raw: rj.Raw, Phone: rj.Phone, Reason: reason, Detail: rj.Detail, First: rj.First}
+}
+
+// variableValues splits "name^value|name^value" into its n values.
+func variableValues(encoded string, n int) []string {
+	out := make([]string, 0, n)
+	if encoded != "" {
+		for _, pair := range strings.Split(encoded, "|") {
+			_, v, _ := strings.Cut(pair, "^")
+			out = append(out, v)
+		}
+	}
+	for len(out) < n {
+		out = append(out, "")
+	}
+	return out
+}
+
+// importPage serves GET /tasks/{id}/numbers/imports/{iid}: progress, preview,
+// result or error of one import. A refused file answers 422.
+func (s *Server) importPage(w http.ResponseWriter, r *http.Request) error {
+	imp := currentImport(r)
+	v, err := s.importVM(r, imp)
+	if err != nil {
+		return err
+	}
+	status := http.StatusOK
+	if imp.State == store.ImportFailed || (imp.State == store.ImportParsing && !v.Running) {
+		status = http.StatusUnprocessableEntity
+	}
+	p := s.page(w, r, "tasks", v.TitleKey())
+	return s.render(w, r, status, views.ImportPage(p, views.ImportPageVM{Header: s.taskHeader(r, views.TabNumbers), Import: v}))
+}
+
+// importLive serves GET /tasks/{id}/numbers/imports/{iid}/live: the import's
+// region alone, for htmx polling (always 200 so that htmx swaps it).
+func (s *Server) importLive(w http.ResponseWriter, r *http.Request) error {
+	imp := currentImport(r)
+	v, err := s.importVM(r, imp)
+	if err != nil {
+		return err
+	}
+	return s.render(w, r, http.StatusOK, views.ImportRegion(v))
+}
+
+// importRejects serves GET /tasks/{id}/numbers/imports/{iid}/rejects.xlsx:
+// every row not imported, with its reason.
+func (s *Server) importRejects(w http.ResponseWriter, r *http.Request) error {
+	imp := currentImport(r)
+	rejects, err := s.store.ImportRejects(r.Context(), imp.ID, 0)
+	if err != nil {
+		return err
+	}
+	rows := make([]numbers.Rejected, len(rejects))
+	for i, rj := range rejects {
+		rows[i] = rejectOf(rj)
+	}
+	var buf bytes.Buffer
+	if err := numbers.WriteRejectReport(&buf, rows, string(views.LangOf(r.Context()))); err != nil {
+		return err
+	}
+	return sendXLSX(w, fmt.Sprintf("rejected-%d.xlsx", imp.ID), buf.Bytes())
+}
+
+// importConfirm serves POST /tasks/{id}/numbers/imports/{iid}/confirm: the
+// preview's 确认导入. It starts sending in the background; repeating it does
+// nothing more.
+func (s *Server) importConfirm(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	imp := currentImport(r)
+	if imp.State == store.ImportImporting || imp.State == store.ImportDone {
+		return redirect(w, r, importURL(imp.TaskID, imp.ID)) // a second click: already on it
+	}
+	// Numbers put on the task by another import, or on the do-not-call list,
+	// since the preview are taken out here (store.ConfirmImport).
+	ok, existing, filtered, err := s.store.ConfirmImport(ctx, imp.ID)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		s.setFlash(w, r, views.T(ctx, "numbers.import.notnow"), true)
+		return redirect(w, r, importURL(imp.TaskID, imp.ID))
+	}
+	if imp, err = s.store.Import(ctx, imp.ID); err != nil {
+		return err
+	}
+	detail := fmt.Sprintf("import %d (%s) confirmed: send %d numbers", imp.ID, imp.FileName, imp.Counts.Valid)
+	msg := views.T(ctx, "numbers.import.confirmed")
+	if existing+filtered > 0 {
+		detail += fmt.Sprintf("; since the preview %d already on the task, %d on the do-not-call list: not sent", existing, filtered)
+		msg += " " + views.Tf(ctx, "numbers.import.dropped", existing, filtered)
+	}
+	s.audit(r, imp.TaskID, "numbers.import", detail, "")
+	s.sendImport(imp)
+	s.setFlash(w, r, msg, false)
+	return redirect(w, r, importURL(imp.TaskID, imp.ID))
+}
+
+// importResume serves POST /tasks/{id}/numbers/imports/{iid}/resume: send
+// the batches not yet sent of a paused or interrupted import.
+func (s *Server) importResume(w http.ResponseWriter, r *http.Request) error {
+	return s.importTransition(w, r, store.ImportImporting, []store.ImportState{store.ImportPaused, store.ImportImporting}, "numbers.import.resumed")
+}
+
+// importCancel serves POST /tasks/{id}/numbers/imports/{iid}/cancel: the
+// preview's 取消. Nothing is sent.
+func (s *Server) importCancel(w http.ResponseWriter, r *http.Request) error {
+	return s.importTransition(w, r, store.ImportCanceled, []store.ImportState{store.ImportPreview}, "numbers.import.wascanceled")
+}
+
+func (s *Server) importTransition(w http.ResponseWriter, r *http.Request, to store.ImportState, from []store.ImportState, okKey string) error {
+	ctx := r.Context()
+	imp := currentImport(r)
+	if to == store.ImportImporting && imp.State == store.ImportImporting && s.imports.isRunning(imp.ID) {
+		return redirect(w, r, importURL(imp.TaskID, imp.ID)) // already on it
+	}
+	ok, err := s.store.SetImportState(ctx, imp.ID, to, from...)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		if now, err := s.store.Import(ctx, imp.ID); err == nil && to == store.ImportImporting && now.State == store.ImportAbandoned {
+			return httpError(http.StatusConflict, "numbers.import.noresume", nil)
+		}
+		s.setFlash(w, r, views.T(ctx, "numbers.import.notnow"), true)
+		return redirect(w, r, importURL(imp.TaskID, imp.ID))
+	}
+	switch to {
+	case store.ImportImporting:
+		s.audit(r, imp.TaskID, "numbers.import", fmt.Sprintf("import %d (%s) resumed: %d of %d numbers left to send",
+			imp.ID, imp.FileName, imp.Counts.Valid-imp.RowsSent, imp.Counts.Valid), "")
+		s.sendImport(imp)
+	case store.ImportCanceled:
+		if err := s.store.DiscardImportRows(ctx, imp.ID); err != nil {
+			return err
+		}
+		s.audit(r, imp.TaskID, "numbers.cancel", fmt.Sprintf("import %d (%s) canceled", imp.ID, imp.FileName), "")
+	}
+	s.setFlash(w, r, views.T(ctx, okKey), false)
+	return redirect(w, r, importURL(imp.TaskID, imp.ID))
+}
+
+// importAbandon serves POST /tasks/{id}/numbers/imports/{iid}/abandon: a
+// paused or interrupted import's 放弃未发送的号码. Without confirm=1 it asks
+// first, saying how many numbers will not be sent and that those sent stay
+// on the task; with it, store.AbandonImport deletes the unsent rows (they no
+// longer count as on the task, and no resume sends them) and keeps the sent
+// and possibly sent ones. An import being sent now cannot be abandoned
+// (409): the import is claimed here as a job claims it, so no job is sending
+// it while the store checks its state and deletes, and none can start.
+func (s *Server) importAbandon(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	imp := currentImport(r)
+	switch imp.State {
+	case store.ImportAbandoned:
+		s.setFlash(w, r, views.T(ctx, "numbers.abandon.already"), false) // a second click
+		return redirect(w, r, importURL(imp.TaskID, imp.ID))
+	case store.ImportPaused, store.ImportImporting:
+	default:
+		return httpError(http.StatusConflict, "numbers.abandon.notnow", nil)
+	}
+	if !s.imports.claim(imp.ID) {
+		return httpError(http.StatusConflict, "numbers.abandon.sending", nil)
+	}
+	defer s.imports.release(imp.ID)
+	if r.PostFormValue("confirm") != "1" {
+		imp, err := s.store.Import(ctx, imp.ID) // counts as of now, the import claimed
+		if err != nil {
+			return err
+		}
+		v := views.AbandonConfirmVM{Header: s.taskHeader(r, views.TabNumbers), URL: importURL(imp.TaskID, imp.ID),
+			FileName: imp.FileName, Unsent: imp.RowsUnsent, Sent: imp.RowsSent, Unsure: imp.RowsUnsure}
+		return s.render(w, r, http.StatusOK, views.AbandonConfirmPage(s.page(w, r, "tasks", "numbers.abandon.title"), v))
+	}
+	a, err := s.store.AbandonImport(ctx, imp.ID)
+	if err != nil {
+		return err
+	}
+	if !a.OK {
+		return httpError(http.StatusConflict, "numbers.abandon.notnow", nil)
+	}
+	s.audit(r, imp.TaskID, "numbers.abandon", fmt.Sprintf("import %d (%s) abandoned: %d numbers not sent, removed; %d sent stay on the task; %d possibly sent (outcome unknown) kept, not sent again",
+		imp.ID, imp.FileName, a.Unsent, a.Sent, a.Unsure), "")
+	s.setFlash(w, r, views.Tf(ctx, "numbers.abandon.done", a.Unsent, a.Sent+a.Unsure), false)
+	return redirect(w, r, importURL(imp.TaskID, imp.ID))
+}
+
+// numberList builds the task's number list from surface B (v1/task/number)
