@@ -2,13 +2,14 @@ package handlers
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"math"
 	"net"
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/gorilla/sessions"
@@ -219,16 +220,22 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	password := r.PostForm.Get("password")
 	next := localPath(r.PostForm.Get("next"))
 	v := views.LoginView{Username: username, Next: next}
-	keys := []string{"u:" + strings.ToLower(username), "a:" + clientIP(r)}
+	keys := limiterKeys(username, clientIP(r))
 
-	if wait := s.limiter.wait(keys...); wait > 0 {
+	wait, err := s.limiter.wait(ctx, keys)
+	if err != nil {
+		return err
+	}
+	if wait > 0 {
 		v.Error = views.Tf(ctx, "login.slowdown", int(math.Ceil(wait.Seconds())))
 		w.Header().Set("Retry-After", itoa(int(math.Ceil(wait.Seconds()))))
 		return s.render(w, r, http.StatusTooManyRequests, views.LoginPage(s.page(w, r, "", "login.title"), v))
 	}
 	u, err := s.store.Authenticate(ctx, username, password)
 	if errors.Is(err, store.ErrBadCredentials) {
-		s.limiter.fail(keys...)
+		if err := s.limiter.fail(context.WithoutCancel(ctx), keys); err != nil {
+			return err
+		}
 		s.log.Info("login failed", "username", username, "addr", clientIP(r))
 		v.Error = views.T(ctx, "login.failed")
 		return s.render(w, r, http.StatusUnauthorized, views.LoginPage(s.page(w, r, "", "login.title"), v))
@@ -236,7 +243,9 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	s.limiter.reset(keys...)
+	if err := s.limiter.reset(context.WithoutCancel(ctx), keys); err != nil {
+		s.log.Error("login: forget failures", "err", err)
+	}
 	// A fresh session (no fixation): old values are dropped.
 	sess := s.session(r)
 	for k := range sess.Values {
@@ -298,82 +307,98 @@ func clientIP(r *http.Request) string {
 	return host
 }
 
-// loginLimiter slows down guessing: after 3 failures for a username (10 for an
-// address) each further attempt must wait 1 s, 2 s, 4 s … at most 30 s.
-// Entries are forgotten 15 minutes after the last failure.
+// loginLimiter slows down password guessing without ever keeping the
+// rightful user out. Each failed login counts under three keys:
+//
+//   - the address: after 10 failures from it (many people may share one
+//     office address) every attempt from it waits 1 s, 2 s, 4 s … at most 30 s;
+//   - the address and the username together: after 3 failures, that
+//     address's attempts on that username wait the same way;
+//   - the username alone: it delays no one, but once 10 failures from
+//     anywhere hit it within the window, each further address gets only 1
+//     failure on it before its own wait starts (a guesser spread over many
+//     addresses is slowed too).
+//
+// So someone hammering a username from one address slows only that address:
+// the user, from their own address, is checked at once and gets in with the
+// right password. The counts live in the store (login_throttle), shared by
+// every instance, and are forgotten 15 minutes after their last failure. A
+// successful login forgets only its address-and-username count: the address's
+// count stays (an attacker with an account of their own cannot wipe it by
+// logging in between guesses), and so does the username's (the user getting in
+// does not end an attack on their name).
 type loginLimiter struct {
-	mu  sync.Mutex
-	now func() time.Time
-	m   map[string]*attempts
-}
-
-type attempts struct {
-	fails int
-	last  time.Time
-	until time.Time
+	store *store.Store
+	now   func() time.Time
 }
 
 const (
-	limiterFree     = 3  // failures per username before slowing down
+	limiterFree     = 3  // failures per address and username before slowing down
 	limiterFreeAddr = 10 // failures per address before slowing down
+	limiterUserHot  = 10 // failures per username (any address) before new addresses get 1
 	limiterMax      = 30 * time.Second
 	limiterForget   = 15 * time.Minute
 )
 
-func newLoginLimiter(now func() time.Time) *loginLimiter {
-	return &loginLimiter{now: now, m: map[string]*attempts{}}
+func newLoginLimiter(st *store.Store, now func() time.Time) *loginLimiter {
+	return &loginLimiter{store: st, now: now}
 }
 
-// wait returns how long the caller must still wait before trying any of keys.
-func (l *loginLimiter) wait(keys ...string) time.Duration {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	now := l.now()
-	var d time.Duration
-	for _, k := range keys {
-		if a := l.m[k]; a != nil && a.until.After(now) {
-			d = max(d, a.until.Sub(now))
-		}
+// loginKeys are the limiter's keys of one attempt: hashes, so the table holds
+// neither the addresses nor the names people typed, and a key's length is
+// bounded whatever was typed.
+type loginKeys struct{ addr, pair, user string }
+
+func limiterKeys(username, addr string) loginKeys {
+	h := func(kind, v string) string {
+		sum := sha256.Sum256([]byte(kind + "\x00" + v))
+		return kind + ":" + hex.EncodeToString(sum[:16])
 	}
-	return min(d, limiterMax)
+	name := strings.ToLower(username)
+	return loginKeys{addr: h("a", addr), pair: h("p", addr+"\x00"+name), user: h("u", name)}
 }
 
-// fail records a failed attempt for keys.
-func (l *loginLimiter) fail(keys ...string) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
+// wait returns how long this attempt must still wait: its address's delay
+// and its address-and-username delay, never the username's alone.
+func (l *loginLimiter) wait(ctx context.Context, k loginKeys) (time.Duration, error) {
+	until, err := l.store.LoginDelayedUntil(ctx, k.addr, k.pair)
+	if err != nil {
+		return 0, err
+	}
+	return min(max(until.Sub(l.now()), 0), limiterMax), nil
+}
+
+// fail records a failed attempt and sets the delays it earns.
+func (l *loginLimiter) fail(ctx context.Context, k loginKeys) error {
 	now := l.now()
-	if len(l.m) > 10000 {
-		for k, a := range l.m {
-			if now.Sub(a.last) > limiterForget {
-				delete(l.m, k)
+	userFails, err := l.store.RecordLoginFailure(ctx, k.user, now, limiterForget)
+	if err != nil {
+		return err
+	}
+	free := limiterFree
+	if userFails > limiterUserHot {
+		free = 1
+	}
+	for _, c := range []struct {
+		key  string
+		free int
+	}{{k.pair, free}, {k.addr, limiterFreeAddr}} {
+		fails, err := l.store.RecordLoginFailure(ctx, c.key, now, limiterForget)
+		if err != nil {
+			return err
+		}
+		if fails >= c.free {
+			d := time.Second << min(fails-c.free, 5)
+			if err := l.store.DelayLogin(ctx, c.key, now.Add(min(d, limiterMax))); err != nil {
+				return err
 			}
 		}
 	}
-	for _, k := range keys {
-		a := l.m[k]
-		if a == nil || now.Sub(a.last) > limiterForget {
-			a = &attempts{}
-			l.m[k] = a
-		}
-		a.fails++
-		a.last = now
-		free := limiterFree
-		if strings.HasPrefix(k, "a:") {
-			free = limiterFreeAddr // many people may share one office address
-		}
-		if a.fails >= free {
-			d := time.Second << min(a.fails-free, 5)
-			a.until = now.Add(min(d, limiterMax))
-		}
-	}
+	return nil
 }
 
-// reset forgets the failures of keys (after a successful login).
-func (l *loginLimiter) reset(keys ...string) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	for _, k := range keys {
-		delete(l.m, k)
-	}
+// reset forgets the failures of a successful login's username from its
+// address.
+func (l *loginLimiter) reset(ctx context.Context, k loginKeys) error {
+	return l.store.ForgetLoginFailures(ctx, k.pair)
 }

@@ -136,7 +136,7 @@ func New(cfg Config) (*Server, error) {
 		loc:      cfg.Location,
 		now:      cfg.Now,
 		sessions: cs,
-		limiter:  newLoginLimiter(cfg.Now),
+		limiter:  newLoginLimiter(cfg.Store, cfg.Now),
 		recHosts: map[string]bool{},
 		calls:    &callMetaCache{recs: map[string]cachedRec{}, pages: map[string]cachedPage{}},
 		pushWait: &pushResolver{waiting: map[string]time.Time{}},

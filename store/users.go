@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
@@ -178,12 +179,33 @@ func (s *Store) Users(ctx context.Context) ([]User, error) {
 	return out, rows.Err()
 }
 
-// dummyHash is compared against when the username is unknown, so a wrong
-// username takes as long as a wrong password.
-var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("dialdesk-dummy-password"), bcrypt.DefaultCost)
+// compareHash is bcrypt's comparison, the one slow step of a login; a
+// variable so a test can see that every login makes exactly one, at the cost
+// of the stored hashes.
+var compareHash = bcrypt.CompareHashAndPassword
+
+// dummyHashes holds, per cost, the hash compared against when there is no
+// user's hash to compare with (unknown username), so that every login costs
+// one bcrypt comparison at the same cost.
+var dummyHashes sync.Map // int → []byte
+
+func dummyHash() []byte {
+	cost := bcryptCost
+	if h, ok := dummyHashes.Load(cost); ok {
+		return h.([]byte)
+	}
+	h, err := bcrypt.GenerateFromPassword([]byte("dialdesk: no such user"), cost)
+	if err != nil {
+		panic(err) // only for a cost out of bcrypt's range, which SetBcryptCost's callers never pass
+	}
+	dummyHashes.Store(cost, h)
+	return h
+}
 
 // Authenticate checks a username and password. Unknown users, disabled users,
-// wrong and over-long passwords all give ErrBadCredentials.
+// wrong, empty and over-long passwords all give ErrBadCredentials, and all
+// take the same time: one bcrypt comparison at the stored hashes' cost, so
+// the answer's timing does not tell which usernames exist.
 func (s *Store) Authenticate(ctx context.Context, username, password string) (User, error) {
 	var hash string
 	var u User
@@ -192,17 +214,20 @@ func (s *Store) Authenticate(ctx context.Context, username, password string) (Us
 	var created int64
 	err := s.db.QueryRowContext(ctx, `SELECT id, username, role, disabled, created_at, password_hash, session_gen FROM users WHERE username = ?`,
 		strings.TrimSpace(username)).Scan(&u.ID, &u.Username, &role, &disabled, &created, &hash, &u.SessionGen)
-	if errors.Is(err, sql.ErrNoRows) {
-		bcrypt.CompareHashAndPassword(dummyHash, []byte(password))
-		return User{}, ErrBadCredentials
-	}
-	if err != nil {
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return User{}, fmt.Errorf("store: authenticate: %w", err)
 	}
-	if len(password) > MaxPasswordBytes || password == "" {
-		return User{}, ErrBadCredentials
+	known := err == nil
+	against := []byte(hash)
+	if !known {
+		against = dummyHash()
 	}
-	if bcrypt.CompareHashAndPassword([]byte(hash), []byte(password)) != nil || disabled != 0 {
+	pw := []byte(password)
+	if len(pw) > MaxPasswordBytes {
+		pw = pw[:MaxPasswordBytes] // compared all the same (same time), refused below
+	}
+	match := compareHash(against, pw) == nil
+	if !known || !match || password == "" || len(password) > MaxPasswordBytes || disabled != 0 {
 		return User{}, ErrBadCredentials
 	}
 	u.Role, u.Created, u.Stamp = Role(role), fromMS(created), stampOf(hash)
