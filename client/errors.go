@@ -108,17 +108,17 @@ func (e *UpstreamError) Human(lang string) string {
 		if en {
 			return "The calling platform did not answer in time. Please try again."
 		}
-		return "外呼平台响应超时,请稍后重试。"
+		return "外呼平台响应超时，请稍后重试。"
 	case KindUnavailable:
 		if en {
 			return "The calling platform cannot be reached right now. Please try again later."
 		}
-		return "暂时无法连接外呼平台,请稍后重试。"
+		return "暂时无法连接外呼平台，请稍后重试。"
 	default:
 		if en {
 			return "The calling platform sent an answer we could not read. Please try again later."
 		}
-		return "外呼平台返回了无法识别的数据,请稍后重试。"
+		return "外呼平台返回了无法识别的数据，请稍后重试。"
 	}
 }
 
@@ -205,13 +205,13 @@ func HumanError(err error, lang string) string {
 // humanMessages holds our own words for every code of seed 002 §3 (zh, en).
 var humanMessages = map[string][2]string{
 	"000000": {"操作成功。", "Done."},
-	"320001": {"外呼平台账号凭证(appid 或 signature)有误,请联系管理员检查配置。", "The calling platform's credentials (appid or signature) are wrong. Ask an administrator to check the settings."},
-	"329999": {"外呼平台出现未知错误,请稍后重试。", "The calling platform had an unknown error. Please try again later."},
+	"320001": {"外呼平台账号凭证（appid 或 signature）有误，请联系管理员检查配置。", "The calling platform's credentials (appid or signature) are wrong. Ask an administrator to check the settings."},
+	"329999": {"外呼平台出现未知错误，请稍后重试。", "The calling platform had an unknown error. Please try again later."},
 	"320011": {"请选择话术模板。", "Please choose a script template."},
 	"320012": {"请填写任务名称。", "Please enter a task name."},
-	"320013": {"机器人数不正确,请填写不超过可用数量的正整数。", "The number of robots is not valid. Enter a whole number no larger than the robots available."},
+	"320013": {"机器人数不正确，请填写不超过可用数量的正整数。", "The number of robots is not valid. Enter a whole number no larger than the robots available."},
 	"320014": {"请至少选择一个外显号码。", "Please choose at least one caller number."},
-	"320015": {"请选择有效期(永久或自定义)。", "Please choose the validity (permanent or custom)."},
+	"320015": {"请选择有效期（永久或自定义）。", "Please choose the validity (permanent or custom)."},
 	"320016": {"自定义有效期需要填写开始时间和结束时间。", "A custom validity needs both a start and an end time."},
 	"320017": {"请至少设置一个拨打时间段。", "Please set at least one range of calling hours."},
 	"320018": {"号码数据的格式不正确。", "The number data is not in the expected format."},
@@ -219,17 +219,17 @@ var humanMessages = map[string][2]string{
 	"320020": {"该任务已被删除。", "This task has been deleted."},
 	"320021": {"缺少任务编号。", "The task ID is missing."},
 	"320022": {"找不到该任务。", "The task could not be found."},
-	"320023": {"任务尚未开始或已经完结,无法执行此操作。", "The task has not started yet or is already finished, so this cannot be done."},
+	"320023": {"任务尚未开始或已经完结，无法执行此操作。", "The task has not started yet or is already finished, so this cannot be done."},
 	"320024": {"只有已暂停的任务才能继续。", "Only a paused task can be resumed."},
 	"320025": {"请填写要校验的登录邮箱。", "Please enter the login e-mail to check."},
 	"320026": {"请填写开始时间。", "Please enter a start time."},
 	"320027": {"请填写结束时间。", "Please enter an end time."},
-	"320028": {"文件格式不正确,请上传 Excel(.xlsx)文件。", "The file format is not supported. Please upload an Excel (.xlsx) file."},
-	"320029": {"文件的号码条数超过上限(每次最多 10 万条)。", "The file has too many rows (at most 100,000 per upload)."},
-	"320030": {"上传的数据有误,请检查号码和变量。", "The uploaded data has errors. Please check the numbers and variables."},
+	"320028": {"文件格式不正确，请上传 Excel（.xlsx）文件。", "The file format is not supported. Please upload an Excel (.xlsx) file."},
+	"320029": {"文件的号码条数超过上限（每次最多 10 万条）。", "The file has too many rows (at most 100,000 per upload)."},
+	"320030": {"上传的数据有误，请检查号码和变量。", "The uploaded data has errors. Please check the numbers and variables."},
 	"320031": {"没有收到上传的文件。", "No uploaded file was received."},
-	"320032": {"缺少号码编号(outid)。", "The number ID (outid) is missing."},
-	"320033": {"一次提交的号码编号(outid)过多。", "Too many number IDs (outid) in one request."},
+	"320032": {"缺少号码编号（outid）。", "The number ID (outid) is missing."},
+	"320033": {"一次提交的号码编号（outid）过多。", "Too many number IDs (outid) in one request."},
 }
 
 // DocumentedCodes lists every error code of the vendor's documentation
@@ -255,7 +255,7 @@ func HumanMessage(code, lang string) string {
 	if i == 1 {
 		return fmt.Sprintf("The calling platform returned an error (code %s).", code)
 	}
-	return fmt.Sprintf("外呼平台返回错误(代码 %s)。", code)
+	return fmt.Sprintf("外呼平台返回错误（代码 %s）。", code)
 }
 
 func httpHuman(status int, lang string) string {
@@ -265,7 +265,7 @@ func httpHuman(status int, lang string) string {
 		if en {
 			return "The calling platform refused our token. Ask an administrator to check the settings."
 		}
-		return "外呼平台拒绝了访问令牌,请联系管理员检查配置。"
+		return "外呼平台拒绝了访问令牌，请联系管理员检查配置。"
 	case status == http.StatusNotFound:
 		if en {
 			return "Not found on the calling platform."
@@ -275,17 +275,17 @@ func httpHuman(status int, lang string) string {
 		if en {
 			return "The calling platform is busy. Please try again in a moment."
 		}
-		return "外呼平台繁忙,请稍后重试。"
+		return "外呼平台繁忙，请稍后重试。"
 	case status >= 400 && status < 500:
 		if en {
 			return fmt.Sprintf("The calling platform rejected the request (HTTP %d).", status)
 		}
-		return fmt.Sprintf("外呼平台拒绝了请求(HTTP %d)。", status)
+		return fmt.Sprintf("外呼平台拒绝了请求（HTTP %d）。", status)
 	}
 	if en {
 		return fmt.Sprintf("The calling platform returned an error (HTTP %d).", status)
 	}
-	return fmt.Sprintf("外呼平台返回错误(HTTP %d)。", status)
+	return fmt.Sprintf("外呼平台返回错误（HTTP %d）。", status)
 }
 
 func isEnglish(lang string) bool {

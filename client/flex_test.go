@@ -229,12 +229,12 @@ func TestHumanError(t *testing.T) {
 		lang string
 		want string
 	}{
-		{&UpstreamError{Kind: KindTimeout}, "zh", "外呼平台响应超时,请稍后重试。"},
+		{&UpstreamError{Kind: KindTimeout}, "zh", "外呼平台响应超时，请稍后重试。"},
 		{&UpstreamError{Kind: KindUnavailable}, "en", "The calling platform cannot be reached right now. Please try again later."},
 		{&UpstreamError{Kind: KindBadResponse}, "en", "The calling platform sent an answer we could not read. Please try again later."},
 		{ErrNotAvailable, "en", "This information is not available from the calling platform."},
 		{&Error{Code: "404", HTTPStatus: 404}, "en", "Not found on the calling platform."},
-		{&Error{Code: "401", HTTPStatus: 401}, "zh", "外呼平台拒绝了访问令牌,请联系管理员检查配置。"},
+		{&Error{Code: "401", HTTPStatus: 401}, "zh", "外呼平台拒绝了访问令牌，请联系管理员检查配置。"},
 	}
 	for _, tt := range tests {
 		if got := HumanError(tt.err, tt.lang); got != tt.want {

@@ -525,7 +525,7 @@ func TestCallsExport(t *testing.T) {
 	}
 	// Talk time is a number of seconds (sortable), as the list rounds it.
 	sheet := f.GetSheetName(0)
-	if typ, _ := f.GetCellType(sheet, "C2"); rows[0][2] != "通话时长(秒)" || typ == excelize.CellTypeSharedString || typ == excelize.CellTypeInlineString {
+	if typ, _ := f.GetCellType(sheet, "C2"); rows[0][2] != "通话时长（秒）" || typ == excelize.CellTypeSharedString || typ == excelize.CellTypeInlineString {
 		t.Errorf("talk time column %q, cell type %v: want a number of seconds", rows[0][2], typ)
 	}
 	if want := strconv.FormatInt((int64(first.Records[0].Bill)+500)/1000, 10); rows[1][2] != want {

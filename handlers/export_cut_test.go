@@ -26,7 +26,7 @@ func TestExportCutSaysSo(t *testing.T) {
 	c := app.Login(t, store.RoleSupervisor)
 
 	for _, tc := range []struct{ lang, want string }{
-		{"zh", fmt.Sprintf("导出已截断:只导出了前 %d 条通话记录(共 %d 条)。一次导出最多 %d 条", 2*client.PageSize, first.Total, 2*client.PageSize)},
+		{"zh", fmt.Sprintf("导出已截断：只导出了前 %d 条通话记录（共 %d 条）。一次导出最多 %d 条", 2*client.PageSize, first.Total, 2*client.PageSize)},
 		{"en", fmt.Sprintf("Export cut: only the first %d call records are here (of %d). One export holds at most %d;", 2*client.PageSize, first.Total, 2*client.PageSize)},
 	} {
 		t.Run(tc.lang, func(t *testing.T) {

@@ -105,7 +105,7 @@ func TestExportStreamAllPages(t *testing.T) {
 		t.Fatalf("export: %d", res.StatusCode)
 	}
 	f, rows := xlsxRows(t, body)
-	header := []string{"号码", "拨打时间", "通话时长(秒)", "对话轮次", "得分", "意向等级", "标签", "挂断方", "主叫号码", "已复核"}
+	header := []string{"号码", "拨打时间", "通话时长（秒）", "对话轮次", "得分", "意向等级", "标签", "挂断方", "主叫号码", "已复核"}
 	if len(rows[0]) != len(header) {
 		t.Errorf("header %q, want %d columns", rows[0], len(header))
 	}

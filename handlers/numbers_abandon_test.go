@@ -140,7 +140,7 @@ func TestImportAbandonPaused(t *testing.T) {
 	before := app.Sandbox.Count("add_task_data")
 	res, body = app.PostFormBody(t, c, path+"/resume", nil)
 	app.Server.WaitImports()
-	if res.StatusCode != http.StatusConflict || !strings.Contains(body, "这次导入已经放弃,不能再继续") {
+	if res.StatusCode != http.StatusConflict || !strings.Contains(body, "这次导入已经放弃，不能再继续") {
 		t.Errorf("resume: %d", res.StatusCode)
 	}
 	if app.Sandbox.Count("add_task_data") != before {
@@ -251,7 +251,7 @@ func TestImportAbandonRefused(t *testing.T) {
 		time.Sleep(2 * time.Millisecond)
 	}
 	res, body := app.PostFormBody(t, c, path+"/abandon", url.Values{"confirm": {"1"}})
-	if res.StatusCode != http.StatusConflict || !strings.Contains(body, "正在发送号码,现在不能放弃") {
+	if res.StatusCode != http.StatusConflict || !strings.Contains(body, "正在发送号码，现在不能放弃") {
 		t.Errorf("abandon while sending: %d", res.StatusCode)
 	}
 	app.Server.WaitImports()

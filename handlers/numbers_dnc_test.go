@@ -18,7 +18,7 @@ func TestDoNotCallUploadSaysSkipped(t *testing.T) {
 		t.Fatalf("upload: %d", res.StatusCode)
 	}
 	body := mustGet(t, app, c, "/dnc")
-	if !strings.Contains(body, "已添加 1 个号码") || !strings.Contains(body, "另有 2 行不是有效号码,已跳过。") {
+	if !strings.Contains(body, "已添加 1 个号码") || !strings.Contains(body, "另有 2 行不是有效号码，已跳过。") {
 		t.Errorf("flash does not count the skipped rows:\n%s", body)
 	}
 	if !strings.Contains(body, `class="linklike danger-link"`) {

@@ -149,11 +149,11 @@ func (s *Server) parseImport(imp store.Import, data []byte) <-chan struct{} {
 		case errors.Is(err, context.Canceled):
 			s.log.Info("import parse stopped by shutdown", "import", imp.ID)
 			_ = s.store.SetImportError(ctx, imp.ID, store.ImportFailed, "interrupted",
-				"dialdesk 重启时文件尚未读完,请重新上传。", "dialdesk restarted before the file was read. Please upload it again.")
+				"dialdesk 重启时文件尚未读完，请重新上传。", "dialdesk restarted before the file was read. Please upload it again.")
 		default:
 			s.log.Error("import parse", "import", imp.ID, "err", err)
 			_ = s.store.SetImportError(ctx, imp.ID, store.ImportFailed, "internal",
-				"读取文件时出现内部错误,请重试。", "An internal error occurred while reading the file. Please try again.")
+				"读取文件时出现内部错误，请重试。", "An internal error occurred while reading the file. Please try again.")
 		}
 	}()
 	return done

@@ -60,7 +60,7 @@ func (r Rejected) Message(lang string) string {
 			fmt.Sprintf("the value of variable %q contains ^ or |", r.Detail))
 	case r.Reason == ReasonDuplicate && r.First > 0:
 		return pick(lang,
-			fmt.Sprintf("%s(首次出现在第 %d 行)", msg, r.First),
+			fmt.Sprintf("%s（首次出现在第 %d 行）", msg, r.First),
 			fmt.Sprintf("%s (first seen in row %d)", msg, r.First))
 	}
 	return msg

@@ -393,7 +393,7 @@ func TestReadUpload(t *testing.T) {
 	if b, err := ReadUpload(strings.NewReader("0123456789"), 10); err != nil || len(b) != 10 {
 		t.Errorf("ReadUpload = %d bytes, %v", len(b), err)
 	}
-	if got := (&Error{Kind: KindTooLarge}).Message("zh"); got != "文件超过 5 MB,请拆分成几个较小的文件后再上传" {
+	if got := (&Error{Kind: KindTooLarge}).Message("zh"); got != "文件超过 5 MB，请拆分成几个较小的文件后再上传" {
 		t.Errorf("zh = %q", got)
 	}
 	if got := (&Error{Kind: KindTooLarge}).Message("en"); got != "the file is larger than 5 MB: split it into smaller files and upload them one by one" {

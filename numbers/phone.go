@@ -51,7 +51,7 @@ var reasonText = [...][2]string{ // zh, en
 	ReasonBadChars:    {"号码含有数字以外的字符", "the number contains characters other than digits"},
 	ReasonTooShort:    {"号码位数太少", "the number has too few digits"},
 	ReasonTooLong:     {"号码位数太多", "the number has too many digits"},
-	ReasonNotMainland: {"不是中国大陆手机号或带区号的固话(如 13800138000、010-12345678)", "not a mainland mobile or a landline with its area code (e.g. 13800138000, 010-12345678)"},
+	ReasonNotMainland: {"不是中国大陆手机号或带区号的固话（如 13800138000、010-12345678）", "not a mainland mobile or a landline with its area code (e.g. 13800138000, 010-12345678)"},
 	ReasonBadVariable: {"变量值含有 ^ 或 |", "a variable value contains ^ or |"},
 	ReasonDuplicate:   {"文件内重复", "duplicate within the file"},
 	ReasonExisting:    {"任务中已有该号码", "already on the task"},

@@ -4,7 +4,7 @@ package views
 // running at once).
 func init() {
 	Register(map[string]string{
-		"calls.export.busy": "已有导出正在进行,请稍后再试。",
+		"calls.export.busy": "已有导出正在进行，请稍后再试。",
 	}, map[string]string{
 		"calls.export.busy": "An export is already running; try again in a moment.",
 	})

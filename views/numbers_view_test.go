@@ -16,9 +16,9 @@ func TestImportRegionParseProgress(t *testing.T) {
 		want         string
 	}{
 		{0, 0, "正在打开文件……"},
-		{2049, 100001, "已读取 2048 行(共约 100000 行)"},
+		{2049, 100001, "已读取 2048 行（共约 100000 行）"},
 		{2049, 0, "已读取 2048 行"},
-		{100001, 100001, "已读完 100000 行,正在生成预览……"},
+		{100001, 100001, "已读完 100000 行，正在生成预览……"},
 	} {
 		var buf bytes.Buffer
 		v := ImportVM{State: "parsing", Running: true, URL: "/tasks/1/numbers/imports/1", RowsRead: tc.read, RowsExpect: tc.expect}
@@ -45,14 +45,14 @@ func TestImportRegionHeadings(t *testing.T) {
 		Preview: []PreviewRowVM{{Line: 2, Phone: "13800138000"}, {Line: 3, Phone: "13800138001"}},
 		Rejects: make([]RejectRowVM, 10)}
 	html := render(v)
-	for _, want := range []string{"将发送的号码(共 2 个)", "未导入的行(共 10 行)"} {
+	for _, want := range []string{"将发送的号码（共 2 个）", "未导入的行（共 10 行）"} {
 		if !strings.Contains(html, want) {
 			t.Errorf("want %q", want)
 		}
 	}
 	v.Counts.Valid, v.Counts.Invalid = 300, 200
 	html = render(v)
-	for _, want := range []string{"将发送的号码(前 2 个,共 300 个)", "未导入的行(前 10 行,共 201 行)"} {
+	for _, want := range []string{"将发送的号码（前 2 个，共 300 个）", "未导入的行（前 10 行，共 201 行）"} {
 		if !strings.Contains(html, want) {
 			t.Errorf("want %q", want)
 		}
