@@ -30,6 +30,28 @@ type Call struct {
 	Source    string // "push" or "sync": how it first arrived
 	Received  time.Time
 	Messages  []CallMessage // filled by Call, not by ListCalls
+
+	// Surface B's record fields (query_done_task_phones, record_info).
+	RecordID   string
+	Score      int
+	LevelID    int
+	LevelName  string
+	LevelAlias string
+	LevelColor string   // as the platform gave it: check before drawing with it
+	Tags       []TagRef // tags the call earned
+	TagGroups  []TagRef // their parent tags
+	Rounds     int      // surface B's rounds; surface A's user_msgs until surface B says
+	HangupSide int      // 0 unknown, 1 robot, 2 customer
+	Gender     int
+	Province   string
+	City       string
+	Operator   string // yd, lt, dx or ''
+
+	// Derived by the warehouse on every upsert.
+	LevelKey        string // the level every figure uses (see levelKey)
+	TranscriptState int    // Transcript* constants
+	RobotTurns      int    // robot lines of the transcript, kept after pruning
+	LastNode        string // node (or keyword) of the last robot line
 }
 
 // CallMessage is one line of a stored call's conversation.
@@ -38,6 +60,16 @@ type CallMessage struct {
 	Content string
 	At      time.Time
 	Remark  string // the matched node on a customer line
+
+	// From surface B's record_info (empty for surface A's msg[]): a turn is
+	// stored as the customer's line (keyword hit, score, tags earned,
+	// speak_ms) followed by the robot's (node, keyword, play_ms).
+	Keyword   string
+	Node      string
+	TurnScore int
+	TurnTags  []TagRef
+	SpeakMS   int64
+	PlayMS    int64
 }
 
 // Call sources.
@@ -46,82 +78,41 @@ const (
 	SourceSync = "sync"
 )
 
-// SaveCall stores a call and its messages, keyed by CallID: a call already
-// stored is updated (a repeated push is one row), its messages replaced, its
-// task id kept when c has none. With onlyNew (the sync), an existing call is
-// left as it is, except that an unknown task id is filled in. It reports
-// whether the call was new.
+// SaveCall stores a surface A call (push, query_time_task_data,
+// query_task_data) in the warehouse, keyed by CallID: a call already stored
+// is completed (a repeated push is one row; a call surface B stored first is
+// the same row), its turns replaced when c brings some, its task id kept when
+// c has none. With onlyNew (the sync), an existing call keeps its fields,
+// except that an unknown task id and empty outid, intention and recording
+// are filled in. Rollups follow in the same transaction. It reports whether
+// the call was new.
 func (s *Store) SaveCall(ctx context.Context, c Call, onlyNew bool) (created bool, err error) {
 	if strings.TrimSpace(c.CallID) == "" {
 		return false, errors.New("store: call without callid")
 	}
-	if c.Source == "" {
-		c.Source = SourcePush
+	kind := upsertA
+	if onlyNew {
+		kind = upsertAOnlyNew
 	}
-	if c.DelFlag == 0 {
-		c.DelFlag = 1
-	}
-	now := s.now()
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return false, err
-	}
-	defer tx.Rollback()
-	var exists int
-	err = tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM calls WHERE call_id = ?`, c.CallID).Scan(&exists)
-	if err != nil {
-		return false, fmt.Errorf("store: save call: %w", err)
-	}
-	switch {
-	case exists > 0 && onlyNew:
-		if c.TaskID != "" {
-			if _, err := tx.ExecContext(ctx, `UPDATE calls SET task_id = ? WHERE call_id = ? AND task_id = ''`, c.TaskID, c.CallID); err != nil {
-				return false, fmt.Errorf("store: save call: %w", err)
-			}
-		}
-		return false, tx.Commit()
-	case exists > 0:
-		_, err = tx.ExecContext(ctx, `UPDATE calls SET
-			task_id = CASE WHEN ? <> '' THEN ? ELSE task_id END,
-			out_id = ?, tel = ?, caller = ?, status = ?, intention = ?, start_at = ?, answer_at = ?, end_at = ?,
-			call_ms = ?, fee_ms = ?, user_msgs = ?, voice_url = ?, del_flag = ?, updated_at = ?
-			WHERE call_id = ?`,
-			c.TaskID, c.TaskID, c.OutID, c.Tel, c.Caller, c.Status, c.Intention, ms(c.StartAt), ms(c.AnswerAt), ms(c.EndAt),
-			c.CallMS, c.FeeMS, c.UserMsgs, c.VoiceURL, c.DelFlag, ms(now), c.CallID)
-	default:
-		_, err = tx.ExecContext(ctx, `INSERT INTO calls (call_id, task_id, out_id, tel, caller, status, intention,
-			start_at, answer_at, end_at, call_ms, fee_ms, user_msgs, voice_url, del_flag, source, received_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			c.CallID, c.TaskID, c.OutID, c.Tel, c.Caller, c.Status, c.Intention, ms(c.StartAt), ms(c.AnswerAt), ms(c.EndAt),
-			c.CallMS, c.FeeMS, c.UserMsgs, c.VoiceURL, c.DelFlag, c.Source, ms(now), ms(now))
-	}
-	if err != nil {
-		return false, fmt.Errorf("store: save call %s: %w", c.CallID, err)
-	}
-	if _, err := tx.ExecContext(ctx, `DELETE FROM call_messages WHERE call_id = ?`, c.CallID); err != nil {
-		return false, fmt.Errorf("store: save call messages: %w", err)
-	}
-	for i, m := range c.Messages {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO call_messages (call_id, seq, sender, content, at, remark) VALUES (?, ?, ?, ?, ?, ?)`,
-			c.CallID, i, m.Sender, m.Content, ms(m.At), m.Remark); err != nil {
-			return false, fmt.Errorf("store: save call messages: %w", err)
-		}
-	}
-	if err := tx.Commit(); err != nil {
-		return false, fmt.Errorf("store: save call: %w", err)
-	}
-	return exists == 0, nil
+	n, err := s.upsertBatch(ctx, []Call{c}, kind)
+	return n == 1, err
 }
 
 const callColumns = `call_id, task_id, out_id, tel, caller, status, intention, start_at, answer_at, end_at,
-	call_ms, fee_ms, user_msgs, voice_url, del_flag, source, received_at`
+	call_ms, fee_ms, user_msgs, voice_url, del_flag, source, received_at,
+	record_id, score, level_id, level_name, level_alias, level_color, tags, tag_groups, rounds, hangup_side,
+	gender, province, city, operator, level_key, transcript_state, robot_turns, last_node`
 
 func scanCall(sc interface{ Scan(...any) error }) (Call, error) {
 	var c Call
 	var start, answer, end, recv int64
+	var tags, groups string
 	err := sc.Scan(&c.CallID, &c.TaskID, &c.OutID, &c.Tel, &c.Caller, &c.Status, &c.Intention, &start, &answer, &end,
-		&c.CallMS, &c.FeeMS, &c.UserMsgs, &c.VoiceURL, &c.DelFlag, &c.Source, &recv)
+		&c.CallMS, &c.FeeMS, &c.UserMsgs, &c.VoiceURL, &c.DelFlag, &c.Source, &recv,
+		&c.RecordID, &c.Score, &c.LevelID, &c.LevelName, &c.LevelAlias, &c.LevelColor, &tags, &groups, &c.Rounds, &c.HangupSide,
+		&c.Gender, &c.Province, &c.City, &c.Operator, &c.LevelKey, &c.TranscriptState, &c.RobotTurns, &c.LastNode)
 	c.StartAt, c.AnswerAt, c.EndAt, c.Received = fromMS(start), fromMS(answer), fromMS(end), fromMS(recv)
+	c.Tags, c.TagGroups = decodeTags(tags), decodeTags(groups)
 	return c, err
 }
 
@@ -139,21 +130,8 @@ func (s *Store) Call(ctx context.Context, taskID, key string) (Call, error) {
 	if err != nil {
 		return Call{}, fmt.Errorf("store: call: %w", err)
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT sender, content, at, remark FROM call_messages WHERE call_id = ? ORDER BY seq`, c.CallID)
-	if err != nil {
-		return Call{}, fmt.Errorf("store: call messages: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var m CallMessage
-		var at int64
-		if err := rows.Scan(&m.Sender, &m.Content, &at, &m.Remark); err != nil {
-			return Call{}, err
-		}
-		m.At = fromMS(at)
-		c.Messages = append(c.Messages, m)
-	}
-	return c, rows.Err()
+	c.Messages, err = s.callMessages(ctx, s.db, c.CallID)
+	return c, err
 }
 
 // CallFilter selects stored calls of a task. Zero fields do not filter.

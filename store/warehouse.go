@@ -1,0 +1,647 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// The call warehouse: every call dialdesk hears of, once, keyed by the
+// platform's call id (surface B's record id finds the same row), whatever
+// brought it: a push, surface A's sync, a surface B call record or its
+// record_info. Each upsert merges what it brings into the row (surface A's
+// fields from A, the record fields from B, turns from whichever has them)
+// and, in the same transaction, moves the call's contribution in
+// call_rollups: the old row's contribution is subtracted and the new one
+// added, so the rollups always equal a GROUP BY over calls (rollupDims says
+// which). A contribution is a function of the calls row alone, so pruning
+// old transcripts (robot_turns and last_node stay) leaves the rollups right.
+
+// TagRef is a tag or tag group as a call or a turn carries it.
+type TagRef struct {
+	ID    string `json:"id"`
+	Name  string `json:"name"`
+	Color string `json:"color"`
+}
+
+// Transcript states (calls.transcript_state).
+const (
+	TranscriptNone    = 0 // nothing to fetch: unanswered, or surface B not configured
+	TranscriptToFetch = 1 // answered, record_info not fetched yet
+	TranscriptStored  = 2
+	TranscriptFailed  = 3 // record_info refused it for good
+	TranscriptPruned  = 4 // stored once, turns removed by retention
+)
+
+// SourceRecord is Call.Source for a call first heard of from surface B.
+const SourceRecord = "record"
+
+// upsertKind says what an upsert brings.
+type upsertKind int
+
+const (
+	upsertA        upsertKind = iota // surface A detail (push): A fields win, turns if any
+	upsertAOnlyNew                   // surface A sync: an existing call is only completed
+	upsertB                          // surface B call record: record fields win, the rest fills gaps
+	upsertInfo                       // record_info: as upsertB, plus the turns
+)
+
+// SaveRecords stores surface B call records (query_done_task_phones, one
+// page at a time) in one transaction. A record whose call id is already
+// stored (pushed, or synced from surface A) completes that row. An answered
+// call seen for the first time on surface B is marked for its record_info.
+// It reports how many calls were new.
+func (s *Store) SaveRecords(ctx context.Context, recs []Call) (created int, err error) {
+	for _, c := range recs {
+		if strings.TrimSpace(c.CallID) == "" && strings.TrimSpace(c.RecordID) == "" {
+			return 0, errors.New("store: record without callid or id")
+		}
+	}
+	return s.upsertBatch(ctx, recs, upsertB)
+}
+
+// SaveCalls stores surface A calls in one transaction, as SaveCall without
+// onlyNew does one by one. It reports how many calls were new.
+func (s *Store) SaveCalls(ctx context.Context, calls []Call) (created int, err error) {
+	for _, c := range calls {
+		if strings.TrimSpace(c.CallID) == "" {
+			return 0, errors.New("store: call without callid")
+		}
+	}
+	return s.upsertBatch(ctx, calls, upsertA)
+}
+
+// SaveTranscript stores what record_info says of a call: its record fields
+// and its turns (asrprogress_notify rows already dropped), replacing the
+// turns stored before. The call is found by CallID, else by RecordID.
+func (s *Store) SaveTranscript(ctx context.Context, c Call) error {
+	if strings.TrimSpace(c.CallID) == "" && strings.TrimSpace(c.RecordID) == "" {
+		return errors.New("store: transcript without callid or record id")
+	}
+	_, err := s.upsertBatch(ctx, []Call{c}, upsertInfo)
+	return err
+}
+
+// MarkTranscriptFailed records that record_info cannot give a call's turns
+// (the platform refused it for good), so the fetcher stops asking.
+func (s *Store) MarkTranscriptFailed(ctx context.Context, callID string) error {
+	_, err := s.db.ExecContext(ctx, `UPDATE calls SET transcript_state = ?, updated_at = ? WHERE call_id = ? AND transcript_state = ?`,
+		TranscriptFailed, ms(s.now()), callID, TranscriptToFetch)
+	if err != nil {
+		return fmt.Errorf("store: transcript failed: %w", err)
+	}
+	return nil
+}
+
+// upsertBatch merges each call into its row and moves the rollups, all in one
+// transaction. It reports how many rows were created.
+func (s *Store) upsertBatch(ctx context.Context, calls []Call, kind upsertKind) (created int, err error) {
+	if len(calls) == 0 {
+		return 0, nil
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, fmt.Errorf("store: upsert calls: %w", err)
+	}
+	defer tx.Rollback()
+	u, err := newUpserter(ctx, tx)
+	if err != nil {
+		return 0, err
+	}
+	defer u.close()
+	now := ms(s.now())
+	deltas := rollupDeltas{}
+	for _, c := range calls {
+		isNew, err := u.upsert(ctx, c, kind, now, deltas)
+		if err != nil {
+			return 0, err
+		}
+		if isNew {
+			created++
+		}
+	}
+	if err := deltas.apply(ctx, tx); err != nil {
+		return 0, err
+	}
+	if err := tx.Commit(); err != nil {
+		return 0, fmt.Errorf("store: upsert calls: %w", err)
+	}
+	return created, nil
+}
+
+// upserter holds the statements one upsert transaction repeats.
+type upserter struct {
+	tx                                *sql.Tx
+	byID, byRecord, ins, upd, delMsgs *sql.Stmt
+	insMsg                            *sql.Stmt
+}
+
+func newUpserter(ctx context.Context, tx *sql.Tx) (*upserter, error) {
+	u := &upserter{tx: tx}
+	var err error
+	prep := func(q string) *sql.Stmt {
+		if err != nil {
+			return nil
+		}
+		var st *sql.Stmt
+		st, err = tx.PrepareContext(ctx, q)
+		return st
+	}
+	u.byID = prep(`SELECT ` + callColumns + ` FROM calls WHERE call_id = ?`)
+	u.byRecord = prep(`SELECT ` + callColumns + ` FROM calls WHERE record_id = ? LIMIT 1`)
+	u.ins = prep(`INSERT INTO calls (call_id, task_id, out_id, tel, caller, status, intention, start_at, answer_at, end_at,
+		call_ms, fee_ms, user_msgs, voice_url, del_flag, source, received_at,
+		record_id, score, level_id, level_name, level_alias, level_color, tags, tag_groups, rounds, hangup_side,
+		gender, province, city, operator, level_key, transcript_state, robot_turns, last_node, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	u.upd = prep(`UPDATE calls SET task_id = ?, out_id = ?, tel = ?, caller = ?, status = ?, intention = ?,
+		start_at = ?, answer_at = ?, end_at = ?, call_ms = ?, fee_ms = ?, user_msgs = ?, voice_url = ?, del_flag = ?,
+		record_id = ?, score = ?, level_id = ?, level_name = ?, level_alias = ?, level_color = ?, tags = ?, tag_groups = ?,
+		rounds = ?, hangup_side = ?, gender = ?, province = ?, city = ?, operator = ?, level_key = ?,
+		transcript_state = ?, robot_turns = ?, last_node = ?, updated_at = ?
+		WHERE call_id = ?`)
+	u.delMsgs = prep(`DELETE FROM call_messages WHERE call_id = ?`)
+	u.insMsg = prep(`INSERT INTO call_messages (call_id, seq, sender, content, at, remark, keyword, node, turn_score, turn_tags, speak_ms, play_ms)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	if err != nil {
+		u.close()
+		return nil, fmt.Errorf("store: upsert calls: %w", err)
+	}
+	return u, nil
+}
+
+func (u *upserter) close() {
+	for _, st := range []*sql.Stmt{u.byID, u.byRecord, u.ins, u.upd, u.delMsgs, u.insMsg} {
+		if st != nil {
+			st.Close()
+		}
+	}
+}
+
+// find returns the stored row of c (by call id, else by record id), or nil.
+func (u *upserter) find(ctx context.Context, c Call) (*Call, error) {
+	if c.CallID != "" {
+		old, err := scanCall(u.byID.QueryRowContext(ctx, c.CallID))
+		if err == nil {
+			return &old, nil
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return nil, fmt.Errorf("store: read call: %w", err)
+		}
+	}
+	if c.RecordID != "" {
+		old, err := scanCall(u.byRecord.QueryRowContext(ctx, c.RecordID))
+		if err == nil {
+			return &old, nil
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return nil, fmt.Errorf("store: read call: %w", err)
+		}
+	}
+	return nil, nil
+}
+
+func (u *upserter) upsert(ctx context.Context, in Call, kind upsertKind, now int64, deltas rollupDeltas) (created bool, err error) {
+	in.CallID, in.RecordID = strings.TrimSpace(in.CallID), strings.TrimSpace(in.RecordID)
+	old, err := u.find(ctx, in)
+	if err != nil {
+		return false, err
+	}
+	n, turns := mergeCall(old, in, kind)
+	if old == nil {
+		tags, groups := encodeTags(n.Tags), encodeTags(n.TagGroups)
+		_, err = u.ins.ExecContext(ctx, n.CallID, n.TaskID, n.OutID, n.Tel, n.Caller, n.Status, n.Intention,
+			ms(n.StartAt), ms(n.AnswerAt), ms(n.EndAt), n.CallMS, n.FeeMS, n.UserMsgs, n.VoiceURL, n.DelFlag, n.Source, now,
+			n.RecordID, n.Score, n.LevelID, n.LevelName, n.LevelAlias, n.LevelColor, tags, groups, n.Rounds, n.HangupSide,
+			n.Gender, n.Province, n.City, n.Operator, n.LevelKey, n.TranscriptState, n.RobotTurns, n.LastNode, now)
+	} else if !sameRow(*old, n) {
+		tags, groups := encodeTags(n.Tags), encodeTags(n.TagGroups)
+		_, err = u.upd.ExecContext(ctx, n.TaskID, n.OutID, n.Tel, n.Caller, n.Status, n.Intention,
+			ms(n.StartAt), ms(n.AnswerAt), ms(n.EndAt), n.CallMS, n.FeeMS, n.UserMsgs, n.VoiceURL, n.DelFlag,
+			n.RecordID, n.Score, n.LevelID, n.LevelName, n.LevelAlias, n.LevelColor, tags, groups,
+			n.Rounds, n.HangupSide, n.Gender, n.Province, n.City, n.Operator, n.LevelKey,
+			n.TranscriptState, n.RobotTurns, n.LastNode, now, n.CallID)
+	}
+	if err != nil {
+		return false, fmt.Errorf("store: save call %s: %w", n.CallID, err)
+	}
+	if turns {
+		if _, err := u.delMsgs.ExecContext(ctx, n.CallID); err != nil {
+			return false, fmt.Errorf("store: save call turns: %w", err)
+		}
+		for i, m := range n.Messages {
+			if _, err := u.insMsg.ExecContext(ctx, n.CallID, i, m.Sender, m.Content, ms(m.At), m.Remark,
+				m.Keyword, m.Node, m.TurnScore, encodeTags(m.TurnTags), m.SpeakMS, m.PlayMS); err != nil {
+				return false, fmt.Errorf("store: save call turns: %w", err)
+			}
+		}
+	}
+	if old != nil {
+		contribute(*old, -1, deltas)
+	}
+	contribute(n, 1, deltas)
+	return old == nil, nil
+}
+
+// mergeCall merges what an upsert brings into the stored row (nil: none) and
+// reports whether the row's turns are to be replaced by n.Messages.
+func mergeCall(old *Call, in Call, kind upsertKind) (n Call, turns bool) {
+	hasTurns := len(in.Messages) > 0
+	if old == nil {
+		n = in
+		n.Messages = nil
+		if n.CallID == "" {
+			// A surface B record without a call id: its record id keys it.
+			n.CallID = "record:" + n.RecordID
+		}
+		if n.DelFlag == 0 {
+			n.DelFlag = 1
+		}
+		switch kind {
+		case upsertA, upsertAOnlyNew:
+			if n.Source == "" {
+				n.Source = SourcePush
+			}
+			n.Rounds = n.UserMsgs
+			n.TranscriptState = TranscriptNone
+			if hasTurns {
+				n.TranscriptState = TranscriptStored
+			}
+		case upsertB, upsertInfo:
+			n.Source = SourceRecord
+			if n.Status == 0 {
+				n.Status = statusOfRecord(n)
+			}
+			n.TranscriptState = TranscriptNone
+			if !n.AnswerAt.IsZero() {
+				n.TranscriptState = TranscriptToFetch
+			}
+		}
+		if kind == upsertInfo {
+			n.TranscriptState = TranscriptStored
+		}
+		turns = hasTurns || kind == upsertInfo
+	} else {
+		n = *old
+		switch kind {
+		case upsertA:
+			n.OutID, n.Tel, n.Status, n.Intention = in.OutID, in.Tel, in.Status, in.Intention
+			n.StartAt, n.AnswerAt, n.EndAt = in.StartAt, in.AnswerAt, in.EndAt
+			n.CallMS, n.FeeMS, n.UserMsgs, n.VoiceURL = in.CallMS, in.FeeMS, in.UserMsgs, in.VoiceURL
+			if in.Caller != "" {
+				n.Caller = in.Caller
+			}
+			if in.DelFlag != 0 {
+				n.DelFlag = in.DelFlag
+			}
+			if in.TaskID != "" {
+				n.TaskID = in.TaskID
+			}
+			if n.RecordID == "" {
+				n.Rounds = n.UserMsgs
+			}
+			turns = acceptATurns(&n, hasTurns)
+		case upsertAOnlyNew:
+			fill(&n.TaskID, in.TaskID)
+			fill(&n.OutID, in.OutID)
+			fill(&n.Intention, in.Intention)
+			fill(&n.VoiceURL, in.VoiceURL)
+			if n.Source == SourceRecord && in.Status != 0 {
+				n.Status = in.Status // surface A's own status beats one read from a hang-up cause
+			}
+			turns = n.TranscriptState != TranscriptStored && acceptATurns(&n, hasTurns)
+		case upsertB, upsertInfo:
+			firstB := n.RecordID == ""
+			n.RecordID, n.Score = in.RecordID, in.Score
+			n.LevelID, n.LevelName, n.LevelAlias, n.LevelColor = in.LevelID, in.LevelName, in.LevelAlias, in.LevelColor
+			n.Tags, n.TagGroups, n.Rounds, n.HangupSide = in.Tags, in.TagGroups, in.Rounds, in.HangupSide
+			n.Gender, n.Province, n.City, n.Operator = in.Gender, in.Province, in.City, in.Operator
+			fill(&n.TaskID, in.TaskID)
+			fill(&n.Tel, in.Tel)
+			fill(&n.Caller, in.Caller)
+			fillTime(&n.StartAt, in.StartAt)
+			fillTime(&n.AnswerAt, in.AnswerAt)
+			fillTime(&n.EndAt, in.EndAt)
+			if n.CallMS == 0 {
+				n.CallMS = in.CallMS
+			}
+			if n.FeeMS == 0 {
+				n.FeeMS = in.FeeMS
+			}
+			if n.Status == 0 {
+				n.Status = in.Status
+			}
+			if n.Status == 0 {
+				n.Status = statusOfRecord(n)
+			}
+			if kind == upsertInfo {
+				n.TranscriptState = TranscriptStored
+				turns = true
+			} else if firstB && !n.AnswerAt.IsZero() && n.TranscriptState != TranscriptPruned {
+				// record_info's turns are richer than msg[] (nodes, keywords,
+				// turn tags): fetch them once even when a push brought msg[].
+				n.TranscriptState = TranscriptToFetch
+			}
+		}
+	}
+	if turns {
+		n.Messages = in.Messages
+		n.RobotTurns, n.LastNode = 0, ""
+		for _, m := range n.Messages {
+			if m.Sender == 1 {
+				n.RobotTurns++
+				n.LastNode = m.Node
+				if n.LastNode == "" {
+					n.LastNode = m.Keyword
+				}
+			}
+		}
+	}
+	n.LevelKey = levelKey(n)
+	return n, turns
+}
+
+// acceptATurns reports whether surface A's msg[] replaces the stored turns:
+// only when it brings some, and not over record_info's (surface B's turns
+// say more); a call still waiting for its record_info keeps waiting.
+func acceptATurns(n *Call, hasTurns bool) bool {
+	if !hasTurns {
+		return false
+	}
+	if n.RecordID != "" && n.TranscriptState == TranscriptStored {
+		return false
+	}
+	if n.RecordID == "" || n.TranscriptState == TranscriptFailed || n.TranscriptState == TranscriptNone {
+		n.TranscriptState = TranscriptStored
+	}
+	return true
+}
+
+func fill(dst *string, v string) {
+	if *dst == "" {
+		*dst = v
+	}
+}
+
+func fillTime(dst *time.Time, v time.Time) {
+	if dst.IsZero() {
+		*dst = v
+	}
+}
+
+// StatusOfRecord gives a surface B record the surface A call status that
+// figures group outcomes by: 2 when answered, else read from the hang-up
+// cause (FreeSWITCH names), 3 (no answer) when it says nothing known.
+// Surface A's own status, when it arrives, replaces it.
+func StatusOfRecord(answered bool, hangupCause string) int {
+	if answered {
+		return 2
+	}
+	switch strings.ToUpper(strings.TrimSpace(hangupCause)) {
+	case "USER_BUSY":
+		return 9
+	case "CALL_REJECTED":
+		return 7
+	case "UNALLOCATED_NUMBER", "NO_ROUTE_DESTINATION":
+		return 6
+	case "SUBSCRIBER_ABSENT":
+		return 4
+	case "NUMBER_CHANGED", "OUTGOING_CALL_BARRED", "INCOMING_CALL_BARRED":
+		return 5
+	}
+	return 3
+}
+
+// statusOfRecord is the status of a record that came without one.
+func statusOfRecord(c Call) int { return StatusOfRecord(!c.AnswerAt.IsZero(), "") }
+
+// levelKey is the level every figure uses: surface B's level name when
+// known, else the first value of surface A's intention_name, else ”.
+func levelKey(c Call) string {
+	if k := strings.TrimSpace(c.LevelName); k != "" {
+		return k
+	}
+	first, _, _ := strings.Cut(c.Intention, "\u0001")
+	return strings.TrimSpace(first)
+}
+
+// sameRow reports whether an update would change nothing stored.
+func sameRow(a, b Call) bool {
+	a.Messages, b.Messages, a.Received, b.Received = nil, nil, time.Time{}, time.Time{}
+	return a.CallID == b.CallID && a.TaskID == b.TaskID && a.OutID == b.OutID && a.Tel == b.Tel && a.Caller == b.Caller &&
+		a.Status == b.Status && a.Intention == b.Intention && a.StartAt.Equal(b.StartAt) && a.AnswerAt.Equal(b.AnswerAt) &&
+		a.EndAt.Equal(b.EndAt) && a.CallMS == b.CallMS && a.FeeMS == b.FeeMS && a.UserMsgs == b.UserMsgs &&
+		a.VoiceURL == b.VoiceURL && a.DelFlag == b.DelFlag && a.RecordID == b.RecordID && a.Score == b.Score &&
+		a.LevelID == b.LevelID && a.LevelName == b.LevelName && a.LevelAlias == b.LevelAlias && a.LevelColor == b.LevelColor &&
+		slices.Equal(a.Tags, b.Tags) && slices.Equal(a.TagGroups, b.TagGroups) && a.Rounds == b.Rounds &&
+		a.HangupSide == b.HangupSide && a.Gender == b.Gender && a.Province == b.Province && a.City == b.City &&
+		a.Operator == b.Operator && a.LevelKey == b.LevelKey && a.TranscriptState == b.TranscriptState &&
+		a.RobotTurns == b.RobotTurns && a.LastNode == b.LastNode
+}
+
+func encodeTags(t []TagRef) string {
+	if len(t) == 0 {
+		return "[]"
+	}
+	b, err := json.Marshal(t)
+	if err != nil {
+		return "[]"
+	}
+	return string(b)
+}
+
+func decodeTags(s string) []TagRef {
+	if s == "" || s == "[]" {
+		return nil
+	}
+	var t []TagRef
+	if json.Unmarshal([]byte(s), &t) != nil {
+		return nil
+	}
+	return t
+}
+
+// callMessages reads a call's turns in order.
+func (s *Store) callMessages(ctx context.Context, q interface {
+	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
+}, callID string) ([]CallMessage, error) {
+	rows, err := q.QueryContext(ctx, `SELECT sender, content, at, remark, keyword, node, turn_score, turn_tags, speak_ms, play_ms
+		FROM call_messages WHERE call_id = ? ORDER BY seq`, callID)
+	if err != nil {
+		return nil, fmt.Errorf("store: call messages: %w", err)
+	}
+	defer rows.Close()
+	var out []CallMessage
+	for rows.Next() {
+		var m CallMessage
+		var at int64
+		var tags string
+		if err := rows.Scan(&m.Sender, &m.Content, &at, &m.Remark, &m.Keyword, &m.Node, &m.TurnScore, &tags, &m.SpeakMS, &m.PlayMS); err != nil {
+			return nil, err
+		}
+		m.At, m.TurnTags = fromMS(at), decodeTags(tags)
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+// HourMS is the start of the UTC hour of t, in Unix ms: call_rollups.hour.
+func HourMS(t time.Time) int64 {
+	v := ms(t)
+	return v - v%3_600_000
+}
+
+// TalkBucket is the 'talk' dimension's value for an answered call's talk time.
+func TalkBucket(talkMS int64) string {
+	switch sec := talkMS / 1000; {
+	case sec < 10:
+		return "0-10"
+	case sec < 30:
+		return "10-30"
+	case sec < 60:
+		return "30-60"
+	case sec < 120:
+		return "60-120"
+	case sec < 300:
+		return "120-300"
+	default:
+		return "300+"
+	}
+}
+
+// RoundsBucket is the 'rounds' dimension's value for an answered call
+// (0 rounds counts in "1").
+func RoundsBucket(rounds int) string {
+	switch {
+	case rounds <= 1:
+		return "1"
+	case rounds <= 5:
+		return "2-5"
+	case rounds <= 10:
+		return "6-10"
+	case rounds <= 20:
+		return "11-20"
+	default:
+		return "20+"
+	}
+}
+
+type rollupKey struct {
+	task string
+	hour int64
+	dim  string
+	val  string
+}
+
+type rollupVal struct{ calls, connected, talkMS, billedMin, rounds int64 }
+
+type rollupDeltas map[rollupKey]rollupVal
+
+// contribute adds sign × the call's contribution to every rollup row it
+// counts in. The dimensions (dim → val):
+//
+//	all      ''              every call
+//	level    level_key
+//	outcome  status (decimal)
+//	caller   caller number
+//	province province ('' unknown)
+//	operator operator ('' unknown)
+//	hangup   hangup_side "0"/"1"/"2"
+//	tag      each distinct tag name the call carries
+//	talk     TalkBucket, answered calls
+//	rounds   RoundsBucket, answered calls
+//	reach    robot_turns, answered calls whose transcript is (or was) stored
+//	lastnode last_node, answered calls the customer hung up
+//
+// Each row counts the call once (calls), whether it was answered
+// (connected: answer_at > 0) and, when answered, its talk time (fee_ms),
+// billed minutes (talk time rounded up to whole minutes) and rounds.
+func contribute(c Call, sign int64, d rollupDeltas) {
+	v := rollupVal{calls: sign}
+	answered := !c.AnswerAt.IsZero()
+	if answered {
+		talk := max(c.FeeMS, 0)
+		v.connected, v.talkMS, v.billedMin, v.rounds = sign, sign*talk, sign*((talk+59_999)/60_000), sign*int64(c.Rounds)
+	}
+	hour := HourMS(c.StartAt)
+	add := func(dim, val string) {
+		k := rollupKey{c.TaskID, hour, dim, val}
+		o := d[k]
+		d[k] = rollupVal{o.calls + v.calls, o.connected + v.connected, o.talkMS + v.talkMS, o.billedMin + v.billedMin, o.rounds + v.rounds}
+	}
+	add("all", "")
+	add("level", c.LevelKey)
+	add("outcome", strconv.Itoa(c.Status))
+	add("caller", c.Caller)
+	add("province", c.Province)
+	add("operator", c.Operator)
+	add("hangup", strconv.Itoa(c.HangupSide))
+	seen := map[string]bool{}
+	for _, t := range c.Tags {
+		if !seen[t.Name] {
+			seen[t.Name] = true
+			add("tag", t.Name)
+		}
+	}
+	if answered {
+		add("talk", TalkBucket(c.FeeMS))
+		add("rounds", RoundsBucket(c.Rounds))
+		if c.TranscriptState == TranscriptStored || c.TranscriptState == TranscriptPruned {
+			add("reach", strconv.Itoa(c.RobotTurns))
+		}
+		if c.HangupSide == 2 {
+			add("lastnode", c.LastNode)
+		}
+	}
+}
+
+// apply writes the non-zero deltas; a row left with no call is deleted, as a
+// GROUP BY would not have it.
+func (d rollupDeltas) apply(ctx context.Context, tx *sql.Tx) error {
+	var up, del *sql.Stmt
+	defer func() {
+		if up != nil {
+			up.Close()
+		}
+		if del != nil {
+			del.Close()
+		}
+	}()
+	for k, v := range d {
+		if v == (rollupVal{}) {
+			continue
+		}
+		var err error
+		if up == nil {
+			up, err = tx.PrepareContext(ctx, `INSERT INTO call_rollups (task_id, hour, dim, val, calls, connected, talk_ms, billed_min, rounds)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+				ON CONFLICT (task_id, hour, dim, val) DO UPDATE SET calls = call_rollups.calls + excluded.calls,
+					connected = call_rollups.connected + excluded.connected, talk_ms = call_rollups.talk_ms + excluded.talk_ms,
+					billed_min = call_rollups.billed_min + excluded.billed_min, rounds = call_rollups.rounds + excluded.rounds`)
+			if err != nil {
+				return fmt.Errorf("store: rollups: %w", err)
+			}
+		}
+		if _, err := up.ExecContext(ctx, k.task, k.hour, k.dim, k.val, v.calls, v.connected, v.talkMS, v.billedMin, v.rounds); err != nil {
+			return fmt.Errorf("store: rollups: %w", err)
+		}
+		if v.calls < 0 {
+			if del == nil {
+				del, err = tx.PrepareContext(ctx, `DELETE FROM call_rollups WHERE task_id = ? AND hour = ? AND dim = ? AND val = ? AND calls = 0`)
+				if err != nil {
+					return fmt.Errorf("store: rollups: %w", err)
+				}
+			}
+			if _, err := del.ExecContext(ctx, k.task, k.hour, k.dim, k.val); err != nil {
+				return fmt.Errorf("store: rollups: %w", err)
+			}
+		}
+	}
+	return nil
+}
