@@ -39,9 +39,12 @@ bench:
 fmt:
 	gofmt -w $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')
 
+## lint: go vet, gofmt, staticcheck (a go.mod tool: nothing to install) and a tidy go.mod.
 lint:
 	$(GO) vet ./...
 	@out="$$(gofmt -l .)"; if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) tool staticcheck ./...
+	$(GO) mod tidy -diff
 
 ## deps: what the browser tests need (Debian): chromium and a Chinese font for screenshots
 deps:

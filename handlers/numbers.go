@@ -131,7 +131,7 @@ func (s *Server) numberList(r *http.Request, taskID string, canDelete bool) (vie
 		res, err := s.client.TaskNumbers(ctx, nq)
 		if err == nil && len(res.Numbers) == 0 && page > res.LastPage && res.LastPage > 0 {
 			// Past the end (an old link, fewer numbers now): the last page.
-			page, l.Page, nq.Page = res.LastPage, res.LastPage, res.LastPage
+			l.Page, nq.Page = res.LastPage, res.LastPage
 			res, err = s.client.TaskNumbers(ctx, nq)
 		}
 		if err != nil {

@@ -24,12 +24,11 @@ import (
 // of every surface-A call and may answer some endpoints itself (a vendor
 // code the sandbox never sends for a valid request).
 type upstream struct {
-	mu       sync.Mutex
-	target   string                  // the sandbox's base URL
-	calls    map[string][]url.Values // endpoint → parameters of each call
-	retCode  map[string]string       // endpoint → ret_code to answer instead of the sandbox
-	srv      *httptest.Server
-	redirect *http.Client
+	mu      sync.Mutex
+	target  string                  // the sandbox's base URL
+	calls   map[string][]url.Values // endpoint → parameters of each call
+	retCode map[string]string       // endpoint → ret_code to answer instead of the sandbox
+	srv     *httptest.Server
 }
 
 func newUpstreamApp(t *testing.T) (*testapp.App, *upstream) {

@@ -66,11 +66,10 @@ type Runner struct {
 	ttl    time.Duration
 	log    *slog.Logger
 
-	mu      sync.Mutex
-	wake    map[string]chan struct{}
-	started bool
-	cancel  context.CancelFunc
-	wg      sync.WaitGroup
+	mu     sync.Mutex
+	wake   map[string]chan struct{}
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
 }
 
 // LeaseTTL is how long a claimed lease lasts without renewal: the time another

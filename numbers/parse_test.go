@@ -55,14 +55,6 @@ func mustParse(t testing.TB, data []byte, name string, opts ParseOptions) *Resul
 	return res
 }
 
-func phones(rows []Row) []string {
-	var out []string
-	for _, r := range rows {
-		out = append(out, r.Phone)
-	}
-	return out
-}
-
 func TestParseXLSXRealWorld(t *testing.T) {
 	data := xlsxOf(t, "客户名单", [][]any{
 		{"姓名", " 手机号 ", "产品", "", "备注"},
