@@ -52,7 +52,9 @@ func (c *capture) RoundTrip(r *http.Request) (*http.Response, error) {
 		b, _ := io.ReadAll(r.Body)
 		r.Body = io.NopCloser(bytes.NewReader(b))
 		var m map[string]any
-		json.Unmarshal(b, &m)
+		if err := json.Unmarshal(b, &m); err != nil {
+			return nil, fmt.Errorf("capture: the client sent no JSON: %w", err)
+		}
 		c.mu.Lock()
 		c.bodies = append(c.bodies, m)
 		c.mu.Unlock()

@@ -38,7 +38,9 @@ func (h pageHook) RoundTrip(r *http.Request) (*http.Response, error) {
 		b, _ := io.ReadAll(r.Body)
 		r.Body = io.NopCloser(bytes.NewReader(b))
 		var q struct{ Page int }
-		json.Unmarshal(b, &q)
+		if err := json.Unmarshal(b, &q); err != nil {
+			return nil, fmt.Errorf("pageHook: the client sent no JSON: %w", err)
+		}
 		if err := h(q.Page, r); err != nil {
 			return nil, err
 		}

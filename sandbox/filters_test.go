@@ -97,7 +97,9 @@ func TestV1Filters(t *testing.T) {
 	req.Header.Set("Authorization", "Bearer demo-token")
 	_, b := e.do(req)
 	var l recordList
-	json.Unmarshal(b, &l)
+	if err := json.Unmarshal(b, &l); err != nil {
+		t.Fatalf("form rounds: %v: %s", err, b)
+	}
 	if l.Total != cases[2].want {
 		t.Errorf("form rounds: %d, want %d", l.Total, cases[2].want)
 	}
@@ -114,7 +116,7 @@ func TestV1Filters(t *testing.T) {
 		if !strings.Contains(q, "page=") {
 			q += "&page=1"
 		}
-		json.Unmarshal(e.v1OK("GET", "/v1/task/number?task_id="+id+q, nil), &n)
+		e.v1JSON("GET", "/v1/task/number?task_id="+id+q, nil, &n)
 		return n
 	}
 	if n := numbers(""); n.Data.Total != 120 {

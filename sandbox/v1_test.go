@@ -42,6 +42,15 @@ func (e *env) v1OK(method, path string, body any) []byte {
 	return b
 }
 
+// v1JSON calls surface B like v1OK and decodes the answer into v.
+func (e *env) v1JSON(method, path string, body, v any) {
+	e.t.Helper()
+	b := e.v1OK(method, path, body)
+	if err := json.Unmarshal(b, v); err != nil {
+		e.t.Fatalf("%s %s: %v: %s", method, path, err, b)
+	}
+}
+
 func TestAuthSurfaceB(t *testing.T) {
 	e := newEnv(t, sandbox.Options{})
 	for _, tok := range []string{"", "wrong"} {
@@ -58,7 +67,7 @@ func TestAuthSurfaceB(t *testing.T) {
 		t.Errorf("level A: %v", levels[0])
 	}
 	var groups []obj
-	json.Unmarshal(e.v1OK("GET", "/v1/tags", nil), &groups)
+	e.v1JSON("GET", "/v1/tags", nil, &groups)
 	if len(groups) < 2 || len(groups[0]["tags"].([]any)) == 0 {
 		t.Errorf("tags: %v", groups)
 	}
@@ -168,11 +177,11 @@ func TestCallTranscriptAndRecording(t *testing.T) {
 		Total,
 		LastPage int
 	}
-	json.Unmarshal(e.v1OK("POST", "/v1/task/query_done_task_phones", obj{"task_id": id, "page": 1}), &list)
+	e.v1JSON("POST", "/v1/task/query_done_task_phones", obj{"task_id": id, "page": 1}, &list)
 	if int64(list.Total) != connected || len(list.Data) == 0 {
 		t.Fatalf("query_done_task_phones total %d, want %d", list.Total, connected)
 	}
-	json.Unmarshal(e.v1OK("POST", "/v1/task/query_done_task_phones", obj{"task_id": id, "page": 1, "keyword": answered["tel"]}), &list)
+	e.v1JSON("POST", "/v1/task/query_done_task_phones", obj{"task_id": id, "page": 1, "keyword": answered["tel"]}, &list)
 	var rec obj
 	for _, r := range list.Data {
 		if r["callid"] == answered["callid"] {
@@ -190,7 +199,7 @@ func TestCallTranscriptAndRecording(t *testing.T) {
 	}
 	recID := rec["id"].(string)
 	var brief obj
-	json.Unmarshal(e.v1OK("GET", "/v1/record/"+recID, nil), &brief)
+	e.v1JSON("GET", "/v1/record/"+recID, nil, &brief)
 	if brief["code"] != float64(200) || brief["data"].(obj)["task_id"] != id {
 		t.Errorf("record brief: %v", brief)
 	}
@@ -202,7 +211,7 @@ func TestCallTranscriptAndRecording(t *testing.T) {
 		} `json:"info"`
 		Utterances []obj `json:"utterances"`
 	}
-	json.Unmarshal(e.v1OK("GET", "/v1/task/record_info/"+id+"/"+recID, nil), &info)
+	e.v1JSON("GET", "/v1/task/record_info/"+id+"/"+recID, nil, &info)
 	if len(info.Records) < 3 || info.Records[0]["notify"] != "enter" || len(info.Utterances) == 0 {
 		t.Fatalf("record_info: %+v", info)
 	}
@@ -236,7 +245,7 @@ func TestCallTranscriptAndRecording(t *testing.T) {
 			Total int   `json:"total"`
 		} `json:"data"`
 	}
-	json.Unmarshal(e.v1OK("GET", "/v1/task/number?task_id="+id+"&page=1&status[]=1&call_history=1", nil), &nums)
+	e.v1JSON("GET", "/v1/task/number?task_id="+id+"&page=1&status[]=1&call_history=1", nil, &nums)
 	if int64(nums.Data.Total) != connected || nums.Data.Data[0]["status_str"] != "呼叫成功" || nums.Data.Data[0]["call_history"] == nil {
 		t.Errorf("numbers with status 1: total %d, first %v", nums.Data.Total, nums.Data.Data[0])
 	}
