@@ -118,12 +118,15 @@ func run(ctx context.Context, args []string, getenv func(string) string) error {
 		return err
 	}
 	defer srv.StartSync(ctx)() // background sync of missed pushes; stopped (and waited for) on shutdown
+	// The background jobs (the import sender picks up the imports a restart
+	// interrupted).
+	srv.StartJobs(context.WithoutCancel(ctx))
 	log.Info("dialdesk serving", "url", "http://"+ln.Addr().String())
 	err = serve(ctx, ln, srv.Routes(), log)
 	// Let import batches in flight finish and be marked (bounded), so a
 	// SIGTERM does not cut one between "sent" and "marked".
-	if werr := srv.StopImports(20 * time.Second); werr != nil {
-		log.Warn("import jobs did not stop in time; they resume from their pages", "err", werr)
+	if werr := srv.StopJobs(20 * time.Second); werr != nil {
+		log.Warn("background jobs did not stop in time; imports go on at the next start", "err", werr)
 	}
 	return err
 }

@@ -143,6 +143,16 @@ func importReason(im store.Import, lang views.Lang) string {
 	return im.Error(string(lang))
 }
 
+// importError is why an import failed or paused, in lang: its stored
+// message, else (an import the sender found interrupted stores only its
+// code) the short words of its code.
+func importError(im store.Import, lang views.Lang) string {
+	if msg := im.Error(string(lang)); msg != "" || im.ErrorCode == "" {
+		return msg
+	}
+	return importReason(im, lang)
+}
+
 // readUploadFile reads the multipart field "file" of at most
 // numbers.MaxFileSize bytes and returns its bytes and file name.
 func readUploadFile(w http.ResponseWriter, r *http.Request) ([]byte, string, error) {
@@ -234,6 +244,19 @@ func currentImport(r *http.Request) store.Import {
 	return imp
 }
 
+// importRunning reports whether background work goes on with imp here: its
+// file is being read, or it is importing and the import sender runs (it
+// sends every importing import, whoever confirmed it).
+func (s *Server) importRunning(imp store.Import) bool {
+	switch imp.State {
+	case store.ImportParsing:
+		return s.imports.isRunning(imp.ID)
+	case store.ImportImporting:
+		return s.jobsRunning()
+	}
+	return false
+}
+
 // importState is the state as the user sees it: an import whose file was
 // being read when dialdesk restarted is lost.
 func (s *Server) importState(imp store.Import) string {
@@ -245,8 +268,8 @@ func (s *Server) importVM(r *http.Request, imp store.Import) (views.ImportVM, er
 	lang := string(views.LangOf(ctx))
 	v := views.ImportVM{
 		TaskID: imp.TaskID, ID: imp.ID, URL: importURL(imp.TaskID, imp.ID), FileName: imp.FileName, By: imp.Username,
-		At: views.When(ctx, imp.Created), State: string(imp.State), Running: s.imports.isRunning(imp.ID),
-		Error: imp.Error(lang), RowsRead: imp.RowsRead, RowsExpect: imp.RowsExpect, Batches: imp.Batches,
+		At: views.When(ctx, imp.Created), State: string(imp.State), Running: s.importRunning(imp),
+		Error: importError(imp, views.LangOf(ctx)), RowsRead: imp.RowsRead, RowsExpect: imp.RowsExpect, Batches: imp.Batches,
 		Sent: imp.BatchesSent, RowsSent: imp.RowsSent, RowsUnsure: imp.RowsUnsure, RowsUnsent: imp.RowsUnsent, Variables: imp.Variables, CanManage: canManage(r), CSRFToken: nosurf.Token(r),
 		Counts: views.ImportCountsVM{Rows: imp.Counts.Rows, Valid: imp.Counts.Valid, Invalid: imp.Counts.Invalid,
 			Duplicate: imp.Counts.Duplicate, Existing: imp.Counts.Existing, Filtered: imp.Counts.Filtered, Empty: imp.Counts.Empty},
@@ -368,7 +391,7 @@ func (s *Server) importConfirm(w http.ResponseWriter, r *http.Request) error {
 		msg += " " + views.Tf(ctx, "numbers.import.dropped", existing, filtered)
 	}
 	s.audit(r, imp.TaskID, "numbers.import", detail, "")
-	s.sendImport(imp)
+	s.wakeSender()
 	s.setFlash(w, r, msg, false)
 	return redirect(w, r, importURL(imp.TaskID, imp.ID))
 }
@@ -388,7 +411,7 @@ func (s *Server) importCancel(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) importTransition(w http.ResponseWriter, r *http.Request, to store.ImportState, from []store.ImportState, okKey string) error {
 	ctx := r.Context()
 	imp := currentImport(r)
-	if to == store.ImportImporting && imp.State == store.ImportImporting && s.imports.isRunning(imp.ID) {
+	if to == store.ImportImporting && imp.State == store.ImportImporting && s.importRunning(imp) {
 		return redirect(w, r, importURL(imp.TaskID, imp.ID)) // already on it
 	}
 	ok, err := s.store.SetImportState(ctx, imp.ID, to, from...)
@@ -406,7 +429,7 @@ func (s *Server) importTransition(w http.ResponseWriter, r *http.Request, to sto
 	case store.ImportImporting:
 		s.audit(r, imp.TaskID, "numbers.import", fmt.Sprintf("import %d (%s) resumed: %d of %d numbers left to send",
 			imp.ID, imp.FileName, imp.Counts.Valid-imp.RowsSent, imp.Counts.Valid), "")
-		s.sendImport(imp)
+		s.wakeSender()
 	case store.ImportCanceled:
 		if err := s.store.DiscardImportRows(ctx, imp.ID); err != nil {
 			return err
@@ -423,8 +446,10 @@ func (s *Server) importTransition(w http.ResponseWriter, r *http.Request, to sto
 // on the task; with it, store.AbandonImport deletes the unsent rows (they no
 // longer count as on the task, and no resume sends them) and keeps the sent
 // and possibly sent ones. An import being sent now cannot be abandoned
-// (409): the import is claimed here as a job claims it, so no job is sending
-// it while the store checks its state and deletes, and none can start.
+// (409): the import is held from the import sender here (ImportSender.Hold),
+// so the sender does not send it while the store checks its state and
+// deletes; and the sender marks a batch sending only while the import is
+// importing (store.MarkBatchSending), so none starts after.
 func (s *Server) importAbandon(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	imp := currentImport(r)
@@ -436,10 +461,10 @@ func (s *Server) importAbandon(w http.ResponseWriter, r *http.Request) error {
 	default:
 		return httpError(http.StatusConflict, "numbers.abandon.notnow", nil)
 	}
-	if !s.imports.claim(imp.ID) {
+	if !s.sender.Hold(imp.ID) {
 		return httpError(http.StatusConflict, "numbers.abandon.sending", nil)
 	}
-	defer s.imports.release(imp.ID)
+	defer s.sender.Release(imp.ID)
 	if r.PostFormValue("confirm") != "1" {
 		imp, err := s.store.Import(ctx, imp.ID) // counts as of now, the import claimed
 		if err != nil {

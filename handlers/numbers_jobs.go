@@ -8,7 +8,7 @@ import (
 	"sync"
 	"time"
 
-	"dialdesk/client"
+	"dialdesk/jobs"
 	"dialdesk/numbers"
 	"dialdesk/store"
 )
@@ -18,21 +18,16 @@ import (
 // (API-NOTES decision 8: at most 500).
 const DefaultImportBatchSize = 500
 
-// importer runs the background work of number imports: reading an uploaded
-// file, then sending its batches. Each Server has one (Server.imports); its
-// zero value is ready. The imports' state is in the store; running only says
-// which imports have a goroutine on them now, so a restart leaves them
-// resumable from the page.
+// importer runs the reading of uploaded files in the background, one
+// goroutine per upload. Each Server has one (Server.imports); its zero value
+// is ready. Sending confirmed imports is a job (jobs.ImportSender,
+// Server.sender), not this.
 type importer struct {
 	mu       sync.Mutex
 	running  map[int64]bool
 	stopping bool
-	stop     chan struct{} // closed by StopImports
+	stop     chan struct{} // closed by StopJobs
 	wg       sync.WaitGroup
-	// crashAfterSend, when set (tests), is asked after each batch's platform
-	// call; true ends the job there, before the batch is marked, as a crash
-	// would.
-	crashAfterSend func(importID int64, batch int) bool
 }
 
 // importBatchSize is the size of the batches of imports read from now on.
@@ -44,18 +39,18 @@ func (s *Server) importBatchSize() int {
 	return n
 }
 
-// WaitImports waits for every background import job to finish (tests).
-func (s *Server) WaitImports() { s.imports.wg.Wait() }
+// WaitImports waits until the files being read are read and the imports
+// confirmed so far are sent, or paused (tests). It returns at once for the
+// sending when the jobs do not run (not started, or stopped).
+func (s *Server) WaitImports() {
+	s.imports.wg.Wait()
+	s.sender.WaitIdle(s.wakeSender, s.jobsRunning)
+}
 
-// StopImports is the graceful stop of the import jobs (main calls it on
-// SIGTERM, after the HTTP server has shut down): no job starts any more, a
-// file being read is abandoned, and a job sending an import stops after the
-// batch in flight, once that batch is marked sent or failed, leaving the
-// rest to be resumed from the page. It waits at most timeout for them and
-// reports whether they all stopped. A batch cut anyway (timeout, crash) is
-// still safe: resuming re-sends it, and the platform's "outid repeated"
-// refusal makes sendBatch add only the numbers it does not have.
-func (s *Server) StopImports(timeout time.Duration) error {
+// stopParsing stops the file readers: no reading starts any more, and a file
+// being read is abandoned (marked interrupted). The channel closes when
+// they have stopped.
+func (s *Server) stopParsing() <-chan struct{} {
 	im := &s.imports
 	im.mu.Lock()
 	if !im.stopping {
@@ -68,15 +63,10 @@ func (s *Server) StopImports(timeout time.Duration) error {
 	im.mu.Unlock()
 	done := make(chan struct{})
 	go func() { im.wg.Wait(); close(done) }()
-	select {
-	case <-done:
-		return nil
-	case <-time.After(timeout):
-		return fmt.Errorf("handlers: import jobs still running after %v", timeout)
-	}
+	return done
 }
 
-// stopped is closed when StopImports is called.
+// stopped is closed when the file readers are stopped.
 func (im *importer) stopped() <-chan struct{} {
 	im.mu.Lock()
 	defer im.mu.Unlock()
@@ -113,7 +103,7 @@ func (im *importer) isRunning(id int64) bool {
 	return im.running[id]
 }
 
-// jobContext is the context of a background job: canceled by StopImports.
+// jobContext is the context of a file reader: canceled by StopJobs.
 func (im *importer) jobContext() (context.Context, context.CancelFunc) {
 	ctx, cancel := context.WithCancel(context.Background())
 	stop := im.stopped()
@@ -219,127 +209,27 @@ func (s *Server) parseNow(ctx context.Context, imp store.Import, data []byte) er
 	return nil
 }
 
-// sendImport sends an import's unsent batches in the background, in order.
-// It returns false when a job already works on the import, or dialdesk is
-// stopping.
-func (s *Server) sendImport(imp store.Import) bool {
-	im := &s.imports
-	if !im.claim(imp.ID) {
-		return false
-	}
-	go func() {
-		defer im.release(imp.ID)
-		if err := s.sendNow(imp); err != nil {
-			s.log.Error("import send", "import", imp.ID, "err", err)
-		}
-	}()
-	return true
+// newImportSender is the job that sends confirmed imports
+// (jobs.ImportSender): it reports to the audit log, and forgets the task's
+// cached counts when an import is sent whole.
+func (s *Server) newImportSender() *jobs.ImportSender {
+	return &jobs.ImportSender{Store: s.store, Client: s.client, Log: s.log,
+		Parsing: s.imports.isRunning, Report: s.importEvent}
 }
 
-// errCrash ends a job as a crash would (tests only, through crashAfterSend).
-var errCrash = errors.New("simulated crash")
-
-// sendNow sends the batches one by one: a batch's rows (with their outids)
-// were saved before; it is marked sending just before the platform call, and
-// sent, failed (clearly refused) or unknown (no clear answer) right after
-// it, so a crash in between leaves it known as possibly sent. A batch in
-// flight is not canceled by StopImports (its platform call has the client's
-// own timeout); the next one is not started. Only an import in state
-// importing is sent: one abandoned meanwhile (AbandonImport) sends nothing
-// more.
-func (s *Server) sendNow(imp store.Import) error {
-	ctx := context.Background()
-	st := s.store
-	batches, err := st.UnsentBatches(ctx, imp.ID)
-	if err != nil {
-		return err
+func (s *Server) importEvent(e jobs.ImportEvent) {
+	imp := e.Import
+	if e.Done {
+		s.tasks.forget(imp.TaskID)
+		s.auditAs(imp.Username, imp.TaskID, "numbers.import", fmt.Sprintf("import %d (%s) done: %d numbers in %d batches", imp.ID, imp.FileName, e.Sent, imp.Batches), "000000")
+		return
 	}
-	stop := s.imports.stopped()
-	for _, b := range batches {
-		select {
-		case <-stop:
-			// Left "importing" with no job: the page offers to resume it.
-			s.log.Info("import stopped by shutdown between batches", "import", imp.ID, "next_batch", b)
-			return nil
-		default:
-		}
-		if cur, err := st.Import(ctx, imp.ID); err != nil {
-			return err
-		} else if cur.State != store.ImportImporting {
-			s.log.Info("import no longer importing: not sending", "import", imp.ID, "state", cur.State)
-			return nil
-		}
-		rows, err := st.BatchRows(ctx, imp.ID, b)
-		if err != nil {
-			return err
-		}
-		if err := st.MarkBatchSending(ctx, imp.ID, b); err != nil {
-			return err
-		}
-		unsure, err := s.sendBatch(ctx, imp.TaskID, rows)
-		if hook := s.imports.crashAfterSend; hook != nil && hook(imp.ID, b) {
-			return errCrash // sent, not marked
-		}
-		if err != nil {
-			if unsure {
-				_ = st.MarkBatchUnknown(ctx, imp.ID, b, err.Error())
-			} else {
-				_ = st.MarkBatch(ctx, imp.ID, b, false, err.Error())
-			}
-			zh, en := client.HumanError(err, "zh"), client.HumanError(err, "en")
-			s.auditAs(imp.Username, imp.TaskID, "numbers.import", fmt.Sprintf("import %d batch %d (%d numbers) failed", imp.ID, b, len(rows)), answerOf(err))
-			return st.SetImportError(ctx, imp.ID, store.ImportPaused, "batch", zh, en)
-		}
-		if err := st.MarkBatch(ctx, imp.ID, b, true, ""); err != nil {
-			return err
-		}
-	}
-	if _, err := st.SetImportState(ctx, imp.ID, store.ImportDone, store.ImportImporting); err != nil {
-		return err
-	}
-	done, _ := st.Import(ctx, imp.ID)
-	s.tasks.forget(imp.TaskID)
-	s.auditAs(imp.Username, imp.TaskID, "numbers.import", fmt.Sprintf("import %d (%s) done: %d numbers in %d batches", imp.ID, imp.FileName, done.RowsSent, done.Batches), "000000")
-	return nil
+	s.auditAs(imp.Username, imp.TaskID, "numbers.import", fmt.Sprintf("import %d batch %d (%d numbers) failed", imp.ID, e.Batch, e.Rows), answerOf(e.Err))
 }
 
-// sendBatch sends one batch. When the platform refuses it because an outid
-// is already there (a batch sent before a crash, whose answer was lost), it
-// sends the rows one by one: those already there are refused again and
-// counted as sent, the others are added; nothing is sent twice.
-//
-// On failure, unsure says whether some of the batch may be on the platform
-// all the same: true unless the platform clearly refused the whole batch
-// with a ret_code (a *client.Error) on the first call. A timeout, a lost
-// connection or a 5xx may come after the platform took the batch, and a
-// failure during the one-by-one re-send comes after some rows were there.
-func (s *Server) sendBatch(ctx context.Context, taskID string, rows []store.ImportRow) (unsure bool, err error) {
-	data := make([]client.DataRow, len(rows))
-	for i, r := range rows {
-		data[i] = client.DataRow{Telephone: r.Phone, OutID: r.OutID, Variables: r.Variables}
-	}
-	err = s.client.AddTaskDataBatch(ctx, taskID, data)
-	if err == nil {
-		return false, nil
-	}
-	if !outIDRepeated(err) {
-		var ce *client.Error
-		return !errors.As(err, &ce), err
-	}
-	for _, d := range data {
-		if err := s.client.AddTaskDataBatch(ctx, taskID, []client.DataRow{d}); err != nil && !outIDRepeated(err) {
-			return true, err
-		}
-	}
-	return false, nil
-}
-
-// outIDRepeated reports whether the platform refused data because an outid
-// is already on the task (320030, "outid重复").
-func outIDRepeated(err error) bool {
-	var ce *client.Error
-	return errors.As(err, &ce) && ce.Code == "320030"
-}
+// wakeSender asks the import sender to look for imports to send now (a
+// confirm, a resume).
+func (s *Server) wakeSender() { s.jobs.Wake(jobs.ImportSenderName) }
 
 // auditAs writes an audit row for a background job, on behalf of the user
 // who started it.

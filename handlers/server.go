@@ -16,6 +16,7 @@ import (
 	"github.com/gorilla/sessions"
 
 	"dialdesk/client"
+	"dialdesk/jobs"
 	"dialdesk/store"
 )
 
@@ -58,6 +59,9 @@ type Config struct {
 	ImportBatchSize int
 	// Now is the clock (default time.Now); tests move it to expire sessions.
 	Now func() time.Time
+	// Jobs runs the background jobs (StartJobs); default: a Runner whose
+	// leases are in Store (handlers/jobs.go).
+	Jobs *jobs.Runner
 }
 
 // Server holds the handlers' dependencies. Build it with New; it is safe for
@@ -76,8 +80,14 @@ type Server struct {
 	calls    *callMetaCache // levels, tags, list pages, recording URLs (calls.go)
 	pushWait *pushResolver  // pushed calls waiting for their task (push.go)
 	syncSeen *syncSet       // tasks the last sync round walked (sync.go)
-	imports  importer       // number import jobs (numbers_jobs.go)
-	exports  chan struct{}  // one slot per call export running (export.go)
+	imports  importer       // uploaded files being read (numbers_jobs.go)
+	jobs     *jobs.Runner   // the background jobs (jobs.go)
+	sender   *jobs.ImportSender
+	// jobMu guards jobsStarted and jobsStopped (StartJobs, StopJobs).
+	jobMu       sync.Mutex
+	jobsStarted bool
+	jobsStopped bool
+	exports     chan struct{} // one slot per call export running (export.go)
 	// exportStates is each export's progress, by task + "/" + t (export.go).
 	exportStates *sync.Map
 	// exportPages is how many list pages one export writes at most
@@ -147,6 +157,10 @@ func New(cfg Config) (*Server, error) {
 		exportPages:  maxExportPages,
 	}
 	s.tasks = newTaskCache(s, cfg.RefreshInterval)
+	if s.jobs = cfg.Jobs; s.jobs == nil {
+		s.jobs = newRunner(cfg)
+	}
+	s.sender = s.newImportSender()
 	for _, h := range cfg.RecordingHosts {
 		if h = strings.ToLower(strings.TrimSpace(h)); h != "" {
 			s.recHosts[h] = true

@@ -254,6 +254,21 @@ func (s *Store) SetImportError(ctx context.Context, id int64, state ImportState,
 	return nil
 }
 
+// InterruptStaleParse marks failed, with the code "interrupted", an import
+// still in state parsing whose progress was last recorded more than stale
+// ago: the process reading its file is gone (the list says so instead of
+// "reading" forever). ok reports whether it did.
+func (s *Store) InterruptStaleParse(ctx context.Context, id int64, stale time.Duration) (ok bool, err error) {
+	now := s.now()
+	res, err := s.db.ExecContext(ctx, `UPDATE imports SET state = ?, error_code = 'interrupted', error_zh = '', error_en = '',
+		updated_at = ? WHERE id = ? AND state = ? AND updated_at < ?`, ImportFailed, ms(now), id, ImportParsing, ms(now.Add(-stale)))
+	if err != nil {
+		return false, fmt.Errorf("store: interrupt import %d: %w", id, err)
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
 // SaveParsedImport stores a parsed file in one transaction: its counts, its
 // valid rows with their outids and batch numbers (batchSize rows a batch,
 // in file order), its rejected rows, and its batches as pending; the import
@@ -459,14 +474,22 @@ func (s *Store) queryRows(ctx context.Context, q string, args ...any) ([]ImportR
 // platform call: if dialdesk stops before MarkBatch, the batch is known to
 // be possibly on the platform. A batch found sending here was cut by an
 // earlier crash: it becomes unknown, whatever this attempt's outcome.
-func (s *Store) MarkBatchSending(ctx context.Context, id int64, batch int) error {
-	_, err := s.db.ExecContext(ctx, `UPDATE import_batches
+//
+// ok is false, and nothing changes, when the import is no longer importing
+// (paused, abandoned) or the batch is gone or sent: the caller does not send
+// it. The check and the mark are one statement, so an abandon that commits
+// first leaves nothing to send, and one that commits after keeps this batch
+// as possibly sent.
+func (s *Store) MarkBatchSending(ctx context.Context, id int64, batch int) (ok bool, err error) {
+	res, err := s.db.ExecContext(ctx, `UPDATE import_batches
 		SET state = CASE WHEN state IN ('sending', 'unknown') THEN 'unknown' ELSE 'sending' END
-		WHERE import_id = ? AND batch = ? AND state <> 'sent'`, id, batch)
+		WHERE import_id = ? AND batch = ? AND state <> 'sent'
+		AND EXISTS (SELECT 1 FROM imports i WHERE i.id = ? AND i.state = ?)`, id, batch, id, ImportImporting)
 	if err != nil {
-		return fmt.Errorf("store: mark batch %d/%d sending: %w", id, batch, err)
+		return false, fmt.Errorf("store: mark batch %d/%d sending: %w", id, batch, err)
 	}
-	return nil
+	n, err := res.RowsAffected()
+	return n == 1, err
 }
 
 // MarkBatch records the outcome of sending a batch: sent, or clearly

@@ -43,19 +43,19 @@ func TestBatchUnsureIsSticky(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	must(s.MarkBatchSending(ctx, im.ID, 0)) // cut by a crash
-	must(s.MarkBatchSending(ctx, im.ID, 0)) // the resume's attempt
+	sending(t, s, im.ID, 0) // cut by a crash
+	sending(t, s, im.ID, 0) // the resume's attempt
 	must(s.MarkBatch(ctx, im.ID, 0, false, "320023"))
-	must(s.MarkBatchSending(ctx, im.ID, 1))
+	sending(t, s, im.ID, 1)
 	must(s.MarkBatchUnknown(ctx, im.ID, 1, "timeout"))
 	must(s.MarkBatch(ctx, im.ID, 1, false, "320023"))
-	must(s.MarkBatchSending(ctx, im.ID, 2))
+	sending(t, s, im.ID, 2)
 	must(s.MarkBatch(ctx, im.ID, 2, false, "320023")) // clearly refused, never unsure
 	got, _ := s.Import(ctx, im.ID)
 	if got.RowsUnsure != 4 || got.RowsUnsent != 2 || got.RowsSent != 0 {
 		t.Errorf("unsure %d, unsent %d, sent %d; want 4, 2, 0", got.RowsUnsure, got.RowsUnsent, got.RowsSent)
 	}
-	must(s.MarkBatchSending(ctx, im.ID, 1))
+	sending(t, s, im.ID, 1)
 	must(s.MarkBatch(ctx, im.ID, 1, true, "")) // an unsure batch sent at last
 	if got, _ := s.Import(ctx, im.ID); got.RowsSent != 2 || got.RowsUnsure != 2 {
 		t.Errorf("after sending batch 1: sent %d, unsure %d", got.RowsSent, got.RowsUnsure)
@@ -76,8 +76,8 @@ func TestAbandonImport(t *testing.T) {
 		}
 	}
 	must(s.MarkBatch(ctx, im.ID, 0, true, ""))
-	must(s.MarkBatchSending(ctx, im.ID, 1)) // sent, then a crash before its mark
-	must(s.MarkBatchSending(ctx, im.ID, 2))
+	sending(t, s, im.ID, 1) // sent, then a crash before its mark
+	sending(t, s, im.ID, 2)
 	must(s.MarkBatch(ctx, im.ID, 2, false, "320023"))
 	must(s.SetImportError(ctx, im.ID, ImportPaused, "batch", "失败", "failed"))
 
@@ -141,5 +141,31 @@ func TestAbandonImportOtherStates(t *testing.T) {
 	}
 	if _, err := s.AbandonImport(ctx, 9999); err != ErrNotFound {
 		t.Errorf("missing import: %v", err)
+	}
+}
+
+// sending marks a batch of an importing import sending, as the sender does
+// before its platform call.
+func sending(t *testing.T, s *Store, id int64, batch int) {
+	t.Helper()
+	if ok, err := s.MarkBatchSending(context.Background(), id, batch); !ok || err != nil {
+		t.Fatalf("mark batch %d sending: %v %v", batch, ok, err)
+	}
+}
+
+// A batch of an import no longer importing (paused, abandoned) is not
+// marked sending: the sender does not send it.
+func TestMarkBatchSendingOnlyWhileImporting(t *testing.T) {
+	ctx := context.Background()
+	s := openImportsStore(t)
+	im := confirmedImport(t, s, "13800138000", "13800138001", "13800138002")
+	if err := s.SetImportError(ctx, im.ID, ImportPaused, "batch", "失败", "failed"); err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := s.MarkBatchSending(ctx, im.ID, 0); ok || err != nil {
+		t.Fatalf("a paused import's batch marked sending: %v %v", ok, err)
+	}
+	if got, _ := s.Import(ctx, im.ID); got.RowsUnsure != 0 {
+		t.Errorf("%d rows unsure, want 0", got.RowsUnsure)
 	}
 }

@@ -144,6 +144,8 @@ func New(t testing.TB, opts Options) *App {
 		t.Fatal(err)
 	}
 	t.Cleanup(srv.Close)
+	srv.StartJobs(context.Background())
+	t.Cleanup(func() { srv.StopJobs(10 * time.Second) })
 	hs.Config.Handler = srv.Routes()
 	hs.Start()
 	t.Cleanup(hs.Close)

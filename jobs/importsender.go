@@ -1,0 +1,322 @@
+package jobs
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sync"
+	"time"
+
+	"dialdesk/client"
+	"dialdesk/store"
+)
+
+// ImportSenderName is the import sender's job name (its lease, Runner.Wake).
+const ImportSenderName = "import-sender"
+
+// Bounds of one round of the import sender.
+const (
+	// importBatchesPerRound is how many batches of one import a round sends
+	// before it moves to the next import (the round then asks for more):
+	// several imports progress together, and a round ends soon.
+	importBatchesPerRound = 10
+	// parseStale is how long an import may sit in state parsing without
+	// progress, read by no one here, before it counts as interrupted (its
+	// reader died with its process).
+	parseStale = 2 * time.Minute
+)
+
+// ImportSender sends confirmed number imports to the platform: each round
+// finds the imports in state importing that nobody here is sending (confirmed
+// just now, resumed, or interrupted by a restart) and sends their unsent
+// batches, a bounded number per import, in file order. Confirm and resume
+// wake it (Runner.Wake(ImportSenderName)); its period picks up the rest, so
+// an importing import never waits for someone to press resume.
+//
+// Each batch's rows (with their outids) were stored before; a batch is marked
+// sending just before its platform call, and sent, failed (clearly refused)
+// or unknown (no clear answer) right after, so a crash in between leaves it
+// known as possibly sent. A stopping runner cancels the round's context: the
+// batch in flight still finishes and is marked (its platform call has the
+// client's own timeout), the next one is not started.
+//
+// The round also marks interrupted the imports whose file was being read by
+// a process that is gone (state parsing, no progress for a while, and not
+// being read here).
+type ImportSender struct {
+	Store  *store.Store
+	Client *client.Client
+	Log    *slog.Logger
+	// Report, when set, is told what the sender did: an import sent whole,
+	// or a batch that failed (the caller audits it, forgets cached counts).
+	Report func(ImportEvent)
+	// Parsing, when set, says whether a file is being read here now: such an
+	// import is never taken for interrupted.
+	Parsing func(importID int64) bool
+	// CrashAfterSend, when set (tests), is asked after each batch's platform
+	// call; true ends the work on that import there, before the batch is
+	// marked, as a crash would: this sender never touches it again.
+	CrashAfterSend func(importID int64, batch int) bool
+
+	mu      sync.Mutex
+	busy    map[int64]bool // imports being sent, or held by Hold
+	dead    map[int64]bool // imports a simulated crash left (CrashAfterSend)
+	seq     int            // rounds started
+	idleSeq int            // the last round that found nothing to send
+}
+
+// ImportEvent is what the sender reports: an import sent whole (Done), or a
+// batch of it that failed with Err (the import is then paused).
+type ImportEvent struct {
+	Import store.Import // as the round found it
+	Done   bool
+	Sent   int // Done: rows sent
+	Batch  int // the failed batch
+	Rows   int // its rows
+	Err    error
+}
+
+// Name implements Job.
+func (j *ImportSender) Name() string { return ImportSenderName }
+
+// Every implements Job: how soon an import nobody woke the sender for (an
+// interrupted one, one confirmed on another instance) is picked up.
+func (j *ImportSender) Every() time.Duration { return 10 * time.Second }
+
+// Hold keeps the sender off an import (a user abandoning it) until Release;
+// false when the sender is sending it now.
+func (j *ImportSender) Hold(id int64) bool {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.busy[id] {
+		return false
+	}
+	if j.busy == nil {
+		j.busy = map[int64]bool{}
+	}
+	j.busy[id] = true
+	return true
+}
+
+// Release ends Hold (and the sender's own claim).
+func (j *ImportSender) Release(id int64) {
+	j.mu.Lock()
+	delete(j.busy, id)
+	j.mu.Unlock()
+}
+
+// Round implements Job: one bounded round of sending.
+func (j *ImportSender) Round(ctx context.Context) error {
+	j.mu.Lock()
+	j.seq++
+	seq := j.seq
+	j.mu.Unlock()
+	if err := j.interruptStaleParses(ctx); err != nil {
+		return err
+	}
+	imps, err := j.Store.ImportsIn(ctx, store.ImportImporting)
+	if err != nil {
+		return err
+	}
+	more, worked := false, false
+	for _, imp := range imps {
+		if ctx.Err() != nil {
+			return nil
+		}
+		if j.isDead(imp.ID) {
+			continue
+		}
+		if !j.Hold(imp.ID) {
+			more = true // held by someone: look again soon
+			continue
+		}
+		worked = true
+		left, err := j.send(ctx, imp, importBatchesPerRound)
+		j.Release(imp.ID)
+		if err != nil {
+			if ctx.Err() == nil {
+				j.log().Error("import send", "import", imp.ID, "err", err)
+			}
+			continue
+		}
+		more = more || left
+	}
+	if !worked && !more {
+		j.mu.Lock()
+		j.idleSeq = seq
+		j.mu.Unlock()
+	}
+	if more && ctx.Err() == nil {
+		return ErrMore
+	}
+	return nil
+}
+
+// WaitIdle waits until a round that began after the call found nothing to
+// send (tests: "the imports confirmed so far are sent"), waking the job with
+// wake meanwhile, or until alive reports that the runner no longer runs.
+func (j *ImportSender) WaitIdle(wake func(), alive func() bool) {
+	j.mu.Lock()
+	from := j.seq
+	j.mu.Unlock()
+	for {
+		j.mu.Lock()
+		done := j.idleSeq > from
+		j.mu.Unlock()
+		if done || !alive() {
+			return
+		}
+		wake()
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func (j *ImportSender) isDead(id int64) bool {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.dead[id]
+}
+
+func (j *ImportSender) log() *slog.Logger {
+	if j.Log == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return j.Log
+}
+
+// errCrash ends the work on an import as a crash would (CrashAfterSend).
+var errCrash = errors.New("jobs: simulated crash")
+
+// send sends at most n unsent batches of imp; left reports whether some
+// remain. Only an import in state importing is sent: one paused or abandoned
+// meanwhile sends nothing more.
+func (j *ImportSender) send(ctx context.Context, imp store.Import, n int) (left bool, err error) {
+	st := j.Store
+	batches, err := st.UnsentBatches(ctx, imp.ID)
+	if err != nil {
+		return false, err
+	}
+	// What follows a platform call is recorded even when the round is
+	// cancelled: a batch in flight finishes and is marked.
+	bctx := context.WithoutCancel(ctx)
+	for i, b := range batches {
+		if i == n {
+			return true, nil
+		}
+		if ctx.Err() != nil {
+			// Left importing: the next round (or the next start) goes on.
+			j.log().Info("import stopped between batches", "import", imp.ID, "next_batch", b)
+			return false, nil
+		}
+		rows, err := st.BatchRows(bctx, imp.ID, b)
+		if err != nil {
+			return false, err
+		}
+		ok, err := st.MarkBatchSending(bctx, imp.ID, b)
+		if err != nil {
+			return false, err
+		}
+		if !ok {
+			j.log().Info("import no longer importing: not sending", "import", imp.ID)
+			return false, nil
+		}
+		unsure, err := j.sendBatch(bctx, imp.TaskID, rows)
+		if hook := j.CrashAfterSend; hook != nil && hook(imp.ID, b) {
+			j.mu.Lock()
+			if j.dead == nil {
+				j.dead = map[int64]bool{}
+			}
+			j.dead[imp.ID] = true
+			j.mu.Unlock()
+			return false, errCrash // sent, not marked
+		}
+		if err != nil {
+			if unsure {
+				_ = st.MarkBatchUnknown(bctx, imp.ID, b, err.Error())
+			} else {
+				_ = st.MarkBatch(bctx, imp.ID, b, false, err.Error())
+			}
+			j.report(ImportEvent{Import: imp, Batch: b, Rows: len(rows), Err: err})
+			return false, st.SetImportError(bctx, imp.ID, store.ImportPaused, "batch",
+				client.HumanError(err, "zh"), client.HumanError(err, "en"))
+		}
+		if err := st.MarkBatch(bctx, imp.ID, b, true, ""); err != nil {
+			return false, err
+		}
+	}
+	ok, err := st.SetImportState(bctx, imp.ID, store.ImportDone, store.ImportImporting)
+	if err != nil || !ok {
+		return false, err
+	}
+	done, err := st.Import(bctx, imp.ID)
+	if err != nil {
+		return false, err
+	}
+	j.report(ImportEvent{Import: done, Done: true, Sent: done.RowsSent})
+	return false, nil
+}
+
+func (j *ImportSender) report(e ImportEvent) {
+	if j.Report != nil {
+		j.Report(e)
+	}
+}
+
+// sendBatch sends one batch. When the platform refuses it because an outid
+// is already there (a batch sent before a crash, whose answer was lost), it
+// sends the rows one by one: those already there are refused again and
+// counted as sent, the others are added; nothing is sent twice.
+//
+// On failure, unsure says whether some of the batch may be on the platform
+// all the same: true unless the platform clearly refused the whole batch
+// with a ret_code (a *client.Error) on the first call. A timeout, a lost
+// connection or a 5xx may come after the platform took the batch, and a
+// failure during the one-by-one re-send comes after some rows were there.
+func (j *ImportSender) sendBatch(ctx context.Context, taskID string, rows []store.ImportRow) (unsure bool, err error) {
+	data := make([]client.DataRow, len(rows))
+	for i, r := range rows {
+		data[i] = client.DataRow{Telephone: r.Phone, OutID: r.OutID, Variables: r.Variables}
+	}
+	err = j.Client.AddTaskDataBatch(ctx, taskID, data)
+	if err == nil {
+		return false, nil
+	}
+	if !outIDRepeated(err) {
+		var ce *client.Error
+		return !errors.As(err, &ce), err
+	}
+	for _, d := range data {
+		if err := j.Client.AddTaskDataBatch(ctx, taskID, []client.DataRow{d}); err != nil && !outIDRepeated(err) {
+			return true, err
+		}
+	}
+	return false, nil
+}
+
+// outIDRepeated reports whether the platform refused data because an outid
+// is already on the task (320030, "outid重复").
+func outIDRepeated(err error) bool {
+	return client.IsCode(err, "320030")
+}
+
+// interruptStaleParses marks failed, as interrupted, the imports whose file
+// was being read by a process that is gone.
+func (j *ImportSender) interruptStaleParses(ctx context.Context) error {
+	imps, err := j.Store.ImportsIn(ctx, store.ImportParsing)
+	if err != nil {
+		return err
+	}
+	for _, imp := range imps {
+		if j.Parsing != nil && j.Parsing(imp.ID) {
+			continue
+		}
+		ok, err := j.Store.InterruptStaleParse(ctx, imp.ID, parseStale)
+		if err != nil {
+			return err
+		}
+		if ok {
+			j.log().Info("import: file reading interrupted (its process is gone)", "import", imp.ID)
+		}
+	}
+	return nil
+}
