@@ -202,7 +202,8 @@ func HumanError(err error, lang string) string {
 	return "与外呼平台通信时出错。"
 }
 
-// humanMessages holds our own words for every code of seed 002 §3 (zh, en).
+// humanMessages holds our own words for every code of docs/platform.md
+// §A.errors (zh, en).
 var humanMessages = map[string][2]string{
 	"000000": {"操作成功。", "Done."},
 	"320001": {"外呼平台账号凭证（appid 或 signature）有误，请联系管理员检查配置。", "The calling platform's credentials (appid or signature) are wrong. Ask an administrator to check the settings."},
@@ -233,7 +234,7 @@ var humanMessages = map[string][2]string{
 }
 
 // DocumentedCodes lists every error code of the vendor's documentation
-// (seed 002 §3.2 and §3.3), in order.
+// (docs/platform.md §A.errors), in order.
 var DocumentedCodes = []string{
 	"320001", "329999",
 	"320011", "320012", "320013", "320014", "320015", "320016", "320017", "320018",

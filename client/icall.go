@@ -18,7 +18,7 @@ import (
 	"golang.org/x/sync/errgroup"
 )
 
-// Surface A, "icall v5": seed 002. Every method names its endpoint under
+// Surface A, "icall v5": docs/platform.md §A. Every method names its endpoint under
 // .../api/icall/5/task/.
 
 func getA(endpoint string, q url.Values) *request {

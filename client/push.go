@@ -12,7 +12,7 @@ const MaxPushSize = 4 << 20
 
 // ParsePush parses a call result the platform posted to a task's push_url.
 //
-// The platform's push is not strict JSON (seed 002 §2.6 prints
+// The platform's push is not strict JSON (docs/platform.md §A.push; the manual prints
 // `"ret_code":000000` and `"caller":02180344315`); ParsePush accepts it and
 // keeps such numbers as their exact digits. The body is
 // {"result":{"data":{"msg":[…],"detail":{…}},"ret_code":…}}; a body without

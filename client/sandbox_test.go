@@ -263,7 +263,7 @@ func TestSandboxCampaign(t *testing.T) {
 	if err != nil {
 		t.Fatalf("query_done_task_phones: %v", err)
 	}
-	// The sandbox lists records of answered calls only; the seed does not say
+	// The sandbox lists records of answered calls only; the manual does not say
 	// whether unanswered attempts appear, so only bounds are checked.
 	if page.Total <= 0 || page.Total > n || len(page.Records) != min(page.Total, client.PageSize) || page.LastPage != (page.Total+14)/15 {
 		t.Errorf("records page: total %d, %d rows, last page %d", page.Total, len(page.Records), page.LastPage)

@@ -11,7 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-// seedServer answers every endpoint with the seed's example body for it
+// seedServer answers every endpoint with the vendor manual's example body for it
 // (testdata/a_<endpoint>.json, testdata/b_<name>.json), after checking the
 // credentials the way the platform would.
 func seedServer(t *testing.T) http.Handler {

@@ -9,7 +9,7 @@ import (
 // TaskStatus is a task's task_status on surface A.
 type TaskStatus int
 
-// Task statuses (seed 002 §2.15).
+// Task statuses (docs/platform.md §A.status).
 const (
 	TaskDeleted      TaskStatus = -1
 	TaskNotStarted   TaskStatus = 0
@@ -30,7 +30,8 @@ func (s *TaskStatus) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// Name returns the status in lang ("zh" or "en"), in the words of UI.md.
+// Name returns the status in lang ("zh" or "en"), in the words the platform's
+// own console uses.
 func (s TaskStatus) Name(lang string) string {
 	return pick(lang, map[TaskStatus][2]string{
 		TaskDeleted:      {"已删除", "deleted"},
@@ -57,7 +58,7 @@ func (s TaskStatus) CanEnd() bool { return s != TaskFinished && s != TaskDeleted
 // CallStatus is the status of a call on surface A (detail.status).
 type CallStatus int
 
-// Call statuses (seed 002 §2.9).
+// Call statuses (docs/platform.md §A.status).
 const (
 	CallNotDialed  CallStatus = 0
 	CallDialing    CallStatus = 1
@@ -187,7 +188,7 @@ func (t TaskInfo) Telephones() []string { return splitList(string(t.Telephone)) 
 func (t TaskInfo) CallTimeSlots() []string { return splitList(t.CallTimeSlot) }
 
 // ConnectRate is call_connected_times / call_times (0 when nothing was
-// dialed), as UI.md defines 接通率.
+// dialed), as the task list defines 接通率.
 func (t TaskInfo) ConnectRate() float64 { return ratio(t.CallConnectedTimes, t.CallTimes) }
 
 // IntentRate is call_intent_times / call_connected_times (意向率).
@@ -208,7 +209,7 @@ func ratio(a, b FlexInt) float64 {
 }
 
 // AddTaskRequest holds the fields of add_task. task_status is always sent
-// as 0: the platform starts the task by itself (API-NOTES decision 7).
+// as 0: the platform starts the task by itself (docs/platform.md §decisions 7).
 type AddTaskRequest struct {
 	TemplateID    string
 	TaskName      string

@@ -10,7 +10,7 @@ import (
 	"strconv"
 )
 
-// Surface B, "v1": seed 001 and API-NOTES decisions 1–2. Paths are relative
+// Surface B, "v1": docs/platform.md §B and §decisions 1–2. Paths are relative
 // to the base given to WithV1.
 
 // v1Page is the paging envelope of surface B. query_done_task_phones
@@ -193,8 +193,8 @@ func (c *Client) RecordInfo(ctx context.Context, taskID, recordID string) (*Reco
 
 // Levels returns the intent levels with their score ranges. It returns
 // ErrNotAvailable when the platform does not have the endpoint (404) or
-// surface B is not configured. Endpoint: GET v1/levels (API-NOTES
-// decision 2).
+// surface B is not configured. Endpoint: GET v1/levels (docs/platform.md
+// §decisions 2).
 func (c *Client) Levels(ctx context.Context) ([]Level, error) {
 	var out []Level
 	if err := c.optionalList(ctx, "v1/levels", &out); err != nil {
@@ -205,7 +205,7 @@ func (c *Client) Levels(ctx context.Context) ([]Level, error) {
 
 // Tags returns the tag groups with their tags. It returns ErrNotAvailable
 // when the platform does not have the endpoint (404) or surface B is not
-// configured. Endpoint: GET v1/tags (API-NOTES decision 2).
+// configured. Endpoint: GET v1/tags (docs/platform.md §decisions 2).
 func (c *Client) Tags(ctx context.Context) ([]TagGroup, error) {
 	var out []TagGroup
 	if err := c.optionalList(ctx, "v1/tags", &out); err != nil {

@@ -5,12 +5,13 @@ import (
 	"time"
 )
 
-// Surface B ("v1") types, shaped after seed 001's example bodies.
+// Surface B ("v1") types, shaped after the vendor's example bodies
+// (testdata/b_*.json; docs/platform.md §B).
 
 // NumberStatus is a number's status on surface B (v1/task/number).
 type NumberStatus int
 
-// Number statuses (seed 001).
+// Number statuses (docs/platform.md §B.status).
 const (
 	NumberWaiting     NumberStatus = 0
 	NumberConnected   NumberStatus = 1
@@ -37,7 +38,8 @@ func (s *NumberStatus) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// Name returns the status in lang ("zh" or "en"), in the words of UI.md.
+// Name returns the status in lang ("zh" or "en"), in the words the platform's
+// own console uses.
 func (s NumberStatus) Name(lang string) string {
 	return pick(lang, map[NumberStatus][2]string{
 		NumberWaiting:     {"等待呼叫", "waiting"},
@@ -80,7 +82,7 @@ type Level struct {
 	MaxScore FlexInt    `json:"max_score"`
 }
 
-// Tag is a tag a call or a turn earned (a child tag in seed 001's words).
+// Tag is a tag a call or a turn earned (a child tag in the vendor's words).
 type Tag struct {
 	ID          FlexString `json:"id"`
 	Name        string     `json:"name"`

@@ -13,7 +13,7 @@ import (
 	"dialdesk/store"
 )
 
-// TestTaskSetupFlow is the non-technical flow of issue 5 in a real browser:
+// TestTaskSetupFlow is the non-technical create-task flow in a real browser:
 // a manager creates a task (a mistake first: the form comes back with
 // messages next to the fields), with two calling-hours ranges and a custom
 // validity; sees it on the list and on its page with how it starts; on a

@@ -156,7 +156,7 @@ func TestCallsListAndDetail(t *testing.T) {
 }
 
 // TestCallsFiltersReachPlatform: every filter in the URL reaches
-// query_done_task_phones encoded as the seed says.
+// query_done_task_phones encoded as docs/platform.md §B.endpoints says.
 func TestCallsFiltersReachPlatform(t *testing.T) {
 	app, cp := newCaptureApp(t)
 	id, _ := busyTask(t, app)

@@ -187,7 +187,7 @@ func (s *Server) recordView(ctx context.Context, taskID string, ri *client.Recor
 	v := views.CallDetailVM{Title: maskPhone(string(rec.Callee), cs.NumberHide), Score: strconv.Itoa(int(rec.Score))}
 	v.Level = levelChip(&rec)
 	// The call's tags and parent tags; record_info's info.record often has
-	// none (seed 001's example), so the turns' tags count too.
+	// none (docs/platform.md §B.record_info), so the turns' tags count too.
 	tags, groups := slices.Clone(rec.Tags), slices.Clone(rec.TagGroups)
 	for _, t := range ri.Turns() {
 		for _, tg := range t.Tags {

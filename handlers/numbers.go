@@ -170,8 +170,9 @@ func (s *Server) numberList(r *http.Request, taskID string, canDelete bool) (vie
 }
 
 // operatorLabel names the platform's mobile_type in the user's language:
-// the seed's own example is "聯(lián)通", the sandbox says "联通"; the codes
-// yd/lt/dx count too. Anything else is shown as the platform gave it.
+// the vendor's own example is "聯(lián)通", the sandbox says "联通", and the
+// codes yd/lt/dx count too (docs/platform.md §quirks 8). Anything else is
+// shown as the platform gave it.
 func operatorLabel(ctx context.Context, raw string) string {
 	v := strings.TrimSpace(raw)
 	code := ""

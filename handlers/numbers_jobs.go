@@ -15,7 +15,7 @@ import (
 
 // DefaultImportBatchSize is how many numbers one add_task_data call carries
 // unless Config.ImportBatchSize says otherwise; it is also the most allowed
-// (API-NOTES decision 8: at most 500).
+// (docs/platform.md §decisions 8: at most 500).
 const DefaultImportBatchSize = 500
 
 // importer runs the reading of uploaded files in the background, one

@@ -8,7 +8,7 @@ import (
 )
 
 // The operator column speaks the user's language whatever the platform
-// wrote (simplified, traditional as in the seed, or the filter's codes).
+// wrote (simplified, traditional as in the vendor's example, or the filter's codes).
 func TestOperatorLabel(t *testing.T) {
 	en := views.WithLang(context.Background(), views.EN)
 	zh := views.WithLang(context.Background(), views.ZH)

@@ -46,7 +46,7 @@ func (s *Server) pushURL(key, value string) string {
 }
 
 // pushReceive serves POST /hooks/icall/{token}: the platform's result push
-// (seed 002 §2.6). No session, no CSRF: the token in the path is the secret,
+// (docs/platform.md §A.push). No session, no CSRF: the token in the path is the secret,
 // compared in constant time; a wrong one is 404 and a log line. The body,
 // up to 1 MB (else 413), is read leniently (client.ParsePush: leading-zero
 // numbers keep their digits) and the call is stored before the answer, so
@@ -174,7 +174,8 @@ func millisTime(m client.Millis) time.Time {
 }
 
 // A push may name no task: push_url goes to add_task before the platform has
-// named the task, and editor_task cannot change it (seed 002 §2.11). dialdesk
+// named the task, and editor_task cannot change it (docs/platform.md §A.push,
+// §decisions 11). dialdesk
 // finds the task at once when it gave the number its outid (import_rows);
 // otherwise, right after answering the push, a background resolver asks the
 // platform: for each unfinished task it walks query_time_task_data around

@@ -15,7 +15,8 @@ import (
 	"dialdesk/store"
 )
 
-// seedPush is seed 002 §2.6's push body exactly as printed: not strict JSON
+// seedPush is the vendor manual's push body exactly as printed
+// (client/testdata/a_push.json, docs/platform.md §A.push): not strict JSON
 // ("ret_code":000000, "caller":02180344315).
 func seedPush(t *testing.T) string {
 	t.Helper()
@@ -37,7 +38,7 @@ func TestPushSeedBodyStoredOnce(t *testing.T) {
 	app := testapp.New(t, testapp.Options{NoSeedData: true})
 	body := seedPush(t)
 	if !strings.Contains(body, `"caller":02180344315`) {
-		t.Fatal("test data is not the seed's non-strict body")
+		t.Fatal("test data is not the manual's non-strict body")
 	}
 	ctx := context.Background()
 	for i := range 2 { // the platform retries: two pushes, one row

@@ -23,7 +23,7 @@ import (
 // (voice_url on surface A, RecordingsURL + recordfile on surface B), refuses
 // any host not in Config.RecordingHosts (no open proxy), and streams the
 // bytes through without holding whole files in memory, Range requests
-// passed on so that seeking works (API-NOTES decision 5).
+// passed on so that seeking works (docs/platform.md §decisions 5).
 
 // recordingTransport is shared by every recording stream: its connections to
 // the recording hosts are reused. No compression: a gzip-decoded body would

@@ -91,7 +91,7 @@ func TestRolesEnforced(t *testing.T) {
 	if err != nil || len(after) != 1 || after[0].Status != 1 {
 		t.Errorf("task after refused actions: %+v %v", after, err)
 	}
-	// A manager may pause it (the lifecycle handlers are issue 5's; here only
+	// A manager may pause it (the lifecycle handlers have their own tests; here only
 	// that the role passes and the platform sees the call).
 	c := app.Login(t, store.RoleManager)
 	res := app.PostForm(t, c, task+"/pause", url.Values{})

@@ -49,16 +49,16 @@ func (s *Server) Routes() http.Handler {
 			r.Get("/", http.RedirectHandler("/tasks", http.StatusSeeOther).ServeHTTP)
 			r.Get("/tasks", s.h(s.taskList))
 			r.Get("/tasks/live", s.h(s.taskListLive))
-			r.Get("/calls", s.h(s.recentCalls)) // issue 7: calls received lately, every task
+			r.Get("/calls", s.h(s.recentCalls)) // calls received lately, every task
 
-			r.Get("/recordings/{task}/{call}", s.h(s.recording))             // issue 7: a call's recording, streamed
-			r.Head("/recordings/{task}/{call}", s.h(s.recording))            // issue 7: players ask for the size first
-			r.Get("/templates/{templateid}/audio/{n}", s.h(s.templateAudio)) // issue 5: hear a template
+			r.Get("/recordings/{task}/{call}", s.h(s.recording))             // a call's recording, streamed
+			r.Head("/recordings/{task}/{call}", s.h(s.recording))            // players ask for the size first
+			r.Get("/templates/{templateid}/audio/{n}", s.h(s.templateAudio)) // hear a template
 
 			r.Route("/tasks/{id}", func(r chi.Router) {
 				r.Use(s.loadTask) // 404 early for a bad or unknown id; TaskID(r) gives the id
 
-				r.Get("/", s.h(s.taskPage)) // issue 5
+				r.Get("/", s.h(s.taskPage)) // the task page
 				// Issue 6: the task's numbers (numbers.go), imports (imports.go).
 				r.Get("/numbers", s.h(s.numbersPage))
 				r.Get("/numbers/template.xlsx", s.h(s.numbersTemplate))
@@ -109,7 +109,7 @@ func (s *Server) Routes() http.Handler {
 		// Managers and admins.
 		r.Group(func(r chi.Router) {
 			r.Use(s.requireLogin, s.requireRole(store.RoleAdmin, store.RoleManager))
-			r.Get("/tasks/new", s.h(s.taskNew)) // issue 5 (chi matches the static /tasks/new before /tasks/{id})
+			r.Get("/tasks/new", s.h(s.taskNew)) // the create-task form (chi matches the static /tasks/new before /tasks/{id})
 			r.Post("/tasks", s.h(s.taskCreate))
 			r.Get("/audit", s.h(s.auditPage))
 			// Issue 6 (donotcall.go): the do-not-call list.

@@ -1,8 +1,8 @@
 package handlers_test
 
 // Cross-cutting security tests. They walk the real route table (chi.Walk)
-// and check every route against secRoutes, the access table written from
-// /work/shared/DESIGN.md: a route added without a line there fails
+// and check every route against secRoutes, the access table of the roles
+// (below): a route added without a line there fails
 // TestSecurityRouteTable, so whoever adds it decides who may use it.
 //
 // Run them alone with: go test ./handlers/ -run Security -count=1
@@ -59,8 +59,8 @@ var (
 	secAdmin   = secRule{role: store.RoleAdmin}
 )
 
-// secRoutes is the expected access table (DESIGN.md "URLs" and "Roles", and
-// the brief: admin everything incl. users; manager tasks, numbers,
+// secRoutes is the expected access table of the roles: admin everything
+// incl. users and settings; manager tasks, numbers,
 // lifecycle, calls, do-not-call, audit; supervisor reads tasks and calls and
 // may mark calls reviewed). Keys are "METHOD pattern" as chi.Walk gives them.
 var secRoutes = map[string]secRule{
@@ -81,12 +81,12 @@ var secRoutes = map[string]secRule{
 	"HEAD /recordings/{task}/{call}":                     secAnyone,
 	"GET /templates/{templateid}/audio/{n}":              secAnyone,
 	"GET /tasks/{id}":                                    secAnyone,
-	"GET /tasks/{id}/numbers":                            secAnyone, // the task page shows its numbers (DESIGN: GET /tasks/{id})
+	"GET /tasks/{id}/numbers":                            secAnyone, // the task page shows its numbers
 	"GET /tasks/{id}/numbers/template.xlsx":              secAnyone,
 	"GET /tasks/{id}/numbers/imports/{iid}":              secAnyone,
 	"GET /tasks/{id}/calls":                              secAnyone,
 	"GET /tasks/{id}/calls/export.xlsx":                  secAnyone,
-	"GET /tasks/{id}/calls/export-progress":              secAnyone, // issue 7: the export's row count, for the page that started it
+	"GET /tasks/{id}/calls/export-progress":              secAnyone, // the export's row count, for the page that started it
 	"GET /tasks/{id}/calls/{call}":                       secAnyone,
 	"POST /tasks/{id}/calls/{call}/review":               secAnyone,
 	"GET /tasks/{id}/numbers/imports/{iid}/live":         secAnyone,

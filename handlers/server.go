@@ -55,7 +55,7 @@ type Config struct {
 	// RefreshInterval is how often the task list's counts refresh (default 5 s, at most 10 s).
 	RefreshInterval time.Duration
 	// ImportBatchSize is how many numbers one add_task_data call of an import
-	// carries (default and most: 500, API-NOTES decision 8).
+	// carries (default and most: 500, docs/platform.md §decisions 8).
 	ImportBatchSize int
 	// Now is the clock (default time.Now); tests move it to expire sessions.
 	Now func() time.Time

@@ -43,7 +43,7 @@ func (s *Server) taskHeader(r *http.Request, tab string) views.TaskHeaderVM {
 }
 
 // taskActions lists the actions the platform accepts for a task in status st
-// (API-NOTES decision 7). There is no "start": a task starts by itself.
+// (docs/platform.md §decisions 7). There is no "start": a task starts by itself.
 func taskActions(st client.TaskStatus) []string {
 	var a []string
 	if st != client.TaskFinished && st != client.TaskDeleted {

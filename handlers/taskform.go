@@ -533,7 +533,7 @@ func (s *Server) taskCreate(w http.ResponseWriter, r *http.Request) error {
 	if err := s.store.RememberTask(wctx, store.KnownTask{ID: id, Name: f.TaskName, CreatedBy: u.Username}); err != nil {
 		s.log.Error("remember task", "task", id, "err", err)
 	}
-	// The call pages need these; query_task_info does not return them (issue 7).
+	// The call pages (masking, export) need these; query_task_info does not return them.
 	if err := s.store.SetTaskCallSettings(wctx, id, store.TaskCallSettings{NumberHide: f.numberHide, ExportStatus: f.export}); err != nil {
 		s.log.Error("task call settings", "task", id, "err", err)
 	}

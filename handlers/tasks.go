@@ -20,7 +20,8 @@ import (
 	"dialdesk/views"
 )
 
-// taskStatuses are the statuses the list can filter on, in UI.md's order.
+// taskStatuses are the statuses the list can filter on, in the platform's
+// order with deleted last (docs/platform.md §A.status).
 var taskStatuses = []int{0, 1, 2, 3, 4, 5, -1}
 
 // taskList serves GET /tasks: every task (query_task's unfinished ones plus

@@ -17,7 +17,8 @@ const (
 	UnzipSizeLimit = 128 << 20
 )
 
-// PhoneHeaders are the header names that mark the phone column (decision 3).
+// PhoneHeaders are the header names that mark the phone column
+// (docs/platform.md §decisions 3).
 var PhoneHeaders = []string{"telephone", "电话", "电话号码", "手机", "手机号", "号码"}
 
 // Kind is the class of a file-level problem.

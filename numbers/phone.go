@@ -1,7 +1,7 @@
 // Package numbers turns the number lists that campaign staff upload (Excel
 // workbooks and CSV files) into clean phone numbers for a task: it normalizes
-// and validates phone numbers (API-NOTES decision 4), reads the first sheet
-// of a workbook as a stream (decision 3), classifies every row, encodes
+// and validates phone numbers (docs/platform.md §decisions 4), reads the first
+// sheet of a workbook as a stream (§decisions 3), classifies every row, encodes
 // template variables and writes the template and reject-report workbooks.
 // It knows nothing of HTTP, the store or the platform client.
 package numbers
@@ -93,7 +93,7 @@ func pick(lang, zh, en string) string {
 }
 
 // Normalize turns a phone cell as people type it into the digits the
-// platform expects, following API-NOTES decision 4: spaces and dashes are
+// platform expects, following docs/platform.md §decisions 4: spaces and dashes are
 // removed, a +86 or 0086 prefix is dropped, full-width characters become
 // ASCII, and a numeric Excel cell such as "1.3800138E10" is read as its
 // integer digits. The result is valid when it is a mainland mobile
@@ -262,7 +262,8 @@ func allDigits(s string) bool {
 	return true
 }
 
-// classify applies the validity rules of decision 4 to a string of digits.
+// classify applies the validity rules of docs/platform.md §decisions 4 to a
+// string of digits.
 func classify(d string) Reason {
 	n := len(d)
 	switch d[0] {

@@ -190,7 +190,7 @@ func (e *apiError) Error() string { return e.code + " " + e.msg }
 
 func fail(code, msg string) error { return &apiError{code, msg} }
 
-// The vendor's error messages (seed 002 §3).
+// The vendor's error messages (docs/platform.md §A.errors).
 var retMsgs = map[string]string{
 	"320001": "appid或者signature有误",
 	"329999": "系统未知异常",

@@ -774,7 +774,8 @@ func (w *world) deleteTaskData(p *params, _ string) (any, error) {
 	}{"删除成功", "000000", del}, nil
 }
 
-// pushBody writes the vendor's result push for c, non-strict as the seed shows it:
+// pushBody writes the vendor's result push for c, non-strict as the manual prints it
+// (docs/platform.md §A.push):
 // "ret_code":000000, and caller, tel and outid as bare digits when they are digits
 // (so a leading zero appears as 02180344315).
 func (w *world) pushBody(c *call) []byte {

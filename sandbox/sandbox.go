@@ -1,24 +1,24 @@
 // Package sandbox is a working fake of the vendor's outbound-calling platform.
 //
 // A *Sandbox is a stateful http.Handler that speaks the real wire format of both
-// API surfaces described in /work/shared/API-NOTES.md: surface A ("icall v5", under
+// API surfaces described in docs/platform.md: surface A ("icall v5", under
 // /api/icall/5/task/) and surface B ("v1", under /v1/). Tasks, numbers and calls share
 // their ids across the two surfaces. A simulated clock moves the world: running tasks
 // dial their numbers, calls end with transcripts and recordings, results are pushed.
 //
-// The sandbox writes its JSON from its own types, shaped after the seeds' example
+// The sandbox writes its JSON from its own types, shaped after the vendor's example
 // bodies, and deliberately never imports the client package: the two are independent
 // witnesses of the wire format.
 //
 // Routes (all relative to the sandbox's base URL):
 //
-//	/api/icall/5/task/{endpoint}                 surface A, every endpoint of API-NOTES table A (GET or POST;
+//	/api/icall/5/task/{endpoint}                 surface A, every endpoint of docs/platform.md §A.endpoints (GET or POST;
 //	                                             query string, form-encoded or JSON body); appid/signature else 320001
 //	POST /v1/task/query_done_task_phones         surface B, Authorization: Bearer <token> else 401
 //	GET  /v1/task/number
 //	GET  /v1/record/{record_id}
 //	GET  /v1/task/record_info/{task_id}/{record_id}
-//	GET  /v1/levels, /v1/tags                    API-NOTES decision 2 (bare JSON arrays)
+//	GET  /v1/levels, /v1/tags                    docs/platform.md §decisions 2 (bare JSON arrays)
 //	GET  /recordings/{recordfile path}           WAV recordings, Range requests honoured
 //	GET  /audio/templates/{templateid}-{n}.wav   templates' first-node audio (query_template's record)
 //

@@ -13,7 +13,7 @@ import (
 var doNotCall = map[string]bool{"13800138000": true, "13900139000": true, "18888888888": true}
 
 // addTaskFileData serves add_task_file_data. The workbook is parsed (by the same
-// reader dialdesk uses, API-NOTES decision 3) before taking the sandbox's lock,
+// reader dialdesk uses, docs/platform.md §decisions 3) before taking the sandbox's lock,
 // since a 100,000-row file takes seconds.
 func (s *Sandbox) addTaskFileData(p *params) (any, error) {
 	s.mu.Lock()

@@ -180,7 +180,7 @@ func pair(v any) (lo, hi int, ok bool) {
 
 const v1PageSize = 15
 
-// v1 JSON shapes, after seed 001's example bodies.
+// v1 JSON shapes, after the vendor's example bodies (client/testdata/b_*.json).
 type v1Level struct {
 	ID    string `json:"id"`
 	Name  string `json:"name"`
@@ -348,7 +348,7 @@ func (w *world) v1Record(c *call, full bool) v1Record {
 }
 
 // v1DoneTaskPhones serves POST v1/task/query_done_task_phones: the answered calls of
-// a task, newest first, 15 a page, with the seed's filters.
+// a task, newest first, 15 a page, with the filters of docs/platform.md §B.endpoints.
 func (s *Sandbox) v1DoneTaskPhones(w http.ResponseWriter, r *http.Request) {
 	a, err := readV1Args(r)
 	if err != nil {
@@ -869,7 +869,7 @@ func percent(a, b int) int {
 	return a * 100 / b
 }
 
-// v1Levels serves GET v1/levels (API-NOTES decision 2).
+// v1Levels serves GET v1/levels (docs/platform.md §decisions 2).
 func (s *Sandbox) v1Levels(w http.ResponseWriter, r *http.Request) {
 	type item struct {
 		ID       string `json:"id"`
@@ -888,7 +888,7 @@ func (s *Sandbox) v1Levels(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, out)
 }
 
-// v1Tags serves GET v1/tags (API-NOTES decision 2): tag groups with their tags.
+// v1Tags serves GET v1/tags (docs/platform.md §decisions 2): tag groups with their tags.
 func (s *Sandbox) v1Tags(w http.ResponseWriter, r *http.Request) {
 	type tagItem struct {
 		ID          string `json:"id"`

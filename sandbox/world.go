@@ -349,7 +349,8 @@ func (w *world) inSlot(t *task) bool {
 	return false
 }
 
-// settle applies API-NOTES decision 7 to t at the current time.
+// settle applies docs/platform.md §decisions 7 (how a task starts and ends by
+// itself) to t at the current time.
 func (w *world) settle(t *task) {
 	begun, ended := w.validity(t)
 	switch t.status {

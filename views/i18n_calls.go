@@ -1,6 +1,6 @@
 package views
 
-// Call review words (UI.md): call records, call detail, push, recordings,
+// Call review words: call records, call detail, push, recordings,
 // export.
 func init() {
 	Register(map[string]string{

@@ -1,6 +1,6 @@
 package views
 
-// Number list words (UI.md): upload, preview, import, the task's numbers and
+// Number list words: upload, preview, import, the task's numbers and
 // the do-not-call list. A file's problems and a row's reasons are worded by
 // package numbers itself (Message(lang)); the handlers pass those words in.
 func init() {

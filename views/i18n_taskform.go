@@ -1,7 +1,7 @@
 package views
 
 // Words of the task page, its lifecycle, the create/edit form and the audit
-// log (UI.md).
+// log.
 func init() {
 	Register(map[string]string{
 		"task.tabs":                       "任务页面",

@@ -1,6 +1,6 @@
 package views
 
-// Task list words (UI.md). Other task pages add their keys in their own files
+// Task list words. Other task pages add their keys in their own files
 // (e.g. i18n_taskform.go) with their own Register call.
 func init() {
 	Register(map[string]string{

@@ -1,4 +1,4 @@
--- 0003: number list imports and the do-not-call list (issue 6).
+-- 0003: number list imports and the do-not-call list.
 --
 -- An upload becomes an import: parsed in the background (state parsing), shown
 -- for confirmation (preview), sent in batches (importing), and then done, or
