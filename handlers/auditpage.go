@@ -77,7 +77,10 @@ func (s *Server) auditView(r *http.Request, f store.AuditFilter, before, base st
 	names := map[string]string{}
 	for _, e := range entries {
 		row := views.AuditRow{At: views.When(ctx, e.At), User: e.Username, TaskID: e.TaskID,
-			Action: e.Action, Detail: auditDetailText(e.Action, e.Detail, views.LangOf(ctx)), OK: e.Answer == client.CodeOK}
+			Action: e.Action, Args: e.Args, OK: e.Answer == client.CodeOK}
+		if e.Args == nil {
+			row.Detail = e.Detail
+		}
 		if !row.OK {
 			row.Answer = auditAnswerText(e.Answer, string(views.LangOf(ctx)))
 		}

@@ -55,7 +55,9 @@ func TestAuditPages(t *testing.T) {
 	d.Find("[data-testid=audit-row]").Each(func(_ int, s *goquery.Selection) {
 		actions = append(actions, s.AttrOr("data-action", "")+" "+s.Find("[data-testid=audit-answer]").Text())
 	})
-	if len(actions) != 12 || !strings.HasPrefix(actions[10], "task.pause") || !strings.Contains(actions[10], "320023") || !strings.Contains(actions[11], "成功") {
+	// The refused pause, the pause, the manager's login.
+	if len(actions) != 13 || !strings.HasPrefix(actions[10], "task.pause") || !strings.Contains(actions[10], "320023") ||
+		!strings.Contains(actions[11], "成功") || !strings.HasPrefix(actions[12], "auth.login") {
 		t.Errorf("older page = %v", actions)
 	}
 
@@ -74,9 +76,9 @@ func TestAuditPages(t *testing.T) {
 	if got := d.Find("[data-testid=audit-user]").First().Text(); got != "manager" {
 		t.Errorf("user = %q", got)
 	}
-	// Filter by user.
+	// Filter by user: the manager's login and two pauses.
 	_, body = app.Get(t, m, "/audit?user=manager")
-	if n := doc(t, body).Find("[data-testid=audit-row]").Length(); n != 2 {
+	if n := doc(t, body).Find("[data-testid=audit-row]").Length(); n != 3 {
 		t.Errorf("filtered rows = %d", n)
 	}
 	// Supervisors are refused.

@@ -14,6 +14,7 @@ import (
 
 	"github.com/gorilla/sessions"
 
+	"dialdesk/audit"
 	"dialdesk/store"
 	"dialdesk/views"
 )
@@ -237,6 +238,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		s.log.Info("login failed", "username", username, "addr", clientIP(r))
+		s.auditLogAs(auditName(username), "", audit.LoginFailed, audit.Args{"addr": clientIP(r)}, "")
 		v.Error = views.T(ctx, "login.failed")
 		return s.render(w, r, http.StatusUnauthorized, views.LoginPage(s.page(w, r, "", "login.title"), v))
 	}
@@ -259,6 +261,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	sess.Values[keyGen] = u.SessionGen
 	s.saveSession(w, r, sess)
 	s.log.Info("login", "username", u.Username, "addr", clientIP(r))
+	s.auditLogAs(u.Username, "", audit.Login, audit.Args{"addr": clientIP(r)}, "")
 	http.Redirect(w, r, next, http.StatusSeeOther)
 	return nil
 }
@@ -272,6 +275,7 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		s.log.Info("logout", "username", u.Username, "addr", clientIP(r))
+		s.auditLog(r, "", audit.Logout, audit.Args{}, "")
 	}
 	sess := s.session(r)
 	for k := range sess.Values {
@@ -281,6 +285,16 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) error {
 	s.saveSession(w, r, sess)
 	http.Redirect(w, r, "/login", http.StatusSeeOther)
 	return nil
+}
+
+// auditName is a name someone tried to log in with, as the audit log keeps
+// it: valid UTF-8, at most 64 characters (anyone can type anything there).
+func auditName(name string) string {
+	name = strings.ToValidUTF8(name, "")
+	if r := []rune(name); len(r) > 64 {
+		name = string(r[:64])
+	}
+	return name
 }
 
 // localPath returns p when it is a path on this site (not //host or a URL

@@ -12,6 +12,7 @@ import (
 	"github.com/go-chi/chi/v5"
 	"golang.org/x/sync/errgroup"
 
+	"dialdesk/audit"
 	"dialdesk/client"
 	"dialdesk/store"
 	"dialdesk/views"
@@ -137,12 +138,23 @@ func (s *Server) callReview(w http.ResponseWriter, r *http.Request) error {
 	if err := s.store.MarkReviewed(ctx, id, key, u.Username); err != nil {
 		return err
 	}
-	s.audit(r, id, "call.review", key, "")
+	s.auditLog(r, id, audit.CallReview, audit.Args{"call": key, "phone": s.shownPhone(ctx, id, key)}, "")
 	s.setFlash(w, r, views.T(ctx, "calls.markedreviewed"), false)
 	// Back to the call, with the list's filters (re-validated, re-encoded).
 	back, _ := url.ParseQuery(r.PostForm.Get("return"))
 	f, _ := s.parseCallFilter(ctx, back, s.callMeta(ctx))
 	return redirect(w, r, callURL(id, key)+encodeQuery(f.query(true)))
+}
+
+// shownPhone is the number of a stored call as its pages show it (masked as
+// the task says), or "" for a call dialdesk has not stored.
+func (s *Server) shownPhone(ctx context.Context, taskID, key string) string {
+	c, err := s.store.Call(ctx, taskID, key)
+	if err != nil {
+		return ""
+	}
+	cs, _ := s.store.GetTaskCallSettings(ctx, taskID)
+	return maskPhone(c.Tel, cs.NumberHide)
 }
 
 // recentCalls serves GET /calls: the calls received lately (pushes and the

@@ -7,11 +7,11 @@ import (
 	"log/slog"
 	"net/http"
 	"regexp"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
 
+	"dialdesk/audit"
 	"dialdesk/client"
 	"dialdesk/internal/xlsxstream"
 	"dialdesk/views"
@@ -76,15 +76,15 @@ func (s *Server) callExport(w http.ResponseWriter, r *http.Request) error {
 			level = slog.LevelInfo
 		}
 		s.log.Log(context.WithoutCancel(ctx), level, "export interrupted", "task", id, "rows", rows, "err", err)
-		s.audit(r, id, "calls.export", strconv.Itoa(rows)+" rows, interrupted", answerOf(err))
+		s.auditLog(r, id, audit.CallsExportInterrupted, audit.Args{"rows": rows}, answerOf(err))
 		panic(http.ErrAbortHandler) // no end of file: the download fails visibly
 	}
-	detail := strconv.Itoa(rows) + " rows"
+	action := audit.CallsExport
 	if cut {
-		detail += ", cut at the export's limit"
+		action = audit.CallsExportCut
 	}
 	s.log.Info("calls exported", "task", id, "rows", rows, "cut", cut)
-	s.audit(r, id, "calls.export", detail, "")
+	s.auditLog(r, id, action, audit.Args{"rows": rows}, "")
 	return nil
 }
 

@@ -10,6 +10,7 @@ import (
 
 	"github.com/justinas/nosurf"
 
+	"dialdesk/audit"
 	"dialdesk/client"
 	"dialdesk/store"
 	"dialdesk/views"
@@ -181,11 +182,11 @@ func (s *Server) taskLifecycle(w http.ResponseWriter, r *http.Request, action st
 	// The action goes through even if the browser goes away meanwhile.
 	err := lifecycleActions[action].call(context.WithoutCancel(ctx), s.client, id)
 	s.tasks.forget(id)
-	detail := h.Name
+	args := audit.Args{"name": h.Name}
 	if h.StatusKnown {
-		detail += " (" + views.T(views.WithLang(ctx, views.ZH), fmt.Sprintf("status.%d", h.Status)) + ")"
+		args["status"] = h.Status
 	}
-	s.audit(r, id, "task."+action, detail, answerOf(err))
+	s.auditLog(r, id, "task."+action, args, answerOf(err))
 	if err != nil {
 		var ce *client.Error
 		var ue *client.UpstreamError

@@ -18,6 +18,7 @@ import (
 	"github.com/justinas/nosurf"
 	"golang.org/x/sync/errgroup"
 
+	"dialdesk/audit"
 	"dialdesk/client"
 	"dialdesk/store"
 	"dialdesk/views"
@@ -513,7 +514,7 @@ func (s *Server) taskCreate(w http.ResponseWriter, r *http.Request) error {
 	}
 	// The task is created even if the browser goes away meanwhile.
 	id, err := s.client.AddTask(context.WithoutCancel(ctx), req)
-	s.audit(r, id, "task.create", createDetail(req), answerOf(err))
+	s.auditLog(r, id, audit.TaskCreate, createArgs(req, c.Templates), answerOf(err))
 	if err != nil {
 		if token != "" {
 			if rerr := s.store.ReleaseFormToken(context.WithoutCancel(ctx), token); rerr != nil {
@@ -542,21 +543,22 @@ func (s *Server) taskCreate(w http.ResponseWriter, r *http.Request) error {
 	return redirect(w, r, views.TaskURL(id))
 }
 
-// createDetail is the audit log's record of what add_task was asked.
-func createDetail(r client.AddTaskRequest) string {
-	parts := []string{
-		"task_name=" + r.TaskName,
-		"templateid=" + r.TemplateID,
-		"telephone=" + strings.Join(r.Telephones, ","),
-		"robot_num=" + strconv.Itoa(r.RobotNum),
-		"time_type=" + strconv.Itoa(r.TimeType),
+// createArgs is the audit log's record of what add_task was asked, with
+// the template's name as the form offered it (times in the platform's zone,
+// as the form was filled).
+func createArgs(r client.AddTaskRequest, templates []client.Template) audit.Args {
+	a := audit.Args{"name": r.TaskName, "template": r.TemplateID, "telephones": r.Telephones,
+		"robots": r.RobotNum, "time_type": r.TimeType, "slots": r.CallTimeSlots,
+		"number_hide": r.NumberHide, "export_status": r.ExportStatus}
+	for _, t := range templates {
+		if t.ID == r.TemplateID {
+			a["template_name"] = t.Name
+		}
 	}
 	if r.TimeType == client.TimeTypeCustom {
-		parts = append(parts, "start_time="+r.StartTime.Format(views.TimeLayout), "end_time="+r.EndTime.Format(views.TimeLayout))
+		a["start"], a["end"] = r.StartTime.Format(views.TimeLayout), r.EndTime.Format(views.TimeLayout)
 	}
-	parts = append(parts, "call_time_slot="+strings.Join(r.CallTimeSlots, ","),
-		"number_hide="+strconv.Itoa(r.NumberHide), "export_status="+strconv.Itoa(r.ExportStatus))
-	return strings.Join(parts, "; ")
+	return a
 }
 
 // uniqueStrings drops repeated values, keeping the first of each.
@@ -685,7 +687,7 @@ func (s *Server) taskUpdate(w http.ResponseWriter, r *http.Request) error {
 	}
 	err = s.client.EditTask(context.WithoutCancel(ctx), req)
 	s.tasks.forget(id)
-	s.audit(r, id, "task.edit", strings.Join(changes, "; "), answerOf(err))
+	s.auditLog(r, id, audit.TaskEdit, audit.Args{"name": f.TaskName, "changes": changes}, answerOf(err))
 	if err != nil {
 		return again(platformFormErrors(ctx, err, true))
 	}
@@ -701,10 +703,10 @@ func (s *Server) taskUpdate(w http.ResponseWriter, r *http.Request) error {
 // editRequest compares the valid form with the task's settings and returns
 // editor_task's request with only what changed, and the changes in words
 // for the audit log ("robot_num: 2 → 3").
-func editRequest(id string, f taskForm, orig views.TaskFormValues, info client.TaskInfo) (client.EditTaskRequest, []string) {
+func editRequest(id string, f taskForm, orig views.TaskFormValues, info client.TaskInfo) (client.EditTaskRequest, []audit.Change) {
 	req := client.EditTaskRequest{TaskID: id}
-	var changes []string
-	note := func(field, from, to string) { changes = append(changes, field+": "+from+" → "+to) }
+	var changes []audit.Change
+	note := func(field, from, to string) { changes = append(changes, audit.Change{Field: field, From: from, To: to}) }
 	if f.TaskName != info.Name {
 		req.TaskName = &f.TaskName
 		note("task_name", info.Name, f.TaskName)
@@ -729,8 +731,10 @@ func editRequest(id string, f taskForm, orig views.TaskFormValues, info client.T
 	if f.timeType == client.TimeTypeCustom &&
 		(req.TimeType != nil || f.start.Format(datetimeLocal) != orig.StartTime || f.end.Format(datetimeLocal) != orig.EndTime) {
 		req.StartTime, req.EndTime = &f.start, &f.end
-		note("start_time", orig.StartTime, f.start.Format(datetimeLocal))
-		note("end_time", orig.EndTime, f.end.Format(datetimeLocal))
+		// As the pages show times (2026-03-06 23:04), not as the form's input holds them.
+		shown := func(v string) string { return strings.Replace(v, "T", " ", 1) }
+		note("start_time", shown(orig.StartTime), f.start.Format(views.TimeLayout))
+		note("end_time", shown(orig.EndTime), f.end.Format(views.TimeLayout))
 	}
 	return req, changes
 }

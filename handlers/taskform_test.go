@@ -292,7 +292,7 @@ func TestTaskCreate(t *testing.T) {
 	// Audit.
 	entries, _ := app.Store.Audit(context.Background(), store.AuditFilter{TaskID: id})
 	if len(entries) != 1 || entries[0].Action != "task.create" || entries[0].Answer != "000000" || entries[0].Username != "manager" ||
-		!strings.Contains(entries[0].Detail, "call_time_slot=09:00-12:00,14:00-18:00") {
+		fmt.Sprint(entries[0].Args["slots"]) != "[09:00-12:00 14:00-18:00]" || entries[0].Args["template_name"] == nil {
 		t.Errorf("audit = %+v", entries)
 	}
 }
@@ -575,7 +575,8 @@ func TestTaskEdit(t *testing.T) {
 		t.Errorf("platform has %d robots, %q", info.RobotNum, info.CallTimeSlot)
 	}
 	entries, _ := app.Store.Audit(context.Background(), store.AuditFilter{TaskID: task.ID})
-	if len(entries) != 1 || entries[0].Action != "task.edit" || !strings.Contains(entries[0].Detail, "robot_num: "+fmt.Sprint(int(task.RobotNum))+" → 2") {
+	if len(entries) != 1 || entries[0].Action != "task.edit" ||
+		fmt.Sprint(entries[0].Args["changes"]) != fmt.Sprintf("[map[field:robot_num from:%d to:2] map[field:call_time_slot from:%s to:08:30-11:30,13:00-17:00]]", int(task.RobotNum), task.CallTimeSlot) {
 		t.Errorf("audit = %+v", entries)
 	}
 	// Invalid edit: the form again, input kept; a refusal next to its field.

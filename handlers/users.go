@@ -7,6 +7,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"dialdesk/audit"
 	"dialdesk/store"
 	"dialdesk/views"
 )
@@ -100,7 +101,7 @@ func (s *Server) userCreate(w http.ResponseWriter, r *http.Request) error {
 		}
 		return s.renderUsers(w, r, status, form)
 	}
-	s.audit(r, "", "user.create", f.Username+" ("+string(f.Role)+")", "")
+	s.auditLog(r, "", audit.UserCreate, audit.Args{"user": f.Username, "role": f.Role}, "")
 	s.setFlash(w, r, views.Tf(ctx, "users.created.ok", f.Username), false)
 	return redirect(w, r, "/users")
 }
@@ -134,7 +135,7 @@ func (s *Server) userSetRole(w http.ResponseWriter, r *http.Request) error {
 	} else if err != nil {
 		return err
 	}
-	s.audit(r, "", "user.role", u.Username+": "+string(u.Role)+" → "+string(role), "")
+	s.auditLog(r, "", audit.UserRole, audit.Args{"user": u.Username, "from": u.Role, "to": role}, "")
 	s.setFlash(w, r, views.Tf(ctx, "users.role.ok", u.Username, views.T(ctx, "role."+string(role))), false)
 	return redirect(w, r, "/users")
 }
@@ -165,7 +166,7 @@ func (s *Server) userSetPassword(w http.ResponseWriter, r *http.Request) error {
 			s.saveSession(w, r, sess)
 		}
 	}
-	s.audit(r, "", "user.password", u.Username, "")
+	s.auditLog(r, "", audit.UserPassword, audit.Args{"user": u.Username}, "")
 	s.setFlash(w, r, views.Tf(ctx, "users.pw.ok", u.Username), false)
 	return redirect(w, r, "/users")
 }
@@ -192,11 +193,11 @@ func (s *Server) userSetDisabled(w http.ResponseWriter, r *http.Request, disable
 	} else if err != nil {
 		return err
 	}
-	action, key := "user.enable", "users.enabled.ok"
+	action, key := audit.UserEnable, "users.enabled.ok"
 	if disabled {
-		action, key = "user.disable", "users.disabled.ok"
+		action, key = audit.UserDisable, "users.disabled.ok"
 	}
-	s.audit(r, "", action, u.Username, "")
+	s.auditLog(r, "", action, audit.Args{"user": u.Username}, "")
 	s.setFlash(w, r, views.Tf(ctx, key, u.Username), false)
 	return redirect(w, r, "/users")
 }

@@ -3,6 +3,7 @@ package handlers_test
 import (
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -134,9 +135,17 @@ func TestUsersManage(t *testing.T) {
 		if res := app.LoginAs(t, app.NewClient(), name, "new-password-2"); res.StatusCode != 303 {
 			t.Errorf("enabled user cannot log in: %d", res.StatusCode)
 		}
-		audit, _ := app.Store.Audit(t.Context(), store.AuditFilter{})
-		if len(audit) < 5 || audit[0].Action != "user.enable" || audit[0].Username != "admin" {
-			t.Errorf("audit = %+v", audit)
+		// The admin's actions, newest first; bob's logins are his own entries.
+		audit, _ := app.Store.Audit(t.Context(), store.AuditFilter{Username: "admin"})
+		var got []string
+		for _, e := range audit {
+			got = append(got, e.Action)
+		}
+		if want := []string{"user.enable", "user.disable", "user.role", "user.password", "user.create", "auth.login"}; !slices.Equal(got, want) {
+			t.Errorf("admin's audit = %v, want %v", got, want)
+		}
+		if bob, _ := app.Store.Audit(t.Context(), store.AuditFilter{Username: name}); len(bob) != 5 || bob[1].Action != "auth.login.failed" {
+			t.Errorf("%s's audit = %+v", name, bob)
 		}
 	})
 

@@ -2,8 +2,12 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
+
+	"dialdesk/audit"
 )
 
 // AuditEntry is one line of the audit log: who did what to which task, and
@@ -12,19 +16,29 @@ type AuditEntry struct {
 	ID       int64
 	At       time.Time
 	Username string
-	TaskID   string // empty for actions not about a task (users, settings)
-	Action   string // a short stable word, e.g. "task.pause", "user.create"
-	Detail   string // what was asked, in plain words or compact JSON
-	Answer   string // the platform's answer (ret_code + ret_msg), or "" for local actions
+	TaskID   string     // empty for actions not about a task (users, settings)
+	Action   string     // an action code (package audit), e.g. "task.pause"
+	Args     audit.Args // the action's arguments; nil for entries recorded as Detail
+	Detail   string     // entries recorded before Args: what was asked, as words
+	Answer   string     // the platform's answer as a code (client.ErrorCode), or "" for local actions
 }
 
-// AddAudit appends an entry; a zero At means now.
+// AddAudit appends an entry; a zero At means now. Args are stored as a JSON
+// object ("{}" for an action with none); nil Args (an entry recorded as
+// Detail) as "".
 func (s *Store) AddAudit(ctx context.Context, e AuditEntry) error {
 	if e.At.IsZero() {
 		e.At = s.now()
 	}
-	_, err := s.db.ExecContext(ctx, `INSERT INTO audit (at, username, task_id, action, detail, answer) VALUES (?, ?, ?, ?, ?, ?)`,
-		ms(e.At), e.Username, e.TaskID, e.Action, e.Detail, e.Answer)
+	var args []byte
+	if e.Args != nil {
+		var err error
+		if args, err = json.Marshal(e.Args); err != nil {
+			return fmt.Errorf("store: add audit: %w", err)
+		}
+	}
+	_, err := s.db.ExecContext(ctx, `INSERT INTO audit (at, username, task_id, action, args, detail, answer) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		ms(e.At), e.Username, e.TaskID, e.Action, string(args), e.Detail, e.Answer)
 	if err != nil {
 		return fmt.Errorf("store: add audit: %w", err)
 	}
@@ -47,7 +61,7 @@ func (s *Store) Audit(ctx context.Context, f AuditFilter) ([]AuditEntry, error) 
 	if f.Limit > 1000 {
 		f.Limit = 1000
 	}
-	q := `SELECT id, at, username, task_id, action, detail, answer FROM audit WHERE 1 = 1`
+	q := `SELECT id, at, username, task_id, action, args, detail, answer FROM audit WHERE 1 = 1`
 	var args []any
 	if f.TaskID != "" {
 		q += ` AND task_id = ?`
@@ -72,10 +86,19 @@ func (s *Store) Audit(ctx context.Context, f AuditFilter) ([]AuditEntry, error) 
 	for rows.Next() {
 		var e AuditEntry
 		var at int64
-		if err := rows.Scan(&e.ID, &at, &e.Username, &e.TaskID, &e.Action, &e.Detail, &e.Answer); err != nil {
+		var args string
+		if err := rows.Scan(&e.ID, &at, &e.Username, &e.TaskID, &e.Action, &args, &e.Detail, &e.Answer); err != nil {
 			return nil, err
 		}
 		e.At = fromMS(at)
+		if args != "" {
+			// Numbers stay json.Number: ids and counts as recorded, not floats.
+			d := json.NewDecoder(strings.NewReader(args))
+			d.UseNumber()
+			if err := d.Decode(&e.Args); err != nil {
+				return nil, fmt.Errorf("store: audit %d: args: %w", e.ID, err)
+			}
+		}
 		out = append(out, e)
 	}
 	return out, rows.Err()

@@ -1,0 +1,176 @@
+package handlers_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"dialdesk/audit"
+	"dialdesk/internal/testapp"
+	"dialdesk/store"
+)
+
+// auditCases are one entry per action code, with the arguments as the
+// handlers record them, and how the audit page words it in each language.
+var auditCases = []struct {
+	action string
+	task   string
+	args   audit.Args
+	zh, en string
+	link   string // where the detail links, "" for no link
+}{
+	{action: audit.TaskCreate, task: "t1", args: audit.Args{"name": "春季回访", "template": "tp9", "template_name": "会员回访话术",
+		"telephones": []string{"02112345678", "02187654321"}, "robots": 3, "time_type": 2, "slots": []string{"09:00-12:00", "13:30-18:00"},
+		"number_hide": 2, "export_status": 0},
+		zh: "创建任务“春季回访”：话术模板“会员回访话术”，外显号码 02112345678、02187654321，3 个机器人，拨打时间段 09:00-12:00、13:30-18:00，有效期永久，号码隐藏：隐藏中间四位，允许导出通话结果",
+		en: "Created task “春季回访”: script template “会员回访话术”, caller numbers 02112345678, 02187654321, 3 robots, calling hours 09:00-12:00, 13:30-18:00, validity: Permanent, number masking: Hide the middle four digits, Allow exporting call results"},
+	{action: audit.TaskCreate, task: "t2", args: audit.Args{"name": "秋季", "template": "tp8", // a template no longer listed, custom validity
+		"telephones": []string{"02112345678"}, "robots": 1, "time_type": 1, "start": "2026-12-01 09:00", "end": "2026-12-31 18:00",
+		"slots": []string{"09:00-12:00"}, "number_hide": 0, "export_status": 1},
+		zh: "创建任务“秋季”：话术模板“#tp8”，外显号码 02112345678，1 个机器人，拨打时间段 09:00-12:00，有效期自定义 2026-12-01 09:00 至 2026-12-31 18:00，号码隐藏：不隐藏，不允许导出",
+		en: "Created task “秋季”: script template “#tp8”, caller numbers 02112345678, 1 robot, calling hours 09:00-12:00, validity: Custom from 2026-12-01 09:00 to 2026-12-31 18:00, number masking: Off, Do not allow exporting"},
+	{action: audit.TaskEdit, task: "t1", args: audit.Args{"name": "春季回访", "changes": []audit.Change{
+		{Field: "robot_num", From: "3", To: "2"}, {Field: "time_type", From: "2", To: "1"}, {Field: "task_name", From: "春季", To: "春季回访"}}},
+		zh: "修改任务“春季回访”：机器人数从 3 改为 2；有效期从 永久 改为 自定义；任务名称从 春季 改为 春季回访",
+		en: "Changed task “春季回访”: Robots from 3 to 2; Validity from Permanent to Custom; Task name from 春季 to 春季回访"},
+	{action: audit.TaskPause, task: "t1", args: audit.Args{"name": "春季回访", "status": 1},
+		zh: "暂停任务“春季回访”（此前进行中）", en: "Paused task “春季回访” (was running)"},
+	{action: audit.TaskResume, task: "t1", args: audit.Args{"name": "春季回访"}, // status unknown
+		zh: "继续任务“春季回访”", en: "Resumed task “春季回访”"},
+	{action: audit.TaskEnd, task: "t1", args: audit.Args{"name": "春季回访", "status": 5},
+		zh: "完结任务“春季回访”（此前暂停中）", en: "Ended task “春季回访” (was paused)"},
+	{action: audit.TaskDelete, task: "t1", args: audit.Args{"name": "春季回访", "status": -1},
+		zh: "删除任务“春季回访”（此前已删除）", en: "Deleted task “春季回访” (was deleted)"},
+	{action: audit.NumbersUpload, task: "t1", args: audit.Args{"file": "名单.xlsx", "rows": 50, "valid": 46, "invalid": 1, "duplicate": 2, "existing": 0, "filtered": 1},
+		zh: "上传 名单.xlsx：共 50 行，有效 46，无效 1，重复 2，任务中已有 0，免打扰过滤 1",
+		en: "Uploaded 名单.xlsx: 50 rows, 46 valid, 1 invalid, 2 duplicate, 0 already on the task, 1 on the do-not-call list"},
+	{action: audit.NumbersUploadRefused, task: "t1", args: audit.Args{"file": "名单.xls", "problem": "file.xls"},
+		zh: "上传 名单.xls 未通过：旧版 .xls 文件", en: "Uploaded 名单.xls, refused: old .xls file"},
+	{action: audit.NumbersImport, task: "t1", args: audit.Args{"import": 7, "file": "名单.xlsx", "numbers": 1},
+		zh: "确认导入 名单.xlsx：发送 1 个号码", en: "Confirmed the import of 名单.xlsx: 1 number to send",
+		link: "/tasks/t1/numbers/imports/7"},
+	{action: audit.NumbersImport, task: "t1", args: audit.Args{"import": 8, "file": "名单.xlsx", "numbers": 40, "existing": 3, "filtered": 2},
+		zh: "确认导入 名单.xlsx：发送 40 个号码；预览之后任务中已有 3 个、免打扰 2 个，不发送",
+		en: "Confirmed the import of 名单.xlsx: 40 numbers to send; since the preview 3 already on the task and 2 on the do-not-call list, not sent",
+		link: "/tasks/t1/numbers/imports/8"},
+	{action: audit.NumbersImportResume, task: "t1", args: audit.Args{"import": 7, "file": "名单.xlsx", "left": 20, "total": 46},
+		zh: "继续导入 名单.xlsx：46 个号码中还有 20 个待发送", en: "Resumed the import of 名单.xlsx: 20 of 46 numbers left to send",
+		link: "/tasks/t1/numbers/imports/7"},
+	{action: audit.NumbersImportDone, task: "t1", args: audit.Args{"import": 7, "file": "名单.xlsx", "numbers": 46, "batches": 1},
+		zh: "名单.xlsx 导入完成：已发送 46 个号码，共 1 批", en: "Import of 名单.xlsx done: 46 numbers sent in 1 batch",
+		link: "/tasks/t1/numbers/imports/7"},
+	{action: audit.NumbersImportFailed, task: "t1", args: audit.Args{"import": 7, "file": "名单.xlsx", "batch": 2, "numbers": 500},
+		zh: "名单.xlsx 的第 2 批（500 个号码）发送失败", en: "Import of 名单.xlsx: batch 2 (500 numbers) failed",
+		link: "/tasks/t1/numbers/imports/7"},
+	{action: audit.NumbersCancel, task: "t1", args: audit.Args{"import": 9, "file": "b.xlsx"},
+		zh: "取消导入 b.xlsx", en: "Canceled the import of b.xlsx", link: "/tasks/t1/numbers/imports/9"},
+	{action: audit.NumbersAbandon, task: "t1", args: audit.Args{"import": 10, "file": "c.xlsx", "unsent": 30, "sent": 15, "unsure": 5},
+		zh: "放弃 c.xlsx 未发送的号码：30 个未发送的号码已移除；15 个已发送的留在任务中；5 个可能已发送（结果未知）保留，不再发送",
+		en: "Gave up the unsent numbers of c.xlsx: 30 not sent, removed; 15 sent stay on the task; 5 possibly sent (outcome unknown) kept, not sent again",
+		link: "/tasks/t1/numbers/imports/10"},
+	{action: audit.NumbersDelete, task: "t1", args: audit.Args{"count": 2, "phones": []string{"13800138000", "138****8001"}},
+		zh: "删除 2 个号码：13800138000、138****8001", en: "Deleted 2 numbers: 13800138000, 138****8001"},
+	{action: audit.DNCAdd, args: audit.Args{"phone": "13800138000", "new": 1},
+		zh: "把 13800138000 加入免打扰名单（新增 1 个）", en: "Added 13800138000 to the do-not-call list (1 new)"},
+	{action: audit.DNCUpload, args: audit.Args{"file": "黑名单.xlsx", "numbers": 20, "invalid": 2, "new": 18},
+		zh: "上传免打扰名单 黑名单.xlsx：20 个号码，无效 2 个，新增 18 个", en: "Uploaded the do-not-call list 黑名单.xlsx: 20 numbers, 2 invalid, 18 new"},
+	{action: audit.DNCRemove, args: audit.Args{"phone": "13800138000"},
+		zh: "把 13800138000 移出免打扰名单", en: "Removed 13800138000 from the do-not-call list"},
+	{action: audit.CallReview, task: "t1", args: audit.Args{"call": "c-42", "phone": "138****0000"},
+		zh: "复核了与 138****0000 的通话", en: "Reviewed the call with 138****0000", link: "/tasks/t1/calls/c-42"},
+	{action: audit.CallReview, task: "t1", args: audit.Args{"call": "c-43"}, // a call dialdesk had not stored
+		zh: "复核了通话", en: "Reviewed the call", link: "/tasks/t1/calls/c-43"},
+	{action: audit.CallsExport, task: "t1", args: audit.Args{"rows": 1},
+		zh: "导出 1 条通话记录", en: "Exported 1 call"},
+	{action: audit.CallsExportInterrupted, task: "t1", args: audit.Args{"rows": 120},
+		zh: "导出时中断，已写入 120 条通话记录", en: "Export interrupted after 120 calls"},
+	{action: audit.CallsExportCut, task: "t1", args: audit.Args{"rows": 60000},
+		zh: "导出 60000 条通话记录，已达导出上限，其余未导出", en: "Exported 60000 calls, cut at the export's limit; the rest were not exported"},
+	{action: audit.UserCreate, args: audit.Args{"user": "mgr", "role": "manager"},
+		zh: "新建用户 mgr，角色：经理", en: "Created user mgr as manager"},
+	{action: audit.UserRole, args: audit.Args{"user": "bob", "from": "supervisor", "to": "manager"},
+		zh: "把 bob 的角色从质检员改为经理", en: "Changed bob's role from supervisor to manager"},
+	{action: audit.UserPassword, args: audit.Args{"user": "bob"}, zh: "重置了 bob 的密码", en: "Reset bob's password"},
+	{action: audit.UserDisable, args: audit.Args{"user": "bob"}, zh: "停用了用户 bob", en: "Disabled user bob"},
+	{action: audit.UserEnable, args: audit.Args{"user": "bob"}, zh: "启用了用户 bob", en: "Enabled user bob"},
+	{action: audit.Login, args: audit.Args{"addr": "10.0.0.7"}, zh: "从 10.0.0.7 登录", en: "Logged in from 10.0.0.7"},
+	{action: audit.LoginFailed, args: audit.Args{"addr": "10.0.0.8"},
+		zh: "从 10.0.0.8 登录，用户名或密码错误", en: "Login from 10.0.0.8 failed: wrong user name or password"},
+	{action: audit.Logout, args: audit.Args{}, zh: "退出了登录", en: "Logged out"},
+}
+
+// TestAuditEveryAction: every action code the handlers record reads on the
+// audit page as a sentence in the reader's language, from its code and
+// arguments (stored as JSON and read back), with its own action name, the
+// reviewed call and the import linked; no sentence is stored.
+func TestAuditEveryAction(t *testing.T) {
+	covered := map[string]bool{}
+	for _, c := range auditCases {
+		covered[c.action] = true
+	}
+	for _, a := range audit.Actions {
+		if !covered[a] {
+			t.Errorf("action %q has no case here", a)
+		}
+	}
+	app := testapp.New(t, testapp.Options{NoSeedData: true})
+	ctx := context.Background()
+	for i := len(auditCases) - 1; i >= 0; i-- { // newest first on the page: the table's order
+		c := auditCases[i]
+		if err := app.Store.AddAudit(ctx, store.AuditEntry{Username: "admin", TaskID: c.task, Action: c.action, Args: c.args}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	admin := app.Login(t, store.RoleAdmin)
+	for _, lang := range []string{"zh", "en"} {
+		_, body := app.Get(t, admin, "/audit?lang="+lang)
+		rows := doc(t, body).Find("[data-testid=audit-row]")
+		if rows.First().AttrOr("data-action", "") != audit.Login {
+			t.Fatalf("%s: the newest entry is not the admin's login", lang)
+		}
+		rows = rows.Slice(1, 1+len(auditCases))
+		if rows.Length() != len(auditCases) {
+			t.Fatalf("%s: %d rows, want %d", lang, rows.Length(), len(auditCases))
+		}
+		names := map[string]string{}
+		for i, c := range auditCases {
+			row := rows.Eq(i)
+			if got := row.AttrOr("data-action", ""); got != c.action {
+				t.Fatalf("%s: row %d is %q, want %q", lang, i, got, c.action)
+			}
+			detail := row.Find("[data-testid=audit-detail]")
+			want := map[string]string{"zh": c.zh, "en": c.en}[lang]
+			if diff := cmp.Diff(want, strings.TrimSpace(detail.Text())); diff != "" {
+				t.Errorf("%s: %s (-want +got):\n%s", lang, c.action, diff)
+			}
+			if got := detail.Find("a").AttrOr("href", ""); got != c.link {
+				t.Errorf("%s: %s links to %q, want %q", lang, c.action, got, c.link)
+			}
+			name := strings.TrimSpace(row.Find("[data-testid=audit-action]").Text())
+			if name == "" || name == c.action || (names[name] != "" && names[name] != c.action) {
+				t.Errorf("%s: %s is named %q (also %s)", lang, c.action, name, names[name])
+			}
+			names[name] = c.action
+		}
+	}
+}
+
+// TestAuditOldEntriesAsRecorded: entries written before records held codes
+// and arguments show their detail exactly as recorded.
+func TestAuditOldEntriesAsRecorded(t *testing.T) {
+	app := testapp.New(t, testapp.Options{NoSeedData: true})
+	old := "import 2 (名单.xlsx) done: 49 numbers in 1 batches"
+	if err := app.Store.AddAudit(context.Background(), store.AuditEntry{Username: "admin", TaskID: "t1", Action: "numbers.import", Detail: old}); err != nil {
+		t.Fatal(err)
+	}
+	admin := app.Login(t, store.RoleAdmin)
+	for _, lang := range []string{"zh", "en"} {
+		_, body := app.Get(t, admin, "/audit?lang="+lang)
+		row := doc(t, body).Find("[data-testid=audit-row][data-action='numbers.import']")
+		if got := strings.TrimSpace(row.Find("[data-testid=audit-detail]").Text()); got != old {
+			t.Errorf("%s: old entry reads %q, want %q as recorded", lang, got, old)
+		}
+	}
+}
