@@ -706,7 +706,9 @@ func (s *Server) taskUpdate(w http.ResponseWriter, r *http.Request) error {
 func editRequest(id string, f taskForm, orig views.TaskFormValues, info client.TaskInfo) (client.EditTaskRequest, []audit.Change) {
 	req := client.EditTaskRequest{TaskID: id}
 	var changes []audit.Change
-	note := func(field, from, to string) { changes = append(changes, audit.Change{Field: field, From: from, To: to}) }
+	note := func(field, from, to string) {
+		changes = append(changes, audit.Change{Field: field, From: from, To: to})
+	}
 	if f.TaskName != info.Name {
 		req.TaskName = &f.TaskName
 		note("task_name", info.Name, f.TaskName)
