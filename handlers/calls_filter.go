@@ -321,20 +321,17 @@ func parseFormTime(v string, loc *time.Location, now time.Time) (t time.Time, ba
 	return t, false
 }
 
-// dateTimeValue is what a datetime-local input may show of raw: the time in
-// the input's own format (a link may say "2026-03-06 23:04" or a date), raw
-// itself when it has that format, else nothing (the browser would drop it
-// with a console warning; the message next to the field says what to type).
-// The range numbers are text inputs for the same reason: a bad value is
-// shown back as typed.
+// dateTimeValue is what the filter's time input shows of raw: the time in
+// a datetime-local input's own format (a link may say "2026-03-06 23:04" or
+// a date), else raw as typed; the view makes the input a text input for a
+// value a datetime-local input cannot hold (the browser would drop it), so
+// the user sees what they typed next to the message. The range numbers are
+// text inputs for the same reason.
 func dateTimeValue(raw string, t time.Time, bad bool) string {
 	if !bad && !t.IsZero() {
 		return t.Format(datetimeLocal)
 	}
-	if _, err := time.Parse(datetimeLocal, strings.TrimSpace(raw)); err == nil {
-		return strings.TrimSpace(raw)
-	}
-	return ""
+	return strings.TrimSpace(raw)
 }
 
 func trimTo(s string, n int) string {

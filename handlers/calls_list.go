@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -227,6 +228,18 @@ func (s *Server) callList(w http.ResponseWriter, r *http.Request) error {
 	v := views.CallListVM{Filter: fvm}
 	settings, _ := s.store.GetTaskCallSettings(ctx, id)
 	v.ExportForbidden = settings.ExportStatus == client.ExportForbidden
+	w.Header().Set("Vary", "HX-Request")
+	if fvm.Invalid() {
+		// A bad filter shows its messages and no list: the unfiltered list
+		// would pass for the filtered one. The address keeps what was typed,
+		// so the user corrects it rather than types it again.
+		if isHTMX(r) && r.Header.Get("HX-History-Restore-Request") != "true" {
+			w.Header().Set("HX-Push-Url", base+encodeQuery(typedQuery(r.URL.Query())))
+			return s.render(w, r, http.StatusOK, views.CallsRegion(v))
+		}
+		v.Header = s.taskHeader(r, views.TabCalls)
+		return s.render(w, r, http.StatusOK, views.CallListPage(s.page(w, r, "tasks", "calls.records"), v))
+	}
 	p, err := s.callItems(ctx, id, f)
 	if err != nil {
 		if ctx.Err() != nil {
@@ -252,7 +265,6 @@ func (s *Server) callList(w http.ResponseWriter, r *http.Request) error {
 		q.Del("page")
 		v.ExportURL = base + "/export.xlsx" + encodeQuery(q)
 	}
-	w.Header().Set("Vary", "HX-Request")
 	if isHTMX(r) && r.Header.Get("HX-History-Restore-Request") != "true" {
 		// The address bar gets the filters as applied, without the form's
 		// empty fields: a link a supervisor can send.
@@ -261,6 +273,20 @@ func (s *Server) callList(w http.ResponseWriter, r *http.Request) error {
 	}
 	v.Header = s.taskHeader(r, views.TabCalls)
 	return s.render(w, r, http.StatusOK, views.CallListPage(s.page(w, r, "tasks", "calls.records"), v))
+}
+
+// typedQuery is a query as the user typed it, without the empty fields a
+// form sends: the address of a filter that could not be applied.
+func typedQuery(q url.Values) url.Values {
+	out := url.Values{}
+	for k, vs := range q {
+		for _, v := range vs {
+			if strings.TrimSpace(v) != "" {
+				out.Add(k, trimTo(v, 100))
+			}
+		}
+	}
+	return out
 }
 
 func encodeQuery(q url.Values) string {

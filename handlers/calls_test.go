@@ -215,7 +215,8 @@ func TestCallsFiltersReachPlatform(t *testing.T) {
 }
 
 // TestCallsFilterValidation: bad values get a message next to their filter,
-// a normal page, and are not sent; nothing is echoed unescaped.
+// a normal page without a list, and nothing is asked of the platform;
+// nothing is echoed unescaped.
 func TestCallsFilterValidation(t *testing.T) {
 	app, cp := newCaptureApp(t)
 	id, _ := busyTask(t, app)
@@ -243,16 +244,14 @@ func TestCallsFilterValidation(t *testing.T) {
 			if d.Find("[data-testid=error-"+tc.field+"]").Length() != 1 {
 				t.Errorf("no message next to %s", tc.field)
 			}
-			if d.Find("[data-testid=call-row]").Length() == 0 {
-				t.Error("no rows: the page should still list calls")
+			if d.Find("[data-testid=call-row]").Length() != 0 || d.Find("[data-testid=filter-invalid]").Length() != 1 {
+				t.Error("rows listed under a filter that was not applied")
 			}
 			if strings.Contains(body, "<script>alert") {
 				t.Error("input echoed unescaped")
 			}
-			for _, b := range cp.take() {
-				if _, ok := b[tc.notSent]; ok {
-					t.Errorf("%s sent despite the error: %v", tc.notSent, b)
-				}
+			if b := cp.take(); len(b) != 0 {
+				t.Errorf("the platform was asked despite the error (%s): %v", tc.notSent, b)
 			}
 		})
 	}
@@ -672,7 +671,7 @@ func TestCallsHTMX(t *testing.T) {
 
 // TestCallsFilterInputsShowBack: range fields are text inputs that show a
 // bad value back as typed; a time in another layout is shown in the
-// datetime-local input's own, one it cannot hold is left out.
+// datetime-local input's own, one it cannot hold in a text input as typed.
 func TestCallsFilterInputsShowBack(t *testing.T) {
 	app := testapp.New(t, testapp.Options{})
 	app.RememberSandboxTasks(t)
@@ -686,11 +685,67 @@ func TestCallsFilterInputsShowBack(t *testing.T) {
 	if got := d.Find("input[name=from]").AttrOr("value", ""); got != "2026-03-01T00:00" {
 		t.Errorf("from input value %q, want 2026-03-01T00:00", got)
 	}
-	if got := d.Find("input[name=to]").AttrOr("value", "x"); got != "" {
-		t.Errorf("to input value %q, want empty (the browser could not hold it)", got)
+	if in := d.Find("input[name=to]"); in.AttrOr("type", "") != "text" || in.AttrOr("value", "") != "yesterday" {
+		t.Errorf("to input: type %q value %q, want text showing yesterday", in.AttrOr("type", ""), in.AttrOr("value", ""))
+	}
+	if got := d.Find("input[name=from]").AttrOr("type", ""); got != "datetime-local" {
+		t.Errorf("from input type %q, want datetime-local", got)
 	}
 	if d.Find("[data-testid=error-time]").Length() != 1 {
 		t.Error("no message next to the time range")
+	}
+}
+
+// TestCallsFilterErrorShowsNoList: a filter that cannot be applied (a bad
+// talk-time range, "abc", reversed dates) shows its message next to the
+// field, keeps what was typed in the form and the address, and lists no
+// calls (the unfiltered list would pass for the filtered one); its export
+// is refused.
+func TestCallsFilterErrorShowsNoList(t *testing.T) {
+	app := testapp.New(t, testapp.Options{})
+	app.RememberSandboxTasks(t)
+	id, _ := busyTask(t, app)
+	c := app.Login(t, store.RoleSupervisor)
+	for _, tc := range []struct {
+		name, query, field string
+		inputs             map[string]string
+	}{
+		{"reversed talk time", "bill_min=60&bill_max=10&q=138", "bill", map[string]string{"bill_min": "60", "bill_max": "10", "q": "138"}},
+		{"abc", "rounds_min=abc", "rounds", map[string]string{"rounds_min": "abc"}},
+		{"reversed dates", "from=2026-03-06T10:00&to=2026-03-01T10:00", "time", map[string]string{"from": "2026-03-06T10:00", "to": "2026-03-01T10:00"}},
+		{"date abc", "from=abc&bill_min=5", "time", map[string]string{"from": "abc", "bill_min": "5"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res, body := app.Get(t, c, "/tasks/"+id+"/calls?"+tc.query)
+			d := doc(t, body)
+			if res.StatusCode != 200 || d.Find("[data-testid=error-"+tc.field+"]").Length() != 1 {
+				t.Errorf("%d; message next to %s: %d", res.StatusCode, tc.field, d.Find("[data-testid=error-"+tc.field+"]").Length())
+			}
+			if d.Find("[data-testid=calls], [data-testid=call-row]").Length() != 0 || d.Find("[data-testid=filter-invalid]").Length() != 1 {
+				t.Error("a list is shown under a filter that was not applied, or no word on why there is none")
+			}
+			if d.Find("[data-testid=export]").Length() != 0 {
+				t.Error("export offered for a filter that was not applied")
+			}
+			for name, want := range tc.inputs {
+				if got := d.Find("input[name="+name+"]").AttrOr("value", ""); got != want {
+					t.Errorf("input %s shows %q, want %q as typed", name, got, want)
+				}
+			}
+			// htmx: the address bar keeps what was typed (the form's empty fields left out).
+			res, body = app.Do(t, c, "GET", "/tasks/"+id+"/calls?"+tc.query+"&tag=&intent=", nil, http.Header{"HX-Request": {"true"}})
+			push, _ := url.Parse(res.Header.Get("HX-Push-Url"))
+			want, _ := url.ParseQuery(tc.query)
+			if diff := cmp.Diff(want, push.Query()); diff != "" || push.Path != "/tasks/"+id+"/calls" {
+				t.Errorf("HX-Push-Url %q (-want +got):\n%s", res.Header.Get("HX-Push-Url"), diff)
+			}
+			if doc(t, body).Find("[data-testid=call-row]").Length() != 0 {
+				t.Error("htmx answer lists calls")
+			}
+			if res, _ := app.Get(t, c, "/tasks/"+id+"/calls/export.xlsx?"+tc.query); res.StatusCode != http.StatusBadRequest {
+				t.Errorf("export under a bad filter: %d, want 400", res.StatusCode)
+			}
+		})
 	}
 }
 

@@ -56,7 +56,10 @@ func (s *Server) callExport(w http.ResponseWriter, r *http.Request) error {
 		return errExportBusy
 	}
 	defer done()
-	f, _ := s.parseCallFilter(ctx, r.URL.Query(), s.callMeta(ctx))
+	f, fvm := s.parseCallFilter(ctx, r.URL.Query(), s.callMeta(ctx))
+	if fvm.Invalid() { // the page offers no export then: the file would hold the wrong calls
+		return httpError(http.StatusBadRequest, "calls.filter.invalid", nil)
+	}
 	prog := s.exportProgress(id, r.URL.Query().Get("t"))
 	defer prog.finish()
 	f.Page = 1

@@ -5,6 +5,7 @@ import (
 	"math"
 	"regexp"
 	"strconv"
+	"time"
 )
 
 // View models of the call pages: a task's call records (CallListVM) and one
@@ -136,6 +137,22 @@ type CallFilterVM struct {
 
 // Err returns the message for field, "" if it is fine.
 func (f CallFilterVM) Err(field string) string { return f.Errors[field] }
+
+// Invalid reports whether some field has a message: the filter cannot be
+// applied, and the page shows no list.
+func (f CallFilterVM) Invalid() bool { return len(f.Errors) > 0 }
+
+// dateInputType is the type of the filter's time input holding v: a value a
+// datetime-local input cannot hold is shown in a text input, as typed.
+func dateInputType(v string) string {
+	if v == "" {
+		return "datetime-local"
+	}
+	if _, err := time.Parse("2006-01-02T15:04", v); err == nil {
+		return "datetime-local"
+	}
+	return "text"
+}
 
 // CallRowVM is one row of a task's call records.
 type CallRowVM struct {
