@@ -1,19 +1,16 @@
 package handlers
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"net/http"
 	"net/url"
 	"regexp"
-	"time"
 
 	"github.com/go-chi/chi/v5"
 	"golang.org/x/sync/errgroup"
 
 	"dialdesk/audit"
-	"dialdesk/client"
 	"dialdesk/store"
 	"dialdesk/views"
 )
@@ -55,11 +52,10 @@ func (s *Server) callDetail(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if !marks[key].Read() {
-		u, _ := currentUser(r)
-		if err := s.store.MarkRead(context.WithoutCancel(ctx), id, key, u.Username); err != nil {
-			s.log.Error("call: mark read", "err", err)
-		}
+	// Read for this user only: the others still see it unread.
+	u, _ := currentUser(r)
+	if err := s.store.MarkRead(context.WithoutCancel(ctx), id, key, u.Username); err != nil {
+		s.log.Error("call: mark read", "err", err)
 	}
 	if m := marks[key]; m.Reviewed() {
 		v.Reviewed, v.ReviewedBy, v.ReviewedAt = true, m.ReviewedBy, views.When(ctx, m.ReviewedAt)
@@ -155,59 +151,4 @@ func (s *Server) shownPhone(ctx context.Context, taskID, key string) string {
 	}
 	cs, _ := s.store.GetTaskCallSettings(ctx, taskID)
 	return maskPhone(c.Tel, cs.NumberHide)
-}
-
-// recentCalls serves GET /calls: the calls received lately (pushes and the
-// sync), every task, newest first, each linking to its page.
-func (s *Server) recentCalls(w http.ResponseWriter, r *http.Request) error {
-	ctx := r.Context()
-	calls, err := s.store.RecentCalls(ctx, 100)
-	if err != nil {
-		return err
-	}
-	known, err := s.store.KnownTasks(ctx)
-	if err != nil {
-		return err
-	}
-	names := make(map[string]string, len(known))
-	for _, k := range known {
-		names[k.ID] = cmp.Or(k.Name, k.ID)
-	}
-	byTask := map[string][]string{}
-	for _, c := range calls {
-		byTask[c.TaskID] = append(byTask[c.TaskID], c.CallID)
-	}
-	marks := map[string]store.CallMark{}
-	for task, keys := range byTask {
-		m, err := s.store.CallMarks(ctx, task, keys)
-		if err != nil {
-			return err
-		}
-		for k, v := range m {
-			marks[task+"/"+k] = v
-		}
-	}
-	// Each task's number masking, as on its own call pages.
-	hide := map[string]int{}
-	for task := range byTask {
-		cs, _ := s.store.GetTaskCallSettings(ctx, task)
-		hide[task] = cs.NumberHide
-		if !validTaskID(task) { // not filed under a task (yet): its masking is unknown, so hide the middle four
-			hide[task] = client.NumberHideMiddle4
-		}
-	}
-	lang := views.LangOf(ctx)
-	rows := make([]views.RecentCallVM, 0, len(calls))
-	for _, c := range calls {
-		m := marks[c.TaskID+"/"+c.CallID]
-		row := views.RecentCallVM{Callee: maskPhone(c.Tel, hide[c.TaskID]), Time: views.When(ctx, c.StartAt),
-			TalkTime: views.Duration(ctx, time.Duration(c.FeeMS)*time.Millisecond),
-			Status:   client.CallStatus(c.Status).Name(string(lang)), Intentions: client.SplitIntentions(c.Intention),
-			Reviewed: m.Reviewed(), Unread: !m.Read()}
-		if validTaskID(c.TaskID) {
-			row.URL, row.TaskURL, row.TaskName = callURL(c.TaskID, c.CallID), "/tasks/"+url.PathEscape(c.TaskID), cmp.Or(names[c.TaskID], c.TaskID)
-		}
-		rows = append(rows, row)
-	}
-	return s.render(w, r, http.StatusOK, views.RecentCallsPage(s.page(w, r, "calls", "calls.recent"), rows))
 }

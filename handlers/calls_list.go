@@ -119,6 +119,15 @@ func (it callItem) start(loc *time.Location) time.Time {
 	return it.A.StartAt
 }
 
+// answered reports whether the call was answered: only then is there
+// something to read (a conversation, a recording).
+func (it callItem) answered() bool {
+	if it.B != nil {
+		return !it.B.AnswerDate.In(time.UTC).IsZero() || it.B.Bill > 0
+	}
+	return !it.A.AnswerAt.IsZero()
+}
+
 // callPage is one page of a task's filtered call list.
 type callPage struct {
 	Items    []callItem
@@ -250,7 +259,8 @@ func (s *Server) callList(w http.ResponseWriter, r *http.Request) error {
 		v.RetryURL = r.URL.RequestURI()
 	} else {
 		v.Total, v.Page, v.LastPage = p.Total, p.Page, p.LastPage
-		if v.Rows, err = s.callRows(ctx, id, f, p, settings); err != nil {
+		u, _ := currentUser(r)
+		if v.Rows, err = s.callRows(ctx, id, u.Username, f, p, settings); err != nil {
 			return err
 		}
 		q := f.query(false)

@@ -749,41 +749,6 @@ func TestCallsFilterErrorShowsNoList(t *testing.T) {
 	}
 }
 
-// TestRecentCalls: GET /calls lists the calls received lately, every task.
-func TestRecentCalls(t *testing.T) {
-	app := testapp.New(t, testapp.Options{})
-	app.RememberSandboxTasks(t)
-	id := app.Sandbox.TaskIDs()[0]
-	if res := postPush(t, app, "/hooks/icall/test-push-token?task="+id, seedPush(t)); res.StatusCode != 200 {
-		t.Fatalf("push %d", res.StatusCode)
-	}
-	c := app.Login(t, store.RoleSupervisor)
-	res, body := app.Get(t, c, "/calls")
-	d := doc(t, body)
-	if res.StatusCode != 200 || d.Find("[data-testid=recent-call]").Length() != 1 {
-		t.Fatalf("GET /calls: %d, %d rows", res.StatusCode, d.Find("[data-testid=recent-call]").Length())
-	}
-	want := "/tasks/" + id + "/calls/soboticallbcf37279feb441ee99f33a9814d26b00"
-	if got := d.Find("[data-testid=call-link]").AttrOr("href", ""); got != want {
-		t.Errorf("link %q, want %q", got, want)
-	}
-	if d.Find("[data-testid=recent-call] [data-testid=unread]").Length() != 1 {
-		t.Error("the unopened call is not marked unread")
-	}
-	app.Get(t, c, want)
-	if _, body := app.Get(t, c, "/calls"); doc(t, body).Find("[data-testid=recent-call] [data-testid=unread]").Length() != 0 {
-		t.Error("still unread after opening it")
-	}
-	// The task hides the middle four digits: so does this page.
-	if err := app.Store.SetTaskCallSettings(context.Background(), id, store.TaskCallSettings{NumberHide: client.NumberHideMiddle4}); err != nil {
-		t.Fatal(err)
-	}
-	_, body = app.Get(t, c, "/calls")
-	if got := doc(t, body).Find("[data-testid=call-link]").Text(); got != "182****6077" {
-		t.Errorf("callee %q on /calls, want it masked as the task says (182****6077)", got)
-	}
-}
-
 // TestCallsPlatformFailure: a failing platform gives the list page with a
 // message where the rows would be; an unknown call is 404.
 func TestCallsPlatformFailure(t *testing.T) {

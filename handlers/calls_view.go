@@ -38,8 +38,9 @@ func levelLabel(l client.Level) string {
 	return l.Name
 }
 
-// callRows builds the list's rows, with dialdesk's read/reviewed marks.
-func (s *Server) callRows(ctx context.Context, taskID string, f callFilter, p callPage, cs store.TaskCallSettings) ([]views.CallRowVM, error) {
+// callRows builds the list's rows, with dialdesk's marks: reviewed (by
+// anyone), and unread (an answered call username has not opened).
+func (s *Server) callRows(ctx context.Context, taskID, username string, f callFilter, p callPage, cs store.TaskCallSettings) ([]views.CallRowVM, error) {
 	keys := make([]string, len(p.Items))
 	for i, it := range p.Items {
 		keys[i] = it.Key
@@ -48,15 +49,23 @@ func (s *Server) callRows(ctx context.Context, taskID string, f callFilter, p ca
 	if err != nil {
 		return nil, err
 	}
+	read, err := s.store.ReadCalls(ctx, taskID, username, keys)
+	if err != nil {
+		return nil, err
+	}
 	q := f.query(false)
 	if p.Page > 1 {
 		q.Set("page", strconv.Itoa(p.Page))
 	}
 	lang := views.LangOf(ctx)
+	var levels []levelChoice // a stored call's intention in the platform's level words
+	if s.client.HasV1() && slices.ContainsFunc(p.Items, func(it callItem) bool { return it.A != nil }) {
+		levels, _ = s.levelChoices(ctx)
+	}
 	rows := make([]views.CallRowVM, 0, len(p.Items))
 	for _, it := range p.Items {
 		m := marks[it.Key]
-		row := views.CallRowVM{Key: it.Key, Reviewed: m.Reviewed(), Unread: !m.Read(),
+		row := views.CallRowVM{Key: it.Key, Reviewed: m.Reviewed(), Unread: it.answered() && !read[it.Key],
 			URL: callURL(taskID, it.Key) + encodeQuery(q)}
 		if b := it.B; b != nil {
 			row.Callee = maskPhone(string(b.Callee), cs.NumberHide)
@@ -76,6 +85,9 @@ func (s *Server) callRows(ctx context.Context, taskID string, f callFilter, p ca
 			row.Rounds = strconv.Itoa(a.UserMsgs)
 			row.Status = client.CallStatus(a.Status).Name(string(lang))
 			row.Intentions = client.SplitIntentions(a.Intention)
+			if row.PushOnly {
+				row.Level, row.Tags = intentionChips(row.Intentions, levels)
+			}
 		}
 		rows = append(rows, row)
 	}

@@ -49,7 +49,7 @@ func (s *Server) Routes() http.Handler {
 			r.Get("/", http.RedirectHandler("/tasks", http.StatusSeeOther).ServeHTTP)
 			r.Get("/tasks", s.h(s.taskList))
 			r.Get("/tasks/live", s.h(s.taskListLive))
-			r.Get("/calls", s.h(s.recentCalls)) // calls received lately, every task
+			r.Get("/calls", s.h(s.allCalls)) // calls across tasks (calls_all.go)
 
 			r.Get("/recordings/{task}/{call}", s.h(s.recording))             // a call's recording, streamed
 			r.Head("/recordings/{task}/{call}", s.h(s.recording))            // players ask for the size first

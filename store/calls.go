@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -134,11 +135,14 @@ func (s *Store) Call(ctx context.Context, taskID, key string) (Call, error) {
 	return c, err
 }
 
-// CallFilter selects stored calls of a task. Zero fields do not filter.
+// CallFilter selects stored calls of a task (or of every task). Zero fields
+// do not filter.
 type CallFilter struct {
 	TaskID       string
-	Keyword      string // part of the callee number
-	Intention    string // part of intention_name
+	AllTasks     bool     // every task's calls, and those not filed under a task yet; TaskID is ignored
+	Keyword      string   // part of the callee number
+	Intention    string   // part of intention_name
+	Levels       []string // the first value of intention_name is one of these
 	Statuses     []int
 	AnsweredOnly bool
 	FeeMin       *int64 // talk time, ms
@@ -152,8 +156,11 @@ type CallFilter struct {
 }
 
 func (f CallFilter) where() (string, []any) {
-	conds := []string{"task_id = ?"}
-	args := []any{f.TaskID}
+	conds := []string{"1 = 1"}
+	var args []any
+	if !f.AllTasks {
+		conds, args = append(conds, "task_id = ?"), append(args, f.TaskID)
+	}
 	if f.Keyword != "" {
 		conds = append(conds, "tel LIKE ? ESCAPE '\\'")
 		args = append(args, "%"+likeEscape(f.Keyword)+"%")
@@ -161,6 +168,15 @@ func (f CallFilter) where() (string, []any) {
 	if f.Intention != "" {
 		conds = append(conds, "intention LIKE ? ESCAPE '\\'")
 		args = append(args, "%"+likeEscape(f.Intention)+"%")
+	}
+	if len(f.Levels) > 0 {
+		// intention_name holds several values joined by U+0001; the level is the first.
+		var or []string
+		for _, l := range f.Levels {
+			or = append(or, "intention = ?", "intention LIKE ? ESCAPE '\\'")
+			args = append(args, l, likeEscape(l)+"\x01%")
+		}
+		conds = append(conds, "("+strings.Join(or, " OR ")+")")
 	}
 	if len(f.Statuses) > 0 {
 		conds = append(conds, "status IN ("+strings.TrimSuffix(strings.Repeat("?,", len(f.Statuses)), ",")+")")
@@ -238,27 +254,20 @@ func (s *Store) CountCalls(ctx context.Context) (int, error) {
 	return n, err
 }
 
-// CallMark is dialdesk's own marks on a call.
+// CallMark is dialdesk's marks on a call that everyone shares.
 type CallMark struct {
-	ReadAt     time.Time
-	ReadBy     string
 	ReviewedAt time.Time
 	ReviewedBy string
 }
 
-// Read reports whether someone opened the call.
-func (m CallMark) Read() bool { return !m.ReadAt.IsZero() }
-
 // Reviewed reports whether someone marked the call reviewed.
 func (m CallMark) Reviewed() bool { return !m.ReviewedAt.IsZero() }
 
-// MarkRead records that username opened a call (the first opening counts).
+// MarkRead records that username opened a call: it is read for them, and
+// still unread for everyone else. The first opening counts.
 func (s *Store) MarkRead(ctx context.Context, taskID, key, username string) error {
-	_, err := s.db.ExecContext(ctx, `INSERT INTO call_marks (task_id, call_key, read_at, read_by) VALUES (?, ?, ?, ?)
-		ON CONFLICT (task_id, call_key) DO UPDATE SET
-			read_at = CASE WHEN call_marks.read_at = 0 THEN excluded.read_at ELSE call_marks.read_at END,
-			read_by = CASE WHEN call_marks.read_at = 0 THEN excluded.read_by ELSE call_marks.read_by END`,
-		taskID, key, ms(s.now()), username)
+	_, err := s.db.ExecContext(ctx, `INSERT INTO call_reads (task_id, call_key, username, read_at) VALUES (?, ?, ?, ?)
+		ON CONFLICT (task_id, call_key, username) DO NOTHING`, taskID, key, username, ms(s.now()))
 	if err != nil {
 		return fmt.Errorf("store: mark read: %w", err)
 	}
@@ -266,22 +275,20 @@ func (s *Store) MarkRead(ctx context.Context, taskID, key, username string) erro
 }
 
 // MarkReviewed records that username reviewed a call (now); a second review
-// records the later one.
+// records the later one. The call is read for them too.
 func (s *Store) MarkReviewed(ctx context.Context, taskID, key, username string) error {
 	now := ms(s.now())
-	_, err := s.db.ExecContext(ctx, `INSERT INTO call_marks (task_id, call_key, read_at, read_by, reviewed_at, reviewed_by) VALUES (?, ?, ?, ?, ?, ?)
-		ON CONFLICT (task_id, call_key) DO UPDATE SET reviewed_at = excluded.reviewed_at, reviewed_by = excluded.reviewed_by,
-			read_at = CASE WHEN call_marks.read_at = 0 THEN excluded.read_at ELSE call_marks.read_at END,
-			read_by = CASE WHEN call_marks.read_at = 0 THEN excluded.read_by ELSE call_marks.read_by END`,
-		taskID, key, now, username, now, username)
+	_, err := s.db.ExecContext(ctx, `INSERT INTO call_marks (task_id, call_key, reviewed_at, reviewed_by) VALUES (?, ?, ?, ?)
+		ON CONFLICT (task_id, call_key) DO UPDATE SET reviewed_at = excluded.reviewed_at, reviewed_by = excluded.reviewed_by`,
+		taskID, key, now, username)
 	if err != nil {
 		return fmt.Errorf("store: mark reviewed: %w", err)
 	}
-	return nil
+	return s.MarkRead(ctx, taskID, key, username)
 }
 
-// CallMarks returns the marks of the given calls of a task (calls without
-// marks are absent).
+// CallMarks returns the shared marks of the given calls of a task (calls
+// without marks are absent).
 func (s *Store) CallMarks(ctx context.Context, taskID string, keys []string) (map[string]CallMark, error) {
 	out := map[string]CallMark{}
 	if len(keys) == 0 {
@@ -291,8 +298,8 @@ func (s *Store) CallMarks(ctx context.Context, taskID string, keys []string) (ma
 	for _, k := range keys {
 		args = append(args, k)
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT call_key, read_at, read_by, reviewed_at, reviewed_by FROM call_marks
-		WHERE task_id = ? AND call_key IN (`+strings.TrimSuffix(strings.Repeat("?,", len(keys)), ",")+`)`, args...)
+	rows, err := s.db.QueryContext(ctx, `SELECT call_key, reviewed_at, reviewed_by FROM call_marks
+		WHERE task_id = ? AND reviewed_at > 0 AND call_key IN (`+strings.TrimSuffix(strings.Repeat("?,", len(keys)), ",")+`)`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: call marks: %w", err)
 	}
@@ -300,12 +307,38 @@ func (s *Store) CallMarks(ctx context.Context, taskID string, keys []string) (ma
 	for rows.Next() {
 		var k string
 		var m CallMark
-		var read, rev int64
-		if err := rows.Scan(&k, &read, &m.ReadBy, &rev, &m.ReviewedBy); err != nil {
+		var rev int64
+		if err := rows.Scan(&k, &rev, &m.ReviewedBy); err != nil {
 			return nil, err
 		}
-		m.ReadAt, m.ReviewedAt = fromMS(read), fromMS(rev)
+		m.ReviewedAt = fromMS(rev)
 		out[k] = m
+	}
+	return out, rows.Err()
+}
+
+// ReadCalls returns which of the given calls of a task username has opened.
+func (s *Store) ReadCalls(ctx context.Context, taskID, username string, keys []string) (map[string]bool, error) {
+	out := map[string]bool{}
+	if len(keys) == 0 {
+		return out, nil
+	}
+	args := []any{taskID, username}
+	for _, k := range keys {
+		args = append(args, k)
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT call_key FROM call_reads
+		WHERE task_id = ? AND username = ? AND call_key IN (`+strings.TrimSuffix(strings.Repeat("?,", len(keys)), ",")+`)`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: read calls: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var k string
+		if err := rows.Scan(&k); err != nil {
+			return nil, err
+		}
+		out[k] = true
 	}
 	return out, rows.Err()
 }
@@ -418,21 +451,24 @@ func (s *Store) TaskOfPushRef(ctx context.Context, ref string) (string, error) {
 	return task, nil
 }
 
-// RecentCalls returns the newest stored calls of every task (pushes and
-// sync), at most limit.
-func (s *Store) RecentCalls(ctx context.Context, limit int) ([]Call, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+callColumns+` FROM calls ORDER BY start_at DESC, call_id DESC LIMIT ?`, limit)
+// IntentionLevels returns the distinct first values of the stored calls'
+// intention_name (their surface A level), at most limit, in order.
+func (s *Store) IntentionLevels(ctx context.Context, limit int) ([]string, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT DISTINCT intention FROM calls WHERE intention <> '' ORDER BY intention LIMIT ?`, limit*4)
 	if err != nil {
-		return nil, fmt.Errorf("store: recent calls: %w", err)
+		return nil, fmt.Errorf("store: intention levels: %w", err)
 	}
 	defer rows.Close()
-	var out []Call
+	var out []string
 	for rows.Next() {
-		c, err := scanCall(rows)
-		if err != nil {
+		var in string
+		if err := rows.Scan(&in); err != nil {
 			return nil, err
 		}
-		out = append(out, c)
+		first, _, _ := strings.Cut(in, "\x01")
+		if first = strings.TrimSpace(first); first != "" && !slices.Contains(out, first) && len(out) < limit {
+			out = append(out, first)
+		}
 	}
 	return out, rows.Err()
 }

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"maps"
 	"testing"
 	"time"
 )
@@ -47,6 +48,11 @@ func TestSaveCallIdempotentAndFilters(t *testing.T) {
 		{CallFilter{TaskID: "t1", Keyword: "0773"}, 1},
 		{CallFilter{TaskID: "t1", Keyword: "%"}, 0},
 		{CallFilter{TaskID: "t1", Intention: "满意"}, 1},
+		{CallFilter{TaskID: "t1", Levels: []string{"A级", "有意向购买"}}, 1},
+		{CallFilter{TaskID: "t1", Levels: []string{"满意"}}, 0},  // a later value is not the level
+		{CallFilter{TaskID: "t1", Levels: []string{"有意向"}}, 0}, // the whole first value, not a prefix
+		{CallFilter{TaskID: "t2", AllTasks: true}, 1},
+		{CallFilter{AllTasks: true, Keyword: "0773", AnsweredOnly: true}, 1},
 		{CallFilter{TaskID: "t1", Statuses: []int{3}}, 0},
 		{CallFilter{TaskID: "t1", FeeMin: &min, FeeMax: &max}, 0},
 		{CallFilter{TaskID: "t1", From: at.Add(time.Second)}, 0},
@@ -64,8 +70,21 @@ func TestSaveCallIdempotentAndFilters(t *testing.T) {
 		t.Fatal(err)
 	}
 	m, err := s.CallMarks(ctx, "t1", []string{"c1", "c2"})
-	if err != nil || !m["c1"].Read() || !m["c1"].Reviewed() || m["c1"].ReadBy != "sup" || m["c1"].ReviewedBy != "sup2" || m["c2"].Read() {
+	if err != nil || !m["c1"].Reviewed() || m["c1"].ReviewedBy != "sup2" || m["c2"].Reviewed() {
 		t.Errorf("marks %+v %v", m, err)
+	}
+	// Read is per user: sup opened c1, sup2 reviewed it (and so read it), sup3 neither.
+	for user, want := range map[string]map[string]bool{"sup": {"c1": true}, "sup2": {"c1": true}, "sup3": {}} {
+		got, err := s.ReadCalls(ctx, "t1", user, []string{"c1", "c2"})
+		if err != nil || !maps.Equal(got, want) {
+			t.Errorf("read by %s: %v %v, want %v", user, got, err, want)
+		}
+	}
+	if err := s.MarkRead(ctx, "t1", "c1", "sup"); err != nil { // a second opening is no error
+		t.Error(err)
+	}
+	if lv, err := s.IntentionLevels(ctx, 10); err != nil || len(lv) != 1 || lv[0] != "有意向购买" {
+		t.Errorf("intention levels %q %v, want [有意向购买]", lv, err)
 	}
 	if err := s.AddDeadLetter(ctx, "1.2.3.4", "empty", nil); err != nil {
 		t.Fatal(err)

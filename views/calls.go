@@ -279,17 +279,3 @@ func rangeName(name string, lo bool) string {
 	}
 	return name + "_max"
 }
-
-// RecentCallVM is one row of GET /calls: a call received lately, any task.
-type RecentCallVM struct {
-	URL        string // "" when its task is not known yet
-	TaskURL    string
-	TaskName   string
-	Callee     string
-	Time       string
-	TalkTime   string
-	Status     string
-	Intentions []string
-	Reviewed   bool
-	Unread     bool
-}

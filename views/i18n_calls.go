@@ -36,7 +36,7 @@ func init() {
 		"calls.col.score":         "得分",
 		"calls.unread":            "未读",
 		"calls.reviewed":          "已复核",
-		"calls.pushonly":          "（推送）",
+		"calls.pushonly":          "刚收到",
 		"calls.pushonly.hint":     "由平台推送或同步获得，平台的通话记录中暂未列出",
 		"calls.empty":             "没有符合条件的通话记录。",
 		"calls.back":              "返回通话记录",
@@ -91,9 +91,6 @@ func init() {
 		"calls.fact.source":       "来源",
 		"calls.source.push":       "平台推送",
 		"calls.source.sync":       "后台同步",
-		"calls.recent":            "最近通话",
-		"calls.recent.hint":       "平台最近推送或同步到的通话（所有任务，最新在前）。按任务筛选和查看全部通话记录，请进入任务：",
-		"calls.recent.empty":      "还没有收到通话。",
 	}, map[string]string{
 		"calls.records":           "Call records",
 		"calls.detail":            "Call detail",
@@ -127,7 +124,7 @@ func init() {
 		"calls.col.score":         "Score",
 		"calls.unread":            "unread",
 		"calls.reviewed":          "reviewed",
-		"calls.pushonly":          "(pushed)",
+		"calls.pushonly":          "just in",
 		"calls.pushonly.hint":     "Received by push or sync; not listed in the platform's call records yet",
 		"calls.empty":             "No call record matches.",
 		"calls.back":              "Back to call records",
@@ -182,8 +179,5 @@ func init() {
 		"calls.fact.source":       "Source",
 		"calls.source.push":       "platform push",
 		"calls.source.sync":       "background sync",
-		"calls.recent":            "Recent calls",
-		"calls.recent.hint":       "Calls the platform pushed or the sync fetched lately (every task, newest first). To filter and see all of a task's call records, open the task:",
-		"calls.recent.empty":      "No call received yet.",
 	})
 }
