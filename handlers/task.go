@@ -202,6 +202,9 @@ func (s *Server) taskLifecycle(w http.ResponseWriter, r *http.Request, action st
 	}
 	s.setFlash(w, r, views.Tf(ctx, "task.done."+action, h.Name), false)
 	if action == views.ActionDelete {
+		if err := s.store.MarkTasksDeleted(ctx, []string{id}); err != nil {
+			return err
+		}
 		return redirect(w, r, "/tasks")
 	}
 	return redirect(w, r, views.TaskURL(id))

@@ -58,9 +58,10 @@ func TestTaskListSortSelect(t *testing.T) {
 func TestTaskListPaging(t *testing.T) {
 	app := testapp.New(t, testapp.Options{})
 	app.RememberSandboxTasks(t)
-	addTasks(t, app, 120-len(app.Sandbox.TaskIDs()))
+	// 120 tasks to list: the seed's two deleted ones are left out.
+	addTasks(t, app, 122-len(app.Sandbox.TaskIDs()))
 	c := app.Login(t, store.RoleSupervisor)
-	app.Get(t, c, "/tasks") // the store learns the new tasks
+	app.Get(t, c, "/tasks?status=-1") // the store learns the new tasks, and which are deleted
 
 	app.Server.DropTaskCache()
 	app.Sandbox.ResetCounts()
@@ -120,15 +121,15 @@ func TestTaskListPaging(t *testing.T) {
 	// A filter counts what matches, on every page.
 	_, body = app.Get(t, c, "/tasks?q=压测任务")
 	d, rows, _ = rowsOf(t, body)
-	if n := len(app.Sandbox.TaskIDs()) - 20; len(rows) != 50 || !strings.Contains(d.Text(), "共 100 个任务") || n != 100 {
+	if n := len(app.Sandbox.TaskIDs()) - 20; len(rows) != 50 || !strings.Contains(d.Text(), "共 102 个任务") || n != 102 {
 		t.Errorf("q: %d rows; %q", len(rows), d.Find("[data-testid=task-filters]").Text())
 	}
 }
 
-// TestTaskListCreatedOrFirstSeen: the platform gives no creation time, so a
-// task dialdesk created shows when and by whom, and any other task says its
-// time is when dialdesk first saw it, not when it was created.
-func TestTaskListCreatedOrFirstSeen(t *testing.T) {
+// TestTaskListCreatedOrElsewhere: the platform gives no creation time, so a
+// task dialdesk created shows when and by whom, and any other task says it
+// was not created here (the words a console uses, not "first seen").
+func TestTaskListCreatedOrElsewhere(t *testing.T) {
 	app := testapp.New(t, testapp.Options{})
 	app.RememberSandboxTasks(t)
 	ids := app.Sandbox.TaskIDs()
@@ -138,8 +139,8 @@ func TestTaskListCreatedOrFirstSeen(t *testing.T) {
 	}
 	c := app.Login(t, store.RoleSupervisor)
 	for _, lang := range []struct{ code, head, by, seen string }{
-		{"zh", "创建 / 首次发现", "由 alice 创建", "首次发现"},
-		{"en", "Created / first seen", "created by alice", "first seen"},
+		{"zh", "创建时间", "由 alice 创建", "非本系统创建"},
+		{"en", "Created", "created by alice", "not created here"},
 	} {
 		_, body := app.Get(t, c, "/tasks?lang="+lang.code)
 		d, rows, _ := rowsOf(t, body)
@@ -150,7 +151,10 @@ func TestTaskListCreatedOrFirstSeen(t *testing.T) {
 			t.Errorf("%s: created by = %q, want %q", lang.code, got, lang.by)
 		}
 		other := rows[ids[1]]
-		if got := other.Find("[data-testid=first-seen]").Text(); got != lang.seen || other.Find("[data-testid=created-by]").Length() != 0 {
+		if strings.Contains(d.Text(), "首次发现") || strings.Contains(d.Text(), "first seen") {
+			t.Errorf("%s: the page still says first seen", lang.code)
+		}
+		if got := other.Find("[data-testid=not-created-here]").Text(); got != lang.seen || other.Find("[data-testid=created-by]").Length() != 0 {
 			t.Errorf("%s: seen-only task says %q", lang.code, got)
 		}
 		if at := other.Find("[data-testid=created-at]").Text(); len(at) != len("2006-01-02 15:04") {
@@ -172,5 +176,47 @@ func TestLangSwitchAfterInvalidCreate(t *testing.T) {
 	}
 	if got := doc(t, body).Find("[data-testid=lang-en]").AttrOr("href", ""); got != "/tasks/new?lang=en" {
 		t.Errorf("English link after POST /tasks = %q, want /tasks/new?lang=en", got)
+	}
+}
+
+// TestTaskListHidesDeleted: "全部状态" leaves deleted tasks out, whether they
+// were deleted through dialdesk or on the platform, in the store's order and
+// in an order by counts; the 已删除 filter shows them.
+func TestTaskListHidesDeleted(t *testing.T) {
+	app := testapp.New(t, testapp.Options{})
+	app.RememberSandboxTasks(t)
+	ids := app.Sandbox.TaskIDs()
+	here, there := ids[0], ids[1]
+	c := app.Login(t, store.RoleManager)
+	tok := app.CSRFToken(t, c, "/tasks/"+here+"/delete")
+	if res := app.PostForm(t, c, "/tasks/"+here+"/delete", url.Values{"csrf_token": {tok}}); res.StatusCode >= 400 {
+		t.Fatalf("delete through dialdesk: %d", res.StatusCode)
+	}
+	if err := app.Client.DeleteTask(context.Background(), there); err != nil { // someone else, on the platform
+		t.Fatal(err)
+	}
+	for _, path := range []string{"/tasks", "/tasks?sort=progress.desc", "/tasks", "/tasks?q=" + url.QueryEscape("")} {
+		_, body := app.Get(t, c, path)
+		d, rows, _ := rowsOf(t, body)
+		if rows[here] != nil || rows[there] != nil {
+			t.Errorf("%s lists a deleted task (dialdesk %v, platform %v)", path, rows[here] != nil, rows[there] != nil)
+		}
+		if got := d.Find(`select[name=status] option[value="-1"]`).Text(); got != "已删除" {
+			t.Errorf("%s: deleted filter option %q", path, got)
+		}
+	}
+	_, body := app.Get(t, c, "/tasks?status=-1")
+	_, rows, order := rowsOf(t, body)
+	if rows[here] == nil || rows[there] == nil {
+		t.Errorf("status=-1 lists %v, want %s and %s among them", order, here, there)
+	}
+	for id, row := range rows {
+		if st := row.Find("[data-testid=status]").AttrOr("data-status", ""); st != "-1" {
+			t.Errorf("status=-1 lists %s in status %q", id, st)
+		}
+	}
+	k, err := app.Store.KnownTask(context.Background(), there)
+	if err != nil || !k.Deleted {
+		t.Errorf("the platform's deletion is not remembered: %+v, %v", k, err)
 	}
 }

@@ -140,6 +140,8 @@ func (s *Server) taskRows(ctx context.Context, q views.TaskQuery) (taskPage, err
 	}
 	needle := strings.ToLower(strings.TrimSpace(q.Q))
 	matches := func(name string) bool { return needle == "" || strings.Contains(strings.ToLower(name), needle) }
+	// "All statuses" leaves deleted tasks out; the 已删除 filter shows them.
+	hideDeleted := q.Status == ""
 	pageOnly := q.Status == "" && (q.Sort == "created" || q.Sort == "name")
 	// wanted returns the ids whose counts the page needs, in the store's order
 	// when pageOnly, and how many tasks match the name.
@@ -147,7 +149,7 @@ func (s *Server) taskRows(ctx context.Context, q views.TaskQuery) (taskPage, err
 		stubs := make([]views.TaskRow, 0, len(known))
 		created := make(map[string]time.Time, len(known))
 		for _, k := range known {
-			if matches(k.Name) {
+			if matches(k.Name) && !(hideDeleted && k.Deleted) {
 				stubs = append(stubs, views.TaskRow{ID: k.ID, Name: k.Name})
 				created[k.ID] = k.Created
 			}
@@ -215,6 +217,7 @@ func (s *Server) taskRows(ctx context.Context, q views.TaskQuery) (taskPage, err
 
 	rows := make([]views.TaskRow, 0, len(ids))
 	created := make(map[string]time.Time, len(ids))
+	var nowDeleted []string // deleted on the platform since the store last heard
 	for _, id := range ids {
 		k := byID[id]
 		var ip *client.TaskInfo
@@ -226,11 +229,25 @@ func (s *Server) taskRows(ctx context.Context, q views.TaskQuery) (taskPage, err
 		if !matches(row.Name) && !matches(k.Name) {
 			continue
 		}
+		if row.StatusKnown && row.Status == int(client.TaskDeleted) && !k.Deleted {
+			nowDeleted = append(nowDeleted, id)
+		}
+		if hideDeleted && row.StatusKnown && row.Status == int(client.TaskDeleted) {
+			continue
+		}
 		if q.Status != "" && (!row.StatusKnown || strconv.Itoa(row.Status) != q.Status) {
 			continue
 		}
 		created[id] = k.Created
 		rows = append(rows, row)
+	}
+	if len(nowDeleted) > 0 {
+		if err := s.store.MarkTasksDeleted(ctx, nowDeleted); err != nil {
+			return taskPage{}, err
+		}
+		if pageOnly {
+			total -= len(nowDeleted) // this page is short by them once
+		}
 	}
 	sortRows(rows, q, created)
 	if !pageOnly {
@@ -252,7 +269,7 @@ func (s *Server) taskRow(ctx context.Context, id, name string, created time.Time
 	row.Status, row.StatusKnown = int(info.Status), true
 	row.Total, row.Called = int(info.CallTotalData), int(info.CallTimes)
 	row.Connected, row.Intent = int(info.CallConnectedTimes), int(info.CallIntentTimes)
-	row.TimeSlot = strings.Join(info.CallTimeSlots(), ", ")
+	row.TimeSlots = info.CallTimeSlots()
 	if int(info.TimeType) == 1 {
 		row.Validity = views.When(ctx, info.StartTime.Time()) + " — " + views.When(ctx, info.EndTime.Time())
 	} else {

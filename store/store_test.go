@@ -181,3 +181,30 @@ func TestKnownTasks(t *testing.T) {
 		t.Errorf("second claim = %v %q", first, id)
 	}
 }
+
+// TestMarkTasksDeleted: a task marked deleted reads as deleted from both
+// KnownTasks and KnownTask; the others, and unknown ids, are untouched.
+func TestMarkTasksDeleted(t *testing.T) {
+	s := openTest(t)
+	ctx := context.Background()
+	if err := s.RememberTasks(ctx, []KnownTask{{ID: "1", Name: "a"}, {ID: "2", Name: "b"}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.MarkTasksDeleted(ctx, []string{"2", "nope"}); err != nil {
+		t.Fatal(err)
+	}
+	ts, err := s.KnownTasks(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	deleted := map[string]bool{}
+	for _, k := range ts {
+		deleted[k.ID] = k.Deleted
+	}
+	if diff := cmp.Diff(map[string]bool{"1": false, "2": true}, deleted); diff != "" {
+		t.Errorf("deleted (-want +got):\n%s", diff)
+	}
+	if k, err := s.KnownTask(ctx, "2"); err != nil || !k.Deleted {
+		t.Errorf("KnownTask(2) = %+v, %v", k, err)
+	}
+}

@@ -17,6 +17,7 @@ type KnownTask struct {
 	Created   time.Time // created through dialdesk, or first seen
 	CreatedBy string    // dialdesk user who created it; "" when only seen
 	SeenAt    time.Time // last time the platform listed it (or we created it)
+	Deleted   bool      // deleted through dialdesk, or seen deleted on the platform
 }
 
 // RememberTask records that a task exists: it inserts the task, or updates its
@@ -73,7 +74,7 @@ func (s *Store) RememberTasks(ctx context.Context, ts []KnownTask) error {
 
 // KnownTasks lists every remembered task, newest first.
 func (s *Store) KnownTasks(ctx context.Context) ([]KnownTask, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT task_id, name, created_at, created_by, seen_at FROM tasks ORDER BY created_at DESC, task_id DESC`)
+	rows, err := s.db.QueryContext(ctx, `SELECT task_id, name, created_at, created_by, seen_at, deleted_at FROM tasks ORDER BY created_at DESC, task_id DESC`)
 	if err != nil {
 		return nil, fmt.Errorf("store: known tasks: %w", err)
 	}
@@ -81,11 +82,11 @@ func (s *Store) KnownTasks(ctx context.Context) ([]KnownTask, error) {
 	var out []KnownTask
 	for rows.Next() {
 		var t KnownTask
-		var created, seen int64
-		if err := rows.Scan(&t.ID, &t.Name, &created, &t.CreatedBy, &seen); err != nil {
+		var created, seen, deleted int64
+		if err := rows.Scan(&t.ID, &t.Name, &created, &t.CreatedBy, &seen, &deleted); err != nil {
 			return nil, err
 		}
-		t.Created, t.SeenAt = fromMS(created), fromMS(seen)
+		t.Created, t.SeenAt, t.Deleted = fromMS(created), fromMS(seen), deleted != 0
 		out = append(out, t)
 	}
 	return out, rows.Err()
@@ -94,17 +95,35 @@ func (s *Store) KnownTasks(ctx context.Context) ([]KnownTask, error) {
 // KnownTask returns one remembered task, or ErrNotFound.
 func (s *Store) KnownTask(ctx context.Context, id string) (KnownTask, error) {
 	var t KnownTask
-	var created, seen int64
-	err := s.db.QueryRowContext(ctx, `SELECT task_id, name, created_at, created_by, seen_at FROM tasks WHERE task_id = ?`, id).
-		Scan(&t.ID, &t.Name, &created, &t.CreatedBy, &seen)
+	var created, seen, deleted int64
+	err := s.db.QueryRowContext(ctx, `SELECT task_id, name, created_at, created_by, seen_at, deleted_at FROM tasks WHERE task_id = ?`, id).
+		Scan(&t.ID, &t.Name, &created, &t.CreatedBy, &seen, &deleted)
 	if errors.Is(err, sql.ErrNoRows) {
 		return KnownTask{}, ErrNotFound
 	}
 	if err != nil {
 		return KnownTask{}, fmt.Errorf("store: known task: %w", err)
 	}
-	t.Created, t.SeenAt = fromMS(created), fromMS(seen)
+	t.Created, t.SeenAt, t.Deleted = fromMS(created), fromMS(seen), deleted != 0
 	return t, nil
+}
+
+// MarkTasksDeleted records that the tasks ids are deleted (the platform's
+// task_status -1; deletion is final). Unknown ids and tasks already marked
+// are left as they are.
+func (s *Store) MarkTasksDeleted(ctx context.Context, ids []string) error {
+	now := ms(s.now())
+	for start := 0; start < len(ids); start += 500 {
+		part := ids[start:min(start+500, len(ids))]
+		args := []any{now}
+		for _, id := range part {
+			args = append(args, id)
+		}
+		if _, err := s.db.ExecContext(ctx, `UPDATE tasks SET deleted_at = ? WHERE deleted_at = 0 AND task_id IN (`+inList(len(part))+`)`, args...); err != nil {
+			return fmt.Errorf("store: mark tasks deleted: %w", err)
+		}
+	}
+	return nil
 }
 
 // ClaimFormToken claims a create-task form token. The first claim returns
