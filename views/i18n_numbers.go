@@ -119,7 +119,7 @@ func init() {
 		"dnc.upload":                      "上传名单 (.xlsx / .csv)",
 		"dnc.upload.submit":               "上传",
 		"dnc.remove":                      "移除",
-		"dnc.remove.confirm":              "确定将该号码移出免打扰名单?",
+		"dnc.remove.confirm":              "确定将该号码移出免打扰名单？",
 		"dnc.col.by":                      "添加人",
 		"dnc.col.at":                      "添加时间",
 		"dnc.count":                       "共 %d 个号码",

@@ -45,8 +45,8 @@ func isChinese(s string) bool {
 	return han > 0 && 4*han >= latin
 }
 
-// halfWidthInChinese lists the half-width , : ; ( ) of Chinese text s.
-// A comma, colon or semicolon is wrong next to a Chinese character or
+// halfWidthInChinese lists the half-width , : ; ? ! ( ) of Chinese text s.
+// A comma, colon, semicolon, question or exclamation mark is wrong next to a Chinese character or
 // full-width mark, and anywhere else too ("上传 %s:%d 个") except between two
 // ASCII letters or digits (1,234, 09:00, a code) or before a space (English
 // inside the text). A pair of parentheses is wrong when either one touches
@@ -64,7 +64,7 @@ func halfWidthInChinese(s string) []string {
 	var open []int
 	for i, r := range rs {
 		switch r {
-		case ',', ':', ';':
+		case ',', ':', ';', '?', '!':
 			if at(i-1, isCJK) || at(i+1, isCJK) || !(at(i-1, alnum) && at(i+1, alnum)) && !at(i+1, space) {
 				bad[i] = true
 			}
@@ -112,6 +112,7 @@ func TestHalfWidthInChinese(t *testing.T) {
 		{"Status (deleted): see logs", 0},
 		{"%s: %s", 0},
 		{"请选择:", 1},
+		{"确定要完结任务“%s”吗?", 1},
 		{"上传 %s:%d 个号码", 1},
 		{"the phone column is headed telephone, 电话, 手机 or 号码; optional", 0},
 		{"they stay in the list (marked “maybe sent”) and", 0},
