@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"time"
 
 	"github.com/justinas/nosurf"
@@ -98,6 +99,17 @@ func (s *Server) taskPage(w http.ResponseWriter, r *http.Request) error {
 	v.Validity = v.Live.Validity
 	v.HowItRuns = views.T(ctx, fmt.Sprintf("task.how.%d", int(info.Status)))
 	v.NoNumbers = info.CallTotalData == 0 && info.Status != client.TaskFinished && info.Status != client.TaskDeleted
+	// Template, masking and export: recorded when dialdesk created the task.
+	switch cs, err := s.store.GetTaskCallSettings(ctx, id); {
+	case err == nil:
+		v.SettingsKnown = true
+		v.NumberHide, v.ExportStatus = strconv.Itoa(cs.NumberHide), strconv.Itoa(cs.ExportStatus)
+		if cs.TemplateID != "" {
+			v.Template = &views.TemplateOption{ID: cs.TemplateID, Name: cs.TemplateName, Audio: templateAudioURLs(cs.TemplateID, cs.TemplateAudio)}
+		}
+	case !errors.Is(err, store.ErrNotFound):
+		return err
+	}
 	if v.Header.CanManage {
 		a, err := s.auditView(r, store.AuditFilter{TaskID: id, Limit: 5}, "", views.TaskURL(id, "audit"))
 		if err != nil {

@@ -95,6 +95,16 @@ func TestTaskPageHeaderAndOverview(t *testing.T) {
 		if d.Find("[data-testid=poller]").AttrOr("hx-get", "") != "/tasks/live?ids="+id {
 			t.Errorf("poller = %q", d.Find("[data-testid=poller]").AttrOr("hx-get", ""))
 		}
+		// A seed task was not created here: its template, masking and
+		// export are not known, and the page says so.
+		for _, field := range []string{"set-template", "set-masking", "set-export"} {
+			if got := strings.TrimSpace(d.Find("[data-testid=" + field + "]").Text()); got != "未记录" {
+				t.Errorf("%s = %q, want 未记录", field, got)
+			}
+		}
+		if d.Find("[data-testid=settings-elsewhere]").Length() != 1 {
+			t.Error("no word on why the settings are not known")
+		}
 	}
 
 	// A supervisor sees no action buttons and no audit tab.

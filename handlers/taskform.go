@@ -357,10 +357,7 @@ func (s *Server) formView(r *http.Request, c formChoices, loadErr error, vals vi
 		v.LoadError = views.Tf(ctx, "taskform.loadfailed", client.HumanError(loadErr, string(views.LangOf(ctx))))
 	}
 	for _, t := range c.Templates {
-		o := views.TemplateOption{ID: t.ID, Name: t.Name, Content: t.Content}
-		for i := range t.Records() {
-			o.Audio = append(o.Audio, "/templates/"+t.ID+"/audio/"+strconv.Itoa(i+1))
-		}
+		o := views.TemplateOption{ID: t.ID, Name: t.Name, Content: t.Content, Audio: templateAudioURLs(t.ID, len(t.Records()))}
 		v.Templates = append(v.Templates, o)
 	}
 	seen := map[string]bool{}
@@ -534,8 +531,15 @@ func (s *Server) taskCreate(w http.ResponseWriter, r *http.Request) error {
 	if err := s.store.RememberTask(wctx, store.KnownTask{ID: id, Name: f.TaskName, CreatedBy: u.Username}); err != nil {
 		s.log.Error("remember task", "task", id, "err", err)
 	}
-	// The call pages (masking, export) need these; query_task_info does not return them.
-	if err := s.store.SetTaskCallSettings(wctx, id, store.TaskCallSettings{NumberHide: f.numberHide, ExportStatus: f.export}); err != nil {
+	// The call pages (masking, export) and the overview (template) need these;
+	// query_task_info does not return them.
+	cs := store.TaskCallSettings{NumberHide: f.numberHide, ExportStatus: f.export, TemplateID: f.TemplateID}
+	for _, t := range c.Templates {
+		if t.ID == f.TemplateID {
+			cs.TemplateName, cs.TemplateAudio = t.Name, len(t.Records())
+		}
+	}
+	if err := s.store.SetTaskCallSettings(wctx, id, cs); err != nil {
 		s.log.Error("task call settings", "task", id, "err", err)
 	}
 	s.tasks.forget(id)
@@ -739,6 +743,16 @@ func editRequest(id string, f taskForm, orig views.TaskFormValues, info client.T
 		note("end_time", shown(orig.EndTime), f.end.Format(views.TimeLayout))
 	}
 	return req, changes
+}
+
+// templateAudioURLs are the dialdesk URLs of a template's n opening
+// recordings (templateAudio streams them).
+func templateAudioURLs(id string, n int) []string {
+	var out []string
+	for i := range n {
+		out = append(out, "/templates/"+id+"/audio/"+strconv.Itoa(i+1))
+	}
+	return out
 }
 
 // templateAudio serves GET /templates/{templateid}/audio/{n}: the n-th

@@ -283,6 +283,33 @@ func TestTaskCreate(t *testing.T) {
 	if got := d.Find("[data-testid=set-validity]").Text(); got != "2030-03-01 09:00 — 2030-03-31 18:30" {
 		t.Errorf("validity shown = %q", got)
 	}
+	// The template (its name, a player per opening recording, as the form
+	// has), masking and export, as chosen in the form.
+	templates, _ := app.Client.QueryTemplates(context.Background())
+	for _, tpl := range templates {
+		if tpl.ID != form.Get("templateid") {
+			continue
+		}
+		if got := d.Find("[data-testid=set-template] [data-testid=template-name]").Text(); got != tpl.Name {
+			t.Errorf("template shown = %q, want %q", got, tpl.Name)
+		}
+		var srcs []string
+		d.Find("[data-testid=set-template] audio[data-testid=template-audio]").Each(func(_ int, a *goquery.Selection) {
+			srcs = append(srcs, a.AttrOr("src", ""))
+		})
+		if len(srcs) != len(tpl.Records()) || (len(srcs) > 0 && srcs[0] != "/templates/"+tpl.ID+"/audio/1") {
+			t.Errorf("template players = %v, want %d", srcs, len(tpl.Records()))
+		}
+	}
+	if got := d.Find("[data-testid=set-masking]").Text(); strings.TrimSpace(got) != "隐藏中间四位" {
+		t.Errorf("masking shown = %q", got)
+	}
+	if got := d.Find("[data-testid=set-export]").Text(); strings.TrimSpace(got) != "不允许" {
+		t.Errorf("export shown = %q", got)
+	}
+	if d.Find("[data-testid=settings-elsewhere]").Length() != 0 {
+		t.Error("a task created here says its settings are unknown")
+	}
 	// On the list too.
 	_, body = app.Get(t, m, "/tasks")
 	_, rows, _ := rowsOf(t, body)

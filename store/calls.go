@@ -385,20 +385,30 @@ func (s *Store) DeadLetters(ctx context.Context, limit int) ([]DeadLetter, error
 	return out, rows.Err()
 }
 
-// TaskCallSettings are the settings of a task the call pages need that
-// query_task_info does not return: number_hide (0 off, 1 last four, 2 middle
-// four) and export_status (0 allowed, 1 forbidden).
+// TaskCallSettings are the settings of a task that query_task_info does not
+// return: number_hide (0 off, 1 last four, 2 middle four) and export_status
+// (0 allowed, 1 forbidden), which the call pages need, and the script
+// template the task was created with, which its overview shows.
 type TaskCallSettings struct {
-	NumberHide   int
-	ExportStatus int
+	NumberHide    int
+	ExportStatus  int
+	TemplateID    string // "" when not recorded
+	TemplateName  string // the template's name when the task was created
+	TemplateAudio int    // how many opening recordings the template had
 }
 
-// SetTaskCallSettings records a task's number_hide and export_status (the
-// task form calls it after add_task / editor_task). Safe to repeat.
+// SetTaskCallSettings records a task's settings (the task form calls it
+// after add_task). An empty TemplateID keeps the recorded template. Safe to
+// repeat.
 func (s *Store) SetTaskCallSettings(ctx context.Context, taskID string, cs TaskCallSettings) error {
-	_, err := s.db.ExecContext(ctx, `INSERT INTO task_call_settings (task_id, number_hide, export_status, updated_at) VALUES (?, ?, ?, ?)
+	_, err := s.db.ExecContext(ctx, `INSERT INTO task_call_settings (task_id, number_hide, export_status, template_id, template_name, template_audio, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (task_id) DO UPDATE SET number_hide = excluded.number_hide, export_status = excluded.export_status,
-			updated_at = excluded.updated_at`, taskID, cs.NumberHide, cs.ExportStatus, ms(s.now()))
+			template_id = CASE WHEN excluded.template_id <> '' THEN excluded.template_id ELSE task_call_settings.template_id END,
+			template_name = CASE WHEN excluded.template_id <> '' THEN excluded.template_name ELSE task_call_settings.template_name END,
+			template_audio = CASE WHEN excluded.template_id <> '' THEN excluded.template_audio ELSE task_call_settings.template_audio END,
+			updated_at = excluded.updated_at`,
+		taskID, cs.NumberHide, cs.ExportStatus, cs.TemplateID, cs.TemplateName, cs.TemplateAudio, ms(s.now()))
 	if err != nil {
 		return fmt.Errorf("store: task call settings: %w", err)
 	}
@@ -410,8 +420,9 @@ func (s *Store) SetTaskCallSettings(ctx context.Context, taskID string, cs TaskC
 // numbers as the platform gives them, export allowed).
 func (s *Store) GetTaskCallSettings(ctx context.Context, taskID string) (TaskCallSettings, error) {
 	var cs TaskCallSettings
-	err := s.db.QueryRowContext(ctx, `SELECT number_hide, export_status FROM task_call_settings WHERE task_id = ?`, taskID).
-		Scan(&cs.NumberHide, &cs.ExportStatus)
+	err := s.db.QueryRowContext(ctx, `SELECT number_hide, export_status, template_id, template_name, template_audio
+		FROM task_call_settings WHERE task_id = ?`, taskID).
+		Scan(&cs.NumberHide, &cs.ExportStatus, &cs.TemplateID, &cs.TemplateName, &cs.TemplateAudio)
 	if errors.Is(err, sql.ErrNoRows) {
 		return cs, ErrNotFound
 	}

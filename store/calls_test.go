@@ -101,4 +101,17 @@ func TestSaveCallIdempotentAndFilters(t *testing.T) {
 	if cs, err := s.GetTaskCallSettings(ctx, "t1"); err != nil || cs.NumberHide != 2 || cs.ExportStatus != 1 {
 		t.Errorf("settings %+v %v", cs, err)
 	}
+	// The template is recorded with the settings, and kept by a later write
+	// that does not name one.
+	tpl := TaskCallSettings{NumberHide: 1, TemplateID: "tpl-1", TemplateName: "回访话术", TemplateAudio: 2}
+	if err := s.SetTaskCallSettings(ctx, "t1", tpl); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetTaskCallSettings(ctx, "t1", TaskCallSettings{NumberHide: 1, ExportStatus: 1}); err != nil {
+		t.Fatal(err)
+	}
+	tpl.ExportStatus = 1
+	if cs, err := s.GetTaskCallSettings(ctx, "t1"); err != nil || cs != tpl {
+		t.Errorf("settings %+v %v, want %+v", cs, err, tpl)
+	}
 }
