@@ -2,12 +2,12 @@ package handlers
 
 import (
 	"errors"
-	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 
+	"dialdesk/audit"
 	"dialdesk/numbers"
 	"dialdesk/views"
 )
@@ -49,17 +49,20 @@ func (s *Server) dncAdd(w http.ResponseWriter, r *http.Request) error {
 		msg := views.Tf(ctx, "dnc.invalid", reason.Message(string(views.LangOf(ctx))))
 		return s.renderDNC(w, r, http.StatusUnprocessableEntity, msg, raw)
 	}
-	return s.dncAdded(w, r, []string{phone}, 0, "add "+phone)
+	return s.dncAdded(w, r, []string{phone}, 0, audit.DNCAdd, audit.Args{"phone": phone})
 }
 
-func (s *Server) dncAdded(w http.ResponseWriter, r *http.Request, phones []string, invalid int, detail string) error {
+// dncAdded adds phones and records action with args and the count of new
+// numbers.
+func (s *Server) dncAdded(w http.ResponseWriter, r *http.Request, phones []string, invalid int, action string, args audit.Args) error {
 	ctx := r.Context()
 	u, _ := currentUser(r)
 	added, err := s.store.AddDoNotCall(ctx, phones, u.Username, "")
 	if err != nil {
 		return err
 	}
-	s.audit(r, "", "dnc.add", fmt.Sprintf("%s (%d new)", detail, added), "")
+	args["new"] = added
+	s.auditLog(r, "", action, args, "")
 	msg := views.Tf(ctx, "dnc.added", added, len(phones)-added)
 	if invalid > 0 {
 		msg += " " + views.Tf(ctx, "dnc.skipped", invalid)
@@ -82,7 +85,8 @@ func (s *Server) dncUpload(w http.ResponseWriter, r *http.Request) error {
 			for _, row := range res.ValidRows {
 				phones = append(phones, row.Phone)
 			}
-			return s.dncAdded(w, r, phones, res.Counts.Invalid, fmt.Sprintf("upload %s: %d numbers, %d invalid", name, len(phones), res.Counts.Invalid))
+			return s.dncAdded(w, r, phones, res.Counts.Invalid, audit.DNCUpload,
+				audit.Args{"file": name, "numbers": len(phones), "invalid": res.Counts.Invalid})
 		}
 	}
 	var mbe *http.MaxBytesError
@@ -110,7 +114,7 @@ func (s *Server) dncRemove(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if removed {
-		s.audit(r, "", "dnc.remove", "remove "+phone, "")
+		s.auditLog(r, "", audit.DNCRemove, audit.Args{"phone": phone}, "")
 	}
 	s.setFlash(w, r, views.T(ctx, "dnc.removed"), false)
 	return redirect(w, r, "/dnc?"+url.Values{}.Encode())

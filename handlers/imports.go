@@ -15,6 +15,7 @@ import (
 	"github.com/go-chi/chi/v5"
 	"github.com/justinas/nosurf"
 
+	"dialdesk/audit"
 	"dialdesk/numbers"
 	"dialdesk/store"
 	"dialdesk/views"
@@ -48,7 +49,7 @@ func (s *Server) numbersUpload(w http.ResponseWriter, r *http.Request) error {
 	// Refuse at once what is not a workbook at all (.xls, a renamed text file, nothing).
 	if f := numbers.Format(data, name); f == "" || f == "xls" || len(bytes.TrimSpace(data)) == 0 {
 		_, err := numbers.ParseBytes(ctx, data, name, numbers.ParseOptions{})
-		s.audit(r, TaskID(r), "numbers.upload", name+": "+fileErrorText(err, "zh"), "")
+		s.auditLog(r, TaskID(r), audit.NumbersUploadRefused, refusedArgs(name, err), "")
 		return s.uploadRefused(w, r, err)
 	}
 	u, _ := currentUser(r)
@@ -99,16 +100,6 @@ func sentence(msg string) string {
 	return msg
 }
 
-func fileErrorText(err error, lang string) string {
-	if fe, ok := numbers.AsError(err); ok {
-		return fe.Message(lang)
-	}
-	if err != nil {
-		return err.Error()
-	}
-	return ""
-}
-
 // fileErrorCodes are the stored error codes of imports refused for each
 // kind of file problem, so that the import list can word the problem
 // shortly in the reader's language (views "numbers.imports.reason.<code>").
@@ -122,6 +113,16 @@ var fileErrorCodes = map[numbers.Kind]string{
 	numbers.KindEmptyFile:     "file.empty",
 	numbers.KindNoData:        "file.nodata",
 	numbers.KindBadHeader:     "file.badheader",
+}
+
+// refusedArgs are the audit log's record of an upload refused for err: the
+// file and the problem's code.
+func refusedArgs(file string, err error) audit.Args {
+	problem := "internal"
+	if fe, ok := numbers.AsError(err); ok {
+		problem = fileErrorCode(fe)
+	}
+	return audit.Args{"file": file, "problem": problem}
 }
 
 // fileErrorCode is the stored error code of an import refused for fe.
@@ -384,13 +385,13 @@ func (s *Server) importConfirm(w http.ResponseWriter, r *http.Request) error {
 	if imp, err = s.store.Import(ctx, imp.ID); err != nil {
 		return err
 	}
-	detail := fmt.Sprintf("import %d (%s) confirmed: send %d numbers", imp.ID, imp.FileName, imp.Counts.Valid)
+	args := audit.Args{"import": imp.ID, "file": imp.FileName, "numbers": imp.Counts.Valid}
 	msg := views.T(ctx, "numbers.import.confirmed")
 	if existing+filtered > 0 {
-		detail += fmt.Sprintf("; since the preview %d already on the task, %d on the do-not-call list: not sent", existing, filtered)
+		args["existing"], args["filtered"] = existing, filtered
 		msg += " " + views.Tf(ctx, "numbers.import.dropped", existing, filtered)
 	}
-	s.audit(r, imp.TaskID, "numbers.import", detail, "")
+	s.auditLog(r, imp.TaskID, audit.NumbersImport, args, "")
 	s.wakeSender()
 	s.setFlash(w, r, msg, false)
 	return redirect(w, r, importURL(imp.TaskID, imp.ID))
@@ -427,14 +428,14 @@ func (s *Server) importTransition(w http.ResponseWriter, r *http.Request, to sto
 	}
 	switch to {
 	case store.ImportImporting:
-		s.audit(r, imp.TaskID, "numbers.import", fmt.Sprintf("import %d (%s) resumed: %d of %d numbers left to send",
-			imp.ID, imp.FileName, imp.Counts.Valid-imp.RowsSent, imp.Counts.Valid), "")
+		s.auditLog(r, imp.TaskID, audit.NumbersImportResume, audit.Args{"import": imp.ID, "file": imp.FileName,
+			"left": imp.Counts.Valid - imp.RowsSent, "total": imp.Counts.Valid}, "")
 		s.wakeSender()
 	case store.ImportCanceled:
 		if err := s.store.DiscardImportRows(ctx, imp.ID); err != nil {
 			return err
 		}
-		s.audit(r, imp.TaskID, "numbers.cancel", fmt.Sprintf("import %d (%s) canceled", imp.ID, imp.FileName), "")
+		s.auditLog(r, imp.TaskID, audit.NumbersCancel, audit.Args{"import": imp.ID, "file": imp.FileName}, "")
 	}
 	s.setFlash(w, r, views.T(ctx, okKey), false)
 	return redirect(w, r, importURL(imp.TaskID, imp.ID))
@@ -481,8 +482,8 @@ func (s *Server) importAbandon(w http.ResponseWriter, r *http.Request) error {
 	if !a.OK {
 		return httpError(http.StatusConflict, "numbers.abandon.notnow", nil)
 	}
-	s.audit(r, imp.TaskID, "numbers.abandon", fmt.Sprintf("import %d (%s) abandoned: %d numbers not sent, removed; %d sent stay on the task; %d possibly sent (outcome unknown) kept, not sent again",
-		imp.ID, imp.FileName, a.Unsent, a.Sent, a.Unsure), "")
+	s.auditLog(r, imp.TaskID, audit.NumbersAbandon, audit.Args{"import": imp.ID, "file": imp.FileName,
+		"unsent": a.Unsent, "sent": a.Sent, "unsure": a.Unsure}, "")
 	s.setFlash(w, r, views.Tf(ctx, "numbers.abandon.done", a.Unsent, a.Sent+a.Unsure), false)
 	return redirect(w, r, importURL(imp.TaskID, imp.ID))
 }

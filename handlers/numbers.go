@@ -3,7 +3,6 @@ package handlers
 import (
 	"context"
 	"errors"
-	"fmt"
 	"maps"
 	"net/http"
 	"net/url"
@@ -15,6 +14,7 @@ import (
 	"github.com/justinas/nosurf"
 	"golang.org/x/text/width"
 
+	"dialdesk/audit"
 	"dialdesk/client"
 	"dialdesk/views"
 )
@@ -267,7 +267,7 @@ func (s *Server) numbersDelete(w http.ResponseWriter, r *http.Request) error {
 			return merr
 		}
 	}
-	s.audit(r, taskID, "numbers.delete", fmt.Sprintf("delete %d numbers: %s", len(outIDs), strings.Join(named, ", ")), answerOf(err))
+	s.auditLog(r, taskID, audit.NumbersDelete, audit.Args{"count": len(outIDs), "phones": named}, answerOf(err))
 	s.tasks.forget(taskID)
 	if err != nil {
 		return err

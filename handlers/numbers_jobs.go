@@ -3,11 +3,10 @@ package handlers
 import (
 	"context"
 	"errors"
-	"fmt"
-	"strings"
 	"sync"
 	"time"
 
+	"dialdesk/audit"
 	"dialdesk/jobs"
 	"dialdesk/numbers"
 	"dialdesk/store"
@@ -181,7 +180,7 @@ func (s *Server) parseNow(ctx context.Context, imp store.Import, data []byte) er
 	if err != nil {
 		var fe *numbers.Error
 		if errors.As(err, &fe) {
-			s.auditAs(imp.Username, imp.TaskID, "numbers.upload", imp.FileName+": "+fe.Message("zh"), "")
+			s.auditLogAs(imp.Username, imp.TaskID, audit.NumbersUploadRefused, refusedArgs(imp.FileName, fe), "")
 			return st.SetImportError(ctx, imp.ID, store.ImportFailed, fileErrorCode(fe), fe.Message("zh"), fe.Message("en"))
 		}
 		return err
@@ -204,8 +203,8 @@ func (s *Server) parseNow(ctx context.Context, imp store.Import, data []byte) er
 	if err := st.SaveParsedImport(ctx, imp.ID, res.Variables, counts, rows, rejects, s.importBatchSize()); err != nil {
 		return err
 	}
-	s.auditAs(imp.Username, imp.TaskID, "numbers.upload", fmt.Sprintf("%s: rows %d, valid %d, invalid %d, duplicate %d, existing %d, filtered %d",
-		imp.FileName, c.Rows, c.Valid, c.Invalid, c.Duplicate, c.Existing, c.Filtered), "")
+	s.auditLogAs(imp.Username, imp.TaskID, audit.NumbersUpload, audit.Args{"file": imp.FileName, "rows": c.Rows, "valid": c.Valid,
+		"invalid": c.Invalid, "duplicate": c.Duplicate, "existing": c.Existing, "filtered": c.Filtered}, "")
 	return nil
 }
 
@@ -221,24 +220,14 @@ func (s *Server) importEvent(e jobs.ImportEvent) {
 	imp := e.Import
 	if e.Done {
 		s.tasks.forget(imp.TaskID)
-		s.auditAs(imp.Username, imp.TaskID, "numbers.import", fmt.Sprintf("import %d (%s) done: %d numbers in %d batches", imp.ID, imp.FileName, e.Sent, imp.Batches), "000000")
+		s.auditLogAs(imp.Username, imp.TaskID, audit.NumbersImportDone, audit.Args{"import": imp.ID, "file": imp.FileName,
+			"numbers": e.Sent, "batches": imp.Batches}, "000000")
 		return
 	}
-	s.auditAs(imp.Username, imp.TaskID, "numbers.import", fmt.Sprintf("import %d batch %d (%d numbers) failed", imp.ID, e.Batch, e.Rows), answerOf(e.Err))
+	s.auditLogAs(imp.Username, imp.TaskID, audit.NumbersImportFailed, audit.Args{"import": imp.ID, "file": imp.FileName,
+		"batch": e.Batch, "numbers": e.Rows}, answerOf(e.Err))
 }
 
 // wakeSender asks the import sender to look for imports to send now (a
 // confirm, a resume).
 func (s *Server) wakeSender() { s.jobs.Wake(jobs.ImportSenderName) }
-
-// auditAs writes an audit row for a background job, on behalf of the user
-// who started it.
-func (s *Server) auditAs(username, taskID, action, detail, answer string) {
-	if len(detail) > 2000 {
-		detail = detail[:2000]
-	}
-	if err := s.store.AddAudit(context.Background(), store.AuditEntry{Username: username, TaskID: taskID,
-		Action: action, Detail: strings.ToValidUTF8(detail, ""), Answer: answer}); err != nil {
-		s.log.Error("audit", "action", action, "task", taskID, "err", err)
-	}
-}

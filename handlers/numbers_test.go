@@ -278,7 +278,7 @@ func TestNumbersUploadPreviewImport(t *testing.T) {
 	for _, e := range entries {
 		actions[e.Action]++
 	}
-	if actions["numbers.upload"] != 2 || actions["numbers.import"] < 2 || actions["numbers.delete"] != 1 {
+	if actions["numbers.upload"] != 2 || actions["numbers.import"] != 1 || actions["numbers.import.done"] != 1 || actions["numbers.delete"] != 1 {
 		t.Errorf("audit actions = %v", actions)
 	}
 }
