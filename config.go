@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"dialdesk/store"
 )
 
 // config is dialdesk's configuration: defaults, then DIALDESK_* variables,
@@ -156,8 +158,10 @@ func (c *config) Validate() error {
 	if (c.AdminUser == "") != (c.AdminPassword == "") {
 		errs = append(errs, errors.New("DIALDESK_ADMIN_USER and DIALDESK_ADMIN_PASSWORD go together"))
 	}
-	if len(c.AdminPassword) > 72 {
-		errs = append(errs, errors.New("DIALDESK_ADMIN_PASSWORD is longer than 72 bytes (bcrypt's limit)"))
+	if c.AdminPassword != "" {
+		if why := weakPassword(c.AdminUser, c.AdminPassword); why != "" {
+			errs = append(errs, fmt.Errorf("DIALDESK_ADMIN_PASSWORD is refused: %s (the same rules as the users page)", why))
+		}
 	}
 	if c.DemoSpeed <= 0 {
 		errs = append(errs, errors.New("demo speed must be positive"))
@@ -177,4 +181,23 @@ func (c *config) Validate() error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// weakPassword says why password breaks the password rules
+// (store.CheckPassword), or "".
+func weakPassword(username, password string) string {
+	switch err := store.CheckPassword(username, password); {
+	case err == nil:
+		return ""
+	case errors.Is(err, store.ErrPasswordTooLong):
+		return "it is longer than 72 bytes (bcrypt's limit)"
+	case errors.Is(err, store.ErrPasswordShort):
+		return fmt.Sprintf("it is shorter than %d characters", store.MinPasswordRunes)
+	case errors.Is(err, store.ErrPasswordHasUsername):
+		return "it contains the username (DIALDESK_ADMIN_USER)"
+	case errors.Is(err, store.ErrPasswordCommon):
+		return "it is one of the commonest passwords, easy to guess"
+	default:
+		return err.Error()
+	}
 }

@@ -95,9 +95,12 @@ func TestRunDemo(t *testing.T) {
 	if !bytes.Contains(body, []byte(`data-testid="demo-banner"`)) {
 		t.Error("demo banner missing")
 	}
-	for _, f := range []string{"dialdesk.db", "session.key", "push.token"} {
-		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+	// Every file of the data dir is its owner's only.
+	for _, f := range []string{"dialdesk.db", "dialdesk.db-wal", "session.key", "push.token", "demo.seed"} {
+		if fi, err := os.Stat(filepath.Join(dir, f)); err != nil {
 			t.Errorf("data dir: %v", err)
+		} else if fi.Mode().Perm() != 0o600 {
+			t.Errorf("data dir: %s has mode %v, want 0600", f, fi.Mode().Perm())
 		}
 	}
 	cancel()

@@ -95,6 +95,9 @@ func (s *Server) callView(ctx context.Context, taskID, key string, cs store.Task
 	if !errors.Is(err, store.ErrNotFound) {
 		return views.CallDetailVM{}, err
 	}
+	if err := s.notOtherTasksCall(ctx, taskID, key); err != nil {
+		return views.CallDetailVM{}, err
+	}
 	if s.client.HasV1() {
 		ri, err := s.client.RecordInfo(ctx, taskID, key)
 		if err != nil {
@@ -128,6 +131,11 @@ func (s *Server) callReview(w http.ResponseWriter, r *http.Request) error {
 		return errNotFound
 	}
 	if err := parseForm(w, r); err != nil {
+		return err
+	}
+	// Only a call of this task is marked (404 otherwise), found as its page finds it.
+	settings, _ := s.store.GetTaskCallSettings(ctx, id)
+	if _, err := s.callView(ctx, id, key, settings); err != nil {
 		return err
 	}
 	u, _ := currentUser(r)

@@ -4,12 +4,15 @@ import (
 	"context"
 	"crypto/subtle"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
 	"strings"
 	"sync"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/go-chi/chi/v5"
 
@@ -52,8 +55,10 @@ func (s *Server) pushURL(key, value string) string {
 // numbers keep their digits) and the call is stored before the answer, so
 // a 200 means it is kept; its task comes from ?task=, ?ref= (a create-task
 // form token) or the outid, else is looked up right after the answer. The
-// same callid pushed again updates the one row. An empty or unreadable body
-// is 400 and kept raw as a dead letter.
+// same callid pushed again updates the one row, but never moves it to
+// another task: such a push is 409 and kept as a dead letter. An empty or
+// unreadable body, or a callid that is empty, over 100 characters or holds
+// control characters, is 400 and kept raw as a dead letter.
 func (s *Server) pushReceive(w http.ResponseWriter, r *http.Request) error {
 	tok := chi.URLParam(r, "token")
 	if s.cfg.PushToken == "" || subtle.ConstantTimeCompare([]byte(tok), []byte(s.cfg.PushToken)) != 1 {
@@ -76,8 +81,8 @@ func (s *Server) pushReceive(w http.ResponseWriter, r *http.Request) error {
 		return nil
 	}
 	p, err := client.ParsePush(body)
-	if err == nil && strings.TrimSpace(string(p.Detail.CallID)) == "" {
-		err = errors.New("push without callid")
+	if err == nil {
+		err = checkPushCallID(strings.TrimSpace(string(p.Detail.CallID)))
 	}
 	if err != nil {
 		s.deadLetter(ctx, r, err.Error(), body)
@@ -102,6 +107,13 @@ func (s *Server) pushReceive(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	created, err := s.store.SaveCall(ctx, c, false)
+	var conflict *store.CallTaskConflict
+	if errors.As(err, &conflict) {
+		// A stored call's task never changes by push: this one is kept aside.
+		s.deadLetter(ctx, r, err.Error(), body)
+		pushAnswer(w, http.StatusConflict, "callid belongs to another task")
+		return nil
+	}
 	if err != nil {
 		// 500: the platform retries the push later.
 		s.log.Error("push: store", "callid", c.CallID, "err", err)
@@ -117,9 +129,29 @@ func (s *Server) pushReceive(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// deadLetter keeps an unreadable push body for inspection.
+// maxPushCallID bounds a pushed callid: the platform's are a few dozen
+// characters; anything much longer is not one of its calls.
+const maxPushCallID = 100
+
+// checkPushCallID refuses a pushed callid that cannot be one of the
+// platform's: empty, over maxPushCallID characters, or holding control
+// characters (it becomes part of URLs, file names and logs).
+func checkPushCallID(id string) error {
+	switch {
+	case id == "":
+		return errors.New("push without callid")
+	case utf8.RuneCountInString(id) > maxPushCallID:
+		return fmt.Errorf("callid longer than %d characters", maxPushCallID)
+	case strings.IndexFunc(id, unicode.IsControl) >= 0 || !utf8.ValidString(id):
+		return errors.New("callid with control characters")
+	}
+	return nil
+}
+
+// deadLetter keeps a refused push body (unreadable, a malformed callid, a
+// call of another task) for inspection.
 func (s *Server) deadLetter(ctx context.Context, r *http.Request, reason string, body []byte) {
-	s.log.Warn("push refused: unreadable body, kept as a dead letter", "addr", clientIP(r), "reason", reason, "bytes", len(body))
+	s.log.Warn("push refused, kept as a dead letter", "addr", clientIP(r), "reason", reason, "bytes", len(body))
 	if err := s.store.AddDeadLetter(ctx, clientIP(r), reason, body); err != nil {
 		s.log.Error("push: dead letter", "err", err)
 	}

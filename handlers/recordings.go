@@ -249,6 +249,9 @@ func (s *Server) resolveRecording(ctx context.Context, task, key string) (string
 	case !errors.Is(err, store.ErrNotFound):
 		return "", err
 	}
+	if err := s.notOtherTasksCall(ctx, task, key); err != nil {
+		return "", err
+	}
 	if s.client.HasV1() {
 		rec, err := s.client.Record(ctx, key)
 		if err != nil {
@@ -267,6 +270,23 @@ func (s *Server) resolveRecording(ctx context.Context, task, key string) (string
 		return "", httpError(http.StatusNotFound, "calls.audio.missing", nil)
 	}
 	return string(cr.Detail.VoiceURL), nil
+}
+
+// notOtherTasksCall answers 404 (errNotFound) when key is the callid of a
+// stored call filed under another task than taskID, or under none yet: such a
+// call is not opened under taskID's URL (nor shown with its masking), whatever
+// the platform would say. Call pages and recordings use it once the store has
+// no call of taskID by that key.
+func (s *Server) notOtherTasksCall(ctx context.Context, taskID, key string) error {
+	switch t, err := s.store.CallTask(ctx, key); {
+	case errors.Is(err, store.ErrNotFound):
+		return nil
+	case err != nil:
+		return err
+	case t != taskID:
+		return errNotFound
+	}
+	return nil
 }
 
 // recordFileURL is RecordingsURL + a v1 recordfile path, each segment

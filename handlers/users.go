@@ -12,9 +12,6 @@ import (
 	"dialdesk/views"
 )
 
-// minPassword is the shortest password accepted when one is set.
-const minPassword = 8
-
 // userForm is the "new user" form of POST /users.
 type userForm struct {
 	Username, Password string
@@ -29,7 +26,7 @@ func (f *userForm) Validate() map[string]string {
 	} else {
 		f.Username = name
 	}
-	if k := passwordProblem(f.Password); k != "" {
+	if k := passwordProblem(f.Username, f.Password); k != "" {
 		errs["password"] = k
 	}
 	if !f.Role.Valid() {
@@ -38,15 +35,20 @@ func (f *userForm) Validate() map[string]string {
 	return errs
 }
 
-// passwordProblem returns the i18n key of what is wrong with a new password.
-func passwordProblem(pw string) string {
-	switch {
-	case len(pw) > store.MaxPasswordBytes:
+// passwordProblem returns the i18n key of what is wrong with a new password
+// of username (store.CheckPassword's rules), or "".
+func passwordProblem(username, pw string) string {
+	switch err := store.CheckPassword(username, pw); {
+	case err == nil:
+		return ""
+	case errors.Is(err, store.ErrPasswordTooLong):
 		return "users.err.pwlong"
-	case len([]rune(pw)) < minPassword:
-		return "users.err.pwshort"
+	case errors.Is(err, store.ErrPasswordHasUsername):
+		return "users.err.pwname"
+	case errors.Is(err, store.ErrPasswordCommon):
+		return "users.err.pwcommon"
 	}
-	return ""
+	return "users.err.pwshort"
 }
 
 // usersPage serves GET /users (admin only).
@@ -151,7 +153,7 @@ func (s *Server) userSetPassword(w http.ResponseWriter, r *http.Request) error {
 	}
 	ctx := r.Context()
 	pw := r.PostForm.Get("password")
-	if k := passwordProblem(pw); k != "" {
+	if k := passwordProblem(u.Username, pw); k != "" {
 		s.setFlash(w, r, u.Username+": "+views.T(ctx, k), true)
 		return redirect(w, r, "/users")
 	}

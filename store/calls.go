@@ -79,6 +79,17 @@ const (
 	SourceSync = "sync"
 )
 
+// CallTaskConflict is the refusal of a call that names another task than
+// the one it is stored under: a stored call's task never changes.
+type CallTaskConflict struct {
+	CallID         string
+	Stored, Pushed string // the task it is stored under, the one the call named
+}
+
+func (e *CallTaskConflict) Error() string {
+	return fmt.Sprintf("store: call %s is stored under task %s, not %s", e.CallID, e.Stored, e.Pushed)
+}
+
 // SaveCall stores a surface A call (push, query_time_task_data,
 // query_task_data) in the warehouse, keyed by CallID: a call already stored
 // is completed (a repeated push is one row; a call surface B stored first is
@@ -86,7 +97,8 @@ const (
 // c has none. With onlyNew (the sync), an existing call keeps its fields,
 // except that an unknown task id and empty outid, intention and recording
 // are filled in. Rollups follow in the same transaction. It reports whether
-// the call was new.
+// the call was new. A stored call's task never changes: without onlyNew, c
+// naming another task than the stored one is refused (*CallTaskConflict).
 func (s *Store) SaveCall(ctx context.Context, c Call, onlyNew bool) (created bool, err error) {
 	if strings.TrimSpace(c.CallID) == "" {
 		return false, errors.New("store: call without callid")
@@ -118,11 +130,12 @@ func scanCall(sc interface{ Scan(...any) error }) (Call, error) {
 }
 
 // Call returns a stored call of task taskID with its messages, found by its
-// callid or, failing that, its outid; ErrNotFound if neither matches. A call
-// whose task is not known yet is found too (its callid is unique).
+// callid or, failing that, its outid; ErrNotFound if neither matches. Only
+// the task's own calls are found: a call filed under another task, or under
+// none yet, is not one of taskID's (taskID "" finds the calls under none).
 func (s *Store) Call(ctx context.Context, taskID, key string) (Call, error) {
 	row := s.db.QueryRowContext(ctx, `SELECT `+callColumns+` FROM calls
-		WHERE (call_id = ? AND task_id IN (?, '')) OR (task_id = ? AND out_id = ? AND out_id <> '')
+		WHERE (call_id = ? AND task_id = ?) OR (task_id = ? AND out_id = ? AND out_id <> '')
 		ORDER BY CASE WHEN call_id = ? THEN 0 ELSE 1 END, start_at DESC LIMIT 1`, key, taskID, taskID, key, key)
 	c, err := scanCall(row)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -133,6 +146,20 @@ func (s *Store) Call(ctx context.Context, taskID, key string) (Call, error) {
 	}
 	c.Messages, err = s.callMessages(ctx, s.db, c.CallID)
 	return c, err
+}
+
+// CallTask returns the task a stored call (by callid) is filed under, ""
+// when none yet, or ErrNotFound when no call has that callid.
+func (s *Store) CallTask(ctx context.Context, callID string) (string, error) {
+	var task string
+	err := s.db.QueryRowContext(ctx, `SELECT task_id FROM calls WHERE call_id = ?`, callID).Scan(&task)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", ErrNotFound
+	}
+	if err != nil {
+		return "", fmt.Errorf("store: call task: %w", err)
+	}
+	return task, nil
 }
 
 // CallFilter selects stored calls of a task (or of every task). Zero fields

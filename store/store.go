@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"io/fs"
 	"net/url"
+	"os"
 	"sort"
 	"strconv"
 	"strings"
@@ -40,6 +41,9 @@ type Store struct {
 // migration not yet applied. Use ":memory:"-like paths only in tests; the
 // data directory must exist.
 func Open(path string) (*Store, error) {
+	if err := privateFile(path); err != nil {
+		return nil, err
+	}
 	q := url.Values{}
 	// WAL lets readers proceed while one writer writes; busy_timeout makes a
 	// second writer wait instead of failing; _txlock=immediate takes the write
@@ -68,6 +72,28 @@ func Open(path string) (*Store, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// privateFile creates the database file readable by its owner only (0600),
+// or takes group and world access away from an existing one: it holds the
+// users' password hashes and every call. SQLite gives its -wal and -shm
+// files the database file's permissions.
+func privateFile(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("store: open %s: %w", path, err)
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return fmt.Errorf("store: open %s: %w", path, err)
+	}
+	if fi.Mode().Perm()&0o077 != 0 {
+		if err := f.Chmod(fi.Mode().Perm() &^ 0o077); err != nil {
+			return fmt.Errorf("store: make %s private: %w", path, err)
+		}
+	}
+	return nil
 }
 
 // Close closes the database.

@@ -4,12 +4,14 @@ import (
 	"context"
 	"crypto/sha256"
 	"database/sql"
+	_ "embed"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"golang.org/x/crypto/bcrypt"
 )
@@ -303,6 +305,54 @@ func (s *Store) updateUser(ctx context.Context, query string, args ...any) error
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		return ErrNotFound
+	}
+	return nil
+}
+
+// MinPasswordRunes is the shortest password the rules accept.
+const MinPasswordRunes = 8
+
+// Errors of CheckPassword (besides ErrPasswordTooLong and ErrPasswordEmpty).
+var (
+	ErrPasswordShort       = errors.New("store: password shorter than 8 characters")
+	ErrPasswordHasUsername = errors.New("store: password contains the username")
+	ErrPasswordCommon      = errors.New("store: password is one of the commonest")
+)
+
+//go:embed common_passwords.txt
+var commonPasswordsText string
+
+// commonPasswords is common_passwords.txt as a set, lower case.
+var commonPasswords = func() map[string]bool {
+	m := map[string]bool{}
+	for _, line := range strings.Split(commonPasswordsText, "\n") {
+		if line = strings.TrimSpace(line); line != "" && !strings.HasPrefix(line, "# ") {
+			m[strings.ToLower(line)] = true
+		}
+	}
+	return m
+}()
+
+// CheckPassword applies the password rules to a new password for username:
+// 8 characters to 72 bytes (bcrypt's limit), not containing the username
+// (of 3 or more characters; any case), not one of the commonest passwords.
+// Every place that sets a password checks it: the users page, a user's own
+// password, DIALDESK_ADMIN_PASSWORD at start. The store's CreateUser and
+// SetPassword do not, so tests and the demo may keep simple passwords.
+func CheckPassword(username, password string) error {
+	lower := strings.ToLower(password)
+	name := strings.ToLower(strings.TrimSpace(username))
+	switch {
+	case password == "":
+		return ErrPasswordEmpty
+	case len(password) > MaxPasswordBytes:
+		return ErrPasswordTooLong
+	case utf8.RuneCountInString(password) < MinPasswordRunes:
+		return ErrPasswordShort
+	case utf8.RuneCountInString(name) >= 3 && strings.Contains(lower, name):
+		return ErrPasswordHasUsername
+	case commonPasswords[lower]:
+		return ErrPasswordCommon
 	}
 	return nil
 }

@@ -67,7 +67,8 @@ func (s *Store) SaveRecords(ctx context.Context, recs []Call) (created int, err 
 }
 
 // SaveCalls stores surface A calls in one transaction, as SaveCall without
-// onlyNew does one by one. It reports how many calls were new.
+// onlyNew does one by one (a call naming another task than its stored one
+// refuses the whole batch). It reports how many calls were new.
 func (s *Store) SaveCalls(ctx context.Context, calls []Call) (created int, err error) {
 	for _, c := range calls {
 		if strings.TrimSpace(c.CallID) == "" {
@@ -213,6 +214,9 @@ func (u *upserter) upsert(ctx context.Context, in Call, kind upsertKind, now int
 	if err != nil {
 		return false, err
 	}
+	if kind == upsertA && old != nil && old.TaskID != "" && in.TaskID != "" && old.TaskID != in.TaskID {
+		return false, &CallTaskConflict{CallID: old.CallID, Stored: old.TaskID, Pushed: in.TaskID}
+	}
 	n, turns := mergeCall(old, in, kind)
 	if old == nil {
 		tags, groups := encodeTags(n.Tags), encodeTags(n.TagGroups)
@@ -300,9 +304,7 @@ func mergeCall(old *Call, in Call, kind upsertKind) (n Call, turns bool) {
 			if in.DelFlag != 0 {
 				n.DelFlag = in.DelFlag
 			}
-			if in.TaskID != "" {
-				n.TaskID = in.TaskID
-			}
+			fill(&n.TaskID, in.TaskID) // a stored call's task never changes (see upsert)
 			if n.RecordID == "" {
 				n.Rounds = n.UserMsgs
 			}
