@@ -17,9 +17,10 @@ const (
 	UnzipSizeLimit = 128 << 20
 )
 
-// PhoneHeaders are the header names that mark the phone column
-// (docs/platform.md §decisions 3).
-var PhoneHeaders = []string{"telephone", "电话", "电话号码", "手机", "手机号", "号码"}
+// PhoneHeaders are the header names that mark the phone column, in lower case
+// (docs/platform.md §decisions 3). 手机号码 is the commonest in Chinese
+// spreadsheets; CRM exports say 联系电话 or 客户电话, English ones phone or mobile.
+var PhoneHeaders = []string{"telephone", "phone", "mobile", "电话", "电话号码", "手机", "手机号", "手机号码", "联系电话", "客户电话", "号码"}
 
 // Kind is the class of a file-level problem.
 type Kind uint8

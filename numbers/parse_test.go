@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -129,7 +130,10 @@ func TestParseXLSXRealWorld(t *testing.T) {
 }
 
 func TestParseHeaders(t *testing.T) {
-	for _, h := range append(PhoneHeaders, "Telephone", " TELEPHONE ", "号码\u3000") {
+	// Named as well as taken from PhoneHeaders, so that dropping one from the
+	// list fails here: users' spreadsheets carry these headers.
+	named := []string{"手机号码", "联系电话", "客户电话", "mobile", "phone", "Mobile", " PHONE ", "Telephone", " TELEPHONE ", "号码\u3000"}
+	for _, h := range append(slices.Clone(PhoneHeaders), named...) {
 		t.Run(h, func(t *testing.T) {
 			data := xlsxOf(t, "Sheet1", [][]any{{"outid", h, "姓名"}, {"A-1", "13800138000", "张三"}}, nil)
 			res := mustParse(t, data, "x.xlsx", ParseOptions{})
@@ -274,7 +278,7 @@ func zipBomb(t testing.TB, size int) []byte {
 
 func TestParseFileErrors(t *testing.T) {
 	ole := append(append([]byte{}, oleMagic...), make([]byte, 600)...)
-	noPhone := xlsxOf(t, "Sheet1", [][]any{{"姓名", "手机号码"}, {"张三", "13800138000"}}, nil)
+	noPhone := xlsxOf(t, "Sheet1", [][]any{{"姓名", "电话号"}, {"张三", "13800138000"}}, nil)
 	headerOnly := xlsxOf(t, "Sheet1", [][]any{{"号码", "姓名"}}, nil)
 	emptyBook := xlsxOf(t, "Sheet1", nil, nil)
 	dupHeader := xlsxOf(t, "Sheet1", [][]any{{"号码", "姓名", "姓名"}, {"13800138000", "a", "b"}}, nil)
@@ -309,7 +313,7 @@ func TestParseFileErrors(t *testing.T) {
 		{"junk", []byte{1, 2, 3, 0, 5}, "a.xlsx", ParseOptions{}, ErrNotWorkbook, "not a valid Excel"},
 		{"truncated xlsx", good[:len(good)/2], "a.xlsx", ParseOptions{}, ErrNotWorkbook, "damaged"},
 		{"zip not a workbook", zipNotBook.Bytes(), "a.xlsx", ParseOptions{}, ErrNotWorkbook, "damaged"},
-		{"no phone column", noPhone, "a.xlsx", ParseOptions{}, ErrNoPhoneColumn, "no phone column: the first row must have a column headed telephone, 电话, 电话号码, 手机, 手机号, 号码"},
+		{"no phone column", noPhone, "a.xlsx", ParseOptions{}, ErrNoPhoneColumn, "no phone column: the first row must have a column headed telephone, phone, mobile, 电话, 电话号码, 手机, 手机号, 手机号码, 联系电话, 客户电话, 号码"},
 		{"header only", headerOnly, "a.xlsx", ParseOptions{}, ErrNoData, "no numbers"},
 		{"empty workbook", emptyBook, "a.xlsx", ParseOptions{}, ErrEmptyFile, "empty"},
 		{"duplicate header", dupHeader, "a.xlsx", ParseOptions{}, ErrBadHeader, `"姓名"`},

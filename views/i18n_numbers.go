@@ -7,7 +7,7 @@ func init() {
 	zh := map[string]string{
 		"numbers.title":                   "号码",
 		"numbers.upload":                  "上传号码列表",
-		"numbers.upload.hint":             "支持 .xlsx（推荐）和 .csv；不超过 5 MB、100000 行。第一行为标题：号码列标题为 telephone、电话、电话号码、手机、手机号 或 号码；outid 列可选；其余各列作为话术变量。",
+		"numbers.upload.hint":             "支持 .xlsx（推荐）和 .csv；不超过 5 MB、100000 行。第一行为标题：号码列标题为 手机号码、手机号、手机、电话号码、电话、联系电话、客户电话、号码、telephone、phone 或 mobile；outid 列可选；其余各列作为话术变量。",
 		"numbers.upload.file":             "文件",
 		"numbers.upload.submit":           "上传并预览",
 		"numbers.template":                "下载模板 (.xlsx)",
@@ -134,7 +134,7 @@ func init() {
 	en := map[string]string{
 		"numbers.title":                   "Numbers",
 		"numbers.upload":                  "Upload a number list",
-		"numbers.upload.hint":             ".xlsx (recommended) or .csv, at most 5 MB and 100,000 rows. The first row is the header: the phone column is headed telephone, 电话, 电话号码, 手机, 手机号 or 号码; an outid column is optional; every other column becomes a script variable.",
+		"numbers.upload.hint":             ".xlsx (recommended) or .csv, at most 5 MB and 100,000 rows. The first row is the header: the phone column is headed phone, mobile, telephone, 手机号码, 手机号, 手机, 电话号码, 电话, 联系电话, 客户电话 or 号码; an outid column is optional; every other column becomes a script variable.",
 		"numbers.upload.file":             "File",
 		"numbers.upload.submit":           "Upload and preview",
 		"numbers.template":                "Download the template (.xlsx)",
