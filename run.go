@@ -60,7 +60,7 @@ func run(ctx context.Context, args []string, getenv func(string) string) error {
 		if err != nil {
 			return err
 		}
-		sb, base, stopSandbox, err := startDemoSandbox(ctx, seed, cfg.DemoSpeed, cfg.location, log)
+		sb, base, stopSandbox, err := startDemoSandbox(ctx, cfg.DataDir, seed, cfg.DemoSpeed, cfg.location, log)
 		if err != nil {
 			return err
 		}
@@ -173,21 +173,90 @@ func demoSeed(dir string) (int64, error) {
 	return int64(binary.BigEndian.Uint64(b) >> 1), nil
 }
 
-// startDemoSandbox serves a sandbox seeded with seed on a loopback port with
-// its own real-time clock, and returns its base URL.
-func startDemoSandbox(ctx context.Context, seed int64, speed float64, loc *time.Location, log *slog.Logger) (*sandbox.Sandbox, string, func(), error) {
+// demoWorldFile holds the demo sandbox's world in the data dir, so that the
+// tasks, numbers and calls made in the demo survive a restart.
+const demoWorldFile = "demo-world.json"
+
+// demoSaveEvery is how often the running demo saves its world, besides at
+// stop: a crash loses at most this much of the simulated platform's life.
+const demoSaveEvery = time.Minute
+
+// startDemoSandbox serves the demo sandbox on a loopback port with its own
+// real-time clock, and returns its base URL. Its world is the one saved in
+// dir when there is one (made with the same seed), else a new world seeded
+// with seed; it is saved there every demoSaveEvery and when stopped.
+func startDemoSandbox(ctx context.Context, dir string, seed int64, speed float64, loc *time.Location, log *slog.Logger) (*sandbox.Sandbox, string, func(), error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, "", nil, err
 	}
 	base := "http://" + ln.Addr().String()
-	sb := sandbox.New(sandbox.Options{SeedData: true, Seed: seed, Speed: speed, BaseURL: base,
-		Location: loc, Logger: log.With("component", "sandbox")})
+	opts := sandbox.Options{SeedData: true, Seed: seed, Speed: speed, BaseURL: base,
+		Location: loc, Logger: log.With("component", "sandbox")}
+	path := filepath.Join(dir, demoWorldFile)
+	sb, err := restoreDemoWorld(path, opts)
+	switch {
+	case err == nil:
+		log.Info("demo: the simulated platform's world restored", "file", path)
+	case errors.Is(err, os.ErrNotExist):
+		sb = sandbox.New(opts)
+	default:
+		// A world that cannot be read (cut short, another seed) gives way to
+		// a new one rather than keeping the demo from starting.
+		log.Warn("demo: saved world not used; a new one starts", "file", path, "err", err)
+		sb = sandbox.New(opts)
+	}
+	save := func() {
+		if err := saveDemoWorld(path, sb); err != nil {
+			log.Warn("demo: saving the simulated platform's world", "file", path, "err", err)
+		}
+	}
 	sctx, cancel := context.WithCancel(ctx)
+	saved := make(chan struct{})
 	go sb.Run(sctx)
+	go func() {
+		defer close(saved)
+		t := time.NewTicker(demoSaveEvery)
+		defer t.Stop()
+		for {
+			select {
+			case <-sctx.Done():
+				return
+			case <-t.C:
+				save()
+			}
+		}
+	}()
 	hs := &http.Server{Handler: sb, ReadHeaderTimeout: 5 * time.Second}
 	go hs.Serve(ln)
-	return sb, base, func() { cancel(); hs.Close() }, nil
+	return sb, base, func() { cancel(); hs.Close(); <-saved; save() }, nil
+}
+
+func restoreDemoWorld(path string, opts sandbox.Options) (*sandbox.Sandbox, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return sandbox.Restore(opts, f)
+}
+
+// saveDemoWorld writes sb's world to path through a temporary file, so that
+// a crash while writing leaves the previous world in place.
+func saveDemoWorld(path string, sb *sandbox.Sandbox) error {
+	f, err := os.CreateTemp(filepath.Dir(path), demoWorldFile+".*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(f.Name()) // after the rename, a no-op
+	if err := sb.Save(f); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(f.Name(), path)
 }
 
 // ensureAdmin creates the first admin when no user exists: from

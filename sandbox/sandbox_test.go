@@ -31,6 +31,12 @@ type env struct {
 // newEnv serves a sandbox under a path prefix, to catch absolute-URL bugs.
 func newEnv(t *testing.T, opts sandbox.Options) *env {
 	t.Helper()
+	return newEnvOf(t, opts, sandbox.New)
+}
+
+// newEnvOf is newEnv with the sandbox built by build from the filled-in options.
+func newEnvOf(t *testing.T, opts sandbox.Options, build func(sandbox.Options) *sandbox.Sandbox) *env {
+	t.Helper()
 	if opts.Now == nil {
 		opts.Now = func() time.Time { return t0 }
 	}
@@ -43,7 +49,7 @@ func newEnv(t *testing.T, opts sandbox.Options) *env {
 	if opts.BaseURL == "" {
 		opts.BaseURL = srv.URL + "/platform"
 	}
-	sb := sandbox.New(opts)
+	sb := build(opts)
 	mux.Handle("/platform/", http.StripPrefix("/platform", sb))
 	return &env{t: t, sb: sb, srv: srv, url: srv.URL + "/platform"}
 }

@@ -24,6 +24,7 @@ const (
 type world struct {
 	s    *Sandbox
 	rng  *rand.Rand // ids and seed data, in creation order
+	src  *rand.PCG  // rng's source, whose state Save keeps
 	seed uint64
 
 	now  time.Time     // timestamp clock
@@ -156,10 +157,12 @@ func (c *call) durationMs() int64 { return c.ringMs + c.billMs }
 
 // newWorld makes an empty world with the fixed catalogue (levels, tags, caller lines, templates).
 func newWorld(s *Sandbox, now time.Time) *world {
+	src := rand.NewPCG(uint64(s.opts.Seed), 0x5eed)
 	w := &world{
 		s:        s,
 		seed:     uint64(s.opts.Seed),
-		rng:      rand.New(rand.NewPCG(uint64(s.opts.Seed), 0x5eed)),
+		rng:      rand.New(src),
+		src:      src,
 		now:      now.Truncate(time.Millisecond),
 		taskByID: map[string]*task{},
 		calls:    map[string]*call{},
