@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"net/url"
 	"strconv"
 	"strings"
@@ -36,13 +37,15 @@ type config struct {
 	TrustProxy      bool // believe X-Forwarded-Proto (only behind a proxy that sets it)
 	location        *time.Location
 	recordingHostsL []string
+	// publicFromAddr: PublicURL was not set and follows the listen address
+	// (demo mode); run sets it again once the port is known (-addr :0).
+	publicFromAddr bool
 }
 
 func defaultConfig() config {
 	return config{
 		Addr:      "127.0.0.1:8080",
 		DataDir:   "./data",
-		PublicURL: "http://127.0.0.1:8080",
 		TZ:        "Asia/Shanghai",
 		DemoSpeed: 10,
 
@@ -68,7 +71,7 @@ func (c *config) fields() []struct {
 		{"DIALDESK_V1_TOKEN", "surface B bearer token", &c.V1Token},
 		{"DIALDESK_RECORDINGS_URL", "base URL under which v1 recordfile paths are served", &c.RecordingsURL},
 		{"DIALDESK_RECORDING_HOSTS", "extra hosts the recording proxy may fetch from (comma list of host:port, or host alone for every port)", &c.RecordingHosts},
-		{"DIALDESK_PUBLIC_URL", "how the platform reaches dialdesk (push_url is built from it)", &c.PublicURL},
+		{"DIALDESK_PUBLIC_URL", "how the platform reaches dialdesk (push_url is built from it); required with a real platform, in demo mode it follows the listen address", &c.PublicURL},
 		{"DIALDESK_PUSH_TOKEN", "secret path segment of the push receiver (default: generated, kept in the data dir)", &c.PushToken},
 		{"DIALDESK_ADMIN_USER", "create this admin at start when no user exists", &c.AdminUser},
 		{"DIALDESK_ADMIN_PASSWORD", "password of DIALDESK_ADMIN_USER", &c.AdminPassword},
@@ -146,8 +149,15 @@ func (c *config) Validate() error {
 	check("DIALDESK_V1_URL", c.V1URL)
 	check("DIALDESK_RECORDINGS_URL", c.RecordingsURL)
 	check("DIALDESK_PUBLIC_URL", c.PublicURL)
-	if c.PublicURL == "" { // push_url is built from it, never from a request's Host
-		errs = append(errs, errors.New("DIALDESK_PUBLIC_URL is empty (the platform pushes call results there)"))
+	// push_url is built from the public URL, never from a request's Host.
+	switch {
+	case c.PublicURL == "" && c.Demo():
+		// The in-process sandbox pushes to this very process.
+		c.PublicURL, c.publicFromAddr = demoPublicURL(c.Addr), true
+	case c.PublicURL == "":
+		errs = append(errs, errors.New("DIALDESK_PUBLIC_URL is not set: with a real platform (DIALDESK_ICALL_URL) dialdesk "+
+			"must know the address at which the platform reaches it, to give it as push_url for call results; "+
+			"set it, e.g. DIALDESK_PUBLIC_URL=https://dialdesk.example.com"))
 	}
 	if c.ICallURL != "" && (c.ICallAppID == "" || c.ICallSignature == "") {
 		errs = append(errs, errors.New("DIALDESK_ICALL_URL is set: DIALDESK_ICALL_APPID and DIALDESK_ICALL_SIGNATURE are required"))
@@ -200,4 +210,18 @@ func weakPassword(username, password string) string {
 	default:
 		return err.Error()
 	}
+}
+
+// demoPublicURL is the public URL of a demo listening on addr: the in-process
+// sandbox pushes to it, over loopback when dialdesk listens on every
+// interface (or gives no host).
+func demoPublicURL(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "http://" + addr
+	}
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		host = "127.0.0.1"
+	}
+	return "http://" + net.JoinHostPort(host, port)
 }

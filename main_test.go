@@ -25,6 +25,7 @@ func TestConfigPrecedence(t *testing.T) {
 		"DIALDESK_ICALL_APPID":     "id",
 		"DIALDESK_ICALL_SIGNATURE": "sig",
 		"DIALDESK_RECORDINGS_URL":  "https://rec.example/files",
+		"DIALDESK_PUBLIC_URL":      "https://dialdesk.example",
 	}), io.Discard)
 	if err != nil {
 		t.Fatal(err)

@@ -95,6 +95,14 @@ func run(ctx context.Context, args []string, getenv func(string) string) error {
 		return err
 	}
 
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return err
+	}
+	defer ln.Close()
+	if cfg.publicFromAddr {
+		cfg.PublicURL = demoPublicURL(ln.Addr().String()) // the port, when -addr asked for any
+	}
 	srv, err := handlers.New(handlers.Config{
 		Store:           st,
 		Client:          cl,
@@ -113,15 +121,11 @@ func run(ctx context.Context, args []string, getenv func(string) string) error {
 		return err
 	}
 	defer srv.Close()
-	ln, err := net.Listen("tcp", cfg.Addr)
-	if err != nil {
-		return err
-	}
 	defer srv.StartSync(ctx)() // background sync of missed pushes; stopped (and waited for) on shutdown
 	// The background jobs (the import sender picks up the imports a restart
 	// interrupted).
 	srv.StartJobs(context.WithoutCancel(ctx))
-	log.Info("dialdesk serving", "url", "http://"+ln.Addr().String())
+	log.Info("dialdesk serving", "url", "http://"+ln.Addr().String(), "public_url", cfg.PublicURL)
 	err = serve(ctx, ln, srv.Routes(), log)
 	// Let import batches in flight finish and be marked (bounded), so a
 	// SIGTERM does not cut one between "sent" and "marked".
