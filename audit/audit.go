@@ -53,6 +53,8 @@ const (
 	CallsExportInterrupted = "calls.export.interrupted" // rows
 	CallsExportCut         = "calls.export.cut"         // rows
 
+	LeadsExport = "leads.export" // rows, from, to (days), tasks (ids; none: every task)
+
 	UserCreate   = "user.create"   // user, role
 	UserRole     = "user.role"     // user, from, to
 	UserPassword = "user.password" // user
@@ -73,6 +75,7 @@ var Actions = []string{
 	DNCAdd, DNCUpload, DNCRemove,
 	CallReview,
 	CallsExport, CallsExportInterrupted, CallsExportCut,
+	LeadsExport,
 	UserCreate, UserRole, UserPassword, UserDisable, UserEnable,
 	Login, LoginFailed, Logout,
 }

@@ -88,6 +88,8 @@ var auditCases = []struct {
 		zh: "导出时中断，已写入 120 条通话记录", en: "Export interrupted after 120 calls"},
 	{action: audit.CallsExportCut, task: "t1", args: audit.Args{"rows": 60000},
 		zh: "导出 60000 条通话记录，已达导出上限，其余未导出", en: "Exported 60000 calls, cut at the export's limit; the rest were not exported"},
+	{action: audit.LeadsExport, args: audit.Args{"rows": 12, "from": "2026-12-01", "to": "2026-12-03"},
+		zh: "导出线索：2026-12-01 至 2026-12-03 的 12 条通话记录", en: "Exported leads of 2026-12-01 to 2026-12-03: 12 calls"},
 	{action: audit.UserCreate, args: audit.Args{"user": "mgr", "role": "manager"},
 		zh: "新建用户 mgr，角色：经理", en: "Created user mgr as manager"},
 	{action: audit.UserRole, args: audit.Args{"user": "bob", "from": "supervisor", "to": "manager"},

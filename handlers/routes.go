@@ -50,6 +50,10 @@ func (s *Server) Routes() http.Handler {
 			r.Get("/tasks", s.h(s.taskList))
 			r.Get("/tasks/live", s.h(s.taskListLive))
 			r.Get("/calls", s.h(s.allCalls)) // calls across tasks (calls_all.go)
+			// The overview (overview.go): figures and charts from the call store; its exports.
+			r.Get("/overview", s.h(s.overviewPage))
+			r.Get("/overview/export.xlsx", s.h(s.overviewExport))
+			r.Get("/overview/leads.xlsx", s.h(s.leadsExport))
 
 			r.Get("/recordings/{task}/{call}", s.h(s.recording))             // a call's recording, streamed
 			r.Head("/recordings/{task}/{call}", s.h(s.recording))            // players ask for the size first

@@ -91,6 +91,9 @@ var secRoutes = map[string]secRule{
 	"POST /tasks/{id}/calls/{call}/review":               secAnyone,
 	"GET /tasks/{id}/numbers/imports/{iid}/live":         secAnyone,
 	"GET /tasks/{id}/numbers/imports/{iid}/rejects.xlsx": secAnyone,
+	"GET /overview":                                      secAnyone, // figures and charts: managers, admins and supervisors
+	"GET /overview/export.xlsx":                          secAnyone,
+	"GET /overview/leads.xlsx":                           secAnyone, // numbers masked per task (supervisors: never in full)
 
 	// Managers and admins: tasks, lifecycle, numbers, do-not-call, audit.
 	"GET /tasks/new":           secManager,
