@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"math/rand"
 	"os"
 	"os/exec"
@@ -13,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 
 	"github.com/xuri/excelize/v2"
@@ -246,30 +248,83 @@ func checkBenchResult(tb testing.TB, res *Result) {
 	}
 }
 
+// BenchmarkRows measures, per file kind, in one process: excelize's bare
+// Rows() (the old reader's floor), the fast reader's floors (inflating the
+// parts alone; scanning the rows without the parser), and Parse (parse +
+// validate + de-duplicate). Each reports its CPU time too (cpu-s/op, all
+// threads), which a busy machine disturbs less than wall time; the parse
+// reports its ratio to the bare excelize run of the same kind.
 func BenchmarkRows(b *testing.B) {
 	for _, kind := range []string{"inline", "shared"} {
 		data := benchFile(b, kind)
-		b.Run(kind+"/bare", func(b *testing.B) {
-			b.ReportAllocs()
-			b.SetBytes(int64(len(data)))
-			for b.Loop() {
-				if n, err := bareRows(data); err != nil || n < benchRows*len(benchHeader) {
-					b.Fatal(n, err)
+		var bareCPU float64
+		run := func(name string, f func(b *testing.B) float64) {
+			b.Run(kind+"/"+name, func(b *testing.B) {
+				b.ReportAllocs()
+				b.SetBytes(int64(len(data)))
+				start := cpuTime()
+				for b.Loop() {
+					f(b)
 				}
+				cpu := (cpuTime() - start) / float64(b.N)
+				b.ReportMetric(cpu, "cpu-s/op")
+				switch name {
+				case "bare":
+					bareCPU = cpu
+				case "parse":
+					if bareCPU > 0 {
+						b.ReportMetric(cpu/bareCPU, "x-bare-cpu")
+					}
+				}
+			})
+		}
+		run("bare", func(b *testing.B) float64 {
+			if n, err := bareRows(data); err != nil || n < benchRows*len(benchHeader) {
+				b.Fatal(n, err)
 			}
+			return 0
 		})
-		b.Run(kind+"/parse", func(b *testing.B) {
-			b.ReportAllocs()
-			b.SetBytes(int64(len(data)))
-			for b.Loop() {
-				res, err := benchParse(data)
+		run("inflate", func(b *testing.B) float64 {
+			zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+			if err != nil {
+				b.Fatal(err)
+			}
+			for _, f := range zr.File {
+				rc, err := f.Open()
 				if err != nil {
 					b.Fatal(err)
 				}
-				checkBenchResult(b, res)
+				io.Copy(io.Discard, rc)
+				rc.Close()
 			}
+			return 0
+		})
+		run("scan", func(b *testing.B) float64 {
+			rows, err := fastRows(data, -1)
+			if err != nil || len(rows) != benchRows+1 {
+				b.Fatal(len(rows), err)
+			}
+			return 0
+		})
+		run("parse", func(b *testing.B) float64 {
+			res, err := benchParse(data)
+			if err != nil {
+				b.Fatal(err)
+			}
+			checkBenchResult(b, res)
+			return 0
 		})
 	}
+}
+
+// cpuTime is the CPU time this process has used so far, in seconds.
+func cpuTime() float64 {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	tv := func(t syscall.Timeval) float64 { return float64(t.Sec) + float64(t.Usec)/1e6 }
+	return tv(ru.Utime) + tv(ru.Stime)
 }
 
 // BenchmarkPeakRSS runs each case once in a fresh process (this test

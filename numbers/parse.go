@@ -204,6 +204,9 @@ func newParser(opts ParseOptions, format string) *parser {
 func (p *parser) expect(rows int) {
 	if rows > 0 {
 		p.seen = make(map[string]int32, min(rows, p.maxRows+1))
+		// Most rows are valid: one array from the start instead of a
+		// doubling that keeps two copies alive while it grows.
+		p.res.ValidRows = make([]Row, 0, min(rows, p.maxRows+1))
 	}
 	if p.opts.Expect != nil && rows > 0 {
 		p.opts.Expect(rows)

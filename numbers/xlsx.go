@@ -12,6 +12,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/xuri/excelize/v2"
+
+	"dialdesk/internal/xlsxread"
 )
 
 // openWorkbook opens an .xlsx held in memory with a cap on what it may
@@ -47,7 +49,112 @@ func workbookError(err error, limit int64) error {
 	return &Error{Kind: KindNotWorkbook, err: err}
 }
 
+// parseXLSX reads a workbook with the fast reader (internal/xlsxread) and,
+// when that cannot read it with certainty, with excelize, which is slower
+// and general. Both give the same rows; the fast reader refuses rather than
+// guesses.
 func parseXLSX(ctx context.Context, data []byte, opts ParseOptions) (*Result, error) {
+	res, err := parseXLSXFast(ctx, data, opts)
+	var fb *fallback
+	if !errors.As(err, &fb) {
+		return res, err
+	}
+	return parseXLSXExcelize(ctx, data, opts)
+}
+
+// fallback wraps what stopped the fast reader: the workbook is read again
+// with excelize.
+type fallback struct{ err error }
+
+func (f *fallback) Error() string { return "fast reader: " + f.err.Error() }
+func (f *fallback) Unwrap() error { return f.err }
+
+// fastError sorts an error of the fast reader: a workbook inflating past the
+// limit is refused as excelize would refuse it; anything else falls back.
+func fastError(err error, limit int64) error {
+	var tl *xlsxread.TooLargeError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &tl):
+		return &Error{Kind: KindZipBomb, Limit: tl.Limit, err: err}
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return err
+	}
+	return &fallback{err: err}
+}
+
+func parseXLSXFast(ctx context.Context, data []byte, opts ParseOptions) (*Result, error) {
+	limit := opts.UnzipSizeLimit
+	if limit <= 0 {
+		limit = UnzipSizeLimit
+	}
+	book, err := xlsxread.Open(data, xlsxread.Options{MaxUnzipSize: limit})
+	if err != nil {
+		return nil, fastError(err, limit)
+	}
+	// <dimension> near the start gives the row count for progress,
+	// <mergeCells> at the end the merges: a quick pass over the sheet,
+	// on another core while the shared strings are read.
+	sheet, size, err := book.OpenSheet()
+	if err != nil {
+		return nil, fastError(err, limit)
+	}
+	type scanned struct {
+		dimension int
+		merges    []mergeRange
+	}
+	scan := make(chan scanned, 1)
+	go func() {
+		defer sheet.Close()
+		d, m := scanSheetXML(sheet, size)
+		scan <- scanned{d, m}
+	}()
+	rows, err := book.Rows()
+	pre := <-scan
+	if err != nil {
+		return nil, fastError(err, limit)
+	}
+	src := &fastSource{rows: rows, merger: merger{merges: pre.merges}}
+	defer rows.Close()
+	dimension := pre.dimension
+	p := newParser(opts, "xlsx")
+	p.res.Sheet = book.SheetName()
+	p.expect(dimension)
+	res, err := p.run(ctx, src)
+	if err != nil {
+		return nil, err
+	}
+	if err := src.rows.Err(); err != nil {
+		return nil, fastError(err, limit)
+	}
+	return res, nil
+}
+
+// fastSource is a rowSource over the fast reader, with merged cells filled
+// down as for excelize.
+type fastSource struct {
+	rows *xlsxread.Rows
+	merger
+}
+
+func (s *fastSource) next() (int, []string, bool, error) {
+	if !s.rows.Next() {
+		if err := s.rows.Err(); err != nil {
+			return 0, nil, false, fastError(err, 0)
+		}
+		return 0, nil, false, nil
+	}
+	line, cells := s.rows.Line(), s.rows.Cells()
+	if s.pending() {
+		cells = s.fill(line, cells)
+	}
+	return line, cells, true, nil
+}
+
+func (s *fastSource) setPhoneColumn(col int) { s.rows.SetRawColumn(col) }
+
+func parseXLSXExcelize(ctx context.Context, data []byte, opts ParseOptions) (*Result, error) {
 	f, err := openWorkbook(data, opts.UnzipSizeLimit)
 	if err != nil {
 		return nil, err
@@ -95,10 +202,18 @@ type xlsxSource struct {
 	rawLine   int            // the row raw is on
 	rawBroken bool           // raw could not be opened or ended early
 	dimension int            // the last row the sheet's <dimension> names, 0 if unknown
+	merger
+}
+
+// merger fills vertically merged cells down, row by row.
+type merger struct {
 	merges    []mergeRange
 	nextMerge int          // merges[nextMerge:] start below the current row
 	active    []mergeRange // merges covering the current row
 }
+
+// pending reports whether merged ranges may still touch a row.
+func (m *merger) pending() bool { return len(m.merges) > 0 || len(m.active) > 0 }
 
 func newXLSXSource(f *excelize.File, data []byte, sheet string) (*xlsxSource, error) {
 	rows, err := f.Rows(sheet)
@@ -106,6 +221,7 @@ func newXLSXSource(f *excelize.File, data []byte, sheet string) (*xlsxSource, er
 		return nil, &Error{Kind: KindNotWorkbook, err: err}
 	}
 	src := &xlsxSource{f: f, sheet: sheet, rows: rows, phoneCol: -1}
+	src.merger = merger{}
 	// excelize reports merged cells only after loading the whole sheet into
 	// memory, so read the sheet XML ourselves: <dimension> near the start
 	// gives the row count for progress, <mergeCells> at the end the merges.
@@ -129,8 +245,8 @@ func (s *xlsxSource) next() (int, []string, bool, error) {
 			cells[c] = v
 		}
 	}
-	if len(s.merges) > 0 || len(s.active) > 0 {
-		cells = s.fill(cells)
+	if s.pending() {
+		cells = s.fill(s.line, cells)
 	}
 	return s.line, cells, true, nil
 }
@@ -196,8 +312,7 @@ func looksFormatted(v string) bool {
 
 // fill gives the cells below the top-left cell of a vertically merged range
 // the top-left value, as a person reading the sheet sees it.
-func (s *xlsxSource) fill(cells []string) []string {
-	line := s.line
+func (s *merger) fill(line int, cells []string) []string {
 	keep := s.active[:0]
 	for _, m := range s.active {
 		if m.bottom >= line {
@@ -308,31 +423,30 @@ func readPart(zr *zip.Reader, name string, max int64) []byte {
 // <dimension ref="A1:C100001"/> and the <mergeCell ref="A2:A4"/> ranges.
 // It uses the copy excelize keeps in memory when there is one.
 func scanSheet(data []byte, f *excelize.File, name string) (dimension int, merges []mergeRange) {
-	var r io.Reader
-	var size int64 // the sheet XML's inflated size, for the row estimate
 	if v, ok := f.Pkg.Load(name); ok {
 		if b, ok := v.([]byte); ok {
-			r = bytes.NewReader(b)
-			size = int64(len(b))
+			return scanSheetXML(bytes.NewReader(b), int64(len(b)))
 		}
 	}
-	if r == nil {
-		zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
-		if err != nil {
-			return 0, nil
-		}
-		zf := findPart(zr, name)
-		if zf == nil {
-			return 0, nil
-		}
-		rc, err := zf.Open()
-		if err != nil {
-			return 0, nil
-		}
-		defer rc.Close()
-		r = rc
-		size = int64(zf.UncompressedSize64)
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		return 0, nil
 	}
+	zf := findPart(zr, name)
+	if zf == nil {
+		return 0, nil
+	}
+	rc, err := zf.Open()
+	if err != nil {
+		return 0, nil
+	}
+	defer rc.Close()
+	return scanSheetXML(rc, int64(zf.UncompressedSize64))
+}
+
+// scanSheetXML is scanSheet over the sheet XML itself, of size bytes
+// inflated.
+func scanSheetXML(r io.Reader, size int64) (dimension int, merges []mergeRange) {
 	const overlap = 256
 	buf := make([]byte, 1<<16)
 	keep := 0
