@@ -79,6 +79,9 @@ type Options struct {
 	PushBackoff time.Duration
 	// PushAttempts bounds the attempts of one push (default 5).
 	PushAttempts int
+	// History adds finished tasks with calls in the past days (the demo's
+	// overview; a big world for tests: 40 tasks, 5,000 calls).
+	History History
 }
 
 // FaultKind is one way an injected failure looks on the wire.
@@ -176,6 +179,7 @@ func New(opts Options) *Sandbox {
 	if opts.SeedData {
 		s.w.seedDemo()
 	}
+	s.w.seedHistory(opts.History)
 	s.routes()
 	return s
 }

@@ -186,13 +186,21 @@ func fill(text string, vars map[string]string) string {
 // plan decides the whole course of c: outcome, ring time and, when answered, the
 // dialogue with its timing, score, level, tags and intent.
 func (w *world) plan(c *call, r *rand.Rand) {
+	// How often a call connects depends on the hour and on the caller number
+	// (connectShare); the unanswered rest keeps the weights' proportions.
 	x := r.IntN(1000)
-	for _, ow := range outcomeWeights {
-		if x < ow.w {
-			c.out = ow.o
-			break
+	conn := w.connectShare(c.caller, w.now)
+	if x < conn {
+		c.out = outConnected
+	} else {
+		x = outcomeWeights[0].w + (x-conn)*(1000-outcomeWeights[0].w)/(1000-conn)
+		for _, ow := range outcomeWeights {
+			if x < ow.w {
+				c.out = ow.o
+				break
+			}
+			x -= ow.w
 		}
-		x -= ow.w
 	}
 	if c.out == outWaiting {
 		c.out = outNoAnswer

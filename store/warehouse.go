@@ -140,7 +140,7 @@ func (s *Store) upsertBatch(ctx context.Context, calls []Call, kind upsertKind) 
 type upserter struct {
 	tx                                *sql.Tx
 	byID, byRecord, ins, upd, delMsgs *sql.Stmt
-	insMsg                            *sql.Stmt
+	insMsg, region                    *sql.Stmt
 }
 
 func newUpserter(ctx context.Context, tx *sql.Tx) (*upserter, error) {
@@ -168,6 +168,7 @@ func newUpserter(ctx context.Context, tx *sql.Tx) (*upserter, error) {
 		transcript_state = ?, robot_turns = ?, last_node = ?, updated_at = ?
 		WHERE call_id = ?`)
 	u.delMsgs = prep(`DELETE FROM call_messages WHERE call_id = ?`)
+	u.region = prep(`SELECT province, city, operator FROM calls WHERE task_id = ? AND tel = ? AND province <> '' LIMIT 1`)
 	u.insMsg = prep(`INSERT INTO call_messages (call_id, seq, sender, content, at, remark, keyword, node, turn_score, turn_tags, speak_ms, play_ms)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 	if err != nil {
@@ -178,7 +179,7 @@ func newUpserter(ctx context.Context, tx *sql.Tx) (*upserter, error) {
 }
 
 func (u *upserter) close() {
-	for _, st := range []*sql.Stmt{u.byID, u.byRecord, u.ins, u.upd, u.delMsgs, u.insMsg} {
+	for _, st := range []*sql.Stmt{u.byID, u.byRecord, u.ins, u.upd, u.delMsgs, u.insMsg, u.region} {
 		if st != nil {
 			st.Close()
 		}
@@ -218,6 +219,19 @@ func (u *upserter) upsert(ctx context.Context, in Call, kind upsertKind, now int
 		return false, &CallTaskConflict{CallID: old.CallID, Stored: old.TaskID, Pushed: in.TaskID}
 	}
 	n, turns := mergeCall(old, in, kind)
+	if old == nil && n.Province == "" && n.Tel != "" && n.TaskID != "" {
+		// Surface A says nothing of the callee's region: an earlier call
+		// to the same number may (surface B's record or number list).
+		var prov, city, op string
+		err := u.region.QueryRowContext(ctx, n.TaskID, n.Tel).Scan(&prov, &city, &op)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return false, fmt.Errorf("store: save call %s: %w", n.CallID, err)
+		}
+		if err == nil {
+			n.Province, n.City = prov, city
+			fill(&n.Operator, op)
+		}
+	}
 	if old == nil {
 		tags, groups := encodeTags(n.Tags), encodeTags(n.TagGroups)
 		_, err = u.ins.ExecContext(ctx, n.CallID, n.TaskID, n.OutID, n.Tel, n.Caller, n.Status, n.Intention,
