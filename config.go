@@ -35,6 +35,10 @@ type config struct {
 	DemoSpeed       float64
 	ImportBatchSize int  // numbers per add_task_data call of an import (1–500)
 	TrustProxy      bool // believe X-Forwarded-Proto (only behind a proxy that sets it)
+	// The call warehouse's sync (jobs/warehouse.go).
+	SyncDays        int     // tasks running or finished within the last SyncDays are synced
+	TranscriptRate  float64 // record_info requests a second, whole instance
+	RetentionDays   int     // transcripts older than this are pruned (rollups stay)
 	location        *time.Location
 	recordingHostsL []string
 	// publicFromAddr: PublicURL was not set and follows the listen address
@@ -50,6 +54,9 @@ func defaultConfig() config {
 		DemoSpeed: 10,
 
 		ImportBatchSize: 500,
+		SyncDays:        7,
+		TranscriptRate:  3,
+		RetentionDays:   180,
 	}
 }
 
@@ -102,6 +109,26 @@ func (c *config) load(args []string, getenv func(string) string, stderr io.Write
 		}
 	}
 	fs.IntVar(&c.ImportBatchSize, "import-batch-size", c.ImportBatchSize, "numbers per add_task_data call when importing, 1–500 (DIALDESK_IMPORT_BATCH_SIZE)")
+	for _, n := range []struct {
+		env, flag, help string
+		ptr             any
+	}{
+		{"DIALDESK_SYNC_DAYS", "sync-days", "the call warehouse syncs the tasks running or finished within the last N days", &c.SyncDays},
+		{"DIALDESK_TRANSCRIPT_RATE", "transcript-rate", "record_info requests a second for transcripts, for the whole instance", &c.TranscriptRate},
+		{"DIALDESK_RETENTION_DAYS", "retention-days", "transcripts older than this many days are pruned (figures stay)", &c.RetentionDays},
+	} {
+		if v := getenv(n.env); v != "" {
+			if _, err := fmt.Sscan(v, n.ptr); err != nil {
+				return fmt.Errorf("%s: %v", n.env, err)
+			}
+		}
+		switch p := n.ptr.(type) {
+		case *int:
+			fs.IntVar(p, n.flag, *p, n.help+" ("+n.env+")")
+		case *float64:
+			fs.Float64Var(p, n.flag, *p, n.help+" ("+n.env+")")
+		}
+	}
 	if v := getenv("DIALDESK_TRUST_PROXY"); v != "" {
 		b, err := strconv.ParseBool(v)
 		if err != nil {
@@ -175,6 +202,9 @@ func (c *config) Validate() error {
 	}
 	if c.DemoSpeed <= 0 {
 		errs = append(errs, errors.New("demo speed must be positive"))
+	}
+	if c.SyncDays < 1 || c.TranscriptRate <= 0 || c.TranscriptRate > 50 || c.RetentionDays < 1 {
+		errs = append(errs, errors.New("DIALDESK_SYNC_DAYS and DIALDESK_RETENTION_DAYS must be at least 1, DIALDESK_TRANSCRIPT_RATE above 0 and at most 50"))
 	}
 	if c.ImportBatchSize < 1 || c.ImportBatchSize > 500 {
 		errs = append(errs, fmt.Errorf("DIALDESK_IMPORT_BATCH_SIZE %d: want 1 to 500", c.ImportBatchSize))

@@ -15,6 +15,7 @@ import (
 
 	"dialdesk/client"
 	"dialdesk/handlers"
+	"dialdesk/jobs"
 	"dialdesk/sandbox"
 	"dialdesk/store"
 )
@@ -116,6 +117,8 @@ func run(ctx context.Context, args []string, getenv func(string) string) error {
 		RecordingHosts:  cfg.recordingHostsL,
 		ImportBatchSize: cfg.ImportBatchSize,
 		Logger:          log,
+		Warehouse: &jobs.WarehouseConfig{Days: cfg.SyncDays, Rate: cfg.TranscriptRate,
+			Retention: time.Duration(cfg.RetentionDays) * 24 * time.Hour},
 	})
 	if err != nil {
 		return err
@@ -195,8 +198,10 @@ func startDemoSandbox(ctx context.Context, dir string, seed int64, speed float64
 		return nil, "", nil, err
 	}
 	base := "http://" + ln.Addr().String()
+	// The history gives the overview two weeks of finished tasks to show.
 	opts := sandbox.Options{SeedData: true, Seed: seed, Speed: speed, BaseURL: base,
-		Location: loc, Logger: log.With("component", "sandbox")}
+		Location: loc, Logger: log.With("component", "sandbox"),
+		History: sandbox.History{Tasks: 12, Calls: 4000, Days: 14}}
 	path := filepath.Join(dir, demoWorldFile)
 	sb, err := restoreDemoWorld(path, opts)
 	switch {

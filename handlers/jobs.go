@@ -23,7 +23,8 @@ func newRunner(cfg Config) *jobs.Runner {
 }
 
 // StartJobs starts the background jobs: the import sender (which also picks
-// up the imports a restart interrupted). main calls it once at start; so
+// up the imports a restart interrupted) and, when configured, the call
+// warehouse's sync, transcripts and retention. main calls it once at start; so
 // does testapp.
 func (s *Server) StartJobs(ctx context.Context) {
 	s.jobMu.Lock()
@@ -33,6 +34,9 @@ func (s *Server) StartJobs(ctx context.Context) {
 	}
 	s.jobsStarted = true
 	s.jobs.Start(ctx, s.sender)
+	if s.warehouse != nil {
+		s.jobs.Start(ctx, s.warehouse.Jobs()...)
+	}
 }
 
 // jobsRunning reports whether the jobs were started and not stopped.

@@ -47,6 +47,10 @@ type Config struct {
 	RecordingHosts []string
 	// Logger receives the handlers' logs (default slog.Default()).
 	Logger *slog.Logger
+	// Warehouse, when set, runs the call warehouse's jobs (sync from the
+	// platform, transcripts, retention) with StartJobs; Client, Store and
+	// Log are filled in. nil: off (tests that do not want the traffic).
+	Warehouse *jobs.WarehouseConfig
 
 	// SessionIdle logs a user out after this long without a request (default 2 h).
 	SessionIdle time.Duration
@@ -83,6 +87,9 @@ type Server struct {
 	imports  importer       // uploaded files being read (numbers_jobs.go)
 	jobs     *jobs.Runner   // the background jobs (jobs.go)
 	sender   *jobs.ImportSender
+	// warehouse runs the call warehouse's jobs; nil when Config.Warehouse
+	// is (handlers/jobs.go).
+	warehouse *jobs.Warehouse
 	// jobMu guards jobsStarted and jobsStopped (StartJobs, StopJobs).
 	jobMu       sync.Mutex
 	jobsStarted bool
@@ -161,6 +168,11 @@ func New(cfg Config) (*Server, error) {
 		s.jobs = newRunner(cfg)
 	}
 	s.sender = s.newImportSender()
+	if cfg.Warehouse != nil {
+		wc := *cfg.Warehouse
+		wc.Client, wc.Store, wc.Log = cfg.Client, cfg.Store, cfg.Logger.With("component", "warehouse")
+		s.warehouse = jobs.NewWarehouse(wc)
+	}
 	for _, h := range cfg.RecordingHosts {
 		if h = strings.ToLower(strings.TrimSpace(h)); h != "" {
 			s.recHosts[h] = true

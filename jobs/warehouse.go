@@ -402,7 +402,7 @@ func (w *Warehouse) walkResults(ctx context.Context, taskID string, from, now ti
 				seen(c)
 			}
 		}
-		if err := w.saveResults(ctx, batch); err != nil {
+		if _, err := w.cfg.Store.SaveSyncedCalls(ctx, batch); err != nil {
 			return calls, used, false, err
 		}
 		calls += len(batch)
@@ -410,17 +410,6 @@ func (w *Warehouse) walkResults(ctx context.Context, taskID string, from, now ti
 			return calls, used, true, nil
 		}
 	}
-}
-
-// saveResults stores surface A results as the sync does: a call already
-// stored (pushed) is completed, not overwritten.
-func (w *Warehouse) saveResults(ctx context.Context, batch []store.Call) error {
-	for _, c := range batch {
-		if _, err := w.cfg.Store.SaveCall(ctx, c, true); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // walkRecords reads surface B's query_done_task_phones from start_at = from
@@ -483,10 +472,8 @@ func (w *Warehouse) walkAttempts(ctx context.Context, taskID string, next *int, 
 				seen(c)
 			}
 		}
-		for _, c := range batch {
-			if _, err := w.cfg.Store.SaveCall(ctx, c, true); err != nil {
-				return calls, used, false, err
-			}
+		if _, err := w.cfg.Store.SaveSyncedCalls(ctx, batch); err != nil {
+			return calls, used, false, err
 		}
 		calls += len(batch)
 		if len(p.Numbers) == 0 || page >= p.LastPage {

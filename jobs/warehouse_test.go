@@ -358,3 +358,28 @@ func TestTokenBucketPaces(t *testing.T) {
 		t.Errorf("33 tokens took %v, want 10 s", got)
 	}
 }
+
+// TestWarehouseCatchesUpABigWorld starts against a platform with 40 tasks and
+// 5,000 finished calls: after the sync's rounds every task's figures are the
+// platform's (BenchmarkWarehouseCatchUp says how long that takes).
+func TestWarehouseCatchesUpABigWorld(t *testing.T) {
+	if testing.Short() {
+		t.Skip("big world")
+	}
+	e := newWHEnv(t, sandbox.History{Tasks: 40, Calls: 5000, Days: 14})
+	start := time.Now()
+	syncAll(t, e.warehouse(WarehouseConfig{}), 100)
+	t.Logf("40 tasks, %d calls stored in %v", len(snapshot(t, e.st)), time.Since(start).Round(time.Millisecond))
+	checkFigures(t, e)
+}
+
+func BenchmarkWarehouseCatchUp(b *testing.B) {
+	for range b.N {
+		b.StopTimer()
+		e := newWHEnv(b, sandbox.History{Tasks: 40, Calls: 5000, Days: 14})
+		b.StartTimer()
+		start := time.Now()
+		syncAll(b, e.warehouse(WarehouseConfig{}), 100)
+		b.ReportMetric(time.Since(start).Seconds(), "s/catch-up")
+	}
+}

@@ -124,11 +124,8 @@ func (w *world) pastCall(n *number, start time.Time) *call {
 	c := &call{callid: w.newCallID(), task: t, num: n, histID: w.nextHist}
 	w.nextHist++
 	c.caller = t.telephones[(int(n.id)+len(n.calls))%len(t.telephones)]
-	r := rand.New(rand.NewPCG(w.seed, hashString(c.callid)))
-	saved := w.now
-	w.now = start.Truncate(time.Millisecond)
-	w.plan(c, r)
-	w.now = saved
+	c.dialed = start.Truncate(time.Millisecond)
+	w.plan(c, rand.New(rand.NewPCG(w.seed, hashString(c.callid))))
 	c.done = true
 	c.start = start.Truncate(time.Millisecond)
 	c.end = c.start.Add(time.Duration(c.durationMs()) * time.Millisecond)

@@ -189,7 +189,7 @@ func (w *world) plan(c *call, r *rand.Rand) {
 	// How often a call connects depends on the hour and on the caller number
 	// (connectShare); the unanswered rest keeps the weights' proportions.
 	x := r.IntN(1000)
-	conn := w.connectShare(c.caller, w.now)
+	conn := w.connectShare(c.caller, c.dialed)
 	if x < conn {
 		c.out = outConnected
 	} else {

@@ -83,7 +83,8 @@ type savedCall struct {
 	Start    time.Time
 	Answer   time.Time
 	End      time.Time
-	File     string `json:",omitempty"`
+	File     string    `json:",omitempty"`
+	Dialed   time.Time `json:",omitempty"` // when dial planned it (its outcome depends on the hour)
 }
 
 // Save writes the world's state to out as JSON, for Restore.
@@ -134,7 +135,7 @@ func (w *world) save() (*savedWorld, error) {
 			sn := savedNumber{ID: n.id, Phone: n.phone, OutID: n.outid, Vars: n.vars, Added: n.added, Deleted: n.deleted, RetryAt: n.retryAt}
 			for _, c := range n.calls {
 				sn.Calls = append(sn.Calls, savedCall{CallID: c.callid, RecordID: c.recordID, HistID: c.histID, Caller: c.caller,
-					Done: c.done, EndW: c.endW, Start: c.start, Answer: c.answer, End: c.end, File: c.file})
+					Done: c.done, EndW: c.endW, Start: c.start, Answer: c.answer, End: c.end, File: c.file, Dialed: c.dialed})
 			}
 			st.Numbers = append(st.Numbers, sn)
 		}
@@ -186,7 +187,10 @@ func (w *world) restore(sw *savedWorld) error {
 			}
 			byID[n.id] = n
 			for _, sc := range sn.Calls {
-				c := &call{callid: sc.CallID, task: t, num: n}
+				c := &call{callid: sc.CallID, task: t, num: n, caller: sc.Caller, dialed: sc.Dialed}
+				if c.dialed.IsZero() {
+					c.dialed = sc.Start
+				}
 				// The call's course, as dial planned it: from its own stream.
 				w.plan(c, rand.New(rand.NewPCG(w.seed, hashString(c.callid))))
 				c.recordID, c.histID, c.caller, c.done, c.endW = sc.RecordID, sc.HistID, sc.Caller, sc.Done, sc.EndW

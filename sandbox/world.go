@@ -136,8 +136,9 @@ type call struct {
 	out      outcome
 	done     bool
 	endW     time.Duration
-	ringMs   int64 // dialing until answer (or until given up)
-	billMs   int64 // answered part
+	ringMs   int64     // dialing until answer (or until given up)
+	billMs   int64     // answered part
+	dialed   time.Time // when dial planned it: its outcome depends on the hour and the caller
 	start    time.Time
 	answer   time.Time // zero when never answered
 	end      time.Time
@@ -423,6 +424,7 @@ func (w *world) dial(n *number) {
 	}
 	w.nextHist++
 	c.caller = t.telephones[int(n.id)%len(t.telephones)]
+	c.dialed = w.now
 	r := rand.New(rand.NewPCG(w.seed, hashString(c.callid)))
 	w.plan(c, r)
 	c.start = w.now

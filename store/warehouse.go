@@ -78,6 +78,17 @@ func (s *Store) SaveCalls(ctx context.Context, calls []Call) (created int, err e
 	return s.upsertBatch(ctx, calls, upsertA)
 }
 
+// SaveSyncedCalls stores surface A calls read by a sync in one transaction,
+// as SaveCall with onlyNew does one by one. It reports how many were new.
+func (s *Store) SaveSyncedCalls(ctx context.Context, calls []Call) (created int, err error) {
+	for _, c := range calls {
+		if strings.TrimSpace(c.CallID) == "" {
+			return 0, errors.New("store: call without callid")
+		}
+	}
+	return s.upsertBatch(ctx, calls, upsertAOnlyNew)
+}
+
 // SaveTranscript stores what record_info says of a call: its record fields
 // and its turns (asrprogress_notify rows already dropped), replacing the
 // turns stored before. The call is found by CallID, else by RecordID.
