@@ -21,9 +21,11 @@ import (
 // The recording proxy. The browser never hands dialdesk a URL: it asks for a
 // call's recording by the call's id, and dialdesk resolves the URL itself
 // (voice_url on surface A, RecordingsURL + recordfile on surface B), refuses
-// any host not in Config.RecordingHosts (no open proxy), and streams the
-// bytes through without holding whole files in memory, Range requests
-// passed on so that seeking works (docs/platform.md §decisions 5).
+// any host not in Config.RecordingHosts (no open proxy) and any URL not
+// shaped like a recording (notRecordingShaped), passes on only answers that
+// are audio (audioType), and streams the bytes through without holding whole
+// files in memory, Range requests passed on so that seeking works
+// (docs/platform.md §decisions 5).
 
 // recordingTransport is shared by every recording stream: its connections to
 // the recording hosts are reused. No compression: a gzip-decoded body would
@@ -61,6 +63,10 @@ func (s *Server) streamUpstreamAudio(w http.ResponseWriter, r *http.Request, raw
 		s.log.Warn("recording refused", "reason", "host not allowed", "url", redactURL(u, rawURL))
 		return httpError(http.StatusNotFound, "err.notfound", errRecordingHost)
 	}
+	if why := notRecordingShaped(u); why != "" {
+		s.log.Warn("recording refused", "reason", why, "url", redactURL(u, rawURL))
+		return httpError(http.StatusNotFound, "err.notfound", errRecordingShape)
+	}
 	method := http.MethodGet
 	if r.Method == http.MethodHead {
 		method = http.MethodHead
@@ -81,6 +87,9 @@ func (s *Server) streamUpstreamAudio(w http.ResponseWriter, r *http.Request, raw
 			if len(via) >= 3 || !s.RecordingHostAllowed(next.URL) {
 				return errRecordingHost
 			}
+			if notRecordingShaped(next.URL) != "" {
+				return errRecordingShape
+			}
 			return nil
 		},
 	}
@@ -95,8 +104,8 @@ func (s *Server) streamUpstreamAudio(w http.ResponseWriter, r *http.Request, raw
 		if r.Context().Err() != nil {
 			return r.Context().Err()
 		}
-		if errors.Is(err, errRecordingHost) {
-			s.log.Warn("recording refused", "reason", "redirect to a host not allowed", "url", redactURL(u, rawURL))
+		if errors.Is(err, errRecordingHost) || errors.Is(err, errRecordingShape) {
+			s.log.Warn("recording refused", "reason", "redirect to a host or path not allowed", "url", redactURL(u, rawURL))
 			return httpError(http.StatusNotFound, "err.notfound", err)
 		}
 		return httpError(http.StatusBadGateway, "calls.audio.unavailable", err)
@@ -111,14 +120,22 @@ func (s *Server) streamUpstreamAudio(w http.ResponseWriter, r *http.Request, raw
 		return httpError(http.StatusBadGateway, "calls.audio.unavailable", fmt.Errorf("upstream %d", res.StatusCode))
 	}
 
+	ctype := res.Header.Get("Content-Type")
+	if (res.StatusCode == http.StatusOK || res.StatusCode == http.StatusPartialContent) && !audioType(ctype) {
+		// An answer that is not audio (a page, JSON of an API) is not passed on.
+		s.log.Warn("recording refused", "reason", "not audio", "content_type", ctype, "url", redactURL(u, rawURL))
+		return httpError(http.StatusBadGateway, "calls.audio.unavailable", fmt.Errorf("upstream content type %q", ctype))
+	}
 	h := w.Header()
 	for _, k := range []string{"Content-Length", "Content-Range", "Accept-Ranges", "ETag", "Last-Modified"} {
 		if v := res.Header.Get(k); v != "" {
 			h.Set(k, v)
 		}
 	}
-	h.Set("Content-Type", audioContentType(res.Header.Get("Content-Type"), u.Path))
-	h.Set("Cache-Control", "private, max-age=3600")
+	h.Set("Content-Type", audioContentType(ctype, u.Path))
+	// A recording is a customer's voice: no shared cache and no copy kept
+	// on the user's disk.
+	h.Set("Cache-Control", "private, no-store")
 	// Whatever the upstream sent, it is never a document of ours.
 	h.Set("Content-Security-Policy", "default-src 'none'; sandbox")
 	w.WriteHeader(res.StatusCode)
@@ -132,9 +149,58 @@ func (s *Server) streamUpstreamAudio(w http.ResponseWriter, r *http.Request, raw
 	return nil
 }
 
-// audioContentType keeps the upstream's type when it is audio (or a generic
-// binary type), else names the type from the file's extension: a recording
-// host must not get to serve HTML under our origin.
+// errRecordingShape is returned for an upstream URL that is not shaped like
+// a recording (see notRecordingShaped).
+var errRecordingShape = errors.New("not a recording URL")
+
+// notRecordingShaped says why u, on an allowed host, is still not fetched as
+// a recording, or "". Recording URLs come from the platform (voice_url, a
+// template's record) or are RecordingsURL + a recordfile path; none of them
+// carries the platform's credentials or points at its API, so a URL that
+// does (a voice_url crafted to read the task list with dialdesk's appid) is
+// refused before any request: a query with appid, signature or token, a path
+// on either surface's API (/api/icall/…, v1/task/…, v1/record…, v1/levels,
+// v1/tags), and paths with dot segments or encoded slashes, which a server
+// could resolve to such a path.
+func notRecordingShaped(u *url.URL) string {
+	if u.User != nil {
+		return "credentials in the URL"
+	}
+	for k := range u.Query() {
+		switch strings.ToLower(k) {
+		case "appid", "signature", "token", "access_token":
+			return "credentials in the query"
+		}
+	}
+	raw := strings.ToLower(u.EscapedPath())
+	if strings.Contains(raw, "%2f") || strings.Contains(raw, "%5c") || strings.Contains(u.Path, "\\") {
+		return "encoded slash in the path"
+	}
+	for _, seg := range strings.Split(u.Path, "/") {
+		if seg == "." || seg == ".." {
+			return "dot segment in the path"
+		}
+	}
+	p := strings.ToLower(u.Path)
+	for _, api := range []string{"/api/icall/", "/v1/task/", "/v1/record/", "/v1/record_info", "/v1/levels", "/v1/tags"} {
+		if strings.Contains(p+"/", api) {
+			return "the platform's API path"
+		}
+	}
+	return ""
+}
+
+// audioType reports whether an upstream Content-Type is one a recording is
+// served with: audio/*, application/ogg, or the generic binary
+// application/octet-stream (file servers that do not know .wav). Anything
+// else, or none, is not a recording.
+func audioType(ctype string) bool {
+	mt, _, err := mime.ParseMediaType(ctype)
+	return err == nil && (strings.HasPrefix(mt, "audio/") || mt == "application/ogg" || mt == "application/octet-stream")
+}
+
+// audioContentType keeps the upstream's type when it is audio, else (the
+// generic binary type) names the type from the file's extension.
 func audioContentType(upstream, p string) string {
 	if mt, _, err := mime.ParseMediaType(upstream); err == nil {
 		if strings.HasPrefix(mt, "audio/") || mt == "application/ogg" {
