@@ -151,8 +151,13 @@ func (f *taskForm) Validate(ctx context.Context, c formChoices) map[string]strin
 		f.robots = n
 	}
 	f.validateValidity(ctx, c, errs)
-	if slots, msg := normalizeSlots(ctx, f.Slots); msg != "" {
-		errs["call_time_slot"] = msg
+	if slots, bad, msg := normalizeSlots(ctx, f.Slots); msg != "" || len(bad) > 0 {
+		if msg != "" {
+			errs["call_time_slot"] = msg
+		}
+		for i, m := range bad { // each wrong range has its own message
+			errs[views.SlotField(i)] = m
+		}
 	} else {
 		f.slots = slots
 	}
@@ -220,47 +225,60 @@ func parseLocal(s string, loc *time.Location) (time.Time, error) {
 var slotRe = regexp.MustCompile(`^(\d{1,2}):(\d{2})\s*[-–~至到]\s*(\d{1,2}):(\d{2})$`)
 
 // normalizeSlots checks calling-hours ranges (HH:MM-HH:MM, start before end,
-// no overlaps) and returns them as HH:MM-HH:MM sorted by start, or the
-// message of the first problem.
-func normalizeSlots(ctx context.Context, in []string) ([]string, string) {
+// no overlaps) and returns them as HH:MM-HH:MM sorted by start. Otherwise it
+// returns a message per wrong range, by its index in in (an overlap is told
+// at the later-typed range of the two), or one message for them all (none,
+// too many).
+func normalizeSlots(ctx context.Context, in []string) (out []string, bad map[int]string, msg string) {
 	if len(in) == 0 {
-		return nil, views.T(ctx, "taskform.err.slot.none")
+		return nil, nil, views.T(ctx, "taskform.err.slot.none")
 	}
 	if len(in) > maxSlots {
-		return nil, views.Tf(ctx, "taskform.err.slot.many", maxSlots)
+		return nil, nil, views.Tf(ctx, "taskform.err.slot.many", maxSlots)
 	}
 	type span struct {
 		from, to int
 		text     string
+		at       int // index in in
 	}
+	bad = map[int]string{}
 	spans := make([]span, 0, len(in))
-	for _, s := range in {
+	for at, s := range in {
 		m := slotRe.FindStringSubmatch(strings.TrimSpace(s))
 		if m == nil {
-			return nil, views.Tf(ctx, "taskform.err.slot.format", s)
+			bad[at] = views.Tf(ctx, "taskform.err.slot.format", s)
+			continue
 		}
 		n := make([]int, 4)
 		for i := range n {
 			n[i], _ = strconv.Atoi(m[i+1])
 		}
 		if n[0] > 23 || n[2] > 23 || n[1] > 59 || n[3] > 59 {
-			return nil, views.Tf(ctx, "taskform.err.slot.format", s)
+			bad[at] = views.Tf(ctx, "taskform.err.slot.format", s)
+			continue
 		}
-		sp := span{n[0]*60 + n[1], n[2]*60 + n[3], fmt.Sprintf("%02d:%02d-%02d:%02d", n[0], n[1], n[2], n[3])}
+		sp := span{n[0]*60 + n[1], n[2]*60 + n[3], fmt.Sprintf("%02d:%02d-%02d:%02d", n[0], n[1], n[2], n[3]), at}
 		if sp.from >= sp.to {
-			return nil, views.Tf(ctx, "taskform.err.slot.order", s)
+			bad[at] = views.Tf(ctx, "taskform.err.slot.order", s)
+			continue
 		}
 		spans = append(spans, sp)
 	}
 	slices.SortFunc(spans, func(a, b span) int { return a.from - b.from })
-	out := make([]string, len(spans))
+	out = make([]string, len(spans))
 	for i, sp := range spans {
 		if i > 0 && sp.from < spans[i-1].to {
-			return nil, views.Tf(ctx, "taskform.err.slot.overlap", spans[i-1].text, sp.text)
+			later := max(sp.at, spans[i-1].at)
+			if _, told := bad[later]; !told {
+				bad[later] = views.Tf(ctx, "taskform.err.slot.overlap", spans[i-1].text, sp.text)
+			}
 		}
 		out[i] = sp.text
 	}
-	return out, ""
+	if len(bad) > 0 {
+		return nil, bad, ""
+	}
+	return out, nil, ""
 }
 
 // vendorFields maps add_task/editor_task refusals to the field they concern;

@@ -619,3 +619,41 @@ func TestTaskEdit(t *testing.T) {
 		t.Errorf("refused edit: %d", res.StatusCode)
 	}
 }
+
+// TestTaskFormEachBadSlotSaysWhy: with several wrong calling-hours ranges,
+// each wrong one is marked and has its own message under it (an overlap at
+// the range typed later); the right ones are not marked, and the count of
+// problems counts each.
+func TestTaskFormEachBadSlotSaysWhy(t *testing.T) {
+	app := testapp.New(t, testapp.Options{})
+	m := app.Login(t, store.RoleManager)
+	form := newTaskForm(t, app, m)
+	form["call_time_slot"] = []string{"8点", "09:00-12:00", "18:00-13:30", "11:00-12:30"}
+	res, body := app.PostFormBody(t, m, "/tasks", form)
+	if res.StatusCode != http.StatusUnprocessableEntity {
+		t.Fatalf("status %d, want 422", res.StatusCode)
+	}
+	d := doc(t, body)
+	var got [][3]string // per range: value, aria-invalid, its own message
+	d.Find("form[data-testid=task-form] [data-slot]").Each(func(_ int, s *goquery.Selection) {
+		in := s.Find("input[name=call_time_slot]")
+		msg := s.Find("[data-testid=error-call_time_slot]")
+		if msg.Length() == 1 && in.AttrOr("aria-describedby", "") != msg.AttrOr("id", "-") {
+			t.Errorf("range %q is not described by its message", in.AttrOr("value", ""))
+		}
+		got = append(got, [3]string{in.AttrOr("value", ""), in.AttrOr("aria-invalid", ""), msg.Text()})
+	})
+	want := [][3]string{
+		{"8点", "true", "“8点”的格式不对，请按 09:00-12:00 填写（小时 00–23，分钟 00–59）。"},
+		{"09:00-12:00", "false", ""},
+		{"18:00-13:30", "true", "“18:00-13:30”的开始时间必须早于结束时间。"},
+		{"11:00-12:30", "true", "“09:00-12:00”和“11:00-12:30”有重叠，请调整。"},
+		{"", "false", ""}, // the spare row for one more range
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("ranges (-want +got):\n%s", diff)
+	}
+	if s := d.Find("[data-testid=form-errors]").Text(); !strings.Contains(s, "有 3 处需要修改") {
+		t.Errorf("summary = %q, want 3 problems, one per wrong range", s)
+	}
+}

@@ -49,6 +49,10 @@
       var row = rows[rows.length - 1].cloneNode(true);
       var input = row.querySelector("input");
       input.value = "";
+      // A new range carries no message of the one it was copied from.
+      row.querySelectorAll("[data-slot-error]").forEach(function (m) { m.remove(); });
+      input.setAttribute("aria-invalid", "false");
+      input.setAttribute("aria-describedby", "err-call_time_slot");
       input.setAttribute("aria-label", input.getAttribute("aria-label").replace(/\d+/, String(rows.length + 1)));
       row.querySelector("[data-slot-remove]").hidden = false;
       list.appendChild(row);
