@@ -9,8 +9,10 @@ all: build
 ## generate: templ components → *_templ.go (templ is a go.mod tool: nothing to install).
 ## Run from the repository root: generated files name their source views/x.templ,
 ## the same as `go tool templ generate -f views/x.templ`; `-path views` would differ.
+## -log-level warn: only problems are printed, not templ's progress and watcher
+## messages ("Post-generation event received…"), which `make run` showed first.
 generate:
-	$(GO) tool templ generate -path .
+	$(GO) tool templ generate -path . -log-level warn
 
 ## build: the single binary ./dialdesk (static files and templates embedded)
 build: generate

@@ -21,11 +21,15 @@ import (
 )
 
 // run is the whole program: `dialdesk [flags]` serves the dashboard,
-// `dialdesk sandbox [flags]` serves the simulated platform alone.
+// `dialdesk sandbox [flags]` serves the simulated platform alone and
+// `dialdesk reset-password USERNAME` gives a user a new password.
 func run(ctx context.Context, args []string, getenv func(string) string) error {
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
 	if len(args) > 0 && args[0] == "sandbox" {
 		return runSandbox(ctx, args[1:], log)
+	}
+	if len(args) > 0 && args[0] == "reset-password" {
+		return runResetPassword(ctx, args[1:], getenv, os.Stdout)
 	}
 	cfg := defaultConfig()
 	if err := cfg.load(args, getenv, os.Stderr); err != nil {
