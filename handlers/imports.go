@@ -272,8 +272,7 @@ func (s *Server) importVM(r *http.Request, imp store.Import) (views.ImportVM, er
 		At: views.When(ctx, imp.Created), State: string(imp.State), Running: s.importRunning(imp),
 		Error: importError(imp, views.LangOf(ctx)), RowsRead: imp.RowsRead, RowsExpect: imp.RowsExpect, Batches: imp.Batches,
 		Sent: imp.BatchesSent, RowsSent: imp.RowsSent, RowsUnsure: imp.RowsUnsure, RowsUnsent: imp.RowsUnsent, Variables: imp.Variables, CanManage: canManage(r), CSRFToken: nosurf.Token(r),
-		Counts: views.ImportCountsVM{Rows: imp.Counts.Rows, Valid: imp.Counts.Valid, Invalid: imp.Counts.Invalid,
-			Duplicate: imp.Counts.Duplicate, Existing: imp.Counts.Existing, Filtered: imp.Counts.Filtered, Empty: imp.Counts.Empty},
+		Counts: countsVM(imp.Counts),
 	}
 	switch imp.State {
 	case store.ImportParsing, store.ImportFailed:
@@ -295,6 +294,12 @@ func (s *Server) importVM(r *http.Request, imp store.Import) (views.ImportVM, er
 		v.Rejects = append(v.Rejects, views.RejectRowVM{Line: rj.Line, Raw: rj.Raw, Reason: rejectOf(rj).Message(lang)})
 	}
 	return v, nil
+}
+
+// countsVM is what happened to an import's rows, for the views.
+func countsVM(c store.ImportCounts) views.ImportCountsVM {
+	return views.ImportCountsVM{Rows: c.Rows, Valid: c.Valid, Invalid: c.Invalid, Duplicate: c.Duplicate,
+		Existing: c.Existing, Filtered: c.Filtered, Empty: c.Empty, FilteredLate: c.FilteredLate, Refused: c.Refused}
 }
 
 func rejectOf(rj store.ImportReject) numbers.Rejected {

@@ -208,10 +208,20 @@ func (j *ImportSender) send(ctx context.Context, imp store.Import, n int) (left 
 			j.log().Info("import stopped between batches", "import", imp.ID, "next_batch", b)
 			return false, nil
 		}
+		unsure, err := st.BatchUnsure(bctx, imp.ID, b)
+		if err != nil {
+			return false, err
+		}
 		rows, err := st.BatchRows(bctx, imp.ID, b)
 		if err != nil {
 			return false, err
 		}
+		// Numbers put on the do-not-call list since the confirm are not sent.
+		dncLines, err := st.BatchDoNotCall(bctx, imp.ID, b)
+		if err != nil {
+			return false, err
+		}
+		rows, late := splitLines(rows, dncLines)
 		ok, err := st.MarkBatchSending(bctx, imp.ID, b)
 		if err != nil {
 			return false, err
@@ -220,7 +230,7 @@ func (j *ImportSender) send(ctx context.Context, imp store.Import, n int) (left 
 			j.log().Info("import no longer importing: not sending", "import", imp.ID)
 			return false, nil
 		}
-		unsure, err := j.sendBatch(bctx, imp.TaskID, rows)
+		drops, refused, err := j.sendBatch(bctx, imp.TaskID, rows, late, unsure)
 		if hook := j.CrashAfterSend; hook != nil && hook(imp.ID, b) {
 			j.mu.Lock()
 			if j.dead == nil {
@@ -231,14 +241,22 @@ func (j *ImportSender) send(ctx context.Context, imp store.Import, n int) (left 
 			return false, errCrash // sent, not marked
 		}
 		if err != nil {
-			if unsure {
-				_ = st.MarkBatchUnknown(bctx, imp.ID, b, err.Error())
-			} else {
+			var ce *client.Error
+			if !unsure && !learning(err) && errors.As(err, &ce) {
+				// Clearly refused as a whole on the first call: nothing of it is there.
 				_ = st.MarkBatch(bctx, imp.ID, b, false, err.Error())
+			} else {
+				_ = st.MarkBatchUnknown(bctx, imp.ID, b, err.Error())
 			}
-			j.report(ImportEvent{Import: imp, Batch: b, Rows: len(rows), Err: err})
+			j.report(ImportEvent{Import: imp, Batch: b, Rows: len(rows) + len(late), Err: err})
 			return false, st.SetImportError(bctx, imp.ID, store.ImportPaused, "batch",
 				client.HumanError(err, "zh"), client.HumanError(err, "en"))
+		}
+		if _, err := st.DropRows(bctx, imp.ID, b, store.DropFilteredLate, drops); err != nil {
+			return false, err
+		}
+		if _, err := st.DropRows(bctx, imp.ID, b, store.DropRefused, refused); err != nil {
+			return false, err
 		}
 		if err := st.MarkBatch(bctx, imp.ID, b, true, ""); err != nil {
 			return false, err
@@ -262,41 +280,189 @@ func (j *ImportSender) report(e ImportEvent) {
 	}
 }
 
-// sendBatch sends one batch. When the platform refuses it because an outid
-// is already there (a batch sent before a crash, whose answer was lost), it
-// sends the rows one by one: those already there are refused again and
-// counted as sent, the others are added; nothing is sent twice.
+// splitLines parts rows into those to send and those at lines.
+func splitLines(rows []store.ImportRow, lines []int) (send, at []store.ImportRow) {
+	if len(lines) == 0 {
+		return rows, nil
+	}
+	set := make(map[int]bool, len(lines))
+	for _, l := range lines {
+		set[l] = true
+	}
+	for _, r := range rows {
+		if set[r.Line] {
+			at = append(at, r)
+		} else {
+			send = append(send, r)
+		}
+	}
+	return send, at
+}
+
+// errLearning wraps a failure met while learning row by row what the
+// platform holds: some of the batch may be there.
+type errLearning struct{ error }
+
+func (e errLearning) Unwrap() error { return e.error }
+
+func learning(err error) bool {
+	var l errLearning
+	return errors.As(err, &l)
+}
+
+// sendBatch sends one batch's rows and finds out what the platform holds.
+// late are the batch's numbers put on the do-not-call list since the
+// confirm: they are not sent, and are dropped (drops) unless the batch may be
+// on the platform already (unsure: an earlier attempt was cut or got no
+// answer) and the platform holds them.
 //
-// On failure, unsure says whether some of the batch may be on the platform
-// all the same: true unless the platform clearly refused the whole batch
-// with a ret_code (a *client.Error) on the first call. A timeout, a lost
-// connection or a 5xx may come after the platform took the batch, and a
-// failure during the one-by-one re-send comes after some rows were there.
-func (j *ImportSender) sendBatch(ctx context.Context, taskID string, rows []store.ImportRow) (unsure bool, err error) {
+// add_task_data answers one code for a whole batch, and 320030 is a generic
+// refusal ("上传的数据有误", docs/platform.md) after which the platform may
+// have kept the batch's other rows. So on 320030 the sender learns row by
+// row (learn); refused are the rows the platform does not hold, with its
+// message. When nothing is refused, a batch costs one call.
+//
+// err is a failure without a clear answer about every row; the batch may be
+// partly on the platform unless the first call was clearly refused (a
+// *client.Error other than 320030, and no learning begun).
+func (j *ImportSender) sendBatch(ctx context.Context, taskID string, rows, late []store.ImportRow, unsure bool) (drops, refused []store.DroppedRow, err error) {
+	for _, r := range late {
+		held := false
+		if unsure {
+			if held, err = j.held(ctx, taskID, r.Phone, r.OutID); err != nil {
+				return nil, nil, errLearning{err}
+			}
+		}
+		if !held {
+			drops = append(drops, store.DroppedRow{Line: r.Line})
+		}
+	}
+	if len(rows) == 0 {
+		return drops, nil, nil
+	}
 	data := make([]client.DataRow, len(rows))
+	lines := make(map[string]int, len(rows))
 	for i, r := range rows {
 		data[i] = client.DataRow{Telephone: r.Phone, OutID: r.OutID, Variables: r.Variables}
+		lines[r.OutID] = r.Line
 	}
 	err = j.Client.AddTaskDataBatch(ctx, taskID, data)
 	if err == nil {
-		return false, nil
+		return drops, nil, nil
 	}
-	if !outIDRepeated(err) {
-		var ce *client.Error
-		return !errors.As(err, &ce), err
+	if !refusedData(err) {
+		return drops, nil, err
 	}
-	for _, d := range data {
-		if err := j.Client.AddTaskDataBatch(ctx, taskID, []client.DataRow{d}); err != nil && !outIDRepeated(err) {
-			return true, err
-		}
+	bad, err := j.learn(ctx, taskID, data, platformMsg(err))
+	if err != nil {
+		return drops, nil, errLearning{err}
 	}
-	return false, nil
+	for _, b := range bad {
+		refused = append(refused, store.DroppedRow{Line: lines[b.OutID], Detail: b.Detail})
+	}
+	return drops, refused, nil
 }
 
-// outIDRepeated reports whether the platform refused data because an outid
-// is already on the task (320030, "outid重复").
-func outIDRepeated(err error) bool {
+// refusal is a row the platform refused, with its message.
+type refusal struct {
+	OutID, Detail string
+}
+
+// learn finds out which rows of a refused group (refused with msg) the
+// platform does not hold. A single row is asked for by its outid
+// (query_task_data). A bigger group is split in halves and each half sent
+// again: a half accepted is held whole, one refused is learnt the same way.
+// When both halves are refused, the refusal is not one bad row: the platform
+// may well hold most rows already (it keeps a refused batch's good rows, and
+// refuses again the outids it holds), so the rows are settled one by one:
+// asked for, and sent alone when not held.
+func (j *ImportSender) learn(ctx context.Context, taskID string, rows []client.DataRow, msg string) ([]refusal, error) {
+	if len(rows) == 1 {
+		held, err := j.held(ctx, taskID, rows[0].Telephone, rows[0].OutID)
+		if err != nil || held {
+			return nil, err
+		}
+		return []refusal{{rows[0].OutID, msg}}, nil
+	}
+	mid := len(rows) / 2
+	halves := [2][]client.DataRow{rows[:mid], rows[mid:]}
+	var errs [2]error
+	for i, h := range halves {
+		errs[i] = j.Client.AddTaskDataBatch(ctx, taskID, h)
+		if errs[i] != nil && !refusedData(errs[i]) {
+			return nil, errs[i]
+		}
+	}
+	switch {
+	case errs[0] == nil && errs[1] == nil:
+		return nil, nil
+	case errs[0] == nil:
+		return j.learn(ctx, taskID, halves[1], platformMsg(errs[1]))
+	case errs[1] == nil:
+		return j.learn(ctx, taskID, halves[0], platformMsg(errs[0]))
+	}
+	var out []refusal
+	for _, r := range rows {
+		held, err := j.held(ctx, taskID, r.Telephone, r.OutID)
+		if err != nil {
+			return nil, err
+		}
+		if held {
+			continue
+		}
+		err = j.Client.AddTaskDataBatch(ctx, taskID, []client.DataRow{r})
+		switch {
+		case err == nil:
+		case refusedData(err):
+			out = append(out, refusal{r.OutID, platformMsg(err)})
+		default:
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// held asks the platform whether it holds outid with phone on the task
+// (query_task_data; 320030 there means it has no such outid). The number it
+// answers may be masked ("182****6077"): it must agree with phone wherever
+// it is not masked, else the outid is another number's.
+func (j *ImportSender) held(ctx context.Context, taskID, phone, outID string) (bool, error) {
+	res, err := j.Client.QueryTaskData(ctx, taskID, outID)
+	if refusedData(err) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	tel := string(res.Detail.Tel)
+	if tel == "" {
+		return true, nil
+	}
+	if len(tel) != len(phone) {
+		return false, nil
+	}
+	for i := range len(tel) {
+		if tel[i] != '*' && tel[i] != phone[i] {
+			return false, nil
+		}
+	}
+	return true, nil
+}
+
+// refusedData reports the platform's generic refusal of the data sent
+// (320030, "上传的数据有误"; docs/platform.md).
+func refusedData(err error) bool {
 	return client.IsCode(err, "320030")
+}
+
+// platformMsg is the platform's own message of a refusal, as the rejected
+// row keeps it.
+func platformMsg(err error) string {
+	var ce *client.Error
+	if errors.As(err, &ce) && ce.Msg != "" {
+		return ce.Msg
+	}
+	return "320030"
 }
 
 // interruptStaleParses marks failed, as interrupted, the imports whose file

@@ -58,6 +58,8 @@ func (r Rejected) Message(lang string) string {
 		return pick(lang,
 			fmt.Sprintf("变量“%s”的值含有 ^ 或 |", r.Detail),
 			fmt.Sprintf("the value of variable %q contains ^ or |", r.Detail))
+	case r.Reason == ReasonRefused && r.Detail != "":
+		return pick(lang, msg+"："+r.Detail, msg+": "+r.Detail)
 	case r.Reason == ReasonDuplicate && r.First > 0:
 		return pick(lang,
 			fmt.Sprintf("%s（首次出现在第 %d 行）", msg, r.First),

@@ -30,6 +30,9 @@ const (
 	ReasonDuplicate                 // the number appeared earlier in the same file
 	ReasonExisting                  // the number is already on the task
 	ReasonFiltered                  // the number is on the do-not-call list
+	// Reasons found while an import is sent, after the file was read.
+	ReasonFilteredLate // the number was put on the do-not-call list during the import
+	ReasonRefused      // the platform refused the row (Detail: its message)
 )
 
 var reasonCodes = [...]string{
@@ -43,6 +46,9 @@ var reasonCodes = [...]string{
 	ReasonDuplicate:   "duplicate",
 	ReasonExisting:    "existing",
 	ReasonFiltered:    "filtered",
+
+	ReasonFilteredLate: "filtered_late",
+	ReasonRefused:      "refused",
 }
 
 var reasonText = [...][2]string{ // zh, en
@@ -56,6 +62,9 @@ var reasonText = [...][2]string{ // zh, en
 	ReasonDuplicate:   {"文件内重复", "duplicate within the file"},
 	ReasonExisting:    {"任务中已有该号码", "already on the task"},
 	ReasonFiltered:    {"在免打扰名单中", "on the do-not-call list"},
+
+	ReasonFilteredLate: {"免打扰过滤（导入期间新增）", "filtered: added to do-not-call during the import"},
+	ReasonRefused:      {"平台拒收", "refused by the platform"},
 }
 
 // String returns the reason's stable code, e.g. "too_short".

@@ -497,28 +497,61 @@ func (w *world) addTaskData(p *params, _ string) (any, error) {
 	if len(rows) > 100000 {
 		return nil, errCode("320029")
 	}
-	seen := map[string]bool{}
 	for _, row := range rows {
-		outid := strings.TrimSpace(anyString(row["outid"]))
-		if outid == "" {
+		if strings.TrimSpace(anyString(row["outid"])) == "" {
 			return nil, errCode("320032")
 		}
-		if seen[outid] || liveOutID(t, outid) {
-			return nil, fail("320030", "outid重复:"+outid)
+	}
+	// The worst case the vendor's table allows (docs: 320030 is a generic
+	// "the data is wrong"): a batch with a row the platform will not take —
+	// an outid the task already has, or a malformed row — is answered
+	// 320030 for the whole batch, and its other rows are kept all the same.
+	seen := map[string]bool{}
+	refused := ""
+	for _, row := range rows {
+		outid := strings.TrimSpace(anyString(row["outid"]))
+		why := ""
+		switch {
+		case seen[outid] || liveOutID(t, outid):
+			why = "outid重复:" + outid
+		case malformedRow(row):
+			why = "数据格式错误:" + outid
+		}
+		if why != "" {
+			if refused == "" {
+				refused = why
+			}
+			continue
 		}
 		seen[outid] = true
-	}
-	added := 0
-	for _, row := range rows {
 		phone, valid := normalizePhone(anyString(row["telephone"]))
 		if !valid || t.phones[phone] {
 			continue // the platform filters numbers that are not phone numbers, and repeats
 		}
-		w.addNumber(t, phone, strings.TrimSpace(anyString(row["outid"])), parseVariables(anyString(row["variable"])))
-		added++
+		w.addNumber(t, phone, outid, parseVariables(anyString(row["variable"])))
 	}
 	w.settle(t)
+	if refused != "" {
+		return nil, fail("320030", "上传的数据有误:"+refused)
+	}
 	return ok("提交数据成功"), nil
+}
+
+// malformedRow reports a row the platform cannot read: no telephone, or
+// variables not in the form name^value|name^value.
+func malformedRow(row map[string]any) bool {
+	if strings.TrimSpace(anyString(row["telephone"])) == "" {
+		return true
+	}
+	if v := anyString(row["variable"]); v != "" {
+		for kv := range strings.SplitSeq(v, "|") {
+			k, _, ok := strings.Cut(kv, "^")
+			if !ok || strings.TrimSpace(k) == "" {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func liveOutID(t *task, outid string) bool {

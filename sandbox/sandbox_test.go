@@ -406,3 +406,32 @@ func TestRunDrivesTheClock(t *testing.T) {
 		}
 	}
 }
+
+// 320030 is a generic refusal: a batch holding an outid the task already has,
+// a repeated outid or a malformed row is answered 320030 as a whole, and its
+// other rows are kept all the same (the worst case the vendor's table
+// allows); the refused rows are not on the task.
+func TestAddTaskDataRefusalKeepsTheOtherRows(t *testing.T) {
+	e := newEnv(t, sandbox.Options{})
+	id := e.addTask(nil)
+	e.addNumbers(id, 1, "k") // k1
+	rows := []obj{
+		{"telephone": "13900000001", "outid": "k1"}, // the task has k1
+		{"telephone": "13900000002", "outid": "k2"},
+		{"telephone": "13900000003", "outid": "k3", "variable": "称呼王先生"}, // no ^
+		{"telephone": "", "outid": "k4"},
+		{"telephone": "13900000005", "outid": "k2"}, // k2 again
+		{"telephone": "13900000006", "outid": "k6"},
+	}
+	b, _ := json.Marshal(rows)
+	wantCode(t, e.post("add_task_data", url.Values{"taskid": {id}, "data": {string(b)}}), "320030")
+	for outid, held := range map[string]bool{"k2": true, "k6": true, "k3": false, "k4": false} {
+		m := e.get("query_task_data", url.Values{"taskid": {id}, "outid": {outid}})
+		if got := m["ret_code"] == "000000"; got != held {
+			t.Errorf("%s held = %v, want %v (%v)", outid, got, held, m)
+		}
+	}
+	if n := num(e.info(id)["call_total_data"]); n != 3 {
+		t.Errorf("the task has %d numbers, want 3 (k1, k2, k6)", n)
+	}
+}

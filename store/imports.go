@@ -34,14 +34,20 @@ const (
 // have reached the platform). A batch is "unsure" when it may be on the
 // platform without dialdesk knowing: an attempt was cut (sending, left by a
 // crash between the platform call and its mark) or ended without a clear
-// answer (unknown: timeout, lost connection, 5xx, or a refusal in the middle
-// of sendBatch's one-by-one re-send). Only a clear refusal (the platform's
-// ret_code) makes a batch failed, and unsure is sticky: a later clear
-// refusal leaves an unsure batch unknown.
+// answer (unknown: timeout, lost connection, 5xx, or a failure while the
+// sender learns row by row what the platform holds of a refused batch). Only
+// a clear refusal of the whole batch (the platform's ret_code) makes a batch
+// failed, and unsure is sticky: a later clear refusal leaves an unsure batch
+// unknown. A batch is sent once the platform holds each of its rows; rows it
+// refused, or that went on the do-not-call list meanwhile, leave the batch
+// (DropRows).
 
-// ImportCounts sums up what happened to every row of the file.
+// ImportCounts sums up what happened to every row of the file. FilteredLate
+// and Refused are rows dropped while sending (DropRows); Valid counts them
+// no more.
 type ImportCounts struct {
 	Rows, Valid, Invalid, Duplicate, Existing, Filtered, Empty int
+	FilteredLate, Refused                                      int
 }
 
 // Import is one upload of a number list to a task.
@@ -109,7 +115,8 @@ func OutID(importID int64, line int) string {
 }
 
 const importCols = `id, task_id, file_name, username, state, error_code, error_zh, error_en, rows_read, rows_expect,
-	variables, n_rows, n_valid, n_invalid, n_duplicate, n_existing, n_filtered, n_empty, created_at, updated_at,
+	variables, n_rows, n_valid, n_invalid, n_duplicate, n_existing, n_filtered, n_empty, n_filtered_late, n_refused,
+	created_at, updated_at,
 	(SELECT COUNT(*) FROM import_batches b WHERE b.import_id = imports.id),
 	(SELECT COUNT(*) FROM import_batches b WHERE b.import_id = imports.id AND b.state = 'sent'),
 	(SELECT COUNT(*) FROM import_batches b WHERE b.import_id = imports.id AND b.state = 'failed'),
@@ -123,7 +130,7 @@ func scanImport(sc interface{ Scan(...any) error }) (Import, error) {
 	var created, updated int64
 	err := sc.Scan(&im.ID, &im.TaskID, &im.FileName, &im.Username, &im.State, &im.ErrorCode, &im.ErrorZH, &im.ErrorEN,
 		&im.RowsRead, &im.RowsExpect, &vars, &im.Counts.Rows, &im.Counts.Valid, &im.Counts.Invalid, &im.Counts.Duplicate,
-		&im.Counts.Existing, &im.Counts.Filtered, &im.Counts.Empty, &created, &updated,
+		&im.Counts.Existing, &im.Counts.Filtered, &im.Counts.Empty, &im.Counts.FilteredLate, &im.Counts.Refused, &created, &updated,
 		&im.Batches, &im.BatchesSent, &im.BatchesFailed, &im.RowsSent, &im.RowsUnsure, &im.RowsUnsent)
 	if err != nil {
 		return im, err
@@ -443,6 +450,105 @@ func (s *Store) UnsentBatches(ctx context.Context, id int64) ([]int, error) {
 func (s *Store) BatchRows(ctx context.Context, id int64, batch int) ([]ImportRow, error) {
 	return s.queryRows(ctx, `SELECT r.import_id, r.line, r.task_id, r.phone, r.outid, r.file_outid, r.variables, r.batch, 0, r.deleted
 		FROM import_rows r WHERE r.import_id = ? AND r.batch = ? ORDER BY r.line`, id, batch)
+}
+
+// BatchUnsure reports whether a batch may be on the platform already: an
+// earlier attempt was cut (sending) or ended without a clear answer
+// (unknown).
+func (s *Store) BatchUnsure(ctx context.Context, id int64, batch int) (bool, error) {
+	var state string
+	err := s.db.QueryRowContext(ctx, `SELECT state FROM import_batches WHERE import_id = ? AND batch = ?`, id, batch).Scan(&state)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("store: batch %d/%d: %w", id, batch, err)
+	}
+	return state == "sending" || state == "unknown", nil
+}
+
+// BatchDoNotCall returns the lines of a batch's rows whose number is on the
+// do-not-call list now, in file order.
+func (s *Store) BatchDoNotCall(ctx context.Context, id int64, batch int) ([]int, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT r.line FROM import_rows r JOIN do_not_call d ON d.phone = r.phone
+		WHERE r.import_id = ? AND r.batch = ? ORDER BY r.line`, id, batch)
+	if err != nil {
+		return nil, fmt.Errorf("store: batch %d/%d do-not-call: %w", id, batch, err)
+	}
+	defer rows.Close()
+	var out []int
+	for rows.Next() {
+		var line int
+		if err := rows.Scan(&line); err != nil {
+			return nil, err
+		}
+		out = append(out, line)
+	}
+	return out, rows.Err()
+}
+
+// Why DropRows takes rows out of an import being sent (numbers.Reason codes,
+// kept in their rejects).
+const (
+	DropFilteredLate = "filtered_late" // put on the do-not-call list after the confirm
+	DropRefused      = "refused"       // refused by the platform
+)
+
+// DroppedRow is a row DropRows takes out: its line, and the detail its
+// reject keeps (the platform's message for a refused row).
+type DroppedRow struct {
+	Line   int
+	Detail string
+}
+
+// DropRows takes rows of a batch out of an import being sent, in one
+// transaction: they leave import_rows (so they are neither listed on the
+// task nor "already on the task" for later uploads) for import_rejects with
+// reason (DropFilteredLate or DropRefused) and their detail, the batch's
+// row count follows, and the import counts them under their reason instead
+// of valid. It returns how many it dropped (rows already gone are skipped).
+func (s *Store) DropRows(ctx context.Context, id int64, batch int, reason string, rows []DroppedRow) (int, error) {
+	col := map[string]string{DropFilteredLate: "n_filtered_late", DropRefused: "n_refused"}[reason]
+	if col == "" {
+		return 0, fmt.Errorf("store: drop rows: unknown reason %q", reason)
+	}
+	if len(rows) == 0 {
+		return 0, nil
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, err
+	}
+	defer tx.Rollback()
+	n := 0
+	for _, r := range rows {
+		var phone string
+		err := tx.QueryRowContext(ctx, `SELECT phone FROM import_rows WHERE import_id = ? AND line = ? AND batch = ?`, id, r.Line, batch).Scan(&phone)
+		if errors.Is(err, sql.ErrNoRows) {
+			continue
+		}
+		if err != nil {
+			return 0, fmt.Errorf("store: drop rows of %d: %w", id, err)
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM import_rows WHERE import_id = ? AND line = ?`, id, r.Line); err != nil {
+			return 0, fmt.Errorf("store: drop rows of %d: %w", id, err)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO import_rejects (import_id, line, raw, phone, reason, detail) VALUES (?, ?, ?, ?, ?, ?)
+			ON CONFLICT DO NOTHING`, id, r.Line, phone, phone, reason, r.Detail); err != nil {
+			return 0, fmt.Errorf("store: drop rows of %d: %w", id, err)
+		}
+		n++
+	}
+	if n > 0 {
+		if _, err := tx.ExecContext(ctx, `UPDATE import_batches SET rows = rows - ? WHERE import_id = ? AND batch = ?`, n, id, batch); err != nil {
+			return 0, fmt.Errorf("store: drop rows of %d: %w", id, err)
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE imports SET n_valid = n_valid - ?, `+col+` = `+col+` + ?, updated_at = ? WHERE id = ?`,
+			n, n, ms(s.now()), id); err != nil {
+			return 0, fmt.Errorf("store: drop rows of %d: %w", id, err)
+		}
+	}
+	return n, tx.Commit()
 }
 
 // ImportRows returns the first limit rows of an import, as they will be sent.
