@@ -221,6 +221,10 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	password := r.PostForm.Get("password")
 	next := localPath(r.PostForm.Get("next"))
 	v := views.LoginView{Username: username, Next: next}
+	if username == "" || password == "" { // the form is not checked by the browser (novalidate): say so here
+		v.Error = views.T(ctx, "login.err.empty")
+		return s.render(w, r, http.StatusUnauthorized, views.LoginPage(s.page(w, r, "", "login.title"), v))
+	}
 	keys := limiterKeys(username, clientIP(r))
 
 	wait, err := s.limiter.wait(ctx, keys)

@@ -49,7 +49,9 @@ func (s *Server) Routes() http.Handler {
 			r.Get("/", http.RedirectHandler("/tasks", http.StatusSeeOther).ServeHTTP)
 			r.Get("/tasks", s.h(s.taskList))
 			r.Get("/tasks/live", s.h(s.taskListLive))
-			r.Get("/calls", s.h(s.allCalls)) // calls across tasks (calls_all.go)
+			r.Get("/calls", s.h(s.allCalls))      // calls across tasks (calls_all.go)
+			r.Get("/account", s.h(s.accountPage)) // my account: everyone changes their own password
+			r.Post("/account", s.h(s.accountUpdate))
 			// The overview (overview.go): figures and charts from the call store; its exports.
 			r.Get("/overview", s.h(s.overviewPage))
 			r.Get("/overview/export.xlsx", s.h(s.overviewExport))

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/go-chi/chi/v5"
 
@@ -21,7 +22,9 @@ type userForm struct {
 // Validate returns per-field i18n message keys.
 func (f *userForm) Validate() map[string]string {
 	errs := map[string]string{}
-	if name, err := store.CleanUsername(f.Username); err != nil {
+	if name, err := store.CleanUsername(f.Username); strings.TrimSpace(f.Username) == "" {
+		errs["username"] = "users.err.username.empty"
+	} else if err != nil {
 		errs["username"] = "users.err.username"
 	} else {
 		f.Username = name
@@ -41,6 +44,8 @@ func passwordProblem(username, pw string) string {
 	switch err := store.CheckPassword(username, pw); {
 	case err == nil:
 		return ""
+	case pw == "":
+		return "users.err.pwempty"
 	case errors.Is(err, store.ErrPasswordTooLong):
 		return "users.err.pwlong"
 	case errors.Is(err, store.ErrPasswordHasUsername):
