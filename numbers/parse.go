@@ -179,7 +179,9 @@ func sniffHint(data []byte) string {
 // rowSource is one sheet's rows, read one at a time.
 type rowSource interface {
 	// next advances to the next row and returns its Excel row number and
-	// cells; ok is false at the end.
+	// cells; ok is false at the end. The cells slice is valid until the
+	// next call (a source may reuse it): copy it to keep it; the strings
+	// themselves may be kept.
 	next() (line int, cells []string, ok bool, err error)
 }
 

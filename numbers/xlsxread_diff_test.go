@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -136,7 +137,7 @@ func fastRows(data []byte, rawCol int) ([][]string, error) {
 	rows.SetRawColumn(rawCol)
 	var out [][]string
 	for rows.Next() {
-		out = append(out, trimRow(rows.Cells()))
+		out = append(out, trimRow(slices.Clone(rows.Cells())))
 	}
 	return out, rows.Err()
 }

@@ -30,6 +30,7 @@ type Rows struct {
 	// allocation a row instead of one a cell.
 	rowText []byte
 	spans   []span
+	buf     []string // the cells of the row before: reused
 }
 
 // span is a cell whose text is rowText[from:to], to be sliced from the
@@ -60,7 +61,8 @@ func (r *Rows) SetRawColumn(col int) { r.rawCol = col }
 // Line is the current row's number (1-based).
 func (r *Rows) Line() int { return r.line }
 
-// Cells are the current row's cells; the slice is the caller's.
+// Cells are the current row's cells, valid until the next call to Next
+// (the slice is reused; the strings are the caller's to keep).
 func (r *Rows) Cells() []string { return r.cells }
 
 // Err is the error that ended the rows, if any: ErrUnsupported when the
@@ -159,7 +161,8 @@ func (r *Rows) readRow() (num int, cells []string, ok bool, err error) {
 
 // rowCells reads the cells of a row up to its </row>.
 func (r *Rows) rowCells() ([]string, error) {
-	var cells []string
+	cells := r.buf[:0]
+	defer func() { r.buf = cells[:0] }()
 	col := 0 // the last cell's column, 1-based
 	r.rowText, r.spans = r.rowText[:0], r.spans[:0]
 	for {
@@ -507,10 +510,10 @@ func (r *Rows) display(c rawCell) (val, error) {
 			return r.styled(c, val{}, kindString)
 		}
 		i, ok := atoi(bytes.TrimSpace(c.v))
-		if !ok || i >= len(r.b.sst) {
+		if !ok || i >= r.b.sst.len() {
 			return val{}, ErrUnsupported
 		}
-		return r.styled(c, strVal(r.b.sst[i]), kindString)
+		return r.styled(c, strVal(r.b.sst.at(i)), kindString)
 	case "str":
 		return val{b: c.v}, nil
 	case "inlineStr":

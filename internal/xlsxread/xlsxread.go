@@ -53,7 +53,7 @@ type Book struct {
 	zr        *zip.Reader
 	sheetName string
 	sheet     *zip.File
-	sst       []string
+	sst       sharedStrings
 	styles    []numFmt // per cellXfs index
 	budget    *budget
 
@@ -320,19 +320,11 @@ func (b *Book) readSharedStrings(max int) error {
 		return err
 	}
 	defer rc.Close()
-	// Entries are gathered into chunks of about 1 MB, each made into one
-	// string that its entries slice: one allocation a chunk, not an entry.
 	sc := newScanner(rc)
 	var chunk []byte
-	var ends []int // end of each pending entry in chunk
 	flush := func() {
-		text := string(chunk)
-		from := 0
-		for _, end := range ends {
-			b.sst = append(b.sst, text[from:end])
-			from = end
-		}
-		chunk, ends = chunk[:0], ends[:0]
+		b.sst.chunks = append(b.sst.chunks, string(chunk))
+		chunk = chunk[:0]
 	}
 	for {
 		tok, err := sc.next()
@@ -343,11 +335,11 @@ func (b *Book) readSharedStrings(max int) error {
 			flush()
 			return nil
 		}
-		if tok.name == "sst" && b.sst == nil {
+		if tok.name == "sst" && b.sst.ends == nil {
 			// uniqueCount, when the writer gives it, sizes the table once.
 			if v, ok := attr(tok.attrs, "uniqueCount"); ok {
 				if n, ok := atoi(v); ok {
-					b.sst = make([]string, 0, min(n, max))
+					b.sst.ends = make([]uint32, 0, min(n, max))
 				}
 			}
 			continue
@@ -355,7 +347,7 @@ func (b *Book) readSharedStrings(max int) error {
 		if tok.name != "si" || tok.kind != tokStart && tok.kind != tokSelf {
 			continue
 		}
-		if len(b.sst)+len(ends) >= max {
+		if len(b.sst.ends) >= max {
 			return ErrUnsupported
 		}
 		if tok.kind == tokStart {
@@ -363,9 +355,32 @@ func (b *Book) readSharedStrings(max int) error {
 				return err
 			}
 		}
-		ends = append(ends, len(chunk))
+		b.sst.ends = append(b.sst.ends, uint32(len(chunk)))
+		b.sst.chunkOf = append(b.sst.chunkOf, uint16(len(b.sst.chunks)))
 		if len(chunk) >= 1<<20 {
 			flush()
 		}
 	}
+}
+
+// sharedStrings is the shared-string table, kept compact: the entries'
+// text in chunks of about 1 MB (one string each), and per entry its end in
+// its chunk and its chunk's number. An entry is a slice of its chunk, made
+// when a cell asks for it; 6 bytes an entry instead of a 16-byte string
+// header and an allocation of its own.
+type sharedStrings struct {
+	chunks  []string
+	ends    []uint32
+	chunkOf []uint16
+}
+
+func (t *sharedStrings) len() int { return len(t.ends) }
+
+func (t *sharedStrings) at(i int) string {
+	c := t.chunkOf[i]
+	from := uint32(0)
+	if i > 0 && t.chunkOf[i-1] == c {
+		from = t.ends[i-1]
+	}
+	return t.chunks[c][from:t.ends[i]]
 }
