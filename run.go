@@ -120,6 +120,7 @@ func run(ctx context.Context, args []string, getenv func(string) string) error {
 		RecordingsURL:   cfg.RecordingsURL,
 		RecordingHosts:  cfg.recordingHostsL,
 		ImportBatchSize: cfg.ImportBatchSize,
+		CallSync:        true,
 		Logger:          log,
 		Warehouse: &jobs.WarehouseConfig{Days: cfg.SyncDays, Rate: cfg.TranscriptRate,
 			Retention: time.Duration(cfg.RetentionDays) * 24 * time.Hour},
@@ -127,10 +128,9 @@ func run(ctx context.Context, args []string, getenv func(string) string) error {
 	if err != nil {
 		return err
 	}
-	defer srv.Close()
-	defer srv.StartSync(ctx)() // background sync of missed pushes; stopped (and waited for) on shutdown
-	// The background jobs (the import sender picks up the imports a restart
-	// interrupted).
+	// The background jobs: the import sender (it picks up the imports a
+	// restart interrupted), the push resolver, the call sync of missed
+	// pushes, the task refresher, the call warehouse.
 	srv.StartJobs(context.WithoutCancel(ctx))
 	log.Info("dialdesk serving", "url", "http://"+ln.Addr().String(), "public_url", cfg.PublicURL)
 	err = serve(ctx, ln, srv.Routes(), log)

@@ -11,6 +11,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"dialdesk/audit"
+	"dialdesk/jobs"
 	"dialdesk/store"
 	"dialdesk/views"
 )
@@ -109,7 +110,7 @@ func (s *Server) callView(ctx context.Context, taskID, key string, cs store.Task
 	if err != nil {
 		return views.CallDetailVM{}, err
 	}
-	sc := storedCall(*cr, taskID, store.SourceSync)
+	sc := jobs.CallFromResult(*cr, taskID, store.SourceSync)
 	if sc.CallID == "" {
 		return views.CallDetailVM{}, errNotFound
 	}

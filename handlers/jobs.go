@@ -13,7 +13,10 @@ import (
 // The background jobs (package jobs) run on one Runner per Server: New
 // builds it (Config.Jobs, else one whose leases are in the store), StartJobs
 // starts every job on it, StopJobs stops them. A new job is added in
-// startJobs' list.
+// StartJobs' list. The platform's work (sending imports, filing pushed calls,
+// the call sync) runs under a lease, on one instance at a time; the task
+// refresher renews this instance's own cache, so it is a local job and runs
+// on every instance.
 
 // newRunner is the Runner of a Server whose Config gives none: its rounds are
 // claimed in the store's job_leases under a name unique to this process.
@@ -23,9 +26,10 @@ func newRunner(cfg Config) *jobs.Runner {
 }
 
 // StartJobs starts the background jobs: the import sender (which also picks
-// up the imports a restart interrupted) and, when configured, the call
-// warehouse's sync, transcripts and retention. main calls it once at start; so
-// does testapp.
+// up the imports a restart interrupted), the push resolver, the call sync
+// (when Config.CallSync), the task refresher and, when configured, the call
+// warehouse's sync, transcripts and retention. main calls it once at start;
+// so does testapp.
 func (s *Server) StartJobs(ctx context.Context) {
 	s.jobMu.Lock()
 	defer s.jobMu.Unlock()
@@ -33,10 +37,14 @@ func (s *Server) StartJobs(ctx context.Context) {
 		return
 	}
 	s.jobsStarted = true
-	s.jobs.Start(ctx, s.sender)
-	if s.warehouse != nil {
-		s.jobs.Start(ctx, s.warehouse.Jobs()...)
+	list := []jobs.Job{s.sender, s.resolver, s.tasks.refresher()}
+	if s.callSync != nil {
+		list = append(list, s.callSync)
 	}
+	if s.warehouse != nil {
+		list = append(list, s.warehouse.Jobs()...)
+	}
+	s.jobs.Start(ctx, list...)
 }
 
 // jobsRunning reports whether the jobs were started and not stopped.

@@ -28,7 +28,6 @@ func restarted(t *testing.T, app *testapp.App) *testapp.App {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(srv.Close)
 	srv.StartJobs(context.Background())
 	t.Cleanup(func() { srv.StopJobs(10 * time.Second) })
 	hs := httptest.NewServer(srv.Routes())

@@ -9,14 +9,13 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
-	"time"
 	"unicode"
 	"unicode/utf8"
 
 	"github.com/go-chi/chi/v5"
 
 	"dialdesk/client"
+	"dialdesk/jobs"
 	"dialdesk/store"
 )
 
@@ -93,7 +92,7 @@ func (s *Server) pushReceive(w http.ResponseWriter, r *http.Request) error {
 	if !validTaskID(task) {
 		task = ""
 	}
-	c := storedCall(p.CallResult, task, store.SourcePush)
+	c := jobs.CallFromResult(p.CallResult, task, store.SourcePush)
 	if ref := r.URL.Query().Get("ref"); c.TaskID == "" && formTokenRe.MatchString(ref) {
 		// push_url named the form that created the task (PushURLWithRef).
 		if t, err := s.store.TaskOfPushRef(ctx, ref); err == nil && validTaskID(t) {
@@ -123,8 +122,9 @@ func (s *Server) pushReceive(w http.ResponseWriter, r *http.Request) error {
 	s.log.Info("push stored", "callid", c.CallID, "task", c.TaskID, "new", created, "ret_code", p.RetCode)
 	pushAnswer(w, http.StatusOK, "ok")
 	if c.TaskID == "" && (created || s.stillWithoutTask(ctx, c.CallID)) {
-		// Stored and answered; the task is looked up afterwards.
-		s.resolveTaskLater(c)
+		// Stored and answered; the push resolver looks up its task
+		// (jobs.PushResolver).
+		s.jobs.Wake(jobs.PushResolverName)
 	}
 	return nil
 }
@@ -169,174 +169,9 @@ func pushAnswer(w http.ResponseWriter, status int, msg string) {
 	io.WriteString(w, `{"ret_code":"`+code+`","ret_msg":"`+msg+`"}`)
 }
 
-// storedCall converts a surface A call result (push, query_task_data,
-// query_time_task_data) to the store's form.
-func storedCall(cr client.CallResult, taskID, source string) store.Call {
-	d := cr.Detail
-	c := store.Call{
-		CallID:    strings.TrimSpace(string(d.CallID)),
-		TaskID:    taskID,
-		OutID:     strings.TrimSpace(string(d.OutID)),
-		Tel:       string(d.Tel),
-		Caller:    string(d.Caller),
-		Status:    int(d.Status),
-		Intention: strings.Join(d.IntentionName, "\u0001"),
-		StartAt:   millisTime(d.StartTime),
-		AnswerAt:  millisTime(d.AnswerTime),
-		EndAt:     millisTime(d.EndTime),
-		CallMS:    int64(d.CallDuration),
-		FeeMS:     int64(d.FeeDuration),
-		UserMsgs:  int(d.UserMsgCount),
-		VoiceURL:  strings.TrimSpace(string(d.VoiceURL)),
-		DelFlag:   int(d.DelFlag),
-		Source:    source,
-	}
-	for _, m := range cr.Messages {
-		c.Messages = append(c.Messages, store.CallMessage{Sender: int(m.SenderType), Content: string(m.Content),
-			At: millisTime(m.DateTime), Remark: string(m.Remark)})
-	}
-	return c
-}
-
-func millisTime(m client.Millis) time.Time {
-	if m.IsZero() {
-		return time.Time{}
-	}
-	return m.Time()
-}
-
-// A push may name no task: push_url goes to add_task before the platform has
-// named the task, and editor_task cannot change it (docs/platform.md §A.push,
-// §decisions 11). dialdesk
-// finds the task at once when it gave the number its outid (import_rows);
-// otherwise, right after answering the push, a background resolver asks the
-// platform: for each unfinished task it walks query_time_task_data around
-// the pushed calls' end times until every waiting callid is seen, and files
-// each call under its task. Pushes arriving together share one walk (they
-// wait resolveDelay), the walk is bounded (tasks, calls, time), and a call
-// it cannot place stays visible under /calls until the sync names its task.
-
-// Resolver bounds.
-const (
-	resolveDelay    = 2 * time.Second  // pushes arriving within it share one walk
-	resolveMargin   = 2 * time.Minute  // window around the pushed calls' end times
-	resolveMaxSpan  = 30 * time.Minute // widest window one walk reads
-	resolveMaxWait  = 1000             // callids waiting at most; more are left to the sync
-	resolveTimeout  = time.Minute
-	resolveMaxCalls = 2000 // call results read per walk, all tasks together
-)
-
-// pushResolver holds the pushed callids whose task is unknown.
-type pushResolver struct {
-	mu      sync.Mutex
-	waiting map[string]time.Time // callid → the call's end (or start) time
-	timer   *time.Timer
-	running sync.Mutex // one walk at a time
-}
-
 // stillWithoutTask reports whether a stored call has no task yet (a repeated
 // push keeps the task the sync gave the first one).
 func (s *Server) stillWithoutTask(ctx context.Context, callID string) bool {
 	_, err := s.store.Call(ctx, "", callID)
 	return err == nil
-}
-
-// resolveTaskLater queues a stored call without a task for the resolver.
-func (s *Server) resolveTaskLater(c store.Call) {
-	if !s.client.HasICall() {
-		return
-	}
-	at := c.EndAt
-	if at.IsZero() {
-		at = c.StartAt
-	}
-	if at.IsZero() {
-		at = s.now()
-	}
-	r := s.pushWait
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if len(r.waiting) >= resolveMaxWait {
-		s.log.Warn("push: resolver queue full; the sync will name the task", "callid", c.CallID)
-		return
-	}
-	r.waiting[c.CallID] = at
-	if r.timer == nil {
-		r.timer = time.AfterFunc(resolveDelay, func() {
-			ctx, cancel := context.WithTimeout(context.Background(), resolveTimeout)
-			defer cancel()
-			if _, err := s.ResolvePushTasks(ctx); err != nil {
-				s.log.Warn("push: resolving tasks", "err", err)
-			}
-		})
-	}
-}
-
-// ResolvePushTasks files the waiting pushed calls under their tasks (see
-// above) and reports how many it placed. The timer runs it; tests call it.
-func (s *Server) ResolvePushTasks(ctx context.Context) (int, error) {
-	r := s.pushWait
-	r.running.Lock()
-	defer r.running.Unlock()
-	r.mu.Lock()
-	waiting := r.waiting
-	r.waiting = map[string]time.Time{}
-	r.timer = nil
-	r.mu.Unlock()
-	if len(waiting) == 0 {
-		return 0, nil
-	}
-	var first, last time.Time
-	for _, at := range waiting {
-		if first.IsZero() || at.Before(first) {
-			first = at
-		}
-		if at.After(last) {
-			last = at
-		}
-	}
-	begin, end := first.Add(-resolveMargin), last.Add(resolveMargin)
-	if end.Sub(begin) > resolveMaxSpan {
-		begin = end.Add(-resolveMaxSpan) // the newest calls first; the sync covers the rest
-	}
-	tasks, err := s.client.QueryTasks(ctx)
-	if err != nil {
-		return 0, err
-	}
-	start, placed, read := time.Now(), 0, 0
-	errDone := errors.New("all placed")
-	for _, t := range tasks {
-		if len(waiting) == 0 || read >= resolveMaxCalls {
-			break
-		}
-		if t.Status == client.TaskFinished || t.Status == client.TaskDeleted || !validTaskID(t.ID) {
-			continue
-		}
-		err := s.client.EachTimeTaskData(ctx, client.TimeTaskQuery{TaskID: t.ID, Begin: begin, End: end}, func(cr client.CallResult) error {
-			read++
-			id := strings.TrimSpace(string(cr.Detail.CallID))
-			if _, ok := waiting[id]; ok {
-				// onlyNew: the pushed row stays as it is; only its task is filled in.
-				if _, err := s.store.SaveCall(ctx, storedCall(cr, t.ID, store.SourceSync), true); err != nil {
-					return err
-				}
-				delete(waiting, id)
-				placed++
-				s.log.Info("push: task found", "callid", id, "task", t.ID)
-			}
-			if len(waiting) == 0 || read >= resolveMaxCalls {
-				return errDone
-			}
-			return nil
-		})
-		if err != nil && !errors.Is(err, errDone) {
-			if ctx.Err() != nil {
-				return placed, ctx.Err()
-			}
-			s.log.Warn("push: resolving tasks: task", "task", t.ID, "err", err)
-		}
-	}
-	s.log.Info("push: task resolver done", "placed", placed, "unplaced", len(waiting), "calls_read", read,
-		"took", time.Since(start).Round(time.Millisecond))
-	return placed, nil
 }

@@ -66,6 +66,10 @@ type Config struct {
 	// Jobs runs the background jobs (StartJobs); default: a Runner whose
 	// leases are in Store (handlers/jobs.go).
 	Jobs *jobs.Runner
+	// CallSync runs the background call sync (jobs.CallSync) among the jobs.
+	// main sets it; tests leave it off and run rounds themselves, so that
+	// the platform sees only the calls they make.
+	CallSync bool
 }
 
 // Server holds the handlers' dependencies. Build it with New; it is safe for
@@ -82,11 +86,11 @@ type Server struct {
 	recHosts map[string]bool
 	tasks    *taskCache
 	calls    *callMetaCache // levels, tags, list pages, recording URLs (calls.go)
-	pushWait *pushResolver  // pushed calls waiting for their task (push.go)
-	syncSeen *syncSet       // tasks the last sync round walked (sync.go)
 	imports  importer       // uploaded files being read (numbers_jobs.go)
 	jobs     *jobs.Runner   // the background jobs (jobs.go)
 	sender   *jobs.ImportSender
+	resolver *jobs.PushResolver // files pushed calls under their task
+	callSync *jobs.CallSync     // nil unless Config.CallSync
 	// warehouse runs the call warehouse's jobs; nil when Config.Warehouse
 	// is (handlers/jobs.go).
 	warehouse *jobs.Warehouse
@@ -156,8 +160,6 @@ func New(cfg Config) (*Server, error) {
 		limiter:  newLoginLimiter(cfg.Store, cfg.Now),
 		recHosts: map[string]bool{},
 		calls:    &callMetaCache{recs: map[string]cachedRec{}, pages: map[string]cachedPage{}},
-		pushWait: &pushResolver{waiting: map[string]time.Time{}},
-		syncSeen: &syncSet{ids: map[string]bool{}},
 		exports:  make(chan struct{}, maxConcurrentExports),
 
 		exportStates: &sync.Map{},
@@ -168,6 +170,10 @@ func New(cfg Config) (*Server, error) {
 		s.jobs = newRunner(cfg)
 	}
 	s.sender = s.newImportSender()
+	s.resolver = &jobs.PushResolver{Store: s.store, Client: s.client, Log: s.log, Now: s.now}
+	if cfg.CallSync {
+		s.callSync = &jobs.CallSync{Store: s.store, Client: s.client, Log: s.log, Now: s.now}
+	}
 	if cfg.Warehouse != nil {
 		wc := *cfg.Warehouse
 		wc.Client, wc.Store, wc.Log = cfg.Client, cfg.Store, cfg.Logger.With("component", "warehouse")

@@ -11,16 +11,19 @@ import (
 	"golang.org/x/sync/singleflight"
 
 	"dialdesk/client"
+	"dialdesk/jobs"
 )
 
 // taskCache shares the platform's task reads between viewers, so a hundred
 // people watching the task list cost the upstream calls of one:
 //
-//   - Tasks someone looked at recently are "watched". One background
-//     refresher per dialdesk (the platform account) re-reads every watched
-//     task with query_task_info once per refresh interval, in batches of
-//     ≤ 15 run concurrently, and stops when nobody has looked for two
-//     intervals. Its cost depends on the clock, not on the number of viewers.
+//   - Tasks someone looked at recently are "watched". The refresher, a
+//     local job of each instance (its cache is the instance's own),
+//     re-reads every watched task with query_task_info once per refresh
+//     interval, in batches of ≤ 15 run concurrently; a task nobody has
+//     looked at for two intervals is no longer watched, and a round with
+//     nothing watched costs nothing. Its cost depends on the clock, not on
+//     the number of viewers.
 //   - Viewers read the refreshed answers. A task not cached yet (first visit,
 //     or after forget) is read on demand; identical on-demand reads are
 //     coalesced with singleflight.
@@ -28,7 +31,7 @@ import (
 //     one interval and coalesced the same way.
 //
 // Ages are measured on the server's clock (Config.Now), so a test that moves
-// the clock ages the cache with it; only the refresher's ticker is real time.
+// the clock ages the cache with it; only the refresher's period is real time.
 //
 // Writers (pause, resume, edit...) call s.tasks.forget(id) after changing a
 // task so the next read fetches it again.
@@ -36,16 +39,13 @@ type taskCache struct {
 	s        *Server
 	interval time.Duration
 	sf       singleflight.Group
-	ctx      context.Context // ends with Server.Close
-	stop     context.CancelFunc
 
-	mu         sync.Mutex
-	info       map[string]cachedInfo
-	watched    map[string]time.Time // task id → last time a viewer asked
-	refreshing bool
-	list       []client.Task
-	listAt     time.Time
-	listValid  bool
+	mu        sync.Mutex
+	info      map[string]cachedInfo
+	watched   map[string]time.Time // task id → last time a viewer asked
+	list      []client.Task
+	listAt    time.Time
+	listValid bool
 }
 
 type cachedInfo struct {
@@ -63,13 +63,8 @@ const (
 )
 
 func newTaskCache(s *Server, interval time.Duration) *taskCache {
-	ctx, cancel := context.WithCancel(context.Background())
-	return &taskCache{s: s, interval: interval, ctx: ctx, stop: cancel,
-		info: map[string]cachedInfo{}, watched: map[string]time.Time{}}
+	return &taskCache{s: s, interval: interval, info: map[string]cachedInfo{}, watched: map[string]time.Time{}}
 }
-
-// Close stops the background refresher.
-func (s *Server) Close() { s.tasks.stop() }
 
 // DropTaskCache forgets every cached platform answer about tasks, so the next
 // reads go upstream (benchmarks of the cold path; after a configuration change).
@@ -162,10 +157,6 @@ func (c *taskCache) infos(ctx context.Context, ids []string) (map[string]client.
 		}
 		missing = append(missing, id)
 	}
-	if len(ids) > 0 && !c.refreshing {
-		c.refreshing = true
-		go c.refresh()
-	}
 	c.mu.Unlock()
 	if len(missing) == 0 {
 		return out, nil
@@ -180,39 +171,35 @@ func (c *taskCache) infos(ctx context.Context, ids []string) (map[string]client.
 	return out, nil
 }
 
-// refresh re-reads the watched tasks every interval until nobody watches.
-func (c *taskCache) refresh() {
-	tick := time.NewTicker(c.interval)
-	defer tick.Stop()
-	for {
-		select {
-		case <-c.ctx.Done():
-			c.mu.Lock()
-			c.refreshing = false
-			c.mu.Unlock()
-			return
-		case <-tick.C:
-		}
-		c.mu.Lock()
-		now := c.s.now()
-		var ids []string
-		for id, at := range c.watched {
-			if now.Sub(at) > c.maxAge() {
-				delete(c.watched, id)
-			} else {
-				ids = append(ids, id)
-			}
-		}
-		if len(ids) == 0 {
-			c.refreshing = false
-			c.mu.Unlock()
-			return
-		}
-		c.mu.Unlock()
-		if _, err := c.fetch(c.ctx, ids); err != nil && c.ctx.Err() == nil {
-			c.s.log.Debug("task refresher", "err", err)
+// refresherName is the task refresher's job name.
+const refresherName = "task-refresher"
+
+// refresher is the job that re-reads the watched tasks every interval.
+func (c *taskCache) refresher() jobs.Job {
+	return jobs.LocalFunc(refresherName, c.interval, c.refresh)
+}
+
+// refresh is one round of the refresher: it forgets the tasks nobody has
+// looked at lately and re-reads the others.
+func (c *taskCache) refresh(ctx context.Context) error {
+	c.mu.Lock()
+	now := c.s.now()
+	var ids []string
+	for id, at := range c.watched {
+		if now.Sub(at) > c.maxAge() {
+			delete(c.watched, id)
+		} else {
+			ids = append(ids, id)
 		}
 	}
+	c.mu.Unlock()
+	if len(ids) == 0 {
+		return nil
+	}
+	if _, err := c.fetch(ctx, ids); err != nil && ctx.Err() == nil {
+		c.s.log.Debug("task refresher", "err", err)
+	}
+	return nil
 }
 
 // fetch reads ids (sorted, deduplicated, in batches of ≤ 15, concurrently)

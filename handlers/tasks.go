@@ -6,7 +6,6 @@ import (
 	"maps"
 	"net/http"
 	"net/url"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -16,6 +15,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"dialdesk/client"
+	"dialdesk/jobs"
 	"dialdesk/store"
 	"dialdesk/views"
 )
@@ -375,9 +375,9 @@ func compareIDs(a, b string) int {
 	return strings.Compare(a, b)
 }
 
-var taskIDRe = regexp.MustCompile(`^[0-9A-Za-z_-]{1,64}$`)
-
-func validTaskID(id string) bool { return taskIDRe.MatchString(id) }
+// validTaskID is jobs.ValidTaskID: one shape of task id for the pages and
+// the background jobs.
+func validTaskID(id string) bool { return jobs.ValidTaskID(id) }
 
 type taskKey struct{}
 type taskInfoKey struct{}

@@ -49,6 +49,29 @@ func (f funcJob) Name() string                    { return f.name }
 func (f funcJob) Every() time.Duration            { return f.every }
 func (f funcJob) Round(ctx context.Context) error { return f.round(ctx) }
 
+// Local is implemented by a job whose work concerns this instance only, such
+// as renewing a cache of its own: its rounds run on every instance, never
+// under a lease.
+type Local interface {
+	Job
+	Local() bool
+}
+
+// LocalFunc adapts a function to a Local job.
+func LocalFunc(name string, every time.Duration, round func(ctx context.Context) error) Job {
+	return localFunc{funcJob{name: name, every: every, round: round}}
+}
+
+type localFunc struct{ funcJob }
+
+func (localFunc) Local() bool { return true }
+
+// leased reports whether j's rounds are claimed under a lease.
+func (r *Runner) leased(j Job) bool {
+	l, ok := j.(Local)
+	return r.lease != nil && !(ok && l.Local())
+}
+
 // Lease is where the runner claims the right to run a job. The store
 // implements it with a row per job (store.Store.ClaimLease).
 type Lease interface {
@@ -68,6 +91,7 @@ type Runner struct {
 
 	mu     sync.Mutex
 	wake   map[string]chan struct{}
+	leases []string // names of the leased jobs, given back by Stop
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 }
@@ -106,6 +130,9 @@ func (r *Runner) Start(ctx context.Context, jobs ...Job) {
 	for _, j := range jobs {
 		ch := make(chan struct{}, 1)
 		r.wake[j.Name()] = ch
+		if r.leased(j) {
+			r.leases = append(r.leases, j.Name())
+		}
 		r.wg.Add(1)
 		go r.loop(ctx, j, ch)
 	}
@@ -131,10 +158,7 @@ func (r *Runner) Wake(name string) {
 func (r *Runner) Stop() {
 	r.mu.Lock()
 	cancel := r.cancel
-	names := make([]string, 0, len(r.wake))
-	for n := range r.wake {
-		names = append(names, n)
-	}
+	names := r.leases
 	r.mu.Unlock()
 	if cancel != nil {
 		cancel()
@@ -184,7 +208,7 @@ func (r *Runner) round(ctx context.Context, j Job) (more bool) {
 		return false
 	}
 	rctx := ctx
-	if r.lease != nil {
+	if r.leased(j) {
 		ok, err := r.lease.ClaimLease(ctx, j.Name(), r.holder, r.ttl)
 		if err != nil {
 			if ctx.Err() == nil {

@@ -117,3 +117,36 @@ func TestRunnerStopWaitsForRound(t *testing.T) {
 		t.Fatal("Stop returned before the round did")
 	}
 }
+
+// A local job (a cache of the instance's own) runs on every runner, with no
+// lease claimed or held, while a leased one runs on one.
+func TestRunnerLocalJobsRunEverywhere(t *testing.T) {
+	lease := &memLease{held: map[string]string{}}
+	var local, leased [2]atomic.Int32
+	runners := []*Runner{NewRunner(lease, "one", nil), NewRunner(lease, "two", nil)}
+	for i, r := range runners {
+		r.Start(context.Background(),
+			LocalFunc("refresh", time.Millisecond, func(context.Context) error { local[i].Add(1); return nil }),
+			Func("sync", time.Millisecond, func(context.Context) error { leased[i].Add(1); return nil }))
+	}
+	for deadline := time.Now().Add(10 * time.Second); local[0].Load() == 0 || local[1].Load() == 0; {
+		if time.Now().After(deadline) {
+			t.Fatalf("local rounds: %d and %d, want both runners to run it", local[0].Load(), local[1].Load())
+		}
+		time.Sleep(time.Millisecond)
+	}
+	lease.mu.Lock()
+	_, claimed := lease.held["refresh"]
+	lease.mu.Unlock()
+	// Before any Stop gives a lease back, the first to claim "sync" kept it.
+	both := leased[0].Load() > 0 && leased[1].Load() > 0
+	for _, r := range runners {
+		r.Stop()
+	}
+	if claimed {
+		t.Error("a lease was claimed for a local job")
+	}
+	if both {
+		t.Errorf("the leased job ran on both runners: %d and %d", leased[0].Load(), leased[1].Load())
+	}
+}

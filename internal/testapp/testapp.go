@@ -143,7 +143,6 @@ func New(t testing.TB, opts Options) *App {
 		hs.Listener.Close()
 		t.Fatal(err)
 	}
-	t.Cleanup(srv.Close)
 	srv.StartJobs(context.Background())
 	t.Cleanup(func() { srv.StopJobs(10 * time.Second) })
 	hs.Config.Handler = srv.Routes()
