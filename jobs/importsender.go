@@ -317,7 +317,7 @@ func learning(err error) bool {
 // answer) and the platform holds them.
 //
 // add_task_data answers one code for a whole batch, and 320030 is a generic
-// refusal ("上传的数据有误", docs/platform.md) after which the platform may
+// refusal ("上传的数据有误", docs/platform.md §decisions 9) after which the platform may
 // have kept the batch's other rows. So on 320030 the sender learns row by
 // row (learn); refused are the rows the platform does not hold, with its
 // message. When nothing is refused, a batch costs one call.
@@ -450,7 +450,7 @@ func (j *ImportSender) held(ctx context.Context, taskID, phone, outID string) (b
 }
 
 // refusedData reports the platform's generic refusal of the data sent
-// (320030, "上传的数据有误"; docs/platform.md).
+// (320030, "上传的数据有误"; docs/platform.md §decisions 9).
 func refusedData(err error) bool {
 	return client.IsCode(err, "320030")
 }

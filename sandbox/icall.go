@@ -502,10 +502,11 @@ func (w *world) addTaskData(p *params, _ string) (any, error) {
 			return nil, errCode("320032")
 		}
 	}
-	// The worst case the vendor's table allows (docs: 320030 is a generic
-	// "the data is wrong"): a batch with a row the platform will not take —
-	// an outid the task already has, or a malformed row — is answered
-	// 320030 for the whole batch, and its other rows are kept all the same.
+	// The worst case the vendor's table allows (320030 is a generic "the
+	// data is wrong", docs/platform.md §decisions 9): a batch with a row the
+	// platform will not take — an outid the task already has, or a
+	// malformed row — is answered 320030 for the whole batch, and its other
+	// rows are kept all the same.
 	seen := map[string]bool{}
 	refused := ""
 	for _, row := range rows {
