@@ -454,22 +454,27 @@ func (s *Server) taskNew(w http.ResponseWriter, r *http.Request) error {
 const formTokenWait = 20 * time.Second
 
 // claimToken claims the form's one-time token. It returns first=true when
-// this request is to create the task; otherwise the id of the task the first
-// request created (waiting while that request still runs), or "" when the
-// wait timed out.
-func (s *Server) claimToken(ctx context.Context, token string) (first bool, taskID string, err error) {
+// this request is to create the task, with afterLost=true when an earlier
+// submit of the form lost add_task's answer (the task is then looked for by
+// name before creating it); otherwise the id of the task the first request
+// created (waiting while that request still runs), or "" when the wait timed
+// out.
+func (s *Server) claimToken(ctx context.Context, token string) (first, afterLost bool, taskID string, err error) {
 	deadline := time.Now().Add(formTokenWait)
 	for {
 		first, taskID, err := s.store.ClaimFormToken(ctx, token)
 		if err != nil || first || taskID != "" {
-			return first, taskID, err
+			return first, false, taskID, err
+		}
+		if again, err := s.store.ReclaimLostFormToken(ctx, token); err != nil || again {
+			return again, again, "", err
 		}
 		if time.Now().After(deadline) {
-			return false, "", nil
+			return false, false, "", nil
 		}
 		select {
 		case <-ctx.Done():
-			return false, "", ctx.Err()
+			return false, false, "", ctx.Err()
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
@@ -501,10 +506,10 @@ func (s *Server) taskCreate(w http.ResponseWriter, r *http.Request) error {
 	if errs := f.Validate(ctx, c); len(errs) > 0 {
 		return again(errs)
 	}
-	token := ""
+	token, afterLost := "", false
 	if formTokenRe.MatchString(f.Token) {
 		token = f.Token
-		first, taskID, err := s.claimToken(ctx, token)
+		first, lost, taskID, err := s.claimToken(ctx, token)
 		if err != nil {
 			return err
 		}
@@ -513,6 +518,14 @@ func (s *Server) taskCreate(w http.ResponseWriter, r *http.Request) error {
 				return again(map[string]string{"_form": views.T(ctx, "taskform.err.busy")})
 			}
 			return redirect(w, r, views.TaskURL(taskID))
+		}
+		afterLost = lost
+	}
+	if afterLost {
+		// The last submit of this form lost add_task's answer: the platform
+		// may hold the task already.
+		if id, msg := s.lostTaskLookup(ctx, token, f.TaskName); id != "" || msg != "" {
+			return s.afterLostAnswer(w, r, f, c, token, id, msg, again)
 		}
 	}
 	req := client.AddTaskRequest{
@@ -529,8 +542,22 @@ func (s *Server) taskCreate(w http.ResponseWriter, r *http.Request) error {
 	}
 	// The task is created even if the browser goes away meanwhile.
 	id, err := s.client.AddTask(context.WithoutCancel(ctx), req)
+	// No answer (timeout, connection reset after sending, an unreadable
+	// answer): the platform may have created the task. The token stays
+	// claimed, and the task is looked for by name, now and before any new
+	// attempt; the audit names the task when it is found.
+	var refused *client.Error
+	lost := err != nil && token != "" && !errors.As(err, &refused)
+	var lostMsg string
+	if lost {
+		s.log.Warn("add_task answer lost", "err", err)
+		id, lostMsg = s.lostTaskLookup(ctx, token, f.TaskName)
+	}
 	s.auditLog(r, id, audit.TaskCreate, createArgs(req, c.Templates), answerOf(err))
-	if err != nil {
+	switch {
+	case lost:
+		return s.afterLostAnswer(w, r, f, c, token, id, lostMsg, again)
+	case err != nil:
 		if token != "" {
 			if rerr := s.store.ReleaseFormToken(context.WithoutCancel(ctx), token); rerr != nil {
 				s.log.Error("release form token", "err", rerr)
@@ -539,6 +566,87 @@ func (s *Server) taskCreate(w http.ResponseWriter, r *http.Request) error {
 		s.log.Warn("add_task refused", "err", err)
 		return again(platformFormErrors(ctx, err, false))
 	}
+	return s.taskCreated(w, r, f, c, token, id, views.Tf(ctx, "task.created", f.TaskName))
+}
+
+// lostTaskLookup looks among query_task's tasks for the one an add_task
+// whose answer was lost may have created: named name, and not a task
+// dialdesk knew before the form's token was first claimed (nor one created
+// through another form). It returns the task's id when exactly one fits, ""
+// and "" when none does (the caller may create it), or "" and what to tell
+// the user (in their language) when it cannot tell: query_task failed, or
+// several fit. With a message the token is marked lost again.
+func (s *Server) lostTaskLookup(ctx context.Context, token, name string) (id, msg string) {
+	ctx = context.WithoutCancel(ctx)
+	defer func() {
+		if id == "" && msg != "" {
+			if err := s.store.MarkFormTokenLost(ctx, token); err != nil {
+				s.log.Error("mark form token lost", "err", err)
+			}
+		}
+	}()
+	claimed, err := s.store.FormTokenClaimedAt(ctx, token)
+	if err != nil {
+		s.log.Error("form token", "err", err)
+		return "", views.Tf(ctx, "taskform.lost.unknown", name)
+	}
+	tasks, err := s.client.QueryTasks(ctx)
+	if err != nil {
+		s.log.Warn("add_task answer lost: query_task failed too", "err", err)
+		return "", views.Tf(ctx, "taskform.lost.unknown", name)
+	}
+	known, err := s.store.KnownTasks(ctx)
+	if err != nil {
+		s.log.Error("known tasks", "err", err)
+		return "", views.Tf(ctx, "taskform.lost.unknown", name)
+	}
+	before := map[string]bool{}
+	for _, k := range known {
+		if k.CreatedBy != "" || k.Created.Before(claimed) {
+			before[k.ID] = true
+		}
+	}
+	var found []string
+	for _, t := range tasks {
+		if t.Name == name && validTaskID(t.ID) && !before[t.ID] {
+			found = append(found, t.ID)
+		}
+	}
+	switch len(found) {
+	case 0:
+		return "", ""
+	case 1:
+		return found[0], ""
+	}
+	return "", views.Tf(ctx, "taskform.lost.several", len(found), name)
+}
+
+// afterLostAnswer answers a create whose add_task answer was lost (now or at
+// an earlier submit of the same form): the task found by name (id) is opened
+// as if add_task had answered, saying so; else the form comes back with msg,
+// or, when nothing was found, with words saying so; the token stays claimed
+// and marked lost, so that the next submit looks again before creating.
+func (s *Server) afterLostAnswer(w http.ResponseWriter, r *http.Request, f taskForm, c formChoices, token, id, msg string,
+	again func(map[string]string) error) error {
+	ctx := r.Context()
+	if id != "" {
+		s.log.Info("add_task answer lost: task found by name", "task", id)
+		return s.taskCreated(w, r, f, c, token, id, views.Tf(ctx, "taskform.lost.found", f.TaskName))
+	}
+	if msg == "" {
+		if err := s.store.MarkFormTokenLost(context.WithoutCancel(ctx), token); err != nil {
+			s.log.Error("mark form token lost", "err", err)
+		}
+		msg = views.Tf(ctx, "taskform.lost.notfound", f.TaskName)
+	}
+	return again(map[string]string{"_form": msg})
+}
+
+// taskCreated finishes a create once the platform holds task id: the form's
+// token names it, dialdesk remembers it with the settings the call pages
+// need, and the user lands on it with flash.
+func (s *Server) taskCreated(w http.ResponseWriter, r *http.Request, f taskForm, c formChoices, token, id, flash string) error {
+	ctx := r.Context()
 	wctx := context.WithoutCancel(ctx)
 	if token != "" {
 		if err := s.store.SetFormTokenTask(wctx, token, id); err != nil {
@@ -561,7 +669,7 @@ func (s *Server) taskCreate(w http.ResponseWriter, r *http.Request) error {
 		s.log.Error("task call settings", "task", id, "err", err)
 	}
 	s.tasks.forget(id)
-	s.setFlash(w, r, views.Tf(ctx, "task.created", f.TaskName), false)
+	s.setFlash(w, r, flash, false)
 	return redirect(w, r, views.TaskURL(id))
 }
 

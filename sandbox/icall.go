@@ -45,7 +45,14 @@ func (s *Sandbox) icall(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.count(ep)
-	if k := s.fault(r.Context(), ep); k != 0 {
+	switch k := s.fault(r.Context(), ep); k {
+	case 0:
+	case FaultLostAnswer:
+		// Carried out below; the answer is written nowhere and the
+		// connection is dropped at the end.
+		defer func() { panic(http.ErrAbortHandler) }()
+		w = lostAnswer{http.Header{}}
+	default:
 		writeFault(w, k, true)
 		return
 	}
@@ -78,6 +85,14 @@ func (s *Sandbox) icall(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, http.StatusOK, resp)
 }
+
+// lostAnswer is the ResponseWriter of a request whose answer is lost
+// (FaultLostAnswer): it takes the answer and sends nothing.
+type lostAnswer struct{ h http.Header }
+
+func (l lostAnswer) Header() http.Header         { return l.h }
+func (l lostAnswer) Write(b []byte) (int, error) { return len(b), nil }
+func (l lostAnswer) WriteHeader(int)             {}
 
 func ok(msg string) retOnly { return retOnly{"000000", msg} }
 

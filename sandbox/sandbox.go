@@ -94,6 +94,11 @@ const (
 	FaultMalformedJSON
 	// FaultRetCode answers 200 with ret_code 329999 (surface B: a 500 JSON error).
 	FaultRetCode
+	// FaultLostAnswer carries the request out (a task is created, numbers
+	// added …), then drops the connection without a byte of answer, as a
+	// timeout or a connection reset after sending looks to the client. It is
+	// never picked when Kinds is empty. Surface A only.
+	FaultLostAnswer
 )
 
 // Faults describes injected failures: every request to a matching endpoint waits
@@ -101,7 +106,8 @@ const (
 type Faults struct {
 	Latency  time.Duration
 	FailRate float64
-	// Kinds to choose from (uniformly); empty means all three.
+	// Kinds to choose from (uniformly); empty means the first three (not
+	// FaultLostAnswer).
 	Kinds []FaultKind
 	// Endpoints limits the faults to these endpoint names (as counted by Count); empty = all.
 	Endpoints []string

@@ -155,6 +155,43 @@ func (s *Store) SetFormTokenTask(ctx context.Context, token, taskID string) erro
 	return nil
 }
 
+// FormTokenClaimedAt returns when token was first claimed (ErrNotFound when
+// it never was).
+func (s *Store) FormTokenClaimedAt(ctx context.Context, token string) (time.Time, error) {
+	var at int64
+	err := s.db.QueryRowContext(ctx, `SELECT created_at FROM form_tokens WHERE token = ?`, token).Scan(&at)
+	if errors.Is(err, sql.ErrNoRows) {
+		return time.Time{}, ErrNotFound
+	}
+	if err != nil {
+		return time.Time{}, fmt.Errorf("store: form token: %w", err)
+	}
+	return fromMS(at), nil
+}
+
+// MarkFormTokenLost records that the request holding token lost the
+// platform's answer to add_task: the token stays claimed, with no task, until
+// a later submit takes it over (ReclaimLostFormToken).
+func (s *Store) MarkFormTokenLost(ctx context.Context, token string) error {
+	_, err := s.db.ExecContext(ctx, `UPDATE form_tokens SET lost_at = ? WHERE token = ? AND task_id = ''`, ms(s.now()), token)
+	if err != nil {
+		return fmt.Errorf("store: mark form token lost: %w", err)
+	}
+	return nil
+}
+
+// ReclaimLostFormToken takes over a token marked lost, for a new attempt; it
+// reports false when the token is not (or no longer) marked lost, so that
+// of two submits at once only one takes it.
+func (s *Store) ReclaimLostFormToken(ctx context.Context, token string) (bool, error) {
+	res, err := s.db.ExecContext(ctx, `UPDATE form_tokens SET lost_at = 0 WHERE token = ? AND task_id = '' AND lost_at <> 0`, token)
+	if err != nil {
+		return false, fmt.Errorf("store: reclaim form token: %w", err)
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
 // ReleaseFormToken forgets a claimed token whose task creation failed, so the
 // user can submit the form again.
 func (s *Store) ReleaseFormToken(ctx context.Context, token string) error {
