@@ -135,18 +135,20 @@ func cellText(c any) string {
 	return fmt.Sprint(c)
 }
 
-// Chart geometry: every chart is drawn in a 600-unit-wide viewBox and
-// scaled to its card by CSS.
+// Chart geometry, in viewBox units: a half-width card's chart is chartW
+// wide, the wide charts (by day, heatmap) wideW; CSS scales them to their
+// card (text is 15 units: about 15 px on a laptop, 10 px on a phone).
 const (
-	chartW    = 600.0
+	chartW    = 520.0
+	wideW     = 760.0
 	padLeft   = 52.0
-	padRight  = 44.0
-	padTop    = 12.0
-	plotH     = 180.0
-	axisBelow = 26.0
-	rowH      = 24.0
-	labelW    = 120.0
-	valueW    = 90.0
+	padRight  = 48.0
+	padTop    = 14.0
+	plotH     = 200.0
+	axisBelow = 30.0
+	rowH      = 30.0
+	labelW    = 140.0
+	valueW    = 110.0
 )
 
 // overviewCharts builds every chart of the overview in the order a manager
@@ -242,7 +244,7 @@ func overviewTables(lang views.Lang, ov store.Overview) []chartTable {
 	talk := chartTable{Name: "talk", Title: m("overview.chart.talk"),
 		Head: []string{m("overview.col.talk"), m("overview.col.connected")}}
 	for _, d := range ov.Talk {
-		talk.Rows = append(talk.Rows, []any{talkBucketName(lang, d.Val), d.Connected})
+		talk.Rows = append(talk.Rows, []any{d.Val, d.Connected})
 	}
 	ts = append(ts, talk)
 	rounds := chartTable{Name: "rounds", Title: m("overview.chart.rounds"),
@@ -341,10 +343,6 @@ func hangupSide(lang views.Lang, v string) string {
 	return views.Msg(lang, "overview.unknown")
 }
 
-func talkBucketName(lang views.Lang, v string) string {
-	return v + views.Msg(lang, "overview.seconds")
-}
-
 // short cuts a label drawn in a chart to n characters (the table and the
 // mark's tooltip keep the whole name).
 func short(s string, n int) string {
@@ -374,6 +372,11 @@ func drawChart(c *views.ChartVM, lang views.Lang, t chartTable, ov store.Overvie
 			}
 		}
 		drawRows(c, lang, t, 1, fills, "bar-level")
+		for i := range c.Marks {
+			if c.Marks[i].Fill != "" {
+				c.Marks[i].Class = "bar-own" // the level's own color: no class may paint over it
+			}
+		}
 	case "outcomes":
 		drawRows(c, lang, t, 1, nil, "bar-outcome")
 		for i, d := range ov.Outcomes {
@@ -414,7 +417,7 @@ func drawRows(c *views.ChartVM, lang views.Lang, t chartTable, col int, fills []
 		top = math.Max(top, vals[i])
 	}
 	plotW := chartW - labelW - valueW
-	sc := chart.NewScale(top, plotW, 4)
+	sc := chart.NewCountScale(top, plotW, 4)
 	bars := chart.Rows(vals, sc, labelW, padTop, rowH, 0.25)
 	c.W, c.H = chart.F(chartW), chart.F(padTop*2+rowH*float64(len(rows)))
 	for i, b := range bars {
@@ -425,9 +428,9 @@ func drawRows(c *views.ChartVM, lang views.Lang, t chartTable, col int, fills []
 			mk.Fill = fills[i]
 		}
 		c.Marks = append(c.Marks, mk)
-		mid := chart.F(b.Y + b.H/2 + 4)
+		mid := chart.F(b.Y + b.H/2 + 5)
 		c.Texts = append(c.Texts,
-			views.SVGText{X: chart.F(labelW - 6), Y: mid, Anchor: "end", Class: "lbl", Text: short(name, 10)},
+			views.SVGText{X: chart.F(labelW - 6), Y: mid, Anchor: "end", Class: "lbl", Text: short(name, 9)},
 			views.SVGText{X: chart.F(b.X + b.W + 4), Y: mid, Anchor: "start", Class: "val", Text: cellText(rows[i][col])})
 	}
 }
@@ -468,7 +471,7 @@ func drawRateRows(c *views.ChartVM, lang views.Lang, t chartTable, overall float
 		}
 		c.Marks = append(c.Marks, views.SVGMark{X: chart.F(b.X), Y: chart.F(b.Y), W: chart.F(b.W), H: chart.F(b.H), Class: class,
 			Title: name + ": " + rowTitle(t, rows[i])})
-		mid := chart.F(b.Y + b.H/2 + 4)
+		mid := chart.F(b.Y + b.H/2 + 5)
 		c.Texts = append(c.Texts,
 			views.SVGText{X: chart.F(labelW - 6), Y: mid, Anchor: "end", Class: "lbl", Text: short(name, 12)},
 			views.SVGText{X: chart.F(b.X + b.W + 4), Y: mid, Anchor: "start", Class: "val",
@@ -485,7 +488,7 @@ func drawColumns(c *views.ChartVM, t chartTable, col int) {
 		top = math.Max(top, vals[i])
 	}
 	plotW := chartW - padLeft - padRight
-	sc := chart.NewScale(top, plotH, 4)
+	sc := chart.NewCountScale(top, plotH, 4)
 	c.W, c.H = chart.F(chartW), chart.F(padTop+plotH+axisBelow)
 	yAxis(c, sc, padLeft, plotW, func(v float64) string { return formatInt(int64(v)) })
 	band := chart.NewBand(len(vals), plotW, 0.2)
@@ -493,7 +496,7 @@ func drawColumns(c *views.ChartVM, t chartTable, col int) {
 		name := cellText(t.Rows[i][0])
 		c.Marks = append(c.Marks, views.SVGMark{X: chart.F(b.X), Y: chart.F(b.Y), W: chart.F(b.W), H: chart.F(b.H),
 			Class: "bar-plain", Title: name + ": " + rowTitle(t, t.Rows[i])})
-		c.Texts = append(c.Texts, views.SVGText{X: chart.F(padLeft + band.Center(i)), Y: chart.F(padTop + plotH + 16),
+		c.Texts = append(c.Texts, views.SVGText{X: chart.F(padLeft + band.Center(i)), Y: chart.F(padTop + plotH + 20),
 			Anchor: "middle", Class: "lbl", Text: name})
 	}
 }
@@ -501,9 +504,9 @@ func drawColumns(c *views.ChartVM, t chartTable, col int) {
 // yAxis draws horizontal grid lines at the scale's ticks with their labels.
 func yAxis(c *views.ChartVM, sc chart.Scale, x0, w float64, label func(float64) string) {
 	for _, tk := range sc.Ticks {
-		y := chart.F(padTop + sc.Len - sc.At(tk))
-		c.Grid = append(c.Grid, views.SVGLine{X1: chart.F(x0), Y1: y, X2: chart.F(x0 + w), Y2: y})
-		c.Texts = append(c.Texts, views.SVGText{X: chart.F(x0 - 6), Y: y, Anchor: "end", Class: "tick", Text: label(tk)})
+		y := padTop + sc.Len - sc.At(tk)
+		c.Grid = append(c.Grid, views.SVGLine{X1: chart.F(x0), Y1: chart.F(y), X2: chart.F(x0 + w), Y2: chart.F(y)})
+		c.Texts = append(c.Texts, views.SVGText{X: chart.F(x0 - 6), Y: chart.F(y + 5), Anchor: "end", Class: "tick", Text: label(tk)})
 	}
 }
 
@@ -517,31 +520,32 @@ func drawSeries(c *views.ChartVM, lang views.Lang, t chartTable) {
 		calls[i], conn[i], rates[i] = float64(cellInt(r[1])), float64(cellInt(r[2])), float64(r[3].(rate))
 		top = math.Max(top, calls[i])
 	}
-	plotW := chartW - padLeft - padRight
-	sc := chart.NewScale(top, plotH, 4)
-	c.W, c.H = chart.F(chartW), chart.F(padTop+plotH+axisBelow)
-	yAxis(c, sc, padLeft, plotW, func(v float64) string { return formatInt(int64(v)) })
+	const left = 76.0 // room for the tick labels, which a phone shows larger
+	plotW := wideW - left - padRight - 20
+	sc := chart.NewCountScale(top, plotH, 4)
+	c.W, c.H = chart.F(wideW), chart.F(padTop+plotH+axisBelow+10)
+	yAxis(c, sc, left, plotW, func(v float64) string { return formatInt(int64(v)) })
 	rs := chart.Scale{Max: 1, Len: plotH}
 	for _, tk := range []float64{0, 0.5, 1} {
-		c.Texts = append(c.Texts, views.SVGText{X: chart.F(chartW - padRight + 6), Y: chart.F(padTop + plotH - rs.At(tk)),
+		c.Texts = append(c.Texts, views.SVGText{X: chart.F(left + plotW + 6), Y: chart.F(padTop + plotH - rs.At(tk) + 5),
 			Anchor: "start", Class: "tick rate", Text: strconv.Itoa(int(tk*100)) + "%"})
 	}
 	band := chart.NewBand(n, plotW, 0.2)
-	every := max(1, (n+11)/12)
-	for i, b := range chart.Columns(calls, sc, padLeft, padTop, plotW, 0.2) {
+	every := max(1, (n+9)/10)
+	for i, b := range chart.Columns(calls, sc, left, padTop, plotW, 0.2) {
 		name := cellText(t.Rows[i][0])
 		title := name + ": " + rowTitle(t, t.Rows[i])
 		c.Marks = append(c.Marks, views.SVGMark{X: chart.F(b.X), Y: chart.F(b.Y), W: chart.F(b.W), H: chart.F(b.H), Class: "bar-calls", Title: title})
 		if i%every == 0 {
-			c.Texts = append(c.Texts, views.SVGText{X: chart.F(padLeft + band.Center(i)), Y: chart.F(padTop + plotH + 16),
+			c.Texts = append(c.Texts, views.SVGText{X: chart.F(left + band.Center(i)), Y: chart.F(padTop + plotH + 26),
 				Anchor: "middle", Class: "lbl", Text: name})
 		}
 	}
-	for i, b := range chart.Columns(conn, sc, padLeft, padTop, plotW, 0.45) {
+	for i, b := range chart.Columns(conn, sc, left, padTop, plotW, 0.45) {
 		c.Marks = append(c.Marks, views.SVGMark{X: chart.F(b.X), Y: chart.F(b.Y), W: chart.F(b.W), H: chart.F(b.H), Class: "bar-connected",
 			Title: cellText(t.Rows[i][0]) + ": " + rowTitle(t, t.Rows[i])})
 	}
-	pts := chart.Line(rates, rs, padLeft, padTop, plotW)
+	pts := chart.Line(rates, rs, left, padTop, plotW)
 	line := views.SVGPolyline{Points: chart.Points(pts), Class: "rate-line"}
 	j := 0
 	for i, r := range rates {
@@ -557,7 +561,7 @@ func drawSeries(c *views.ChartVM, lang views.Lang, t chartTable) {
 
 // drawHeatmap draws connect rate by weekday (rows, Monday first) × hour.
 func drawHeatmap(c *views.ChartVM, lang views.Lang, ov store.Overview) {
-	const left, top, cw, ch = 44.0, 18.0, 23.0, 22.0
+	const left, top, cw, ch = 64.0, 30.0, 28.0, 26.0
 	var maxRate float64
 	for _, wd := range weekdays {
 		for h := range 24 {
@@ -571,7 +575,7 @@ func drawHeatmap(c *views.ChartVM, lang views.Lang, ov store.Overview) {
 		c.Texts = append(c.Texts, views.SVGText{X: chart.F(left + float64(h)*cw + cw/2), Y: chart.F(top - 5), Anchor: "middle", Class: "tick", Text: fmt.Sprintf("%02d", h)})
 	}
 	for r, wd := range weekdays {
-		c.Texts = append(c.Texts, views.SVGText{X: chart.F(left - 6), Y: chart.F(top + float64(r)*ch + ch/2 + 4), Anchor: "end", Class: "lbl", Text: weekdayName(lang, wd)})
+		c.Texts = append(c.Texts, views.SVGText{X: chart.F(left - 6), Y: chart.F(top + float64(r)*ch + ch/2 + 5), Anchor: "end", Class: "lbl", Text: weekdayName(lang, wd)})
 	}
 	for _, cell := range chart.Grid(7, 24, left, top, cw, ch, 2) {
 		wd := weekdays[cell.Row]

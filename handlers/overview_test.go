@@ -104,8 +104,8 @@ func TestOverviewKPIsAndCharts(t *testing.T) {
 	if d.Find(`[data-chart=daily] svg[role=img][aria-label]`).Length() != 1 || d.Find(`[data-chart=daily] svg title`).Length() == 0 {
 		t.Error("daily chart: no accessible svg or no tooltips")
 	}
-	if d.Find(`[data-chart=levels] rect[fill="#1a7f37"]`).Length() != 1 {
-		t.Error("level A级 not drawn in its own color")
+	if d.Find(`[data-chart=levels] rect.bar-own[fill="#1a7f37"]`).Length() != 1 {
+		t.Error("level A级 not drawn in its own color (with no class that paints over it)")
 	}
 	if d.Find(`[data-chart=daily] [data-testid=chart-table] tbody tr`).Length() != 24 {
 		t.Error("a one-day range is drawn by hour (24 rows)")

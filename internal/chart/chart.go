@@ -43,6 +43,21 @@ func NewScale(max, length float64, n int) Scale {
 	return Scale{Max: top, Len: length, Ticks: ticks}
 }
 
+// NewCountScale is NewScale for counts: its ticks are whole numbers (a
+// step of at least 1), so an axis up to 2 calls reads 0, 1, 2.
+func NewCountScale(max, length float64, n int) Scale {
+	if n < 1 {
+		n = 1
+	}
+	if !(max > 1) {
+		return NewScale(1, length, 1)
+	}
+	if max < float64(n) {
+		n = int(math.Ceil(max))
+	}
+	return NewScale(max, length, n)
+}
+
 // niceStep is the smallest of 1, 2, 5 × 10^k at or above raw.
 func niceStep(raw float64) float64 {
 	exp := math.Floor(math.Log10(raw))

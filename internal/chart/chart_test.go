@@ -35,6 +35,29 @@ func TestNewScale(t *testing.T) {
 	}
 }
 
+func TestNewCountScale(t *testing.T) {
+	for _, tc := range []struct {
+		max   float64
+		top   float64
+		ticks []float64
+	}{
+		{0, 1, []float64{0, 1}},
+		{1, 1, []float64{0, 1}},
+		{2, 2, []float64{0, 1, 2}},
+		{3, 3, []float64{0, 1, 2, 3}},
+		{7, 8, []float64{0, 2, 4, 6, 8}},
+		{1234, 1500, []float64{0, 500, 1000, 1500}},
+	} {
+		sc := NewCountScale(tc.max, 100, 4)
+		if sc.Max != tc.top {
+			t.Errorf("NewCountScale(%v).Max = %v, want %v", tc.max, sc.Max, tc.top)
+		}
+		if d := cmp.Diff(tc.ticks, sc.Ticks); d != "" {
+			t.Errorf("NewCountScale(%v).Ticks (-want +got):\n%s", tc.max, d)
+		}
+	}
+}
+
 func TestScaleAt(t *testing.T) {
 	sc := NewScale(80, 200, 4) // top 80
 	for _, tc := range []struct{ v, want float64 }{
