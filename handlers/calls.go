@@ -69,6 +69,8 @@ func (s *Server) callDetail(w http.ResponseWriter, r *http.Request) error {
 	v.DownloadURL = v.AudioURL + "?download=1"
 	v.ReviewURL = callURL(id, key) + "/review"
 	v.CanReview = true // every role reviews: it is the supervisors' job
+	v.CanDNC = u.Role == store.RoleAdmin || u.Role == store.RoleManager
+	v.DNCURL = callURL(id, key) + "/dnc"
 	v.Return = q.Encode()
 	p := s.page(w, r, "tasks", "calls.detail")
 	v.CSRFToken = p.CSRFToken

@@ -37,13 +37,24 @@ func (s *Server) renderDNC(w http.ResponseWriter, r *http.Request, status int, f
 	if page < v.LastPage {
 		v.NextURL = pageURL(r.URL.Path, r.URL.Query(), page+1)
 	}
-	return s.render(w, r, status, views.DNCPage(s.page(w, r, "tasks", "dnc.title"), v))
+	if waiting, err := s.dncWaiting(ctx, nil); err != nil {
+		s.log.Warn("do-not-call: tasks holding its numbers", "err", err)
+	} else {
+		v.WaitingTasks = len(waiting)
+		for _, t := range waiting {
+			v.Waiting += len(t.OutIDs)
+		}
+	}
+	return s.render(w, r, status, views.DNCPage(s.page(w, r, "dnc", "dnc.title"), v))
 }
 
 // dncAdd serves POST /dnc: add one number (form field phone).
 func (s *Server) dncAdd(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	raw := r.PostFormValue("phone")
+	if strings.TrimSpace(raw) == "" {
+		return s.renderDNC(w, r, http.StatusUnprocessableEntity, views.T(ctx, "dnc.err.empty"), raw)
+	}
 	phone, reason := numbers.Normalize(raw)
 	if reason != numbers.ReasonOK {
 		msg := views.Tf(ctx, "dnc.invalid", reason.Message(string(views.LangOf(ctx))))
@@ -68,7 +79,7 @@ func (s *Server) dncAdded(w http.ResponseWriter, r *http.Request, phones []strin
 		msg += " " + views.Tf(ctx, "dnc.skipped", invalid)
 	}
 	s.setFlash(w, r, msg, false)
-	return redirect(w, r, "/dnc")
+	return redirect(w, r, s.afterDNCAdd(ctx, phones, "/dnc"))
 }
 
 // dncUpload serves POST /dnc/upload: add every valid number of an .xlsx or

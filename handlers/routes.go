@@ -107,6 +107,7 @@ func (s *Server) Routes() http.Handler {
 					r.Get("/audit", s.h(s.taskAuditPage))
 					// Issue 6: upload (imports.go), delete numbers (numbers.go).
 					r.Post("/numbers", s.h(s.numbersUpload))
+					r.Post("/calls/{call}/dnc", s.h(s.callDNC)) // the call's customer onto the do-not-call list
 					r.Post("/numbers/delete", s.h(s.numbersDelete))
 				})
 			})
@@ -123,6 +124,8 @@ func (s *Server) Routes() http.Handler {
 			r.Post("/dnc", s.h(s.dncAdd))
 			r.Post("/dnc/upload", s.h(s.dncUpload))
 			r.Post("/dnc/remove", s.h(s.dncRemove))
+			r.Get("/dnc/purge", s.h(s.dncPurgePage)) // remove do-not-call numbers from unfinished tasks
+			r.Post("/dnc/purge", s.h(s.dncPurge))
 		})
 
 		// Admins only.

@@ -105,6 +105,8 @@ var secRoutes = map[string]secRule{
 	"POST /dnc":                secManager,
 	"POST /dnc/upload":         secManager,
 	"POST /dnc/remove":         secManager,
+	"GET /dnc/purge":           secManager,
+	"POST /dnc/purge":          secManager,
 	"GET /tasks/{id}/edit":     secManager,
 	"POST /tasks/{id}/edit":    secManager,
 	"POST /tasks/{id}/pause":   secManager,
@@ -120,6 +122,7 @@ var secRoutes = map[string]secRule{
 	"POST /tasks/{id}/numbers/imports/{iid}/resume":  secManager,
 	"POST /tasks/{id}/numbers/imports/{iid}/abandon": secManager,
 	"POST /tasks/{id}/numbers/delete":                secManager,
+	"POST /tasks/{id}/calls/{call}/dnc":              secManager,
 
 	// Admins only: users.
 	"GET /users":                 secAdmin,

@@ -92,3 +92,63 @@ func (s *Store) DoNotCallSet(ctx context.Context) (map[string]bool, error) {
 	}
 	return out, rows.Err()
 }
+
+// WaitingNumber is a number of the do-not-call list that a task still holds
+// and has not dialed: dialdesk sent it (or may have), it was not deleted,
+// and no call to it has been stored.
+type WaitingNumber struct {
+	TaskID, Phone, OutID string
+}
+
+// maxWaiting bounds one DoNotCallWaiting answer.
+const maxWaiting = 20000
+
+// DoNotCallWaiting returns the numbers of the do-not-call list (only those
+// of phones, when phones is not nil) that tasks taskIDs still hold undialed,
+// by task then phone, at most maxWaiting.
+func (s *Store) DoNotCallWaiting(ctx context.Context, taskIDs, phones []string) ([]WaitingNumber, error) {
+	if len(taskIDs) == 0 || (phones != nil && len(phones) == 0) {
+		return nil, nil
+	}
+	var out []WaitingNumber
+	for start := 0; start < len(taskIDs); start += 500 {
+		part := taskIDs[start:min(start+500, len(taskIDs))]
+		args := make([]any, 0, len(part)+len(phones))
+		for _, id := range part {
+			args = append(args, id)
+		}
+		only := ""
+		if phones != nil {
+			only = ` AND r.phone IN (` + inList(len(phones)) + `)`
+			for _, p := range phones {
+				args = append(args, p)
+			}
+		}
+		rows, err := s.db.QueryContext(ctx, `SELECT r.task_id, r.phone, r.outid FROM import_rows r
+			JOIN import_batches b ON b.import_id = r.import_id AND b.batch = r.batch
+			JOIN do_not_call d ON d.phone = r.phone
+			WHERE r.task_id IN (`+inList(len(part))+`) AND r.deleted = 0 AND b.state IN ('sent', 'unknown')`+only+`
+			AND NOT EXISTS (SELECT 1 FROM calls c WHERE c.task_id IN (r.task_id, '') AND c.out_id = r.outid AND c.status <> 0)
+			ORDER BY r.task_id, r.phone LIMIT ?`, append(args, maxWaiting-len(out))...)
+		if err != nil {
+			return nil, fmt.Errorf("store: do-not-call waiting: %w", err)
+		}
+		for rows.Next() {
+			var w WaitingNumber
+			if err := rows.Scan(&w.TaskID, &w.Phone, &w.OutID); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			out = append(out, w)
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return nil, err
+		}
+		if len(out) >= maxWaiting {
+			break
+		}
+	}
+	return out, nil
+}

@@ -250,6 +250,8 @@ type CallDetailVM struct {
 	ReviewedBy  string
 	ReviewedAt  string
 	CanReview   bool
+	CanDNC      bool   // managers and admins may put the customer on the do-not-call list
+	DNCURL      string // POST: the customer onto the do-not-call list
 	CSRFToken   string
 	Return      string // the list's query, carried through the review POST
 }
