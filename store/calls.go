@@ -206,7 +206,7 @@ func (f CallFilter) where() (string, []any) {
 		conds = append(conds, "("+strings.Join(or, " OR ")+")")
 	}
 	if len(f.Statuses) > 0 {
-		conds = append(conds, "status IN ("+strings.TrimSuffix(strings.Repeat("?,", len(f.Statuses)), ",")+")")
+		conds = append(conds, "status IN ("+inList(len(f.Statuses))+")")
 		for _, st := range f.Statuses {
 			args = append(args, st)
 		}
@@ -233,7 +233,7 @@ func (f CallFilter) where() (string, []any) {
 		conds, args = append(conds, "start_at <= ?"), append(args, ms(f.To))
 	}
 	if len(f.ExcludeIDs) > 0 {
-		conds = append(conds, "call_id NOT IN ("+strings.TrimSuffix(strings.Repeat("?,", len(f.ExcludeIDs)), ",")+")")
+		conds = append(conds, "call_id NOT IN ("+inList(len(f.ExcludeIDs))+")")
 		for _, id := range f.ExcludeIDs {
 			args = append(args, id)
 		}
@@ -321,27 +321,22 @@ func (s *Store) CallMarks(ctx context.Context, taskID string, keys []string) (ma
 	if len(keys) == 0 {
 		return out, nil
 	}
-	args := []any{taskID}
-	for _, k := range keys {
-		args = append(args, k)
-	}
-	rows, err := s.db.QueryContext(ctx, `SELECT call_key, reviewed_at, reviewed_by FROM call_marks
-		WHERE task_id = ? AND reviewed_at > 0 AND call_key IN (`+strings.TrimSuffix(strings.Repeat("?,", len(keys)), ",")+`)`, args...)
-	if err != nil {
-		return nil, fmt.Errorf("store: call marks: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
+	err := queryIn(ctx, s.db, `SELECT call_key, reviewed_at, reviewed_by FROM call_marks
+		WHERE task_id = ? AND reviewed_at > 0 AND call_key IN ({in})`, []any{taskID}, keys, func(rows *sql.Rows) error {
 		var k string
 		var m CallMark
 		var rev int64
 		if err := rows.Scan(&k, &rev, &m.ReviewedBy); err != nil {
-			return nil, err
+			return err
 		}
 		m.ReviewedAt = fromMS(rev)
 		out[k] = m
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: call marks: %w", err)
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // ReadCalls returns which of the given calls of a task username has opened.
@@ -350,24 +345,19 @@ func (s *Store) ReadCalls(ctx context.Context, taskID, username string, keys []s
 	if len(keys) == 0 {
 		return out, nil
 	}
-	args := []any{taskID, username}
-	for _, k := range keys {
-		args = append(args, k)
-	}
-	rows, err := s.db.QueryContext(ctx, `SELECT call_key FROM call_reads
-		WHERE task_id = ? AND username = ? AND call_key IN (`+strings.TrimSuffix(strings.Repeat("?,", len(keys)), ",")+`)`, args...)
+	err := queryIn(ctx, s.db, `SELECT call_key FROM call_reads
+		WHERE task_id = ? AND username = ? AND call_key IN ({in})`, []any{taskID, username}, keys, func(rows *sql.Rows) error {
+		var k string
+		if err := rows.Scan(&k); err != nil {
+			return err
+		}
+		out[k] = true
+		return nil
+	})
 	if err != nil {
 		return nil, fmt.Errorf("store: read calls: %w", err)
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var k string
-		if err := rows.Scan(&k); err != nil {
-			return nil, err
-		}
-		out[k] = true
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // DeadLetter is a push body that could not be read.

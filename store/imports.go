@@ -223,10 +223,6 @@ func (s *Store) ImportsIn(ctx context.Context, states ...ImportState) ([]Import,
 	return out, rows.Err()
 }
 
-func inList(n int) string {
-	return strings.TrimSuffix(strings.Repeat("?,", n), ",")
-}
-
 // SetImportProgress records how far the parse has read.
 func (s *Store) SetImportProgress(ctx context.Context, id int64, read, expect int) error {
 	_, err := s.db.ExecContext(ctx, `UPDATE imports SET rows_read = ?, rows_expect = CASE WHEN ? > 0 THEN ? ELSE rows_expect END, updated_at = ? WHERE id = ?`,

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 )
 
@@ -13,33 +14,20 @@ import (
 // received last).
 func (s *Store) LatestCallsByOutID(ctx context.Context, taskID string, outIDs []string) (map[string]Call, error) {
 	out := make(map[string]Call, len(outIDs))
-	for start := 0; start < len(outIDs); start += 500 {
-		part := outIDs[start:min(start+500, len(outIDs))]
-		args := []any{taskID}
-		for _, o := range part {
-			args = append(args, o)
-		}
-		rows, err := s.db.QueryContext(ctx, `SELECT `+callColumns+` FROM calls
-			WHERE task_id IN (?, '') AND out_id <> '' AND out_id IN (`+inList(len(part))+`)
-			ORDER BY out_id, start_at DESC, received_at DESC, call_id`, args...)
+	err := queryIn(ctx, s.db, `SELECT `+callColumns+` FROM calls
+		WHERE task_id IN (?, '') AND out_id <> '' AND out_id IN ({in})
+		ORDER BY out_id, start_at DESC, received_at DESC, call_id`, []any{taskID}, outIDs, func(rows *sql.Rows) error {
+		c, err := scanCall(rows)
 		if err != nil {
-			return nil, fmt.Errorf("store: latest calls: %w", err)
+			return err
 		}
-		for rows.Next() {
-			c, err := scanCall(rows)
-			if err != nil {
-				rows.Close()
-				return nil, fmt.Errorf("store: latest calls: %w", err)
-			}
-			if _, seen := out[c.OutID]; !seen {
-				out[c.OutID] = c
-			}
+		if _, seen := out[c.OutID]; !seen {
+			out[c.OutID] = c
 		}
-		err = rows.Err()
-		rows.Close()
-		if err != nil {
-			return nil, fmt.Errorf("store: latest calls: %w", err)
-		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: latest calls: %w", err)
 	}
 	return out, nil
 }

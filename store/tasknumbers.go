@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"strings"
 )
@@ -70,42 +71,27 @@ func escapeLikeNum(s string) string {
 // are absent.
 func (s *Store) OutIDsOf(ctx context.Context, taskID string, phones []string) (map[string]string, error) {
 	out := map[string]string{}
-	for start := 0; start < len(phones); start += 500 {
-		part := phones[start:min(start+500, len(phones))]
-		args := []any{taskID}
-		for _, p := range part {
-			args = append(args, p)
-		}
-		rows, err := s.db.QueryContext(ctx, `SELECT r.phone, r.outid FROM import_rows r
-			JOIN import_batches b ON b.import_id = r.import_id AND b.batch = r.batch
-			WHERE r.task_id = ? AND r.deleted = 0 AND b.state IN ('sent', 'unknown') AND r.phone IN (`+inList(len(part))+`)`, args...)
-		if err != nil {
-			return nil, fmt.Errorf("store: outids: %w", err)
-		}
-		for rows.Next() {
+	err := queryIn(ctx, s.db, `SELECT r.phone, r.outid FROM import_rows r
+		JOIN import_batches b ON b.import_id = r.import_id AND b.batch = r.batch
+		WHERE r.task_id = ? AND r.deleted = 0 AND b.state IN ('sent', 'unknown') AND r.phone IN ({in})`, []any{taskID}, phones,
+		func(rows *sql.Rows) error {
 			var p, o string
 			if err := rows.Scan(&p, &o); err != nil {
-				rows.Close()
-				return nil, err
+				return err
 			}
 			out[p] = o
-		}
-		rows.Close()
+			return nil
+		})
+	if err != nil {
+		return nil, fmt.Errorf("store: outids: %w", err)
 	}
 	return out, nil
 }
 
 // MarkNumbersDeleted records that outids were removed from a task.
 func (s *Store) MarkNumbersDeleted(ctx context.Context, taskID string, outIDs []string) error {
-	for start := 0; start < len(outIDs); start += 500 {
-		part := outIDs[start:min(start+500, len(outIDs))]
-		args := []any{taskID}
-		for _, o := range part {
-			args = append(args, o)
-		}
-		if _, err := s.db.ExecContext(ctx, `UPDATE import_rows SET deleted = 1 WHERE task_id = ? AND outid IN (`+inList(len(part))+`)`, args...); err != nil {
-			return fmt.Errorf("store: mark deleted: %w", err)
-		}
+	if err := execIn(ctx, s.db, `UPDATE import_rows SET deleted = 1 WHERE task_id = ? AND outid IN ({in})`, []any{taskID}, outIDs); err != nil {
+		return fmt.Errorf("store: mark deleted: %w", err)
 	}
 	return nil
 }
@@ -113,25 +99,17 @@ func (s *Store) MarkNumbersDeleted(ctx context.Context, taskID string, outIDs []
 // RowsByOutID maps outids of a task to their phones.
 func (s *Store) RowsByOutID(ctx context.Context, taskID string, outIDs []string) (map[string]string, error) {
 	out := map[string]string{}
-	for start := 0; start < len(outIDs); start += 500 {
-		part := outIDs[start:min(start+500, len(outIDs))]
-		args := []any{taskID}
-		for _, o := range part {
-			args = append(args, o)
-		}
-		rows, err := s.db.QueryContext(ctx, `SELECT outid, phone FROM import_rows WHERE task_id = ? AND outid IN (`+inList(len(part))+`)`, args...)
-		if err != nil {
-			return nil, fmt.Errorf("store: rows by outid: %w", err)
-		}
-		for rows.Next() {
+	err := queryIn(ctx, s.db, `SELECT outid, phone FROM import_rows WHERE task_id = ? AND outid IN ({in})`, []any{taskID}, outIDs,
+		func(rows *sql.Rows) error {
 			var o, p string
 			if err := rows.Scan(&o, &p); err != nil {
-				rows.Close()
-				return nil, err
+				return err
 			}
 			out[o] = p
-		}
-		rows.Close()
+			return nil
+		})
+	if err != nil {
+		return nil, fmt.Errorf("store: rows by outid: %w", err)
 	}
 	return out, nil
 }

@@ -112,16 +112,8 @@ func (s *Store) KnownTask(ctx context.Context, id string) (KnownTask, error) {
 // task_status -1; deletion is final). Unknown ids and tasks already marked
 // are left as they are.
 func (s *Store) MarkTasksDeleted(ctx context.Context, ids []string) error {
-	now := ms(s.now())
-	for start := 0; start < len(ids); start += 500 {
-		part := ids[start:min(start+500, len(ids))]
-		args := []any{now}
-		for _, id := range part {
-			args = append(args, id)
-		}
-		if _, err := s.db.ExecContext(ctx, `UPDATE tasks SET deleted_at = ? WHERE deleted_at = 0 AND task_id IN (`+inList(len(part))+`)`, args...); err != nil {
-			return fmt.Errorf("store: mark tasks deleted: %w", err)
-		}
+	if err := execIn(ctx, s.db, `UPDATE tasks SET deleted_at = ? WHERE deleted_at = 0 AND task_id IN ({in})`, []any{ms(s.now())}, ids); err != nil {
+		return fmt.Errorf("store: mark tasks deleted: %w", err)
 	}
 	return nil
 }

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 )
 
@@ -53,7 +52,7 @@ func (s *Store) LoginDelayedUntil(ctx context.Context, keys ...string) (time.Tim
 	}
 	var until int64
 	err := s.db.QueryRowContext(ctx, `SELECT COALESCE(MAX(until_at), 0) FROM login_throttle
-		WHERE throttle_key IN (`+strings.TrimSuffix(strings.Repeat("?,", len(keys)), ",")+`)`, args...).Scan(&until)
+		WHERE throttle_key IN (`+inList(len(keys))+`)`, args...).Scan(&until)
 	if err != nil {
 		return time.Time{}, fmt.Errorf("store: login delay: %w", err)
 	}
