@@ -40,6 +40,8 @@ func TestRecordingProxyFetchesOnlyRecordings(t *testing.T) {
 		{sb + "/api/icall/5/task/query_task?appid=demo-appid&signature=demo-signature", 404},
 		{sb + "/api/icall/5/task/query_task", 404},
 		{sb + "/recordings/x.wav?appid=demo-appid", 404},
+		{sb + "/recordings/x.wav?APPID=demo-appid", 404},
+		{sb + "/recordings/x.wav?signature=demo-signature", 404},
 		{sb + "/recordings/../api/icall/5/task/query_task", 404},
 		{sb + "/recordings/..%2Fapi%2Ficall%2F5%2Ftask%2Fquery_task", 404},
 		{sb + "/v1/task/number?task_id=" + id, 404},
@@ -59,10 +61,12 @@ func TestRecordingProxyFetchesOnlyRecordings(t *testing.T) {
 			t.Errorf("voice_url %s: query_task was called", tc.url)
 		}
 	}
-	// A real recording, as voice_url and as v1's recordfile.
+	// A real recording, as voice_url (plain, and signed the way a storage
+	// service signs its URLs) and as v1's recordfile.
 	rec := first.Records[0]
 	pushVoice(t, app, id, "sobotshapeok", sb+"/recordings"+rec.RecordFile)
-	for _, p := range []string{"/recordings/" + id + "/sobotshapeok", "/recordings/" + id + "/" + string(rec.ID)} {
+	pushVoice(t, app, id, "sobotshapeoss", sb+"/recordings"+rec.RecordFile+"?OSSAccessKeyId=k&Expires=1893456000&Signature=abc%3D")
+	for _, p := range []string{"/recordings/" + id + "/sobotshapeok", "/recordings/" + id + "/sobotshapeoss", "/recordings/" + id + "/" + string(rec.ID)} {
 		res, body := app.Get(t, c, p)
 		if res.StatusCode != 200 || !strings.HasPrefix(res.Header.Get("Content-Type"), "audio/") || !strings.HasPrefix(body, "RIFF") {
 			t.Errorf("%s: %d %q, want 200 audio", p, res.StatusCode, res.Header.Get("Content-Type"))

@@ -158,7 +158,7 @@ var errRecordingShape = errors.New("not a recording URL")
 // template's record) or are RecordingsURL + a recordfile path; none of them
 // carries the platform's credentials or points at its API, so a URL that
 // does (a voice_url crafted to read the task list with dialdesk's appid) is
-// refused before any request: a query with appid, signature or token, a path
+// refused before any request: a query with appid or signature, a path
 // on either surface's API (/api/icall/…, v1/task/…, v1/record…, v1/levels,
 // v1/tags), and paths with dot segments or encoded slashes, which a server
 // could resolve to such a path.
@@ -167,9 +167,11 @@ func notRecordingShaped(u *url.URL) string {
 		return "credentials in the URL"
 	}
 	for k := range u.Query() {
-		switch strings.ToLower(k) {
-		case "appid", "signature", "token", "access_token":
-			return "credentials in the query"
+		// The platform's own parameter names: appid in any case, signature
+		// as surface A spells it (a storage service's signed URL, with its
+		// own Signature or OSSAccessKeyId, is a recording like any other).
+		if strings.EqualFold(k, "appid") || k == "signature" {
+			return "the platform's credentials in the query"
 		}
 	}
 	raw := strings.ToLower(u.EscapedPath())
