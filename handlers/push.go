@@ -172,6 +172,6 @@ func pushAnswer(w http.ResponseWriter, status int, msg string) {
 // stillWithoutTask reports whether a stored call has no task yet (a repeated
 // push keeps the task the sync gave the first one).
 func (s *Server) stillWithoutTask(ctx context.Context, callID string) bool {
-	_, err := s.store.Call(ctx, "", callID)
-	return err == nil
+	t, err := s.store.CallTask(ctx, callID)
+	return err == nil && t == ""
 }
