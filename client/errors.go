@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strings"
 )
 
 // ErrNotAvailable reports that an optional part of the platform is missing:
@@ -43,18 +42,10 @@ type Error struct {
 	HTTPStatus int
 }
 
-// Error implements error; it is for logs, Human is for people.
+// Error implements error; it is for logs. People read ErrorCode's code,
+// worded by the views.
 func (e *Error) Error() string {
 	return fmt.Sprintf("platform %s: %s %s", e.Endpoint, e.Code, e.Msg)
-}
-
-// Human returns a message for a person using the dashboard, in lang ("zh"
-// or "en"; anything else is Chinese).
-func (e *Error) Human(lang string) string {
-	if e.HTTPStatus != 0 {
-		return httpHuman(e.HTTPStatus, lang)
-	}
-	return HumanMessage(e.Code, lang)
 }
 
 // UpstreamKind says how a call to the platform failed in transport.
@@ -82,7 +73,7 @@ type UpstreamError struct {
 	Err        error // the underlying cause
 }
 
-// Error implements error; it is for logs, Human is for people.
+// Error implements error; it is for logs.
 func (e *UpstreamError) Error() string {
 	s := fmt.Sprintf("platform %s: %s", e.Endpoint, e.Kind)
 	if e.StatusCode != 0 {
@@ -99,28 +90,6 @@ func (e *UpstreamError) Error() string {
 
 // Unwrap returns the underlying cause.
 func (e *UpstreamError) Unwrap() error { return e.Err }
-
-// Human returns a message for a person, in lang ("zh" or "en").
-func (e *UpstreamError) Human(lang string) string {
-	en := isEnglish(lang)
-	switch e.Kind {
-	case KindTimeout:
-		if en {
-			return "The calling platform did not answer in time. Please try again."
-		}
-		return "外呼平台响应超时，请稍后重试。"
-	case KindUnavailable:
-		if en {
-			return "The calling platform cannot be reached right now. Please try again later."
-		}
-		return "暂时无法连接外呼平台，请稍后重试。"
-	default:
-		if en {
-			return "The calling platform sent an answer we could not read. Please try again later."
-		}
-		return "外呼平台返回了无法识别的数据，请稍后重试。"
-	}
-}
 
 // BatchError reports which batch of a split write failed. Batches before it
 // were accepted by the platform.
@@ -155,140 +124,52 @@ func IsCode(err error, code string) bool {
 	return errors.As(err, &e) && e.Code == code
 }
 
-// HumanError returns a message for a person for any error this package
-// returns (and a generic one for anything else), in lang ("zh" or "en").
-func HumanError(err error, lang string) string {
-	en := isEnglish(lang)
+// ErrorCode names what err says about a call to the platform, as a short
+// code the views word for people and the audit log records: "000000" for
+// nil; the platform's ret_code for a surface-A refusal ("320024");
+// "http.404" for a surface-B one; "timeout", "unavailable" or
+// "bad_response" for a transport failure; "not_available",
+// "not_configured", "file_too_large", "invalid_id" or "cancelled" for
+// this package's own errors; "error" for anything else. Never an error's
+// text: it may quote upstream URLs.
+func ErrorCode(err error) string {
 	var pe *Error
 	var ue *UpstreamError
 	switch {
 	case err == nil:
-		return ""
+		return CodeOK
 	case errors.As(err, &pe):
-		return pe.Human(lang)
+		if pe.HTTPStatus != 0 {
+			return fmt.Sprintf("http.%d", pe.HTTPStatus)
+		}
+		return pe.Code
 	case errors.As(err, &ue):
-		return ue.Human(lang)
+		switch ue.Kind {
+		case KindTimeout, KindUnavailable:
+			return string(ue.Kind)
+		}
+		return "bad_response"
 	case errors.Is(err, ErrNotAvailable):
-		if en {
-			return "This information is not available from the calling platform."
-		}
-		return "外呼平台未提供此项信息。"
+		return "not_available"
 	case errors.Is(err, ErrNotConfigured):
-		if en {
-			return "The calling platform is not configured."
-		}
-		return "尚未配置外呼平台。"
+		return "not_configured"
 	case errors.Is(err, ErrFileTooLarge):
-		if en {
-			return "The file is larger than 5 MB."
-		}
-		return "文件超过 5 MB。"
+		return "file_too_large"
 	case errors.Is(err, ErrInvalidID):
-		if en {
-			return "The ID is not valid."
-		}
-		return "编号无效。"
+		return "invalid_id"
 	case errors.Is(err, context.DeadlineExceeded):
-		return (&UpstreamError{Kind: KindTimeout}).Human(lang)
+		return string(KindTimeout)
 	case errors.Is(err, context.Canceled):
-		if en {
-			return "The request was cancelled."
-		}
-		return "请求已取消。"
+		return "cancelled"
 	}
-	if en {
-		return "Something went wrong talking to the calling platform."
-	}
-	return "与外呼平台通信时出错。"
+	return "error"
 }
 
-// humanMessages holds our own words for every code of docs/platform.md
-// §A.errors (zh, en).
-var humanMessages = map[string][2]string{
-	"000000": {"操作成功。", "Done."},
-	"320001": {"外呼平台账号凭证（appid 或 signature）有误，请联系管理员检查配置。", "The calling platform's credentials (appid or signature) are wrong. Ask an administrator to check the settings."},
-	"329999": {"外呼平台出现未知错误，请稍后重试。", "The calling platform had an unknown error. Please try again later."},
-	"320011": {"请选择话术模板。", "Please choose a script template."},
-	"320012": {"请填写任务名称。", "Please enter a task name."},
-	"320013": {"机器人数不正确，请填写不超过可用数量的正整数。", "The number of robots is not valid. Enter a whole number no larger than the robots available."},
-	"320014": {"请至少选择一个外显号码。", "Please choose at least one caller number."},
-	"320015": {"请选择有效期（永久或自定义）。", "Please choose the validity (permanent or custom)."},
-	"320016": {"自定义有效期需要填写开始时间和结束时间。", "A custom validity needs both a start and an end time."},
-	"320017": {"请至少设置一个拨打时间段。", "Please set at least one range of calling hours."},
-	"320018": {"号码数据的格式不正确。", "The number data is not in the expected format."},
-	"320019": {"任务或话术模板不存在或不可用。", "The task or the script template does not exist or cannot be used."},
-	"320020": {"该任务已被删除。", "This task has been deleted."},
-	"320021": {"缺少任务编号。", "The task ID is missing."},
-	"320022": {"找不到该任务。", "The task could not be found."},
-	"320023": {"任务尚未开始或已经完结，无法执行此操作。", "The task has not started yet or is already finished, so this cannot be done."},
-	"320024": {"只有已暂停的任务才能继续。", "Only a paused task can be resumed."},
-	"320025": {"请填写要校验的登录邮箱。", "Please enter the login e-mail to check."},
-	"320026": {"请填写开始时间。", "Please enter a start time."},
-	"320027": {"请填写结束时间。", "Please enter an end time."},
-	"320028": {"文件格式不正确，请上传 Excel（.xlsx）文件。", "The file format is not supported. Please upload an Excel (.xlsx) file."},
-	"320029": {"文件的号码条数超过上限（每次最多 10 万条）。", "The file has too many rows (at most 100,000 per upload)."},
-	"320030": {"上传的数据有误，请检查号码和变量。", "The uploaded data has errors. Please check the numbers and variables."},
-	"320031": {"没有收到上传的文件。", "No uploaded file was received."},
-	"320032": {"缺少号码编号（outid）。", "The number ID (outid) is missing."},
-	"320033": {"一次提交的号码编号（outid）过多。", "Too many number IDs (outid) in one request."},
-}
-
-// DocumentedCodes lists every error code of the vendor's documentation
-// (docs/platform.md §A.errors), in order.
+// DocumentedCodes lists every error code of the vendor's documentation, in
+// order; the views have words for each.
 var DocumentedCodes = []string{
 	"320001", "329999",
 	"320011", "320012", "320013", "320014", "320015", "320016", "320017", "320018",
 	"320019", "320020", "320021", "320022", "320023", "320024", "320025", "320026",
 	"320027", "320028", "320029", "320030", "320031", "320032", "320033",
-}
-
-// HumanMessage returns our own message for a surface-A ret_code in lang
-// ("zh" or "en"; anything else is Chinese). An unknown code gets a generic
-// message that names the code.
-func HumanMessage(code, lang string) string {
-	i := 0
-	if isEnglish(lang) {
-		i = 1
-	}
-	if m, ok := humanMessages[code]; ok {
-		return m[i]
-	}
-	if i == 1 {
-		return fmt.Sprintf("The calling platform returned an error (code %s).", code)
-	}
-	return fmt.Sprintf("外呼平台返回错误（代码 %s）。", code)
-}
-
-func httpHuman(status int, lang string) string {
-	en := isEnglish(lang)
-	switch {
-	case status == http.StatusUnauthorized || status == http.StatusForbidden:
-		if en {
-			return "The calling platform refused our token. Ask an administrator to check the settings."
-		}
-		return "外呼平台拒绝了访问令牌，请联系管理员检查配置。"
-	case status == http.StatusNotFound:
-		if en {
-			return "Not found on the calling platform."
-		}
-		return "外呼平台上找不到该记录。"
-	case status == http.StatusTooManyRequests:
-		if en {
-			return "The calling platform is busy. Please try again in a moment."
-		}
-		return "外呼平台繁忙，请稍后重试。"
-	case status >= 400 && status < 500:
-		if en {
-			return fmt.Sprintf("The calling platform rejected the request (HTTP %d).", status)
-		}
-		return fmt.Sprintf("外呼平台拒绝了请求（HTTP %d）。", status)
-	}
-	if en {
-		return fmt.Sprintf("The calling platform returned an error (HTTP %d).", status)
-	}
-	return fmt.Sprintf("外呼平台返回错误（HTTP %d）。", status)
-}
-
-func isEnglish(lang string) bool {
-	return strings.HasPrefix(strings.ToLower(strings.TrimSpace(lang)), "en")
 }

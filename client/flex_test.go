@@ -1,12 +1,13 @@
 package client
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
-	"unicode"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -174,8 +175,9 @@ func TestRelaxSeedBodies(t *testing.T) {
 	}
 }
 
-func TestHumanMessages(t *testing.T) {
-	// Every documented code: 320001, 329999 and 320011–320033.
+// TestDocumentedCodes: every documented code, 320001, 329999 and
+// 320011–320033 (the views word each one).
+func TestDocumentedCodes(t *testing.T) {
 	want := []string{"320001", "329999"}
 	for c := 320011; c <= 320033; c++ {
 		want = append(want, strconv.Itoa(c))
@@ -183,62 +185,32 @@ func TestHumanMessages(t *testing.T) {
 	if diff := cmp.Diff(want, DocumentedCodes); diff != "" {
 		t.Fatalf("DocumentedCodes (-want +got):\n%s", diff)
 	}
-	seenZH, seenEN := map[string]string{}, map[string]string{}
-	for _, code := range DocumentedCodes {
-		t.Run(code, func(t *testing.T) {
-			zh, en := HumanMessage(code, "zh"), HumanMessage(code, "en")
-			if _, ok := humanMessages[code]; !ok {
-				t.Fatalf("no message for %s", code)
-			}
-			if !hasHan(zh) {
-				t.Errorf("zh message %q has no Chinese", zh)
-			}
-			if hasHan(en) || en == "" {
-				t.Errorf("en message %q", en)
-			}
-			if strings.Contains(zh, code) || strings.Contains(en, code) {
-				t.Errorf("message falls back to the generic text: %q / %q", zh, en)
-			}
-			if other, dup := seenZH[zh]; dup {
-				t.Errorf("zh message shared with %s", other)
-			}
-			if other, dup := seenEN[en]; dup {
-				t.Errorf("en message shared with %s", other)
-			}
-			seenZH[zh], seenEN[en] = code, code
-			e := &Error{Code: code, Msg: "vendor text", Endpoint: "x"}
-			if e.Human("zh-CN") != zh || e.Human("en-US") != en || HumanError(e, "en") != en {
-				t.Error("Error.Human does not match HumanMessage")
-			}
-		})
-	}
-	if got := HumanMessage("320024", "zh"); got != "只有已暂停的任务才能继续。" {
-		t.Errorf("320024 zh = %q", got)
-	}
-	if got := HumanMessage("320024", "en"); got != "Only a paused task can be resumed." {
-		t.Errorf("320024 en = %q", got)
-	}
-	if got := HumanMessage("399999", "en"); !strings.Contains(got, "399999") {
-		t.Errorf("unknown code: %q", got)
-	}
 }
 
-func TestHumanError(t *testing.T) {
-	tests := []struct {
+// TestErrorCode: each error this package returns has its code, never the
+// error's text.
+func TestErrorCode(t *testing.T) {
+	for _, tt := range []struct {
 		err  error
-		lang string
 		want string
 	}{
-		{&UpstreamError{Kind: KindTimeout}, "zh", "外呼平台响应超时，请稍后重试。"},
-		{&UpstreamError{Kind: KindUnavailable}, "en", "The calling platform cannot be reached right now. Please try again later."},
-		{&UpstreamError{Kind: KindBadResponse}, "en", "The calling platform sent an answer we could not read. Please try again later."},
-		{ErrNotAvailable, "en", "This information is not available from the calling platform."},
-		{&Error{Code: "404", HTTPStatus: 404}, "en", "Not found on the calling platform."},
-		{&Error{Code: "401", HTTPStatus: 401}, "zh", "外呼平台拒绝了访问令牌，请联系管理员检查配置。"},
-	}
-	for _, tt := range tests {
-		if got := HumanError(tt.err, tt.lang); got != tt.want {
-			t.Errorf("HumanError(%v, %s) = %q, want %q", tt.err, tt.lang, got, tt.want)
+		{nil, "000000"},
+		{&Error{Code: "320024", Msg: "vendor text", Endpoint: "resume_task"}, "320024"},
+		{fmt.Errorf("wrapped: %w", &Error{Code: "320013"}), "320013"},
+		{&Error{Code: "404", HTTPStatus: 404}, "http.404"},
+		{&UpstreamError{Kind: KindTimeout, Err: errors.New("dial tcp 10.0.0.1: i/o timeout")}, "timeout"},
+		{&UpstreamError{Kind: KindUnavailable, StatusCode: 502}, "unavailable"},
+		{&UpstreamError{Kind: KindBadResponse}, "bad_response"},
+		{ErrNotAvailable, "not_available"},
+		{ErrNotConfigured, "not_configured"},
+		{ErrFileTooLarge, "file_too_large"},
+		{ErrInvalidID, "invalid_id"},
+		{context.DeadlineExceeded, "timeout"},
+		{context.Canceled, "cancelled"},
+		{errors.New("store: database is locked"), "error"},
+	} {
+		if got := ErrorCode(tt.err); got != tt.want {
+			t.Errorf("ErrorCode(%v) = %q, want %q", tt.err, got, tt.want)
 		}
 	}
 	if !IsNotFound(&Error{Code: "320022"}) || !IsNotFound(&Error{Code: "404", HTTPStatus: 404}) || IsNotFound(&Error{Code: "320024"}) {
@@ -247,9 +219,6 @@ func TestHumanError(t *testing.T) {
 }
 
 func TestTaskStatusHelpers(t *testing.T) {
-	if TaskPaused.Name("zh") != "暂停中" || TaskOutsideHours.Name("en") != "outside calling hours" || CallBusy.Name("zh") != "用户正忙" {
-		t.Error("names")
-	}
 	for s, want := range map[TaskStatus][3]bool{ // pause, resume, end
 		TaskNotStarted: {false, false, true}, TaskRunning: {true, false, true}, TaskFinished: {false, false, false},
 		TaskOutsideHours: {true, false, true}, TaskQueued: {true, false, true}, TaskPaused: {false, true, true},
@@ -259,13 +228,4 @@ func TestTaskStatusHelpers(t *testing.T) {
 			t.Errorf("%d: %v, want %v", s, got, want)
 		}
 	}
-}
-
-func hasHan(s string) bool {
-	for _, r := range s {
-		if unicode.Is(unicode.Han, r) {
-			return true
-		}
-	}
-	return false
 }

@@ -1,7 +1,6 @@
 package client
 
 import (
-	"fmt"
 	"strings"
 	"time"
 )
@@ -28,20 +27,6 @@ func (s *TaskStatus) UnmarshalJSON(b []byte) error {
 	}
 	*s = TaskStatus(n)
 	return nil
-}
-
-// Name returns the status in lang ("zh" or "en"), in the words the platform's
-// own console uses.
-func (s TaskStatus) Name(lang string) string {
-	return pick(lang, map[TaskStatus][2]string{
-		TaskDeleted:      {"已删除", "deleted"},
-		TaskNotStarted:   {"未开始", "not started"},
-		TaskRunning:      {"进行中", "running"},
-		TaskFinished:     {"已完结", "finished"},
-		TaskOutsideHours: {"拨打时间段外", "outside calling hours"},
-		TaskQueued:       {"排队中", "queued"},
-		TaskPaused:       {"暂停中", "paused"},
-	}, s)
 }
 
 // CanPause reports whether pause_task accepts a task in status s.
@@ -79,21 +64,6 @@ func (s *CallStatus) UnmarshalJSON(b []byte) error {
 	}
 	*s = CallStatus(n)
 	return nil
-}
-
-// Name returns the status in lang ("zh" or "en").
-func (s CallStatus) Name(lang string) string {
-	return pick(lang, map[CallStatus][2]string{
-		CallNotDialed:  {"未拨打", "not dialed"},
-		CallDialing:    {"拨打中", "dialing"},
-		CallConnected:  {"已接通", "connected"},
-		CallNoAnswer:   {"无人接听", "no answer"},
-		CallPoweredOff: {"关机", "powered off"},
-		CallSuspended:  {"停号", "suspended"},
-		CallVacant:     {"空号", "vacant number"},
-		CallRejected:   {"拒接", "rejected"},
-		CallBusy:       {"用户正忙", "busy"},
-	}, s)
 }
 
 // SenderType says who spoke a message: 0 the customer, 1 the robot.
@@ -343,18 +313,4 @@ func splitList(s string) []string {
 		}
 	}
 	return out
-}
-
-func pick[K comparable](lang string, m map[K][2]string, k K) string {
-	v, ok := m[k]
-	if !ok {
-		if isEnglish(lang) {
-			return fmt.Sprintf("status %v", k)
-		}
-		return fmt.Sprintf("状态 %v", k)
-	}
-	if isEnglish(lang) {
-		return v[1]
-	}
-	return v[0]
 }

@@ -38,26 +38,6 @@ func (s *NumberStatus) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// Name returns the status in lang ("zh" or "en"), in the words the platform's
-// own console uses.
-func (s NumberStatus) Name(lang string) string {
-	return pick(lang, map[NumberStatus][2]string{
-		NumberWaiting:     {"等待呼叫", "waiting"},
-		NumberConnected:   {"呼叫成功", "connected"},
-		NumberLineFault:   {"线路故障", "line fault"},
-		NumberRejected:    {"拒接", "rejected"},
-		NumberNoAnswer:    {"无应答", "no answer"},
-		NumberVacant:      {"空号", "vacant number"},
-		NumberPoweredOff:  {"关机", "powered off"},
-		NumberSuspended:   {"停机", "suspended"},
-		NumberBusy:        {"占线", "busy"},
-		NumberBarred:      {"呼入限制", "incoming barred"},
-		NumberArrears:     {"欠费", "in arrears"},
-		NumberBlacklisted: {"黑名单", "blacklisted"},
-		NumberCallLost:    {"呼损", "call lost"},
-	}, s)
-}
-
 // Operator codes for NumberQuery.Types.
 const (
 	OperatorMobile  = "yd" // 移动

@@ -1,10 +1,8 @@
 package handlers
 
 import (
-	"errors"
 	"net/http"
 	"net/url"
-	"regexp"
 	"strconv"
 	"strings"
 
@@ -81,8 +79,8 @@ func (s *Server) auditView(r *http.Request, f store.AuditFilter, before, base st
 		if e.Args == nil {
 			row.Detail = e.Detail
 		}
-		if !row.OK {
-			row.Answer = auditAnswerText(e.Answer, string(views.LangOf(ctx)))
+		if !row.OK && e.Answer != "" {
+			row.Answer = views.PlatformAnswer(views.LangOf(ctx), answerCode(e.Answer))
 		}
 		if e.TaskID != "" {
 			name, seen := names[e.TaskID]
@@ -99,32 +97,35 @@ func (s *Server) auditView(r *http.Request, f store.AuditFilter, before, base st
 	return v, nil
 }
 
-// answerCodeRe reads a recorded platform refusal: "320024 message", or as
-// older entries were recorded, "platform resume_task: 320024 message";
-// answerHTTPRe a surface-B one, "HTTP 404 message".
-var (
-	answerCodeRe = regexp.MustCompile(`^(?:platform [^:]*: )?([0-9]{3,6}) `)
-	answerHTTPRe = regexp.MustCompile(`^HTTP ([0-9]{3})\b`)
-)
-
-// auditAnswerText is a recorded answer in words for lang: the code's
-// explanation with the code itself, or what kind of failure it was; never
-// the recorded text of an internal error.
-func auditAnswerText(answer, lang string) string {
-	if answer == "" {
-		return ""
-	}
-	if m := answerCodeRe.FindStringSubmatch(answer + " "); m != nil {
-		return client.HumanMessage(m[1], lang) + " (" + m[1] + ")"
-	}
-	if m := answerHTTPRe.FindStringSubmatch(answer); m != nil { // a surface-B refusal: "HTTP 404 message"
-		n, _ := strconv.Atoi(m[1])
-		return (&client.Error{HTTPStatus: n}).Human(lang) + " (HTTP " + m[1] + ")"
-	}
-	for _, k := range []client.UpstreamKind{client.KindTimeout, client.KindUnavailable, client.KindBadResponse} {
-		if strings.HasPrefix(answer, string(k)) || strings.Contains(answer, ": "+string(k)) {
-			return (&client.UpstreamError{Kind: k}).Human(lang)
+// answerCode reads a recorded answer as client.ErrorCode's code. Answers
+// are recorded as that code; entries recorded before were "320024
+// message", "platform resume_task: 320024 message", "HTTP 404 message",
+// "unavailable (HTTP 502)" or "timeout after 3 attempts: …", and anything
+// else is an internal error whose text is never shown.
+func answerCode(answer string) string {
+	a := strings.TrimSpace(answer)
+	if rest, ok := strings.CutPrefix(a, "platform "); ok {
+		if _, after, ok := strings.Cut(rest, ": "); ok {
+			a = after
 		}
 	}
-	return client.HumanError(errors.New(answer), lang)
+	if rest, ok := strings.CutPrefix(a, "HTTP "); ok {
+		n, _, _ := strings.Cut(rest, " ")
+		return "http." + n
+	}
+	if strings.HasPrefix(a, string(client.KindBadResponse)) {
+		return "bad_response"
+	}
+	first, _, _ := strings.Cut(a, " ")
+	if n, err := strconv.Atoi(first); err == nil && n >= 0 && len(first) >= 3 {
+		return first
+	}
+	switch first = strings.TrimSuffix(first, ":"); first {
+	case "timeout", "unavailable", "bad_response", "not_available", "not_configured", "file_too_large", "invalid_id", "cancelled":
+		return first
+	}
+	if strings.HasPrefix(first, "http.") {
+		return first
+	}
+	return "error"
 }

@@ -5,9 +5,9 @@ import (
 	"strings"
 	"testing"
 
-	"dialdesk/client"
 	"dialdesk/internal/testapp"
 	"dialdesk/store"
+	"dialdesk/views"
 )
 
 // TestAuditInWords: the audit page names every action in the reader's
@@ -48,15 +48,15 @@ func TestAuditInWords(t *testing.T) {
 				t.Errorf("%s: the audit page shows %q:\n%v", lang, bad, got)
 			}
 		}
-		if want := client.HumanMessage("320024", lang) + " (320024)"; !strings.Contains(got["task.resume"], want) {
+		if want := views.PlatformError(views.Lang(lang), "320024") + " (320024)"; !strings.Contains(got["task.resume"], want) {
 			t.Errorf("%s: resume answer %q, want %q", lang, got["task.resume"], want)
 		}
 		for action, code := range map[string]string{"task.edit": "320013"} {
-			if want := client.HumanMessage(code, lang) + " (" + code + ")"; !strings.Contains(got[action], want) {
+			if want := views.PlatformError(views.Lang(lang), code) + " (" + code + ")"; !strings.Contains(got[action], want) {
 				t.Errorf("%s: %s answer %q, want %q", lang, action, got[action], want)
 			}
 		}
-		if want := (&client.UpstreamError{Kind: client.KindUnavailable}).Human(lang); !strings.Contains(got["numbers.delete"], want) {
+		if want := views.PlatformError(views.Lang(lang), "unavailable"); !strings.Contains(got["numbers.delete"], want) {
 			t.Errorf("%s: unavailable answer %q, want %q", lang, got["numbers.delete"], want)
 		}
 		if !strings.Contains(got["task.create"], "(HTTP 404)") || strings.Contains(got["task.create"], "not found") {

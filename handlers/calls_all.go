@@ -240,13 +240,12 @@ func (s *Server) allCallRows(ctx context.Context, username string, calls []store
 		}
 		per[task] = tm
 	}
-	lang := views.LangOf(ctx)
 	rows := make([]views.AllCallRowVM, 0, len(calls))
 	for _, c := range calls {
 		tm := per[c.TaskID]
 		row := views.AllCallRowVM{Key: c.CallID, Callee: maskPhone(c.Tel, tm.hide), Time: views.When(ctx, c.StartAt),
 			TalkTime: views.Duration(ctx, time.Duration(c.FeeMS)*time.Millisecond),
-			Status:   client.CallStatus(c.Status).Name(string(lang)),
+			Status:   views.CallStatusName(views.LangOf(ctx), int(c.Status)),
 			Reviewed: tm.marks[c.CallID].Reviewed(), Unread: !c.AnswerAt.IsZero() && !tm.read[c.CallID]}
 		row.Level, row.Others = intentionChips(client.SplitIntentions(c.Intention), levels)
 		if validTaskID(c.TaskID) {

@@ -10,7 +10,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"dialdesk/client"
 	"dialdesk/views"
 )
 
@@ -247,7 +246,7 @@ func (f *callFilterForm) view(ctx context.Context, c callFilterChoices, cf callF
 		}
 	} else {
 		for _, st := range callStatuses {
-			vm.Statuses = append(vm.Statuses, views.CallStatusOpt{Value: st, Label: client.CallStatus(st).Name(string(lang)),
+			vm.Statuses = append(vm.Statuses, views.CallStatusOpt{Value: st, Label: views.CallStatusName(views.LangOf(ctx), int(st)),
 				Selected: slices.Contains(cf.Statuses, st)})
 		}
 	}

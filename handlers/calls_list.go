@@ -255,7 +255,7 @@ func (s *Server) callList(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		s.log.Warn("calls: platform", "task", id, "err", err)
-		v.Error = client.HumanError(err, string(views.LangOf(ctx)))
+		v.Error = platformText(ctx, err)
 		v.RetryURL = r.URL.RequestURI()
 	} else {
 		v.Total, v.Page, v.LastPage = p.Total, p.Page, p.LastPage

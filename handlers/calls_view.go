@@ -83,7 +83,7 @@ func (s *Server) callRows(ctx context.Context, taskID, username string, f callFi
 			row.Time = views.When(ctx, a.StartAt)
 			row.TalkTime = views.Duration(ctx, time.Duration(a.FeeMS)*time.Millisecond)
 			row.Rounds = strconv.Itoa(a.UserMsgs)
-			row.Status = client.CallStatus(a.Status).Name(string(lang))
+			row.Status = views.CallStatusName(views.LangOf(ctx), int(a.Status))
 			row.Intentions = client.SplitIntentions(a.Intention)
 			if row.PushOnly {
 				row.Level, row.Tags = intentionChips(row.Intentions, levels)
@@ -162,7 +162,7 @@ func (s *Server) storedCallView(ctx context.Context, taskID string, c store.Call
 	}
 	fact("callee", "calls.fact.callee", v.Title)
 	fact("caller", "calls.fact.caller", c.Caller)
-	fact("status", "calls.fact.status", client.CallStatus(c.Status).Name(string(lang)))
+	fact("status", "calls.fact.status", views.CallStatusName(views.LangOf(ctx), int(c.Status)))
 	fact("start", "calls.fact.start", views.When(ctx, c.StartAt))
 	fact("answer", "calls.fact.answer", views.When(ctx, c.AnswerAt))
 	fact("hangup", "calls.fact.hangup", views.When(ctx, c.EndAt))

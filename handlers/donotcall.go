@@ -57,7 +57,7 @@ func (s *Server) dncAdd(w http.ResponseWriter, r *http.Request) error {
 	}
 	phone, reason := numbers.Normalize(raw)
 	if reason != numbers.ReasonOK {
-		msg := views.Tf(ctx, "dnc.invalid", reason.Message(string(views.LangOf(ctx))))
+		msg := views.Tf(ctx, "dnc.invalid", views.RejectReason(views.LangOf(ctx), reason.String(), nil))
 		return s.renderDNC(w, r, http.StatusUnprocessableEntity, msg, raw)
 	}
 	return s.dncAdded(w, r, []string{phone}, 0, audit.DNCAdd, audit.Args{"phone": phone})
@@ -86,7 +86,6 @@ func (s *Server) dncAdded(w http.ResponseWriter, r *http.Request, phones []strin
 // .csv list (same rules as number lists).
 func (s *Server) dncUpload(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
-	lang := string(views.LangOf(ctx))
 	data, name, err := readUploadFile(w, r)
 	if err == nil {
 		var res *numbers.Result
@@ -108,7 +107,7 @@ func (s *Server) dncUpload(w http.ResponseWriter, r *http.Request) error {
 		return s.renderDNC(w, r, http.StatusBadRequest, views.T(ctx, "numbers.err.nofile"), "")
 	}
 	if fe, ok := numbers.AsError(err); ok {
-		return s.renderDNC(w, r, http.StatusUnprocessableEntity, sentence(fe.Message(lang)), "")
+		return s.renderDNC(w, r, http.StatusUnprocessableEntity, sentence(fileProblem(ctx, fe)), "")
 	}
 	return err
 }

@@ -48,7 +48,6 @@ var (
 // status so that htmx swaps it). Users never see err.Error().
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	ctx := r.Context()
-	lang := string(views.LangOf(ctx))
 	e := views.ErrorView{Status: http.StatusInternalServerError}
 	var ae *appError
 	var ce *client.Error
@@ -63,10 +62,10 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	case errors.Is(err, store.ErrNotFound) || client.IsNotFound(err):
 		e.Status, e.Message = http.StatusNotFound, views.T(ctx, "err.notfound")
 	case errors.As(err, &ce):
-		e.Status, e.Message = http.StatusBadGateway, client.HumanError(err, lang)
+		e.Status, e.Message = http.StatusBadGateway, platformText(ctx, err)
 		s.log.Warn("platform said no", "path", r.URL.Path, "code", ce.Code, "msg", ce.Msg, "endpoint", ce.Endpoint)
 	case errors.As(err, &ue), errors.Is(err, context.DeadlineExceeded):
-		e.Status, e.Message = http.StatusBadGateway, client.HumanError(err, lang)
+		e.Status, e.Message = http.StatusBadGateway, platformText(ctx, err)
 		if errors.Is(err, context.DeadlineExceeded) || (ue != nil && ue.Kind == client.KindTimeout) {
 			e.Status = http.StatusGatewayTimeout
 		}
@@ -112,4 +111,10 @@ func (s *Server) h(fn func(http.ResponseWriter, *http.Request) error) http.Handl
 			s.fail(w, r, err)
 		}
 	}
+}
+
+// platformText is what went wrong talking to the platform, in the
+// request's language (client.ErrorCode's code, worded by the views).
+func platformText(ctx context.Context, err error) string {
+	return views.PlatformError(views.LangOf(ctx), client.ErrorCode(err))
 }

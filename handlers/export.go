@@ -79,7 +79,7 @@ func (s *Server) callExport(w http.ResponseWriter, r *http.Request) error {
 			level = slog.LevelInfo
 		}
 		s.log.Log(context.WithoutCancel(ctx), level, "export interrupted", "task", id, "rows", rows, "err", err)
-		s.auditLog(r, id, audit.CallsExportInterrupted, audit.Args{"rows": rows}, answerOf(err))
+		s.auditLog(r, id, audit.CallsExportInterrupted, audit.Args{"rows": rows}, client.ErrorCode(err))
 		panic(http.ErrAbortHandler) // no end of file: the download fails visibly
 	}
 	action := audit.CallsExport
@@ -255,7 +255,7 @@ func (s *Server) exportRow(ctx context.Context, lang views.Lang, it callItem, hi
 	if s.client.HasV1() { // a pushed call merged into surface B's list
 		return append(row, a.UserMsgs, "", strings.Join(client.SplitIntentions(a.Intention), "、"), "", "", a.Caller, rev)
 	}
-	return append(row, client.CallStatus(a.Status).Name(string(lang)), strings.Join(client.SplitIntentions(a.Intention), "、"),
+	return append(row, views.CallStatusName(views.LangOf(ctx), int(a.Status)), strings.Join(client.SplitIntentions(a.Intention), "、"),
 		a.UserMsgs, a.Caller, rev)
 }
 

@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
 	"net/http"
 	"slices"
 	"strconv"
@@ -67,7 +66,7 @@ func (s *Server) numbersUpload(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if imp.State == store.ImportFailed {
-		return s.renderNumbersPage(w, r, http.StatusUnprocessableEntity, sentence(imp.Error(lang)))
+		return s.renderNumbersPage(w, r, http.StatusUnprocessableEntity, sentence(importError(imp, views.Lang(lang))))
 	}
 	return redirect(w, r, importURL(imp.TaskID, imp.ID))
 }
@@ -75,7 +74,6 @@ func (s *Server) numbersUpload(w http.ResponseWriter, r *http.Request) error {
 // uploadRefused answers an upload refused before any reading: the numbers
 // page again, with the message above the form and a 4xx status.
 func (s *Server) uploadRefused(w http.ResponseWriter, r *http.Request, err error) error {
-	lang := string(views.LangOf(r.Context()))
 	var mbe *http.MaxBytesError
 	switch {
 	case errors.Is(err, numbers.ErrTooLarge), errors.As(err, &mbe):
@@ -85,7 +83,7 @@ func (s *Server) uploadRefused(w http.ResponseWriter, r *http.Request, err error
 	}
 	var fe *numbers.Error
 	if errors.As(err, &fe) {
-		return s.renderNumbersPage(w, r, http.StatusUnprocessableEntity, sentence(fe.Message(lang)))
+		return s.renderNumbersPage(w, r, http.StatusUnprocessableEntity, sentence(fileProblem(r.Context(), fe)))
 	}
 	return err
 }
@@ -100,21 +98,6 @@ func sentence(msg string) string {
 	return msg
 }
 
-// fileErrorCodes are the stored error codes of imports refused for each
-// kind of file problem, so that the import list can word the problem
-// shortly in the reader's language (views "numbers.imports.reason.<code>").
-var fileErrorCodes = map[numbers.Kind]string{
-	numbers.KindNotWorkbook:   "file.notworkbook",
-	numbers.KindXLS:           "file.xls",
-	numbers.KindNoPhoneColumn: "file.nophone",
-	numbers.KindTooManyRows:   "file.toomanyrows",
-	numbers.KindTooLarge:      "file.toolarge",
-	numbers.KindZipBomb:       "file.zipbomb",
-	numbers.KindEmptyFile:     "file.empty",
-	numbers.KindNoData:        "file.nodata",
-	numbers.KindBadHeader:     "file.badheader",
-}
-
 // refusedArgs are the audit log's record of an upload refused for err: the
 // file and the problem's code.
 func refusedArgs(file string, err error) audit.Args {
@@ -125,33 +108,37 @@ func refusedArgs(file string, err error) audit.Args {
 	return audit.Args{"file": file, "problem": problem}
 }
 
-// fileErrorCode is the stored error code of an import refused for fe.
-func fileErrorCode(fe *numbers.Error) string {
-	if code, ok := fileErrorCodes[fe.Kind]; ok {
-		return code
-	}
-	return "file"
-}
+// fileErrorCode is the stored error code of an import refused for fe:
+// "file." and the problem's code, so that the import list can word it
+// shortly in the reader's language (views "numbers.imports.reason.<code>").
+func fileErrorCode(fe *numbers.Error) string { return "file." + fe.Code() }
 
 // importReason is why a refused import was refused, shortly, in lang.
-// Imports refused before the code named the problem (code "file") keep
-// their stored message, in lang.
+// Imports that stopped before codes had arguments keep their recorded
+// words.
 func importReason(im store.Import, lang views.Lang) string {
-	switch code := im.ErrorCode; {
-	case code == "interrupted", code == "internal", slices.Contains(slices.Collect(maps.Values(fileErrorCodes)), code):
+	if im.ErrorZH != "" || im.ErrorEN != "" {
+		return im.Error(string(lang))
+	}
+	code := im.ErrorCode
+	if code == "interrupted" || code == "internal" ||
+		(strings.HasPrefix(code, "file.") && slices.Contains(numbers.Codes(), strings.TrimPrefix(code, "file."))) {
 		return views.Msg(lang, "numbers.imports.reason."+code)
 	}
-	return im.Error(string(lang))
+	return importError(im, lang)
 }
 
-// importError is why an import failed or paused, in lang: its stored
-// message, else (an import the sender found interrupted stores only its
-// code) the short words of its code.
+// importError is why an import failed or paused, in lang: its code and
+// arguments in words; an import that stopped before codes had arguments
+// shows its recorded words.
 func importError(im store.Import, lang views.Lang) string {
-	if msg := im.Error(string(lang)); msg != "" || im.ErrorCode == "" {
-		return msg
+	if im.ErrorZH != "" || im.ErrorEN != "" {
+		return im.Error(string(lang))
 	}
-	return importReason(im, lang)
+	if im.ErrorCode == "" {
+		return ""
+	}
+	return views.ImportError(lang, im.ErrorCode, im.ErrorArgs)
 }
 
 // readUploadFile reads the multipart field "file" of at most
@@ -291,7 +278,7 @@ func (s *Server) importVM(r *http.Request, imp store.Import) (views.ImportVM, er
 		return v, err
 	}
 	for _, rj := range rejects {
-		v.Rejects = append(v.Rejects, views.RejectRowVM{Line: rj.Line, Raw: rj.Raw, Reason: rejectOf(rj).Message(lang)})
+		v.Rejects = append(v.Rejects, views.RejectRowVM{Line: rj.Line, Raw: rj.Raw, Reason: rejectText(views.Lang(lang), rejectOf(rj))})
 	}
 	return v, nil
 }
@@ -300,6 +287,16 @@ func (s *Server) importVM(r *http.Request, imp store.Import) (views.ImportVM, er
 func countsVM(c store.ImportCounts) views.ImportCountsVM {
 	return views.ImportCountsVM{Rows: c.Rows, Valid: c.Valid, Invalid: c.Invalid, Duplicate: c.Duplicate,
 		Existing: c.Existing, Filtered: c.Filtered, Empty: c.Empty, FilteredLate: c.FilteredLate, Refused: c.Refused}
+}
+
+// rejectText is why a row was not sent, in lang.
+func rejectText(lang views.Lang, r numbers.Rejected) string {
+	return views.RejectReason(lang, r.Reason.String(), r.Args())
+}
+
+// fileProblem is why a number file was refused, in the request's language.
+func fileProblem(ctx context.Context, fe *numbers.Error) string {
+	return views.FileProblem(views.LangOf(ctx), fe.Code(), fe.Args())
 }
 
 func rejectOf(rj store.ImportReject) numbers.Rejected {
@@ -362,7 +359,11 @@ func (s *Server) importRejects(w http.ResponseWriter, r *http.Request) error {
 		rows[i] = rejectOf(rj)
 	}
 	var buf bytes.Buffer
-	if err := numbers.WriteRejectReport(&buf, rows, string(views.LangOf(r.Context()))); err != nil {
+	lang := views.LangOf(r.Context())
+	words := numbers.RejectWords{Sheet: views.Msg(lang, "numbers.report.sheet"),
+		Header: [3]string{views.Msg(lang, "numbers.report.row"), views.Msg(lang, "numbers.report.number"), views.Msg(lang, "numbers.report.reason")},
+		Reason: func(rj numbers.Rejected) string { return rejectText(lang, rj) }}
+	if err := numbers.WriteRejectReport(&buf, rows, words); err != nil {
 		return err
 	}
 	return sendXLSX(w, fmt.Sprintf("rejected-%d.xlsx", imp.ID), buf.Bytes())

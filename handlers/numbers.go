@@ -62,7 +62,6 @@ func (s *Server) renderNumbersPage(w http.ResponseWriter, r *http.Request, statu
 // latest call the pushes and the sync stored for it (未拨打 without one).
 func (s *Server) numberList(r *http.Request, taskID string, canDelete bool) (views.NumberListVM, error) {
 	ctx := r.Context()
-	lang := string(views.LangOf(ctx))
 	q := r.URL.Query()
 	page, _ := strconv.Atoi(q.Get("page"))
 	page = max(page, 1)
@@ -73,7 +72,7 @@ func (s *Server) numberList(r *http.Request, taskID string, canDelete bool) (vie
 		status, callStatus := q.Get("status"), -1
 		for _, st := range []client.CallStatus{client.CallNotDialed, 1, 2, 3, 4, 5, 6, 7, 9} {
 			v := strconv.Itoa(int(st))
-			l.Statuses = append(l.Statuses, views.OptionVM{Value: v, Label: st.Name(lang), Selected: v == status})
+			l.Statuses = append(l.Statuses, views.OptionVM{Value: v, Label: views.CallStatusName(views.LangOf(ctx), int(st)), Selected: v == status})
 			if v == status {
 				callStatus = int(st)
 			}
@@ -97,9 +96,9 @@ func (s *Server) numberList(r *http.Request, taskID string, canDelete bool) (vie
 			return l, err
 		}
 		for _, row := range rows {
-			n := views.NumberRowVM{Phone: row.Phone, OutID: row.OutID, Status: client.CallNotDialed.Name(lang), Unsure: !row.Sent}
+			n := views.NumberRowVM{Phone: row.Phone, OutID: row.OutID, Status: views.CallStatusName(views.LangOf(ctx), int(client.CallNotDialed)), Unsure: !row.Sent}
 			if c, ok := calls[row.OutID]; ok {
-				n.Status = client.CallStatus(c.Status).Name(lang)
+				n.Status = views.CallStatusName(views.LangOf(ctx), int(c.Status))
 				if !c.StartAt.IsZero() {
 					n.CallDate = views.When(ctx, c.StartAt)
 				}
@@ -115,7 +114,7 @@ func (s *Server) numberList(r *http.Request, taskID string, canDelete bool) (vie
 		status := q.Get("status")
 		for st := 0; st <= 12; st++ {
 			v := strconv.Itoa(st)
-			l.Statuses = append(l.Statuses, views.OptionVM{Value: v, Label: client.NumberStatus(st).Name(lang), Selected: v == status})
+			l.Statuses = append(l.Statuses, views.OptionVM{Value: v, Label: views.NumberStatusName(views.LangOf(ctx), st), Selected: v == status})
 			if v == status {
 				nq.Status = []int{st}
 			}
@@ -138,7 +137,7 @@ func (s *Server) numberList(r *http.Request, taskID string, canDelete bool) (vie
 				return l, err
 			}
 			s.log.Warn("numbers list: platform", "task", taskID, "err", err)
-			l.Error, l.RetryURL = client.HumanError(err, lang), r.URL.RequestURI()
+			l.Error, l.RetryURL = platformText(ctx, err), r.URL.RequestURI()
 			return l, nil
 		}
 		phones := make([]string, len(res.Numbers))
@@ -150,10 +149,10 @@ func (s *Server) numberList(r *http.Request, taskID string, canDelete bool) (vie
 			return l, err
 		}
 		for _, n := range res.Numbers {
-			row := views.NumberRowVM{Phone: n.Number.String(), OutID: outids[n.Number.String()], Status: n.Status.Name(lang),
+			row := views.NumberRowVM{Phone: n.Number.String(), OutID: outids[n.Number.String()], Status: views.NumberStatusName(views.LangOf(ctx), int(n.Status)),
 				Operator: operatorLabel(ctx, n.MobileType), Location: strings.TrimSpace(n.Province + " " + n.City), CallDate: views.When(ctx, n.CallDate.In(s.client.Location()))}
 			for _, a := range n.CallHistory {
-				row.History = append(row.History, views.When(ctx, a.CallTime.In(s.client.Location()))+" "+a.Status.Name(lang))
+				row.History = append(row.History, views.When(ctx, a.CallTime.In(s.client.Location()))+" "+views.NumberStatusName(views.LangOf(ctx), int(a.Status)))
 			}
 			l.Rows = append(l.Rows, row)
 		}
@@ -266,7 +265,7 @@ func (s *Server) numbersDelete(w http.ResponseWriter, r *http.Request) error {
 			return merr
 		}
 	}
-	s.auditLog(r, taskID, audit.NumbersDelete, audit.Args{"count": len(outIDs), "phones": named}, answerOf(err))
+	s.auditLog(r, taskID, audit.NumbersDelete, audit.Args{"count": len(outIDs), "phones": named}, client.ErrorCode(err))
 	s.tasks.forget(taskID)
 	if err != nil {
 		return err

@@ -11,7 +11,6 @@ import (
 	"github.com/PuerkitoBio/goquery"
 
 	"dialdesk/internal/testapp"
-	"dialdesk/numbers"
 	"dialdesk/store"
 )
 
@@ -63,7 +62,7 @@ func TestNumbersConfirmRechecksExistingAndDoNotCall(t *testing.T) {
 		row, _ := s.Attr("data-row")
 		reasons[row] = s.Find("td").Last().Text()
 	})
-	if reasons["2"] != numbers.ReasonExisting.Message("zh") || reasons["4"] != numbers.ReasonFiltered.Message("zh") {
+	if reasons["2"] != "任务中已有该号码" || reasons["4"] != "在免打扰名单中" {
 		t.Errorf("rejects = %v", reasons)
 	}
 

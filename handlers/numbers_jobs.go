@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"dialdesk/audit"
+	"dialdesk/client"
 	"dialdesk/jobs"
 	"dialdesk/numbers"
 	"dialdesk/store"
@@ -137,12 +138,10 @@ func (s *Server) parseImport(imp store.Import, data []byte) <-chan struct{} {
 		case err == nil:
 		case errors.Is(err, context.Canceled):
 			s.log.Info("import parse stopped by shutdown", "import", imp.ID)
-			_ = s.store.SetImportError(ctx, imp.ID, store.ImportFailed, "interrupted",
-				"dialdesk 重启时文件尚未读完，请重新上传。", "dialdesk restarted before the file was read. Please upload it again.")
+			_ = s.store.SetImportError(ctx, imp.ID, store.ImportFailed, "interrupted", nil)
 		default:
 			s.log.Error("import parse", "import", imp.ID, "err", err)
-			_ = s.store.SetImportError(ctx, imp.ID, store.ImportFailed, "internal",
-				"读取文件时出现内部错误，请重试。", "An internal error occurred while reading the file. Please try again.")
+			_ = s.store.SetImportError(ctx, imp.ID, store.ImportFailed, "internal", nil)
 		}
 	}()
 	return done
@@ -181,7 +180,7 @@ func (s *Server) parseNow(ctx context.Context, imp store.Import, data []byte) er
 		var fe *numbers.Error
 		if errors.As(err, &fe) {
 			s.auditLogAs(imp.Username, imp.TaskID, audit.NumbersUploadRefused, refusedArgs(imp.FileName, fe), "")
-			return st.SetImportError(ctx, imp.ID, store.ImportFailed, fileErrorCode(fe), fe.Message("zh"), fe.Message("en"))
+			return st.SetImportError(ctx, imp.ID, store.ImportFailed, fileErrorCode(fe), fe.Args())
 		}
 		return err
 	}
@@ -225,7 +224,7 @@ func (s *Server) importEvent(e jobs.ImportEvent) {
 		return
 	}
 	s.auditLogAs(imp.Username, imp.TaskID, audit.NumbersImportFailed, audit.Args{"import": imp.ID, "file": imp.FileName,
-		"batch": e.Batch, "numbers": e.Rows}, answerOf(e.Err))
+		"batch": e.Batch, "numbers": e.Rows}, client.ErrorCode(e.Err))
 }
 
 // wakeSender asks the import sender to look for imports to send now (a

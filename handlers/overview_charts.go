@@ -322,7 +322,7 @@ func outcomeName(lang views.Lang, v string) string {
 	if err != nil {
 		return v
 	}
-	return client.CallStatus(n).Name(string(lang))
+	return views.CallStatusName(lang, n)
 }
 
 func operatorName(lang views.Lang, v string) string {

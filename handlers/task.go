@@ -86,7 +86,7 @@ func (s *Server) taskPage(w http.ResponseWriter, r *http.Request) error {
 		}
 		v.Error = views.T(ctx, "task.noinfo")
 		if err != nil {
-			v.Error = client.HumanError(err, string(views.LangOf(ctx)))
+			v.Error = platformText(ctx, err)
 		}
 		v.RetryURL = r.URL.RequestURI()
 		return s.render(w, r, http.StatusOK, views.TaskPage(s.page(w, r, "tasks", ""), v))
@@ -198,7 +198,7 @@ func (s *Server) taskLifecycle(w http.ResponseWriter, r *http.Request, action st
 	if h.StatusKnown {
 		args["status"] = h.Status
 	}
-	s.auditLog(r, id, "task."+action, args, answerOf(err))
+	s.auditLog(r, id, "task."+action, args, client.ErrorCode(err))
 	if err != nil {
 		var ce *client.Error
 		var ue *client.UpstreamError
@@ -208,7 +208,7 @@ func (s *Server) taskLifecycle(w http.ResponseWriter, r *http.Request, action st
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		msg := views.Tf(ctx, "task.refused", views.T(ctx, "task.action."+action), client.HumanError(err, string(views.LangOf(ctx))))
+		msg := views.Tf(ctx, "task.refused", views.T(ctx, "task.action."+action), platformText(ctx, err))
 		s.setFlash(w, r, msg, true)
 		return redirect(w, r, views.TaskURL(id))
 	}

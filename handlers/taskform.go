@@ -298,17 +298,16 @@ var vendorFields = map[string]string{
 // platformFormErrors turns a platform error into form messages: a vendor
 // code 320011–320019 next to its field, anything else about the whole form.
 func platformFormErrors(ctx context.Context, err error, edit bool) map[string]string {
-	lang := string(views.LangOf(ctx))
 	var ce *client.Error
 	if errors.As(err, &ce) {
 		if field, ok := vendorFields[ce.Code]; ok {
 			if edit && field == "templateid" {
 				field = "_form" // the edit form has no template picker
 			}
-			return map[string]string{field: ce.Human(lang)}
+			return map[string]string{field: platformText(ctx, ce)}
 		}
 	}
-	return map[string]string{"_form": views.Tf(ctx, "taskform.err.platform", client.HumanError(err, lang))}
+	return map[string]string{"_form": views.Tf(ctx, "taskform.err.platform", platformText(ctx, err))}
 }
 
 // formChoices asks the platform, concurrently, for the templates, caller
@@ -372,7 +371,7 @@ func (s *Server) formView(r *http.Request, c formChoices, loadErr error, vals vi
 		Errors:      errs,
 	}
 	if loadErr != nil {
-		v.LoadError = views.Tf(ctx, "taskform.loadfailed", client.HumanError(loadErr, string(views.LangOf(ctx))))
+		v.LoadError = views.Tf(ctx, "taskform.loadfailed", platformText(ctx, loadErr))
 	}
 	for _, t := range c.Templates {
 		o := views.TemplateOption{ID: t.ID, Name: t.Name, Content: t.Content, Audio: templateAudioURLs(t.ID, len(t.Records()))}
@@ -553,7 +552,7 @@ func (s *Server) taskCreate(w http.ResponseWriter, r *http.Request) error {
 		s.log.Warn("add_task answer lost", "err", err)
 		id, lostMsg = s.lostTaskLookup(ctx, token, f.TaskName)
 	}
-	s.auditLog(r, id, audit.TaskCreate, createArgs(req, c.Templates), answerOf(err))
+	s.auditLog(r, id, audit.TaskCreate, createArgs(req, c.Templates), client.ErrorCode(err))
 	switch {
 	case lost:
 		return s.afterLostAnswer(w, r, f, c, token, id, lostMsg, again)
@@ -817,7 +816,7 @@ func (s *Server) taskUpdate(w http.ResponseWriter, r *http.Request) error {
 	}
 	err = s.client.EditTask(context.WithoutCancel(ctx), req)
 	s.tasks.forget(id)
-	s.auditLog(r, id, audit.TaskEdit, audit.Args{"name": f.TaskName, "changes": changes}, answerOf(err))
+	s.auditLog(r, id, audit.TaskEdit, audit.Args{"name": f.TaskName, "changes": changes}, client.ErrorCode(err))
 	if err != nil {
 		return again(platformFormErrors(ctx, err, true))
 	}

@@ -18,6 +18,7 @@ import (
 	"dialdesk/client"
 	"dialdesk/internal/testapp"
 	"dialdesk/store"
+	"dialdesk/views"
 )
 
 // upstream sits between dialdesk and the sandbox: it records the parameters
@@ -465,7 +466,7 @@ func TestTaskFormVendorCodes(t *testing.T) {
 				t.Fatalf("status %d, want 422", res.StatusCode)
 			}
 			d := doc(t, body)
-			want := client.HumanMessage(code, "zh")
+			want := views.PlatformError(views.Lang("zh"), code)
 			if got := d.Find("[data-testid=error-" + field + "]").Text(); !strings.Contains(got, want) {
 				t.Errorf("%s: message at %s = %q, want %q", code, field, got, want)
 			}
@@ -482,7 +483,7 @@ func TestTaskFormVendorCodes(t *testing.T) {
 	// A platform outage keeps the input too.
 	up.set("add_task", "329999")
 	res, body := app.PostFormBody(t, m, "/tasks", fresh())
-	if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(doc(t, body).Find("[data-testid=error-_form]").Text(), client.HumanMessage("329999", "zh")) {
+	if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(doc(t, body).Find("[data-testid=error-_form]").Text(), views.PlatformError(views.Lang("zh"), "329999")) {
 		t.Errorf("329999: %d", res.StatusCode)
 	}
 	// The sandbox itself refuses an unknown template with 320019 (when the
@@ -492,7 +493,7 @@ func TestTaskFormVendorCodes(t *testing.T) {
 	form := fresh()
 	form.Set("templateid", "no-such-template")
 	_, body = app.PostFormBody(t, m, "/tasks", form)
-	if got := doc(t, body).Find("[data-testid=error-templateid]").Text(); got != client.HumanMessage("320019", "zh") {
+	if got := doc(t, body).Find("[data-testid=error-templateid]").Text(); got != views.PlatformError(views.Lang("zh"), "320019") {
 		t.Errorf("sandbox 320019 → %q", got)
 	}
 }
@@ -615,7 +616,7 @@ func TestTaskEdit(t *testing.T) {
 	up.set("editor_task", "320013")
 	form.Set("task_name", "改名")
 	res, body = app.PostFormBody(t, m, "/tasks/"+task.ID+"/edit", clone(form))
-	if res.StatusCode != http.StatusUnprocessableEntity || doc(t, body).Find("[data-testid=error-robot_num]").Text() != client.HumanMessage("320013", "zh") {
+	if res.StatusCode != http.StatusUnprocessableEntity || doc(t, body).Find("[data-testid=error-robot_num]").Text() != views.PlatformError(views.Lang("zh"), "320013") {
 		t.Errorf("refused edit: %d", res.StatusCode)
 	}
 }

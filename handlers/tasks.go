@@ -47,7 +47,7 @@ func (s *Server) taskList(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		s.log.Warn("task list: platform", "err", err)
-		v.Error = client.HumanError(err, string(views.LangOf(ctx)))
+		v.Error = platformText(ctx, err)
 		v.RetryURL = r.URL.RequestURI()
 	}
 	v.Rows, v.Total = pg.rows, pg.total
@@ -93,7 +93,7 @@ func (s *Server) taskListLive(w http.ResponseWriter, r *http.Request) error {
 		if ctx.Err() != nil {
 			return err
 		}
-		msg := views.Tf(ctx, "tasks.live.failed", client.HumanError(err, string(views.LangOf(ctx))))
+		msg := views.Tf(ctx, "tasks.live.failed", platformText(ctx, err))
 		return s.render(w, r, http.StatusOK, views.LiveStatus(msg, true))
 	}
 	rows := make([]views.TaskRow, 0, len(ids))

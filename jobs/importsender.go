@@ -250,7 +250,7 @@ func (j *ImportSender) send(ctx context.Context, imp store.Import, n int) (left 
 			}
 			j.report(ImportEvent{Import: imp, Batch: b, Rows: len(rows) + len(late), Err: err})
 			return false, st.SetImportError(bctx, imp.ID, store.ImportPaused, "batch",
-				client.HumanError(err, "zh"), client.HumanError(err, "en"))
+				map[string]any{"answer": client.ErrorCode(err)})
 		}
 		if _, err := st.DropRows(bctx, imp.ID, b, store.DropFilteredLate, drops); err != nil {
 			return false, err

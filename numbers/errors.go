@@ -70,61 +70,74 @@ func (e *Error) Is(target error) bool {
 // Unwrap returns the library error behind the problem, if any.
 func (e *Error) Unwrap() error { return e.err }
 
-// Error returns an English text for logs; users see Message.
+// Error returns an English text for logs; users see the views' words for
+// Code and Args.
 func (e *Error) Error() string {
-	msg := e.Message("en")
+	msg := "numbers: file problem " + e.Code()
+	if a := e.Args(); len(a) > 0 {
+		msg += fmt.Sprint(" ", a)
+	}
 	if e.err != nil {
 		msg += " (" + e.err.Error() + ")"
 	}
-	return "numbers: " + msg
+	return msg
 }
 
-// Message returns the problem in words for a person, Chinese for "zh" and
-// English for "en". It never contains a raw library error text.
-func (e *Error) Message(lang string) string {
+// kindCodes are the stable codes of the kinds of file problems.
+var kindCodes = map[Kind]string{
+	KindNotWorkbook:   "notworkbook",
+	KindXLS:           "xls",
+	KindNoPhoneColumn: "nophone",
+	KindTooManyRows:   "toomanyrows",
+	KindTooLarge:      "toolarge",
+	KindZipBomb:       "zipbomb",
+	KindEmptyFile:     "empty",
+	KindNoData:        "nodata",
+	KindBadHeader:     "badheader",
+}
+
+// Code is the problem's stable code ("nophone", "toomanyrows" …), which
+// the views word for people and an import records.
+func (e *Error) Code() string {
+	if c, ok := kindCodes[e.Kind]; ok {
+		return c
+	}
+	return "unreadable"
+}
+
+// Codes lists every code Code returns, for the tests that check each is
+// worded.
+func Codes() []string {
+	codes := []string{"unreadable"}
+	for _, c := range kindCodes {
+		codes = append(codes, c)
+	}
+	return codes
+}
+
+// Args are the problem's particulars by name, for the views' sentence:
+// "limit" (the limit exceeded, as people write it: "100,000", "5 MB"),
+// "header" (the offending column header), "headers" (the phone column
+// headers accepted), "hint" ("text" or "html": what a file that is not a
+// workbook looked like).
+func (e *Error) Args() map[string]any {
 	switch e.Kind {
 	case KindNotWorkbook:
-		zh := "文件不是有效的 Excel 工作簿（.xlsx），可能已损坏或只是改了扩展名。请用 Excel 打开后另存为 .xlsx 再上传"
-		en := "the file is not a valid Excel workbook (.xlsx): it may be damaged or only renamed. Open it in Excel, save it as .xlsx and upload it again"
-		switch e.Hint {
-		case "text":
-			zh = "文件是文本文件，不是 Excel 工作簿（.xlsx）。请另存为 .xlsx，或把 CSV 文件命名为 .csv"
-			en = "the file is plain text, not an Excel workbook (.xlsx). Save it as .xlsx, or name a CSV file .csv"
-		case "html":
-			zh = "文件是网页（HTML）格式，不是 Excel 工作簿。请用 Excel 打开后另存为 .xlsx"
-			en = "the file is a web page (HTML), not an Excel workbook. Open it in Excel and save it as .xlsx"
+		if e.Hint != "" {
+			return map[string]any{"hint": e.Hint}
 		}
-		return pick(lang, zh, en)
-	case KindXLS:
-		return pick(lang,
-			"这是旧版 .xls 文件（或加了密码的工作簿），暂不支持。请在 Excel 中“另存为” .xlsx 后再上传",
-			"this is an old .xls file (or a password-protected workbook), which is not supported. Save it as .xlsx in Excel and upload it again")
 	case KindNoPhoneColumn:
-		return pick(lang,
-			"找不到号码列：第一行须有一列的标题为 "+strings.Join(PhoneHeaders, "、"),
-			"no phone column: the first row must have a column headed "+strings.Join(PhoneHeaders, ", "))
+		return map[string]any{"headers": PhoneHeaders}
 	case KindTooManyRows:
-		return pick(lang,
-			fmt.Sprintf("数据超过 %d 行，请拆分成多个文件", e.limit(MaxRows)),
-			fmt.Sprintf("more than %s data rows: split the file", thousands(e.limit(MaxRows))))
+		return map[string]any{"limit": thousands(e.limit(MaxRows))}
 	case KindTooLarge:
-		return pick(lang,
-			fmt.Sprintf("文件超过 %s，请拆分成几个较小的文件后再上传", megabytes(e.limit(MaxFileSize))),
-			fmt.Sprintf("the file is larger than %s: split it into smaller files and upload them one by one", megabytes(e.limit(MaxFileSize))))
+		return map[string]any{"limit": megabytes(e.limit(MaxFileSize))}
 	case KindZipBomb:
-		return pick(lang,
-			fmt.Sprintf("文件解压后超过 %s，已拒绝", megabytes(e.limit(UnzipSizeLimit))),
-			fmt.Sprintf("the file unpacks to more than %s and was refused", megabytes(e.limit(UnzipSizeLimit))))
-	case KindEmptyFile:
-		return pick(lang, "文件是空的", "the file is empty")
-	case KindNoData:
-		return pick(lang, "文件只有标题行，没有号码", "the file has a header row but no numbers")
+		return map[string]any{"limit": megabytes(e.limit(UnzipSizeLimit))}
 	case KindBadHeader:
-		return pick(lang,
-			fmt.Sprintf("第一行的列标题“%s”重复或含有 ^ 或 |，请修改", e.Detail),
-			fmt.Sprintf("the header %q appears twice or contains ^ or |: please rename it", e.Detail))
+		return map[string]any{"header": e.Detail}
 	}
-	return pick(lang, "无法读取文件", "the file cannot be read")
+	return nil
 }
 
 func (e *Error) limit(def int64) int64 {

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"path"
 	"strings"
@@ -50,22 +49,22 @@ type Rejected struct {
 	First  int    // the row where the number first appeared, for ReasonDuplicate
 }
 
-// Message explains the rejection in the user's language.
-func (r Rejected) Message(lang string) string {
-	msg := r.Reason.Message(lang)
-	switch {
-	case r.Reason == ReasonBadVariable && r.Detail != "":
-		return pick(lang,
-			fmt.Sprintf("变量“%s”的值含有 ^ 或 |", r.Detail),
-			fmt.Sprintf("the value of variable %q contains ^ or |", r.Detail))
-	case r.Reason == ReasonRefused && r.Detail != "":
-		return pick(lang, msg+"："+r.Detail, msg+": "+r.Detail)
-	case r.Reason == ReasonDuplicate && r.First > 0:
-		return pick(lang,
-			fmt.Sprintf("%s（首次出现在第 %d 行）", msg, r.First),
-			fmt.Sprintf("%s (first seen in row %d)", msg, r.First))
+// Args are the rejection's particulars by name, for the views' sentence
+// of its Reason: "name" (the variable, for ReasonBadVariable), "platform"
+// (the platform's message, for ReasonRefused) and "first" (the row where a
+// duplicate first appeared).
+func (r Rejected) Args() map[string]any {
+	a := map[string]any{}
+	if r.Reason == ReasonBadVariable && r.Detail != "" {
+		a["name"] = r.Detail
 	}
-	return msg
+	if r.Reason == ReasonRefused && r.Detail != "" {
+		a["platform"] = r.Detail
+	}
+	if r.Reason == ReasonDuplicate && r.First > 0 {
+		a["first"] = r.First
+	}
+	return a
 }
 
 // Counts sums up what Parse did with every row. Rows is the number of

@@ -51,22 +51,6 @@ var reasonCodes = [...]string{
 	ReasonRefused:      "refused",
 }
 
-var reasonText = [...][2]string{ // zh, en
-	ReasonOK:          {"有效", "valid"},
-	ReasonEmpty:       {"号码为空", "the number is empty"},
-	ReasonBadChars:    {"号码含有数字以外的字符", "the number contains characters other than digits"},
-	ReasonTooShort:    {"号码位数太少", "the number has too few digits"},
-	ReasonTooLong:     {"号码位数太多", "the number has too many digits"},
-	ReasonNotMainland: {"不是中国大陆手机号或带区号的固话（如 13800138000、010-12345678）", "not a mainland mobile or a landline with its area code (e.g. 13800138000, 010-12345678)"},
-	ReasonBadVariable: {"变量值含有 ^ 或 |", "a variable value contains ^ or |"},
-	ReasonDuplicate:   {"文件内重复", "duplicate within the file"},
-	ReasonExisting:    {"任务中已有该号码", "already on the task"},
-	ReasonFiltered:    {"在免打扰名单中", "on the do-not-call list"},
-
-	ReasonFilteredLate: {"免打扰过滤（导入期间新增）", "filtered: added to do-not-call during the import"},
-	ReasonRefused:      {"平台拒收", "refused by the platform"},
-}
-
 // String returns the reason's stable code, e.g. "too_short".
 func (r Reason) String() string {
 	if int(r) < len(reasonCodes) {
@@ -83,22 +67,6 @@ func ParseReason(code string) (r Reason, ok bool) {
 		}
 	}
 	return 0, false
-}
-
-// Message returns the reason in words for a person: Chinese for "zh" (and
-// anything unknown), English for "en".
-func (r Reason) Message(lang string) string {
-	if int(r) >= len(reasonText) {
-		return pick(lang, "未知原因", "unknown reason")
-	}
-	return pick(lang, reasonText[r][0], reasonText[r][1])
-}
-
-func pick(lang, zh, en string) string {
-	if strings.HasPrefix(lang, "en") {
-		return en
-	}
-	return zh
 }
 
 // Normalize turns a phone cell as people type it into the digits the

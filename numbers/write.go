@@ -29,12 +29,21 @@ func WriteTemplate(w io.Writer) error {
 	})
 }
 
+// RejectWords are the words of the rejected-rows report in the reader's
+// language: the sheet's name, the three column headers, and each row's
+// reason.
+type RejectWords struct {
+	Sheet  string
+	Header [3]string // row, number, reason
+	Reason func(Rejected) string
+}
+
 // WriteRejectReport writes an .xlsx listing the rows that were not sent:
 // the row number as Excel shows it, the phone cell as written, and the
-// reason in lang ("zh" or "en").
-func WriteRejectReport(w io.Writer, rows []Rejected, lang string) error {
-	return writeSheet(w, pick(lang, "未导入", "Rejected"), []float64{10, 20, 50}, 2, func(sw *excelize.StreamWriter, text int) error {
-		header := []any{pick(lang, "行号", "Row"), pick(lang, "号码", "Number"), pick(lang, "原因", "Reason")}
+// reason, in words.
+func WriteRejectReport(w io.Writer, rows []Rejected, words RejectWords) error {
+	return writeSheet(w, words.Sheet, []float64{10, 20, 50}, 2, func(sw *excelize.StreamWriter, text int) error {
+		header := []any{words.Header[0], words.Header[1], words.Header[2]}
 		if err := sw.SetRow("A1", header); err != nil {
 			return err
 		}
@@ -43,7 +52,7 @@ func WriteRejectReport(w io.Writer, rows []Rejected, lang string) error {
 			if err != nil {
 				return err
 			}
-			if err := sw.SetRow(cellName, []any{r.Line, excelize.Cell{Value: r.Raw, StyleID: text}, r.Message(lang)}); err != nil {
+			if err := sw.SetRow(cellName, []any{r.Line, excelize.Cell{Value: r.Raw, StyleID: text}, words.Reason(r)}); err != nil {
 				return err
 			}
 		}

@@ -57,8 +57,9 @@ type Import struct {
 	FileName   string
 	Username   string
 	State      ImportState
-	ErrorCode  string // why the file was refused or the import paused
-	ErrorZH    string
+	ErrorCode  string         // why the file was refused or the import paused
+	ErrorArgs  map[string]any // the code's arguments (numbers decoded as json.Number)
+	ErrorZH    string         // imports that stopped before codes had arguments: the words
 	ErrorEN    string
 	RowsRead   int // parse progress
 	RowsExpect int
@@ -76,7 +77,8 @@ type Import struct {
 	RowsUnsent    int // rows of batches certainly not on the platform (pending, failed)
 }
 
-// Error returns the import's error message in lang ("zh" or "en").
+// Error returns the words an import that stopped before codes had
+// arguments recorded, in lang ("zh" or "en"); "" for the others.
 func (im Import) Error(lang string) string {
 	if strings.HasPrefix(lang, "en") && im.ErrorEN != "" {
 		return im.ErrorEN
@@ -114,7 +116,7 @@ func OutID(importID int64, line int) string {
 	return strconv.FormatInt(importID, 10) + "-" + strconv.Itoa(line)
 }
 
-const importCols = `id, task_id, file_name, username, state, error_code, error_zh, error_en, rows_read, rows_expect,
+const importCols = `id, task_id, file_name, username, state, error_code, error_args, error_zh, error_en, rows_read, rows_expect,
 	variables, n_rows, n_valid, n_invalid, n_duplicate, n_existing, n_filtered, n_empty, n_filtered_late, n_refused,
 	created_at, updated_at,
 	(SELECT COUNT(*) FROM import_batches b WHERE b.import_id = imports.id),
@@ -126,9 +128,9 @@ const importCols = `id, task_id, file_name, username, state, error_code, error_z
 
 func scanImport(sc interface{ Scan(...any) error }) (Import, error) {
 	var im Import
-	var vars string
+	var vars, errArgs string
 	var created, updated int64
-	err := sc.Scan(&im.ID, &im.TaskID, &im.FileName, &im.Username, &im.State, &im.ErrorCode, &im.ErrorZH, &im.ErrorEN,
+	err := sc.Scan(&im.ID, &im.TaskID, &im.FileName, &im.Username, &im.State, &im.ErrorCode, &errArgs, &im.ErrorZH, &im.ErrorEN,
 		&im.RowsRead, &im.RowsExpect, &vars, &im.Counts.Rows, &im.Counts.Valid, &im.Counts.Invalid, &im.Counts.Duplicate,
 		&im.Counts.Existing, &im.Counts.Filtered, &im.Counts.Empty, &im.Counts.FilteredLate, &im.Counts.Refused, &created, &updated,
 		&im.Batches, &im.BatchesSent, &im.BatchesFailed, &im.RowsSent, &im.RowsUnsure, &im.RowsUnsent)
@@ -137,6 +139,13 @@ func scanImport(sc interface{ Scan(...any) error }) (Import, error) {
 	}
 	if vars != "" {
 		_ = json.Unmarshal([]byte(vars), &im.Variables)
+	}
+	if errArgs != "" {
+		d := json.NewDecoder(strings.NewReader(errArgs))
+		d.UseNumber()
+		if err := d.Decode(&im.ErrorArgs); err != nil {
+			return im, fmt.Errorf("import %d: error args: %w", im.ID, err)
+		}
 	}
 	im.Created, im.Updated = fromMS(created), fromMS(updated)
 	return im, nil
@@ -246,11 +255,18 @@ func (s *Store) SetImportState(ctx context.Context, id int64, to ImportState, fr
 	return n == 1, err
 }
 
-// SetImportError records why an import stopped (code and message in both
-// languages) and moves it to state (failed or paused).
-func (s *Store) SetImportError(ctx context.Context, id int64, state ImportState, code, zh, en string) error {
-	_, err := s.db.ExecContext(ctx, `UPDATE imports SET state = ?, error_code = ?, error_zh = ?, error_en = ?, updated_at = ? WHERE id = ?`,
-		state, code, zh, en, ms(s.now()), id)
+// SetImportError records why an import stopped, as a code and its
+// arguments (nil for none), and moves it to state (failed or paused).
+func (s *Store) SetImportError(ctx context.Context, id int64, state ImportState, code string, args map[string]any) error {
+	var a []byte
+	if args != nil {
+		var err error
+		if a, err = json.Marshal(args); err != nil {
+			return fmt.Errorf("store: import %d error: %w", id, err)
+		}
+	}
+	_, err := s.db.ExecContext(ctx, `UPDATE imports SET state = ?, error_code = ?, error_args = ?, error_zh = '', error_en = '', updated_at = ? WHERE id = ?`,
+		state, code, string(a), ms(s.now()), id)
 	if err != nil {
 		return fmt.Errorf("store: import %d error: %w", id, err)
 	}
@@ -263,7 +279,7 @@ func (s *Store) SetImportError(ctx context.Context, id int64, state ImportState,
 // "reading" forever). ok reports whether it did.
 func (s *Store) InterruptStaleParse(ctx context.Context, id int64, stale time.Duration) (ok bool, err error) {
 	now := s.now()
-	res, err := s.db.ExecContext(ctx, `UPDATE imports SET state = ?, error_code = 'interrupted', error_zh = '', error_en = '',
+	res, err := s.db.ExecContext(ctx, `UPDATE imports SET state = ?, error_code = 'interrupted', error_args = '', error_zh = '', error_en = '',
 		updated_at = ? WHERE id = ? AND state = ? AND updated_at < ?`, ImportFailed, ms(now), id, ImportParsing, ms(now.Add(-stale)))
 	if err != nil {
 		return false, fmt.Errorf("store: interrupt import %d: %w", id, err)

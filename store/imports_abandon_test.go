@@ -79,7 +79,7 @@ func TestAbandonImport(t *testing.T) {
 	sending(t, s, im.ID, 1) // sent, then a crash before its mark
 	sending(t, s, im.ID, 2)
 	must(s.MarkBatch(ctx, im.ID, 2, false, "320023"))
-	must(s.SetImportError(ctx, im.ID, ImportPaused, "batch", "失败", "failed"))
+	must(s.SetImportError(ctx, im.ID, ImportPaused, "batch", map[string]any{"answer": "329999"}))
 
 	a, err := s.AbandonImport(ctx, im.ID)
 	if err != nil {
@@ -159,7 +159,7 @@ func TestMarkBatchSendingOnlyWhileImporting(t *testing.T) {
 	ctx := context.Background()
 	s := openImportsStore(t)
 	im := confirmedImport(t, s, "13800138000", "13800138001", "13800138002")
-	if err := s.SetImportError(ctx, im.ID, ImportPaused, "batch", "失败", "failed"); err != nil {
+	if err := s.SetImportError(ctx, im.ID, ImportPaused, "batch", map[string]any{"answer": "329999"}); err != nil {
 		t.Fatal(err)
 	}
 	if ok, err := s.MarkBatchSending(ctx, im.ID, 0); ok || err != nil {

@@ -68,12 +68,12 @@ func TestImportsKeepsUnfinished(t *testing.T) {
 	ctx := context.Background()
 	s := openImportsStore(t)
 	first, _ := s.CreateImport(ctx, "7", "old.xlsx", "m")
-	if err := s.SetImportError(ctx, first.ID, ImportPaused, "batch", "失败", "failed"); err != nil {
+	if err := s.SetImportError(ctx, first.ID, ImportPaused, "batch", map[string]any{"answer": "329999"}); err != nil {
 		t.Fatal(err)
 	}
 	for i := 0; i < 12; i++ {
 		im, _ := s.CreateImport(ctx, "7", "bad.xlsx", "m")
-		s.SetImportError(ctx, im.ID, ImportFailed, "file", "坏", "bad")
+		s.SetImportError(ctx, im.ID, ImportFailed, "file.empty", nil)
 	}
 	list, err := s.Imports(ctx, "7", 10)
 	if err != nil {

@@ -21,6 +21,8 @@ import (
 //	               "<prefix>.<value>" (a role, a task status, a file problem)
 //	[ … ]          an optional part, left out when an argument in it is
 //	               missing or empty
+//	[ … | … ]      the first part, or the second when an argument of the
+//	               first is missing
 //
 // A missing argument outside brackets is shown as "—". Arguments are
 // strings, integers (json.Number as decoded from a record), lists of
@@ -54,7 +56,11 @@ func fill(lang Lang, s string, args map[string]any) (string, bool) {
 		inner := s[i+1 : i+j]
 		s = s[i+j+1:]
 		if closer == "]" {
-			if part, all := fill(lang, inner, args); all {
+			first, alt, hasAlt := strings.Cut(inner, "|")
+			if part, all := fill(lang, first, args); all {
+				b.WriteString(part)
+			} else if hasAlt {
+				part, _ := fill(lang, alt, args)
 				b.WriteString(part)
 			}
 			continue
