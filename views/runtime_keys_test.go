@@ -36,6 +36,7 @@ var runtimeKeys = map[string][]string{
 	"calls.source.":           {"push", "sync"},
 	"calls.gender.":           {"0", "1", "2", "3", "4"},
 	"op.":                     {"yd", "lt", "dx"},
+	"overview.operator.":      {"yd", "lt", "dx"},
 	"numbers.state.":          {"parsing", "preview", "importing", "paused", "done", "failed", "canceled", "abandoned"},
 	"platform.err.": {"000000", "320001", "329999", "320011", "320012", "320013", "320014", "320015", "320016",
 		"320017", "320018", "320019", "320020", "320021", "320022", "320023", "320024", "320025", "320026", "320027",
