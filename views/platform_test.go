@@ -59,8 +59,8 @@ func TestProblemWords(t *testing.T) {
 		err  *numbers.Error
 		want string
 	}{
-		{ZH, &numbers.Error{Kind: numbers.KindNoPhoneColumn}, "找不到号码列：第一行须有一列的标题为 telephone、电话、电话号码、手机、手机号、号码"},
-		{EN, &numbers.Error{Kind: numbers.KindNoPhoneColumn}, "no phone column: the first row must have a column headed telephone, 电话, 电话号码, 手机, 手机号, 号码"},
+		{ZH, &numbers.Error{Kind: numbers.KindNoPhoneColumn}, "找不到号码列：第一行须有一列的标题为 " + strings.Join(numbers.PhoneHeaders, "、")},
+		{EN, &numbers.Error{Kind: numbers.KindNoPhoneColumn}, "no phone column: the first row must have a column headed " + strings.Join(numbers.PhoneHeaders, ", ")},
 		{EN, &numbers.Error{Kind: numbers.KindTooManyRows}, "more than 100,000 data rows: split the file"},
 		{ZH, &numbers.Error{Kind: numbers.KindTooLarge}, "文件超过 5 MB，请拆分成几个较小的文件后再上传"},
 		{EN, &numbers.Error{Kind: numbers.KindNotWorkbook, Hint: "html"}, "the file is a web page (HTML), not an Excel workbook. Open it in Excel and save it as .xlsx"},

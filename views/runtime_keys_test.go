@@ -37,6 +37,8 @@ var runtimeKeys = map[string][]string{
 	"calls.gender.":           {"0", "1", "2", "3", "4"},
 	"op.":                     {"yd", "lt", "dx"},
 	"overview.operator.":      {"yd", "lt", "dx"},
+	"overview.preset.":        {"today", "yesterday", "7d", "30d"},
+	"overview.weekday.":       {"0", "1", "2", "3", "4", "5", "6"},
 	"numbers.state.":          {"parsing", "preview", "importing", "paused", "done", "failed", "canceled", "abandoned"},
 	"platform.err.": {"000000", "320001", "329999", "320011", "320012", "320013", "320014", "320015", "320016",
 		"320017", "320018", "320019", "320020", "320021", "320022", "320023", "320024", "320025", "320026", "320027",
@@ -55,7 +57,8 @@ var runtimeKeys = map[string][]string{
 		"numbers.upload", "numbers.upload.refused", "numbers.import", "numbers.import.resume", "numbers.import.done",
 		"numbers.import.failed", "numbers.cancel", "numbers.abandon", "numbers.delete", "dnc.add", "dnc.upload",
 		"dnc.remove", "call.review", "calls.export", "calls.export.interrupted", "calls.export.cut", "user.create",
-		"user.role", "user.password", "user.disable", "user.enable", "auth.login", "auth.login.failed", "auth.logout"},
+		"user.role", "user.password", "user.disable", "user.enable", "auth.login", "auth.login.failed", "auth.logout",
+		"leads.export"},
 }
 
 func init() {
@@ -112,9 +115,9 @@ func TestRuntimeKeysListed(t *testing.T) {
 		regexp.MustCompile(`key\s*\+?=\s*"([a-z_]+(?:\.[a-z0-9_-]+)*\.)"\s*`), // key := "audit.say." + …
 	}
 	// Prefixes that build something other than a catalog key (an import's
-	// error code, a platform answer's code, an audit action code), and
-	// Say's own documentation of {name@prefix}.
-	notKeys := []string{"file.", "http.", "task.", "prefix."}
+	// error code, a platform answer's code, an audit action code, a form
+	// field's name), and Say's own documentation of {name@prefix}.
+	notKeys := []string{"file.", "http.", "task.", "call_time_slot.", "prefix."}
 	var files []string
 	for _, pattern := range []string{"*.templ", "*.go", "../handlers/*.go"} {
 		m, _ := filepath.Glob(pattern)
