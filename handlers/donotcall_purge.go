@@ -89,7 +89,7 @@ func (s *Server) dncPurgePage(w http.ResponseWriter, r *http.Request) error {
 		if ctx.Err() != nil {
 			return err
 		}
-		v.Error = client.HumanError(err, string(views.LangOf(ctx)))
+		v.Error = platformText(ctx, err)
 	}
 	for _, t := range waiting {
 		v.Tasks = append(v.Tasks, views.DNCPurgeTaskVM{Name: t.Name, URL: views.TaskURL(t.ID, "numbers"), Count: len(t.OutIDs)})
@@ -127,7 +127,7 @@ func (s *Server) dncPurge(w http.ResponseWriter, r *http.Request) error {
 				return err
 			}
 		}
-		s.auditLog(r, t.ID, audit.NumbersDelete, audit.Args{"count": len(t.OutIDs), "phones": t.Phones}, answerOf(err))
+		s.auditLog(r, t.ID, audit.NumbersDelete, audit.Args{"count": len(t.OutIDs), "phones": t.Phones}, client.ErrorCode(err))
 		s.tasks.forget(t.ID)
 		if err != nil {
 			if ctx.Err() != nil {

@@ -1,8 +1,8 @@
 package views
 
 // Number list words: upload, preview, import, the task's numbers and
-// the do-not-call list. A file's problems and a row's reasons are worded by
-// package numbers itself (Message(lang)); the handlers pass those words in.
+// the do-not-call list. A file's problems and a row's reasons, which
+// package numbers gives as codes, are worded in i18n_problems.go.
 func init() {
 	zh := map[string]string{
 		"numbers.title":                   "号码",
