@@ -165,3 +165,28 @@ func TestImportCostWhenNothingIsRefused(t *testing.T) {
 		t.Errorf("%d query_task_data calls, want 0", n)
 	}
 }
+
+// A batch whose answer is lost (the platform took it; dialdesk heard
+// nothing) is sent again at once and its rows learnt one by one: every
+// number is on the task once, the import finishes without a pause, and no
+// row is counted refused.
+func TestImportLearnsAfterALostAnswer(t *testing.T) {
+	app := storeListApp(t, 4)
+	taskID := numbersTask(t, app)
+	path, iid, phones := previewImport(t, app, taskID, 4)
+	app.Sandbox.SetFaults(sandbox.Faults{FailRate: 1, Times: 1, Kinds: []sandbox.FaultKind{sandbox.FaultLostAnswer}, Endpoints: []string{"add_task_data"}})
+	queries := app.Sandbox.Count("query_task_data")
+	c := app.Login(t, store.RoleManager)
+	app.PostForm(t, c, path+"/confirm", nil)
+	app.Server.WaitImports()
+	im, _ := app.Store.Import(context.Background(), iid)
+	if im.State != store.ImportDone || im.RowsSent != 4 || im.RowsUnsure != 0 || im.Counts.Refused != 0 {
+		t.Fatalf("state %s, %d sent, %d unsure, counts %+v (%s)", im.State, im.RowsSent, im.RowsUnsure, im.Counts, im.ErrorEN)
+	}
+	if diff := cmp.Diff(phones, sandboxNumbers(t, app, taskID)); diff != "" {
+		t.Errorf("platform numbers (-want +got):\n%s", diff)
+	}
+	if n := app.Sandbox.Count("query_task_data") - queries; n != 4 {
+		t.Errorf("%d query_task_data calls, want 4 (each row of the batch)", n)
+	}
+}

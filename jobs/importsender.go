@@ -36,7 +36,9 @@ const (
 // Each batch's rows (with their outids) were stored before; a batch is marked
 // sending just before its platform call, and sent, failed (clearly refused)
 // or unknown (no clear answer) right after, so a crash in between leaves it
-// known as possibly sent. A stopping runner cancels the round's context: the
+// known as possibly sent. A batch without a clear answer is sent again at
+// once, learning what the platform holds of it; a second failure pauses the
+// import. A stopping runner cancels the round's context: the
 // batch in flight still finishes and is marked (its platform call has the
 // client's own timeout), the next one is not started.
 //
@@ -240,9 +242,19 @@ func (j *ImportSender) send(ctx context.Context, imp store.Import, n int) (left 
 			j.mu.Unlock()
 			return false, errCrash // sent, not marked
 		}
+		if err != nil && !clearRefusal(err, unsure) && ctx.Err() == nil {
+			// No clear answer (lost, or a failure while learning): the batch
+			// may be on the platform. Ask once more at once, as a resumed
+			// batch does, learning what the platform holds.
+			j.log().Warn("import batch: no clear answer; sending it again", "import", imp.ID, "batch", b, "err", err)
+			if err := st.MarkBatchUnknown(bctx, imp.ID, b, err.Error()); err != nil {
+				return false, err
+			}
+			unsure = true
+			drops, refused, err = j.sendBatch(bctx, imp.TaskID, rows, late, true)
+		}
 		if err != nil {
-			var ce *client.Error
-			if !unsure && !learning(err) && errors.As(err, &ce) {
+			if clearRefusal(err, unsure) {
 				// Clearly refused as a whole on the first call: nothing of it is there.
 				_ = st.MarkBatch(bctx, imp.ID, b, false, err.Error())
 			} else {
@@ -308,6 +320,14 @@ func (e errLearning) Unwrap() error { return e.error }
 func learning(err error) bool {
 	var l errLearning
 	return errors.As(err, &l)
+}
+
+// clearRefusal reports whether sendBatch's err says that nothing of a batch
+// is on the platform: the platform's code refusing the whole batch on its
+// first call, the batch never sent before.
+func clearRefusal(err error, unsure bool) bool {
+	var ce *client.Error
+	return !unsure && !learning(err) && errors.As(err, &ce)
 }
 
 // sendBatch sends one batch's rows and finds out what the platform holds.

@@ -111,6 +111,9 @@ type Faults struct {
 	Kinds []FaultKind
 	// Endpoints limits the faults to these endpoint names (as counted by Count); empty = all.
 	Endpoints []string
+	// Times, when > 0, is how many requests fail at most (counted from
+	// SetFaults); later ones proceed, with the Latency still.
+	Times int
 }
 
 // Sandbox is the simulated platform. It implements http.Handler.
@@ -127,6 +130,7 @@ type Sandbox struct {
 
 	faultMu  sync.Mutex
 	faults   Faults
+	failed   int // requests failed since the faults were set (Faults.Times)
 	faultRng *rand.Rand
 
 	counts sync.Map // endpoint name → *atomic.Int64
@@ -248,7 +252,7 @@ func (s *Sandbox) Now() time.Time {
 // SetFaults replaces the injected faults at runtime.
 func (s *Sandbox) SetFaults(f Faults) {
 	s.faultMu.Lock()
-	s.faults = f
+	s.faults, s.failed = f, 0
 	s.faultMu.Unlock()
 }
 
@@ -317,7 +321,8 @@ func (s *Sandbox) fault(ctx context.Context, endpoint string) FaultKind {
 		}
 	}
 	var kind FaultKind
-	if match && f.FailRate > 0 && s.faultRng.Float64() < f.FailRate {
+	if match && f.FailRate > 0 && (f.Times == 0 || s.failed < f.Times) && s.faultRng.Float64() < f.FailRate {
+		s.failed++
 		kinds := f.Kinds
 		if len(kinds) == 0 {
 			kinds = []FaultKind{Fault502, FaultMalformedJSON, FaultRetCode}
