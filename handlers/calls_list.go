@@ -34,26 +34,23 @@ type callMetaData struct {
 }
 
 type callMetaCache struct {
-	sf   singleflight.Group
-	mu   sync.Mutex
-	data callMetaData
-	at   time.Time
-	// recordings remembers resolved recording URLs (an <audio> element asks
-	// many times with Range while seeking).
-	recs map[string]cachedRec
+	sf singleflight.Group
+	// meta is surface B's levels and tags.
+	meta *expiring[struct{}, callMetaData]
+	// recs remembers resolved recording URLs (an <audio> element asks many
+	// times with Range while seeking).
+	recs *expiring[string, string]
 	// pages remembers list pages for a few seconds: moving through calls
 	// with j/k asks for the same page again and again.
-	pages map[string]cachedPage
+	pages *expiring[string, callPage]
 }
 
-type cachedPage struct {
-	page callPage
-	at   time.Time
-}
-
-type cachedRec struct {
-	url string
-	at  time.Time
+func newCallMetaCache(now func() time.Time) *callMetaCache {
+	return &callMetaCache{
+		meta:  newExpiring[struct{}, callMetaData](now, metaTTL, 1),
+		recs:  newExpiring[string, string](now, recURLTTL, maxRecCached),
+		pages: newExpiring[string, callPage](now, pageTTL, maxPages),
+	}
 }
 
 const (
@@ -71,13 +68,9 @@ func (s *Server) callMeta(ctx context.Context) callMetaData {
 		return callMetaData{}
 	}
 	c := s.calls
-	c.mu.Lock()
-	if !c.at.IsZero() && time.Since(c.at) < metaTTL {
-		d := c.data
-		c.mu.Unlock()
+	if d, ok := c.meta.get(struct{}{}); ok {
 		return d
 	}
-	c.mu.Unlock()
 	ch := c.sf.DoChan("meta", func() (any, error) {
 		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), fetchTimeout)
 		defer cancel()
@@ -88,9 +81,7 @@ func (s *Server) callMeta(ctx context.Context) callMetaData {
 		go func() { defer wg.Done(); d.tagGroups, d.tagsErr = s.client.Tags(fctx) }()
 		wg.Wait()
 		if d.levelsErr == nil && d.tagsErr == nil {
-			c.mu.Lock()
-			c.data, c.at = d, time.Now()
-			c.mu.Unlock()
+			c.meta.put(struct{}{}, d)
 		} else {
 			s.log.Warn("calls: levels or tags unavailable", "levels", d.levelsErr, "tags", d.tagsErr)
 		}
@@ -311,12 +302,9 @@ func encodeQuery(q url.Values) string {
 func (s *Server) sharedCallItems(ctx context.Context, taskID string, f callFilter) (callPage, error) {
 	key := taskID + "?" + f.query(true).Encode()
 	c := s.calls
-	c.mu.Lock()
-	if e, ok := c.pages[key]; ok && time.Since(e.at) < pageTTL {
-		c.mu.Unlock()
-		return e.page, nil
+	if p, ok := c.pages.get(key); ok {
+		return p, nil
 	}
-	c.mu.Unlock()
 	ch := c.sf.DoChan("page:"+key, func() (any, error) {
 		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), fetchTimeout)
 		defer cancel()
@@ -324,12 +312,7 @@ func (s *Server) sharedCallItems(ctx context.Context, taskID string, f callFilte
 		if err != nil {
 			return nil, err
 		}
-		c.mu.Lock()
-		if len(c.pages) >= maxPages {
-			clear(c.pages)
-		}
-		c.pages[key] = cachedPage{page: p, at: time.Now()}
-		c.mu.Unlock()
+		c.pages.put(key, p)
 		return p, nil
 	})
 	select {

@@ -288,22 +288,14 @@ func (s *Server) recordingSource(ctx context.Context, task, key string) (string,
 // audio share it: a player asks many times with Range while seeking, and
 // each ask would otherwise cost the platform a lookup.
 func (c *callMetaCache) audioURL(k string, resolve func() (string, error)) (string, error) {
-	c.mu.Lock()
-	if e, ok := c.recs[k]; ok && time.Since(e.at) < recURLTTL {
-		c.mu.Unlock()
-		return e.url, nil
+	if src, ok := c.recs.get(k); ok {
+		return src, nil
 	}
-	c.mu.Unlock()
 	src, err := resolve()
 	if err != nil {
 		return "", err
 	}
-	c.mu.Lock()
-	if len(c.recs) >= maxRecCached {
-		clear(c.recs)
-	}
-	c.recs[k] = cachedRec{url: src, at: time.Now()}
-	c.mu.Unlock()
+	c.recs.put(k, src)
 	return src, nil
 }
 

@@ -159,7 +159,7 @@ func New(cfg Config) (*Server, error) {
 		sessions: cs,
 		limiter:  newLoginLimiter(cfg.Store, cfg.Now),
 		recHosts: map[string]bool{},
-		calls:    &callMetaCache{recs: map[string]cachedRec{}, pages: map[string]cachedPage{}},
+		calls:    newCallMetaCache(cfg.Now),
 		exports:  make(chan struct{}, maxConcurrentExports),
 
 		exportStates: &sync.Map{},
