@@ -16,6 +16,7 @@ import (
 
 	"dialdesk/audit"
 	"dialdesk/client"
+	"dialdesk/store"
 	"dialdesk/views"
 )
 
@@ -95,9 +96,12 @@ func (s *Server) numberList(r *http.Request, taskID string, canDelete bool) (vie
 		if err != nil {
 			return l, err
 		}
+		vars := map[string]string{}
 		for _, row := range rows {
 			n := views.NumberRowVM{Phone: row.Phone, OutID: row.OutID, Status: views.CallStatusName(views.LangOf(ctx), int(client.CallNotDialed)), Unsure: !row.Sent}
+			vars[row.OutID] = row.Variables
 			if c, ok := calls[row.OutID]; ok {
+				n.CallURL = finishedCallURL(taskID, c)
 				n.Status = views.CallStatusName(views.LangOf(ctx), int(c.Status))
 				if !c.StartAt.IsZero() {
 					n.CallDate = views.When(ctx, c.StartAt)
@@ -108,6 +112,7 @@ func (s *Server) numberList(r *http.Request, taskID string, canDelete bool) (vie
 			}
 			l.Rows = append(l.Rows, n)
 		}
+		addVariableColumns(&l, vars)
 		l.Total, l.LastPage = total, lastPage(total, listPageSize)
 	} else {
 		nq := client.NumberQuery{TaskID: taskID, Page: page, Keyword: l.Keyword, CallHistory: l.History}
@@ -148,14 +153,27 @@ func (s *Server) numberList(r *http.Request, taskID string, canDelete bool) (vie
 		if err != nil {
 			return l, err
 		}
+		known := slices.Collect(maps.Values(outids))
+		vars, err := s.store.VariablesOf(ctx, taskID, known)
+		if err != nil {
+			return l, err
+		}
+		calls, err := s.store.LatestCallsByOutID(ctx, taskID, known)
+		if err != nil {
+			return l, err
+		}
 		for _, n := range res.Numbers {
 			row := views.NumberRowVM{Phone: n.Number.String(), OutID: outids[n.Number.String()], Status: views.NumberStatusName(views.LangOf(ctx), int(n.Status)),
 				Operator: operatorLabel(ctx, n.MobileType), Location: strings.TrimSpace(n.Province + " " + n.City), CallDate: views.When(ctx, n.CallDate.In(s.client.Location()))}
+			if c, ok := calls[row.OutID]; ok {
+				row.CallURL = finishedCallURL(taskID, c)
+			}
 			for _, a := range n.CallHistory {
 				row.History = append(row.History, views.When(ctx, a.CallTime.In(s.client.Location()))+" "+views.NumberStatusName(views.LangOf(ctx), int(a.Status)))
 			}
 			l.Rows = append(l.Rows, row)
 		}
+		addVariableColumns(&l, vars)
 		l.Total, l.LastPage = res.Total, res.LastPage
 	}
 	if l.Page > 1 {
@@ -165,6 +183,44 @@ func (s *Server) numberList(r *http.Request, taskID string, canDelete bool) (vie
 		l.NextURL = pageURL(r.URL.Path, r.URL.Query(), l.Page+1)
 	}
 	return l, nil
+}
+
+// finishedCallURL is the page of a number's latest stored call, "" while
+// it has not ended (not dialed, or dialing).
+func finishedCallURL(taskID string, c store.Call) string {
+	if c.CallID == "" || c.Status == int(client.CallNotDialed) || c.Status == int(client.CallDialing) {
+		return ""
+	}
+	return callURL(taskID, c.CallID)
+}
+
+// addVariableColumns adds to the list the template variables its numbers
+// were imported with (vars: outid → name^value|name^value): a column per
+// name, in the order first met, and each row's values.
+func addVariableColumns(l *views.NumberListVM, vars map[string]string) {
+	values := make([]map[string]string, len(l.Rows))
+	for i, row := range l.Rows {
+		values[i] = map[string]string{}
+		enc := vars[row.OutID]
+		if enc == "" {
+			continue
+		}
+		for pair := range strings.SplitSeq(enc, "|") {
+			name, v, _ := strings.Cut(pair, "^")
+			if name == "" {
+				continue
+			}
+			if !slices.Contains(l.Variables, name) {
+				l.Variables = append(l.Variables, name)
+			}
+			values[i][name] = v
+		}
+	}
+	for i := range l.Rows {
+		for _, name := range l.Variables {
+			l.Rows[i].Variables = append(l.Rows[i].Variables, values[i][name])
+		}
+	}
 }
 
 // operatorLabel names the platform's mobile_type in the user's language:

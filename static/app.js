@@ -53,11 +53,18 @@
     }
   });
 
-  // Selects with data-autosubmit submit their form on change (filters).
+  // Selects with data-autosubmit submit their form on change (filters). A
+  // checkbox with data-select-all="name" checks or clears its form's
+  // checkboxes of that name (select all).
   document.addEventListener("change", function (e) {
     var t = e.target;
     if (t && t.matches && t.matches("[data-autosubmit]") && t.form) {
       t.form.requestSubmit();
+    }
+    if (t && t.matches && t.matches("[data-select-all]") && t.form) {
+      t.form.querySelectorAll('input[type=checkbox][name="' + t.getAttribute("data-select-all") + '"]').forEach(function (c) {
+        c.checked = t.checked;
+      });
     }
   });
 })();

@@ -113,3 +113,35 @@ func (s *Store) RowsByOutID(ctx context.Context, taskID string, outIDs []string)
 	}
 	return out, nil
 }
+
+// VariablesOf maps outids of a task to the template variables dialdesk sent
+// with them (encoded name^value|name^value); outids without any are absent.
+func (s *Store) VariablesOf(ctx context.Context, taskID string, outIDs []string) (map[string]string, error) {
+	out := map[string]string{}
+	for start := 0; start < len(outIDs); start += 500 {
+		part := outIDs[start:min(start+500, len(outIDs))]
+		args := []any{taskID}
+		for _, o := range part {
+			args = append(args, o)
+		}
+		rows, err := s.db.QueryContext(ctx, `SELECT outid, variables FROM import_rows
+			WHERE task_id = ? AND variables <> '' AND outid IN (`+inList(len(part))+`)`, args...)
+		if err != nil {
+			return nil, fmt.Errorf("store: variables: %w", err)
+		}
+		for rows.Next() {
+			var o, v string
+			if err := rows.Scan(&o, &v); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			out[o] = v
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}

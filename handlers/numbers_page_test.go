@@ -1,0 +1,95 @@
+package handlers_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/PuerkitoBio/goquery"
+	"github.com/google/go-cmp/cmp"
+
+	"dialdesk/client"
+	"dialdesk/handlers"
+	"dialdesk/internal/testapp"
+	"dialdesk/store"
+)
+
+// TestNumbersNotOursSaysWhy: on a task whose numbers dialdesk did not
+// import (the demo's), the page says why none can be selected, in the page,
+// and offers no deletion.
+func TestNumbersNotOursSaysWhy(t *testing.T) {
+	app := testapp.New(t, testapp.Options{})
+	app.RememberSandboxTasks(t)
+	task, _ := busyTask(t, app)
+	c := app.Login(t, store.RoleManager)
+	d := doc(t, mustGet(t, app, c, "/tasks/"+task+"/numbers"))
+	if d.Find("[data-testid=number-row]").Length() == 0 {
+		t.Fatal("no numbers listed")
+	}
+	if why := d.Find("[data-testid=select-why]").Text(); !strings.Contains(why, "不是通过本系统导入") {
+		t.Errorf("why nothing can be selected: %q", why)
+	}
+	if d.Find("[data-testid=delete-selected]").Length() != 0 || d.Find("[data-testid=select-all]").Length() != 0 ||
+		d.Find("[data-testid=number-row] td").First().Text() == "—" {
+		t.Error("deletion offered, or a bare dash, where nothing can be selected")
+	}
+}
+
+// TestNumbersImportedColumnsAndCalls: numbers dialdesk imported can be
+// selected (with select all), show their imported columns (姓名 …), and a
+// number with a finished call links to it; on both list sources.
+func TestNumbersImportedColumnsAndCalls(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		opts testapp.Options
+	}{
+		{"platform list", testapp.Options{}},
+		{"stored list", testapp.Options{Configure: func(cfg *handlers.Config) {
+			base := strings.TrimSuffix(cfg.RecordingsURL, "/recordings")
+			cfg.Client = client.New(client.WithICall(base+"/api/icall/5/task/", "demo-appid", "demo-signature"))
+		}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			app := testapp.New(t, tc.opts)
+			c := app.Login(t, store.RoleManager)
+			task := laterTask(t, app, "带变量")
+			data := workbook(t, [][]any{{"号码", "姓名", "产品"}, {"13600000001", "张三", "<b>车险</b>"}, {"13600000002", "李四", "寿险"}})
+			path := uploadImport(t, app, c, "/tasks/"+task+"/numbers", "客户.xlsx", data)
+			app.Server.WaitImports()
+			app.PostForm(t, c, path+"/confirm", nil)
+			app.Server.WaitImports()
+			iid := importID(t, path)
+			if _, err := app.Store.SaveCall(context.Background(), store.Call{CallID: "fin1", TaskID: task,
+				OutID: store.OutID(iid, 2), Tel: "13600000001", Status: 2, StartAt: time.Now()}, false); err != nil {
+				t.Fatal(err)
+			}
+			body := mustGet(t, app, c, "/tasks/"+task+"/numbers")
+			d := doc(t, body)
+			var cols []string
+			d.Find("[data-testid=variable-col]").Each(func(_ int, s *goquery.Selection) { cols = append(cols, s.Text()) })
+			if diff := cmp.Diff([]string{"姓名", "产品"}, cols); diff != "" {
+				t.Errorf("variable columns (-want +got):\n%s", diff)
+			}
+			row := d.Find("[data-testid=number-row][data-phone=\"13600000001\"]")
+			var vals []string
+			row.Find("[data-testid=variable]").Each(func(_ int, s *goquery.Selection) { vals = append(vals, s.Text()) })
+			if diff := cmp.Diff([]string{"张三", "<b>车险</b>"}, vals); diff != "" {
+				t.Errorf("values (-want +got):\n%s", diff)
+			}
+			if strings.Contains(body, "<b>车险") {
+				t.Error("an imported value is not escaped")
+			}
+			if got := row.Find("[data-testid=number-call]").AttrOr("href", ""); got != "/tasks/"+task+"/calls/fin1" {
+				t.Errorf("link to the finished call %q", got)
+			}
+			if d.Find("[data-testid=number-row][data-phone=\"13600000002\"] [data-testid=number-call]").Length() != 0 {
+				t.Error("a number without a call links somewhere")
+			}
+			if d.Find("[data-testid=select-all][data-select-all=outid]").Length() != 1 || d.Find("[data-testid=delete-selected]").Length() != 1 ||
+				d.Find("[data-testid=number-select]").Length() != 2 || d.Find("[data-testid=select-why]").Length() != 0 {
+				t.Error("selection: no select all, no delete button, or an explanation where all can be selected")
+			}
+		})
+	}
+}
