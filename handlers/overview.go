@@ -162,8 +162,16 @@ func (s *Server) overview(ctx context.Context, r *http.Request, q overviewQuery)
 		}
 		v.Charts = overviewCharts(lang, s.loc, ov, colors, s.client.HasV1())
 		v.ExportURL = "/overview/export.xlsx?" + q.values().Encode()
-		if ov.Total.Intent > 0 {
-			v.LeadsURL = "/overview/leads.xlsx?" + q.values().Encode()
+		if ov.Total.Connected > 0 {
+			v.Leads = &views.LeadsVM{From: q.From.Format(dayLayout), To: q.To.Format(dayLayout), Tasks: q.Tasks}
+			for _, l := range ov.Levels {
+				if l.Val != "" && l.Connected > 0 {
+					v.Leads.Levels = append(v.Leads.Levels, l.Val)
+				}
+			}
+			for _, t := range ov.Tags[:min(len(ov.Tags), maxRows)] {
+				v.Leads.Tags = append(v.Leads.Tags, t.Val)
+			}
 		}
 	}
 	if today := s.today(); !today.Before(q.From) && !today.After(q.To) {

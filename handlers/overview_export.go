@@ -7,8 +7,11 @@ import (
 	"log/slog"
 	"math"
 	"net/http"
+	"net/url"
+	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"dialdesk/audit"
 	"dialdesk/client"
@@ -119,10 +122,12 @@ func (s *Server) leadsExport(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	var levels []string
-	for _, l := range ov.Levels {
-		if l.Intent > 0 {
-			levels = append(levels, l.Val)
+	levels, tags := leadChoice(r.URL.Query())
+	if len(levels) == 0 && len(tags) == 0 {
+		for _, l := range ov.Levels {
+			if l.Intent > 0 {
+				levels = append(levels, l.Val)
+			}
 		}
 	}
 	vars, err := s.store.ImportVariableNames(ctx, q.Tasks)
@@ -175,7 +180,7 @@ func (s *Server) leadsExport(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	rows := 0
-	err = s.store.Leads(ctx, store.LeadQuery{Tasks: q.Tasks, From: q.Start(), To: q.End(), Levels: levels}, func(l store.Lead) error {
+	err = s.store.Leads(ctx, store.LeadQuery{Tasks: q.Tasks, From: q.Start(), To: q.End(), Levels: levels, Tags: tags}, func(l store.Lead) error {
 		row := []any{maskPhone(l.Tel, hideOf(l.TaskID)), names[l.TaskID], views.When(ctx, l.StartAt), l.Level,
 			strings.Join(l.Tags, "、"), l.TalkMS / 1000}
 		values := decodeVariables(l.Variables)
@@ -213,6 +218,24 @@ func (s *Server) leadsExport(w http.ResponseWriter, r *http.Request) error {
 		"tasks": q.Tasks}, "")
 	return nil
 }
+
+// leadChoice reads the levels and tags a leads export was asked for
+// (?level=…&tag=…, each at most maxLeadChoice values of at most 100
+// characters); none means the intent levels.
+func leadChoice(v url.Values) (levels, tags []string) {
+	pick := func(vals []string) []string {
+		var out []string
+		for _, x := range vals {
+			if x != "" && len(x) <= 100 && utf8.ValidString(x) && len(out) < maxLeadChoice && !slices.Contains(out, x) {
+				out = append(out, x)
+			}
+		}
+		return out
+	}
+	return pick(v["level"]), pick(v["tag"])
+}
+
+const maxLeadChoice = 50
 
 // leadFlushEvery is how many lead rows go out per flush.
 const leadFlushEvery = 200

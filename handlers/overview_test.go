@@ -3,6 +3,7 @@ package handlers_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -271,6 +272,26 @@ func TestOverviewExports(t *testing.T) {
 	rows, _ = f.GetRows(f.GetSheetName(0))
 	if len(rows) != 2 {
 		t.Fatalf("leads: %d rows, want a header and one intent call: %v", len(rows), rows)
+	}
+	// Chosen levels or tags instead of the intent levels.
+	for q, want := range map[string]string{"level=D级": "D级", "tag=想了解": "想了解", "level=D级&tag=想了解": "A级"} {
+		res, body := app.Get(t, c, "/overview/leads.xlsx?from=2026-12-03&to=2026-12-03&task=401&"+q)
+		f, err := excelize.OpenReader(bytes.NewReader([]byte(body)))
+		if res.StatusCode != 200 || err != nil {
+			t.Fatalf("leads ?%s: %d %v", q, res.StatusCode, err)
+		}
+		got, _ := f.GetRows(f.GetSheetName(0))
+		n := 2
+		if strings.Contains(q, "&") {
+			n = 3
+		}
+		if len(got) != n || !strings.Contains(fmt.Sprint(got[1:]), want) {
+			t.Errorf("leads ?%s: %v, want %d rows with %s", q, got, n, want)
+		}
+	}
+	if d := doc(t, mustGet(t, app, c, "/overview?from=2026-12-03&to=2026-12-03&task=401")); d.Find(`[data-testid=leads-pick] input[name=level][value="D级"]`).Length() != 1 ||
+		d.Find(`[data-testid=leads-pick] input[name=tag][value="想了解"]`).Length() != 1 {
+		t.Error("the leads form offers no level or tag to choose")
 	}
 	lead := strings.Join(rows[1], "|")
 	for _, want := range []string{"138****8401", "导出任务", "A级", "想了解", "75", "机器人：您好，这里是客服\n客户：说吧"} {

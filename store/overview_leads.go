@@ -21,11 +21,13 @@ type Lead struct {
 }
 
 // LeadQuery selects the leads: connected calls of the tasks (none: every
-// task) started in [From, To) whose level is one of Levels.
+// task) started in [From, To) whose level is one of Levels or that carry
+// one of Tags.
 type LeadQuery struct {
 	Tasks    []string
 	From, To time.Time
 	Levels   []string
+	Tags     []string
 }
 
 // leadPage is how many leads one read fetches (their turns in one more read).
@@ -34,14 +36,24 @@ const leadPage = 500
 // Leads calls fn for each lead in start order, a page at a time, so an
 // export streams in bounded memory. fn's error stops the walk.
 func (s *Store) Leads(ctx context.Context, q LeadQuery, fn func(Lead) error) error {
-	if len(q.Levels) == 0 {
+	if len(q.Levels) == 0 && len(q.Tags) == 0 {
 		return nil
 	}
-	where := `c.answer_at > 0 AND c.start_at >= ? AND c.start_at < ? AND c.level_key IN (?` + strings.Repeat(", ?", len(q.Levels)-1) + `)`
+	var match []string
 	base := []any{q.From.UnixMilli(), q.To.UnixMilli()}
-	for _, l := range q.Levels {
-		base = append(base, l)
+	if len(q.Levels) > 0 {
+		match = append(match, `c.level_key IN (?`+strings.Repeat(", ?", len(q.Levels)-1)+`)`)
+		for _, l := range q.Levels {
+			base = append(base, l)
+		}
 	}
+	for _, t := range q.Tags {
+		// The tags column is encodeTags' JSON: a tag is there as "name":<its JSON string>.
+		name, _ := json.Marshal(t)
+		match = append(match, `c.tags LIKE ? ESCAPE '\'`)
+		base = append(base, `%"name":`+likeEscape(string(name))+`%`)
+	}
+	where := `c.answer_at > 0 AND c.start_at >= ? AND c.start_at < ? AND (` + strings.Join(match, " OR ") + `)`
 	if len(q.Tasks) > 0 {
 		where += ` AND c.task_id IN (?` + strings.Repeat(", ?", len(q.Tasks)-1) + `)`
 		for _, t := range q.Tasks {

@@ -19,7 +19,16 @@ type OverviewVM struct {
 	Empty     string // no calls in the range (charts are not drawn)
 	Charts    []ChartVM
 	ExportURL string // every chart's table as one .xlsx
-	LeadsURL  string // the intent calls as .xlsx
+	Leads     *LeadsVM
+}
+
+// LeadsVM is the leads export's form: the view's range and tasks (hidden),
+// and the levels and tags one may choose instead of the intent levels.
+type LeadsVM struct {
+	From, To string
+	Tasks    []string
+	Levels   []string
+	Tags     []string
 }
 
 // OverviewFilterVM is the range and the task picker.
