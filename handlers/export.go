@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/http"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -104,7 +106,16 @@ func (s *Server) streamCalls(w http.ResponseWriter, r *http.Request, rc *http.Re
 	if err != nil {
 		return 0, false, err
 	}
-	if err := xw.WriteRow(s.exportHeader(lang)...); err != nil {
+	// The columns the numbers were imported with (姓名 …) follow the call's.
+	varNames, err := s.store.TaskVariableNames(ctx, id)
+	if err != nil {
+		return 0, false, err
+	}
+	header := s.exportHeader(lang)
+	for _, n := range varNames {
+		header = append(header, n)
+	}
+	if err := xw.WriteRow(header...); err != nil {
 		return 0, false, err
 	}
 	total, p := first.Total, first
@@ -124,8 +135,16 @@ func (s *Server) streamCalls(w http.ResponseWriter, r *http.Request, rc *http.Re
 		if err != nil {
 			return rows, false, err
 		}
+		vars, err := s.callVariables(ctx, id, p.Items, varNames)
+		if err != nil {
+			return rows, false, err
+		}
 		for _, it := range p.Items {
-			if err := xw.WriteRow(s.exportRow(ctx, lang, it, hide, marks[it.Key].Reviewed())...); err != nil {
+			row := s.exportRow(ctx, lang, it, hide, marks[it.Key].Reviewed())
+			for _, v := range vars[it.Key] {
+				row = append(row, v)
+			}
+			if err := xw.WriteRow(row...); err != nil {
 				return rows, false, err
 			}
 		}
@@ -257,6 +276,56 @@ func (s *Server) exportRow(ctx context.Context, lang views.Lang, it callItem, hi
 	}
 	return append(row, views.CallStatusName(views.LangOf(ctx), int(a.Status)), strings.Join(client.SplitIntentions(a.Intention), "、"),
 		a.UserMsgs, a.Caller, rev)
+}
+
+// callVariables returns, by call key, the values of the template variables
+// names that the call's number was imported with: found by the stored
+// call's outid, or (a platform record) by its number; calls of numbers
+// dialdesk did not import are absent.
+func (s *Server) callVariables(ctx context.Context, taskID string, items []callItem, names []string) (map[string][]string, error) {
+	if len(names) == 0 {
+		return nil, nil
+	}
+	outOf := map[string]string{} // call key → outid
+	var phones []string
+	for _, it := range items {
+		switch {
+		case it.A != nil && it.A.OutID != "":
+			outOf[it.Key] = it.A.OutID
+		case it.B != nil:
+			phones = append(phones, string(it.B.Callee))
+		}
+	}
+	if len(phones) > 0 {
+		byPhone, err := s.store.OutIDsOf(ctx, taskID, phones)
+		if err != nil {
+			return nil, err
+		}
+		for _, it := range items {
+			if it.B != nil && byPhone[string(it.B.Callee)] != "" {
+				outOf[it.Key] = byPhone[string(it.B.Callee)]
+			}
+		}
+	}
+	enc, err := s.store.VariablesOf(ctx, taskID, slices.Collect(maps.Values(outOf)))
+	if err != nil {
+		return nil, err
+	}
+	out := map[string][]string{}
+	for key, o := range outOf {
+		vals := map[string]string{}
+		for pair := range strings.SplitSeq(enc[o], "|") {
+			if name, v, ok := strings.Cut(pair, "^"); ok {
+				vals[name] = v
+			}
+		}
+		row := make([]string, len(names))
+		for i, n := range names {
+			row[i] = vals[n]
+		}
+		out[key] = row
+	}
+	return out, nil
 }
 
 // seconds is a duration in ms as whole seconds, rounded as the pages round it.

@@ -8,6 +8,7 @@ import (
 
 	"github.com/PuerkitoBio/goquery"
 	"github.com/google/go-cmp/cmp"
+	"github.com/xuri/excelize/v2"
 
 	"dialdesk/client"
 	"dialdesk/handlers"
@@ -61,7 +62,7 @@ func TestNumbersImportedColumnsAndCalls(t *testing.T) {
 			app.Server.WaitImports()
 			iid := importID(t, path)
 			if _, err := app.Store.SaveCall(context.Background(), store.Call{CallID: "fin1", TaskID: task,
-				OutID: store.OutID(iid, 2), Tel: "13600000001", Status: 2, StartAt: time.Now()}, false); err != nil {
+				OutID: store.OutID(iid, 2), Tel: "13600000001", Status: 2, StartAt: time.Now().Add(-time.Minute), AnswerAt: time.Now()}, false); err != nil {
 				t.Fatal(err)
 			}
 			body := mustGet(t, app, c, "/tasks/"+task+"/numbers")
@@ -89,6 +90,23 @@ func TestNumbersImportedColumnsAndCalls(t *testing.T) {
 			if d.Find("[data-testid=select-all][data-select-all=outid]").Length() != 1 || d.Find("[data-testid=delete-selected]").Length() != 1 ||
 				d.Find("[data-testid=number-select]").Length() != 2 || d.Find("[data-testid=select-why]").Length() != 0 {
 				t.Error("selection: no select all, no delete button, or an explanation where all can be selected")
+			}
+			// The calls export carries the imported columns too.
+			res, xb := app.Get(t, c, "/tasks/"+task+"/calls/export.xlsx")
+			f, err := excelize.OpenReader(strings.NewReader(xb))
+			if res.StatusCode != 200 || err != nil {
+				t.Fatalf("export: %d %v", res.StatusCode, err)
+			}
+			xrows, _ := f.GetRows(f.GetSheetName(0))
+			if len(xrows) != 2 {
+				t.Fatalf("export rows %q", xrows)
+			}
+			head, row1 := xrows[0], xrows[1]
+			if diff := cmp.Diff([]string{"姓名", "产品"}, head[len(head)-2:]); diff != "" {
+				t.Errorf("export header ends (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff([]string{"张三", "<b>车险</b>"}, row1[len(row1)-2:]); diff != "" {
+				t.Errorf("export row ends (-want +got):\n%s", diff)
 			}
 		})
 	}

@@ -2,8 +2,10 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"database/sql"
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -144,4 +146,32 @@ func (s *Store) VariablesOf(ctx context.Context, taskID string, outIDs []string)
 		}
 	}
 	return out, nil
+}
+
+// TaskVariableNames returns the template variables of the numbers dialdesk
+// sent to a task (its confirmed imports'), in the order first imported.
+func (s *Store) TaskVariableNames(ctx context.Context, taskID string) ([]string, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT variables FROM imports
+		WHERE task_id = ? AND variables <> '' AND state IN ('importing', 'paused', 'done', 'abandoned') ORDER BY id`, taskID)
+	if err != nil {
+		return nil, fmt.Errorf("store: task variables: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var enc string
+		if err := rows.Scan(&enc); err != nil {
+			return nil, err
+		}
+		var names []string
+		if err := json.Unmarshal([]byte(enc), &names); err != nil {
+			return nil, fmt.Errorf("store: task variables: %w", err)
+		}
+		for _, n := range names {
+			if n != "" && !slices.Contains(out, n) {
+				out = append(out, n)
+			}
+		}
+	}
+	return out, rows.Err()
 }
