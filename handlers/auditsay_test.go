@@ -2,9 +2,12 @@ package handlers_test
 
 import (
 	"context"
+	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
+	"github.com/PuerkitoBio/goquery"
 	"github.com/google/go-cmp/cmp"
 
 	"dialdesk/audit"
@@ -173,6 +176,36 @@ func TestAuditOldEntriesAsRecorded(t *testing.T) {
 		row := doc(t, body).Find("[data-testid=audit-row][data-action='numbers.import']")
 		if got := strings.TrimSpace(row.Find("[data-testid=audit-detail]").Text()); got != old {
 			t.Errorf("%s: old entry reads %q, want %q as recorded", lang, got, old)
+		}
+	}
+}
+
+// TestAuditLogins: a failed login (as the name that was tried), a login and
+// a logout are recorded through the real forms and read as sentences in
+// both languages.
+func TestAuditLogins(t *testing.T) {
+	app := testapp.New(t, testapp.Options{NoSeedData: true})
+	name := app.Users[store.RoleManager]
+	if res := app.LoginAs(t, app.NewClient(), name, "not-the-password"); res.StatusCode == http.StatusSeeOther {
+		t.Fatal("a wrong password logged in")
+	}
+	m := app.Login(t, store.RoleManager)
+	app.PostForm(t, m, "/logout", nil)
+	admin := app.Login(t, store.RoleAdmin)
+	for _, tc := range []struct{ lang, failed, login, logout string }{
+		{"zh", "从 127.0.0.1 登录，用户名或密码错误", "从 127.0.0.1 登录", "退出了登录"},
+		{"en", "Login from 127.0.0.1 failed: wrong user name or password", "Logged in from 127.0.0.1", "Logged out"},
+	} {
+		_, body := app.Get(t, admin, "/audit?user="+url.QueryEscape(name)+"&lang="+tc.lang)
+		var got []string
+		doc(t, body).Find("[data-testid=audit-row]").Each(func(_ int, s *goquery.Selection) {
+			got = append(got, s.AttrOr("data-action", "")+" "+s.Find("[data-testid=audit-user]").Text()+": "+
+				strings.TrimSpace(s.Find("[data-testid=audit-detail]").Text()))
+		})
+		want := []string{"auth.logout " + name + ": " + tc.logout, "auth.login " + name + ": " + tc.login,
+			"auth.login.failed " + name + ": " + tc.failed}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("%s: the manager's entries (-want +got):\n%s", tc.lang, diff)
 		}
 	}
 }

@@ -50,22 +50,13 @@ func FormatDuration(lang Lang, d time.Duration) string {
 	}
 	sec := int64(d.Round(time.Second) / time.Second)
 	h, m, s := sec/3600, sec%3600/60, sec%60
-	if lang == EN {
-		switch {
-		case h > 0:
-			return fmt.Sprintf("%dh%02dm%02ds", h, m, s)
-		case m > 0:
-			return fmt.Sprintf("%dm%02ds", m, s)
-		}
-		return fmt.Sprintf("%ds", s)
-	}
 	switch {
 	case h > 0:
-		return fmt.Sprintf("%d小时%02d分%02d秒", h, m, s)
+		return fmt.Sprintf(Msg(lang, "duration.hms"), h, m, s)
 	case m > 0:
-		return fmt.Sprintf("%d分%02d秒", m, s)
+		return fmt.Sprintf(Msg(lang, "duration.ms"), m, s)
 	}
-	return fmt.Sprintf("%d秒", s)
+	return fmt.Sprintf(Msg(lang, "duration.s"), s)
 }
 
 // Percent formats num/den as "12.5%"; "—" when den is 0.

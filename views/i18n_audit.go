@@ -63,6 +63,10 @@ func init() {
 		"audit.say.auth.logout":              "退出了登录",
 		"audit.change":                       "{field}从 {from} 改为 {to}",
 		"audit.change.sep":                   "；",
+		"audit.refused":                      "未成功",
+		"duration.hms":                       "%d小时%02d分%02d秒",
+		"duration.ms":                        "%d分%02d秒",
+		"duration.s":                         "%d秒",
 
 		"unit.row":    "{n} 行",
 		"unit.number": "{n} 个号码",
@@ -127,6 +131,10 @@ func init() {
 		"audit.say.auth.logout":              "Logged out",
 		"audit.change":                       "{field} from {from} to {to}",
 		"audit.change.sep":                   "; ",
+		"audit.refused":                      "not done",
+		"duration.hms":                       "%dh%02dm%02ds",
+		"duration.ms":                        "%dm%02ds",
+		"duration.s":                         "%ds",
 
 		"unit.row":    "{n} row|{n} rows",
 		"unit.number": "{n} number|{n} numbers",
