@@ -37,7 +37,7 @@ const (
 	NumbersUploadRefused = "numbers.upload.refused" // file, problem (numbers' file problem code), limit, header
 	NumbersImport        = "numbers.import"         // import, file, numbers, existing, filtered (the last two: dropped since the preview)
 	NumbersImportResume  = "numbers.import.resume"  // import, file, left, total
-	NumbersImportDone    = "numbers.import.done"    // import, file, numbers, batches
+	NumbersImportDone    = "numbers.import.done"    // import, file, numbers, batches, late, refused (rows dropped while sending, when any)
 	NumbersImportFailed  = "numbers.import.failed"  // import, batch, numbers
 	NumbersCancel        = "numbers.cancel"         // import, file
 	NumbersAbandon       = "numbers.abandon"        // import, file, unsent, sent, unsure

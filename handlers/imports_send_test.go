@@ -10,10 +10,12 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"dialdesk/audit"
 	"dialdesk/client"
 	"dialdesk/handlers"
 	"dialdesk/sandbox"
 	"dialdesk/store"
+	"dialdesk/views"
 )
 
 // A number put on the do-not-call list after the confirm is not sent: not
@@ -74,6 +76,10 @@ func TestImportFiltersDoNotCallAtSendTime(t *testing.T) {
 	if diff := cmp.Diff(want, listed); diff != "" {
 		t.Errorf("the task's numbers page (-want +got):\n%s", diff)
 	}
+	if a := auditOf(t, app, taskID, audit.NumbersImportDone); len(a) != 1 ||
+		!strings.Contains(views.Say(views.ZH, "audit.say."+a[0].Action, a[0].Args), "导入期间加入免打扰、未发送 2 个") {
+		t.Errorf("done audit = %+v", a)
+	}
 	rejects, _ := app.Store.ImportRejects(ctx, iid, 0)
 	if len(rejects) != 2 || rejects[0].Phone != phones[3] || rejects[0].Reason != store.DropFilteredLate || rejects[1].Phone != phones[4] {
 		t.Errorf("rejects = %+v", rejects)
@@ -111,6 +117,10 @@ func TestImportLearnsRefusedRows(t *testing.T) {
 	slices.Sort(got)
 	if diff := cmp.Diff(append(slices.Clone(want), "13999999999"), got); diff != "" {
 		t.Errorf("platform numbers (-want +got):\n%s", diff)
+	}
+	if a := auditOf(t, app, taskID, audit.NumbersImportDone); len(a) != 1 ||
+		!strings.Contains(views.Say(views.EN, "audit.say."+a[0].Action, a[0].Args), "1 refused by the platform") {
+		t.Errorf("done audit = %+v", a)
 	}
 	rejects, _ := app.Store.ImportRejects(ctx, iid, 0)
 	if len(rejects) != 1 || rejects[0].Phone != refused || rejects[0].Reason != store.DropRefused || !strings.Contains(rejects[0].Detail, "上传的数据有误") {

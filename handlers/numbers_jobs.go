@@ -219,8 +219,14 @@ func (s *Server) importEvent(e jobs.ImportEvent) {
 	imp := e.Import
 	if e.Done {
 		s.tasks.forget(imp.TaskID)
-		s.auditLogAs(imp.Username, imp.TaskID, audit.NumbersImportDone, audit.Args{"import": imp.ID, "file": imp.FileName,
-			"numbers": e.Sent, "batches": imp.Batches}, "000000")
+		args := audit.Args{"import": imp.ID, "file": imp.FileName, "numbers": e.Sent, "batches": imp.Batches}
+		if n := imp.Counts.FilteredLate; n > 0 {
+			args["late"] = n
+		}
+		if n := imp.Counts.Refused; n > 0 {
+			args["refused"] = n
+		}
+		s.auditLogAs(imp.Username, imp.TaskID, audit.NumbersImportDone, args, "000000")
 		return
 	}
 	s.auditLogAs(imp.Username, imp.TaskID, audit.NumbersImportFailed, audit.Args{"import": imp.ID, "file": imp.FileName,
