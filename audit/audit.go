@@ -61,6 +61,9 @@ const (
 	UserDisable  = "user.disable"  // user
 	UserEnable   = "user.enable"   // user
 
+	SettingsIntent        = "settings.intent"         // levels (joined by "、")
+	SettingsIntentDefault = "settings.intent.default" // (none)
+
 	Login       = "auth.login"        // addr (the address the user came from)
 	LoginFailed = "auth.login.failed" // addr; the entry's user is the name that was tried
 	Logout      = "auth.logout"       // (none)
@@ -77,5 +80,6 @@ var Actions = []string{
 	CallsExport, CallsExportInterrupted, CallsExportCut,
 	LeadsExport,
 	UserCreate, UserRole, UserPassword, UserDisable, UserEnable,
+	SettingsIntent, SettingsIntentDefault,
 	Login, LoginFailed, Logout,
 }

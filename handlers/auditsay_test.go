@@ -100,6 +100,8 @@ var auditCases = []struct {
 	{action: audit.UserPassword, args: audit.Args{"user": "bob"}, zh: "重置了 bob 的密码", en: "Reset bob's password"},
 	{action: audit.UserDisable, args: audit.Args{"user": "bob"}, zh: "停用了用户 bob", en: "Disabled user bob"},
 	{action: audit.UserEnable, args: audit.Args{"user": "bob"}, zh: "启用了用户 bob", en: "Enabled user bob"},
+	{action: audit.SettingsIntent, args: audit.Args{"levels": "A级、C级"}, zh: "把计为意向的等级设为：A级、C级", en: "Set the levels that count as intent to: A级、C级"},
+	{action: audit.SettingsIntentDefault, args: audit.Args{}, zh: "恢复了默认的意向等级", en: "Restored the default intent levels"},
 	{action: audit.Login, args: audit.Args{"addr": "10.0.0.7"}, zh: "从 10.0.0.7 登录", en: "Logged in from 10.0.0.7"},
 	{action: audit.LoginFailed, args: audit.Args{"addr": "10.0.0.8"},
 		zh: "从 10.0.0.8 登录，用户名或密码错误", en: "Login from 10.0.0.8 failed: wrong user name or password"},

@@ -137,6 +137,11 @@ func (s *Server) Routes() http.Handler {
 			r.Post("/users/{uid}/password", s.h(s.userSetPassword))
 			r.Post("/users/{uid}/disable", s.h(s.userDisable))
 			r.Post("/users/{uid}/enable", s.h(s.userEnable))
+			// The call warehouse (warehouse.go): its sync and the intent levels.
+			r.Get("/sync", s.h(s.syncPage))
+			r.Post("/sync", s.h(s.syncNow))
+			r.Get("/settings", s.h(s.settingsPage))
+			r.Post("/settings", s.h(s.settingsSave))
 		})
 	})
 	return r

@@ -221,7 +221,10 @@ func (w *Warehouse) Sync(ctx context.Context) (SyncStats, error) {
 		st.Calls += n
 		msg := ""
 		if err != nil {
-			msg = err.Error()
+			msg = SyncErrorCode(err)
+			if ctx.Err() == nil {
+				w.cfg.Log.Warn("warehouse: task sync failed", "task", id, "err", err)
+			}
 		}
 		if rerr := s.RecordSyncRun(ctx, id, time.Time{}, msg); rerr != nil && err == nil {
 			err = rerr
@@ -247,6 +250,24 @@ func (w *Warehouse) Sync(ctx context.Context) (SyncStats, error) {
 	w.cfg.Log.Info("warehouse: sync round", "tasks", st.Tasks, "pages", st.Pages, "calls", st.Calls, "more", st.More)
 	return st, nil
 }
+
+// SyncErrorCode is what the sync state records of a failed task: the
+// platform's code (surface A ret_code, surface B HTTP status), the kind of
+// transport failure (client.UpstreamKind), or "internal".
+func SyncErrorCode(err error) string {
+	var pe *client.Error
+	if errors.As(err, &pe) {
+		return pe.Code
+	}
+	var ue *client.UpstreamError
+	if errors.As(err, &ue) {
+		return string(ue.Kind)
+	}
+	return "internal"
+}
+
+// Config returns the settings the jobs run with (defaults filled in).
+func (w *Warehouse) Config() WarehouseConfig { return w.cfg }
 
 // tasksToSync lists the tasks to walk: every unfinished task the platform
 // lists, every task dialdesk saw within the last Days, never synced first,
