@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -640,10 +641,18 @@ func (d rollupDeltas) apply(ctx context.Context, tx *sql.Tx) error {
 			del.Close()
 		}
 	}()
+	// In key order: the rows go in along the primary key.
+	keys := make([]rollupKey, 0, len(d))
 	for k, v := range d {
-		if v == (rollupVal{}) {
-			continue
+		if v != (rollupVal{}) {
+			keys = append(keys, k)
 		}
+	}
+	slices.SortFunc(keys, func(a, b rollupKey) int {
+		return cmp.Or(strings.Compare(a.task, b.task), cmp.Compare(a.hour, b.hour), strings.Compare(a.dim, b.dim), strings.Compare(a.val, b.val))
+	})
+	for _, k := range keys {
+		v := d[k]
 		var err error
 		if up == nil {
 			up, err = tx.PrepareContext(ctx, `INSERT INTO call_rollups (task_id, hour, dim, val, calls, connected, talk_ms, billed_min, rounds)
