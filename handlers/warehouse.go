@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"dialdesk/audit"
-	"dialdesk/client"
 	"dialdesk/jobs"
 	"dialdesk/store"
 	"dialdesk/views"
@@ -34,7 +33,7 @@ func (s *Server) syncPage(w http.ResponseWriter, r *http.Request) error {
 	for _, t := range known {
 		names[t.ID] = t.Name
 	}
-	lang := string(views.LangOf(ctx))
+	lang := views.LangOf(ctx)
 	v := views.SyncView{Tasks: len(states), On: s.warehouse != nil}
 	var last time.Time
 	for _, st := range states {
@@ -62,17 +61,14 @@ func (s *Server) syncPage(w http.ResponseWriter, r *http.Request) error {
 
 // syncErrorText words a recorded sync error code (jobs.SyncErrorCode) in the
 // reader's language.
-func syncErrorText(lang, code string) string {
-	switch {
-	case code == "":
+func syncErrorText(lang views.Lang, code string) string {
+	switch code {
+	case "":
 		return ""
-	case strings.Trim(code, "0123456789") == "" && len(code) == 3:
-		n, _ := strconv.Atoi(code)
-		return (&client.Error{Code: code, HTTPStatus: n}).Human(lang)
-	case strings.Trim(code, "0123456789") == "":
-		return client.HumanMessage(code, lang)
+	case "store":
+		return views.Msg(lang, "sync.err.store")
 	}
-	return views.Msg(views.Lang(lang), "sync.err."+code)
+	return views.PlatformAnswer(lang, code)
 }
 
 // syncNow serves POST /sync: the sync runs a round now.

@@ -52,7 +52,7 @@ func TestSyncPage(t *testing.T) {
 			t.Errorf("%s: task-ok row: %q", lang, ok.Text())
 		}
 		bad := d.Find(`[data-testid=sync-row][data-task=task-bad] [data-testid=sync-row-error]`).Text()
-		want := map[string]string{"zh": "外呼平台响应超时", "en": "the calling platform did not answer in time"}[lang]
+		want := map[string]string{"zh": "外呼平台响应超时，请稍后重试。", "en": "The calling platform did not answer in time. Please try again."}[lang]
 		if bad != want {
 			t.Errorf("%s: error %q, want %q", lang, bad, want)
 		}

@@ -251,19 +251,13 @@ func (w *Warehouse) Sync(ctx context.Context) (SyncStats, error) {
 	return st, nil
 }
 
-// SyncErrorCode is what the sync state records of a failed task: the
-// platform's code (surface A ret_code, surface B HTTP status), the kind of
-// transport failure (client.UpstreamKind), or "internal".
+// SyncErrorCode is what the sync state records of a failed task:
+// client.ErrorCode's code, or "store" when dialdesk could not save.
 func SyncErrorCode(err error) string {
-	var pe *client.Error
-	if errors.As(err, &pe) {
-		return pe.Code
+	if code := client.ErrorCode(err); code != "error" {
+		return code
 	}
-	var ue *client.UpstreamError
-	if errors.As(err, &ue) {
-		return string(ue.Kind)
-	}
-	return "internal"
+	return "store"
 }
 
 // Config returns the settings the jobs run with (defaults filled in).

@@ -58,7 +58,7 @@ var runtimeKeys = map[string][]string{
 		"numbers.import.failed", "numbers.cancel", "numbers.abandon", "numbers.delete", "dnc.add", "dnc.upload",
 		"dnc.remove", "call.review", "calls.export", "calls.export.interrupted", "calls.export.cut", "user.create",
 		"user.role", "user.password", "user.disable", "user.enable", "auth.login", "auth.login.failed", "auth.logout",
-		"leads.export"},
+		"leads.export", "settings.intent", "settings.intent.default"},
 }
 
 func init() {
