@@ -142,7 +142,30 @@ func TestOverviewInBrowser(t *testing.T) {
 	if !found {
 		t.Errorf("the export has no 外呼数 %d: %v", week, xrows[:min(len(xrows), 8)])
 	}
+	// A phone: one column, nothing past the right edge, in both languages.
+	for _, lang := range []string{"zh", "en"} {
+		b.Do(chromedp.EmulateViewport(390, 844), chromedp.Navigate(app.URL+"/overview?from="+xrowsDay(t, b, -6)+"&to="+xrowsDay(t, b, 0)+"&lang="+lang),
+			chromedp.WaitVisible(chromedp.CSS(`[data-chart=daily]`)), chromedp.Sleep(100*time.Millisecond))
+		if over := eval[string](t, b, overflowJS); over != "" {
+			t.Errorf("the overview at 390 px (%s): %s", lang, over)
+		}
+		if eval[bool](t, b, `document.querySelector("[data-chart=levels]").getBoundingClientRect().top > document.querySelector("[data-chart=outcomes]").getBoundingClientRect().top`) {
+			t.Errorf("%s: the charts are not in one column at 390 px", lang)
+		}
+	}
 	if p := b.ConsoleProblems(); len(p) > 0 {
 		t.Errorf("browser console:\n%v", p)
 	}
+}
+
+// xrowsDay is the day daysFromToday from the browser page's today, as the
+// server's zone writes it (the preset links carry it).
+func xrowsDay(t *testing.T, b *Browser, daysFromToday int) string {
+	t.Helper()
+	today := eval[string](t, b, `new URL(document.querySelector('[data-preset="today"]').href).searchParams.get("from")`)
+	d, err := time.Parse("2006-01-02", today)
+	if err != nil {
+		t.Fatalf("today's preset: %q", today)
+	}
+	return d.AddDate(0, 0, daysFromToday).Format("2006-01-02")
 }

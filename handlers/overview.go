@@ -89,7 +89,13 @@ func (s *Server) overviewPage(w http.ResponseWriter, r *http.Request) error {
 	}
 	if errKey != "" {
 		v.Error = views.T(ctx, errKey)
-		v.Filter.From, v.Filter.To = r.URL.Query().Get("from"), r.URL.Query().Get("to")
+		// The fields keep what was typed when it is a date (a reversed or
+		// too long range); a date input cannot hold anything else.
+		for field, in := range map[*string]string{&v.Filter.From: r.URL.Query().Get("from"), &v.Filter.To: r.URL.Query().Get("to")} {
+			if _, err := time.Parse(dayLayout, in); err == nil {
+				*field = in
+			}
+		}
 	}
 	if isHTMX(r) {
 		return s.render(w, r, http.StatusOK, views.OverviewRegion(v))
