@@ -301,7 +301,7 @@ func fileProblem(ctx context.Context, fe *numbers.Error) string {
 
 func rejectOf(rj store.ImportReject) numbers.Rejected {
 	reason, _ := numbers.ParseReason(rj.Reason)
-	return numbers.Rejected{Line: rj.Line, Raw: rj.Raw, Phone: rj.Phone, Reason: reason, Detail: rj.Detail, First: rj.First}
+	return numbers.Rejected{Line: rj.Line, Raw: rj.Raw, Phone: rj.Phone, Reason: reason, Detail: rj.Detail, First: rj.First, Cells: rj.Cells}
 }
 
 // variableValues splits "name^value|name^value" into its n values.
@@ -354,6 +354,10 @@ func (s *Server) importRejects(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	header, err := s.store.ImportHeader(r.Context(), imp.ID)
+	if err != nil {
+		return err
+	}
 	rows := make([]numbers.Rejected, len(rejects))
 	for i, rj := range rejects {
 		rows[i] = rejectOf(rj)
@@ -361,9 +365,13 @@ func (s *Server) importRejects(w http.ResponseWriter, r *http.Request) error {
 	var buf bytes.Buffer
 	lang := views.LangOf(r.Context())
 	words := numbers.RejectWords{Sheet: views.Msg(lang, "numbers.report.sheet"),
-		Header: [3]string{views.Msg(lang, "numbers.report.row"), views.Msg(lang, "numbers.report.number"), views.Msg(lang, "numbers.report.reason")},
-		Reason: func(rj numbers.Rejected) string { return rejectText(lang, rj) }}
-	if err := numbers.WriteRejectReport(&buf, rows, words); err != nil {
+		Header:       [3]string{views.Msg(lang, "numbers.report.row"), views.Msg(lang, "numbers.report.number"), views.Msg(lang, "numbers.report.reason")},
+		Reason:       func(rj numbers.Rejected) string { return rejectText(lang, rj) },
+		ReasonColumn: views.Msg(lang, "numbers.report.reasoncol"),
+		LineReason: func(rj numbers.Rejected) string {
+			return fmt.Sprintf(views.Msg(lang, "numbers.report.linereason"), rj.Line, rejectText(lang, rj))
+		}}
+	if err := numbers.WriteRejectReport(&buf, header, numbers.PhoneColumn(header), rows, words); err != nil {
 		return err
 	}
 	return sendXLSX(w, fmt.Sprintf("rejected-%d.xlsx", imp.ID), buf.Bytes())

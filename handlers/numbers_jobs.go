@@ -190,7 +190,7 @@ func (s *Server) parseNow(ctx context.Context, imp store.Import, data []byte) er
 	}
 	rejects := make([]store.ImportReject, len(res.Rejected))
 	for i, r := range res.Rejected {
-		rejects[i] = store.ImportReject{Line: r.Line, Raw: r.Raw, Phone: r.Phone, Reason: r.Reason.String(), Detail: r.Detail, First: r.First}
+		rejects[i] = store.ImportReject{Line: r.Line, Raw: r.Raw, Phone: r.Phone, Reason: r.Reason.String(), Detail: r.Detail, First: r.First, Cells: r.Cells}
 	}
 	c := res.Counts
 	counts := store.ImportCounts{Rows: c.Rows, Valid: c.Valid, Invalid: c.Invalid, Duplicate: c.Duplicate,
@@ -199,6 +199,9 @@ func (s *Server) parseNow(ctx context.Context, imp store.Import, data []byte) er
 	// 100,000 rows takes a moment).
 	read := c.Rows + c.Empty + 1
 	_ = st.SetImportProgress(ctx, imp.ID, read, read)
+	if err := st.SetImportHeader(ctx, imp.ID, res.Header); err != nil {
+		return err
+	}
 	if err := st.SaveParsedImport(ctx, imp.ID, res.Variables, counts, rows, rejects, s.importBatchSize()); err != nil {
 		return err
 	}

@@ -111,3 +111,64 @@ func TestNumbersImportedColumnsAndCalls(t *testing.T) {
 		})
 	}
 }
+
+// TestRejectReportUploadAgain: the rejected-rows report is the file again
+// with only its rejected rows, every cell kept and the reason last; fixed,
+// it is uploaded again as it is (the reason column is not a variable), in
+// either language.
+func TestRejectReportUploadAgain(t *testing.T) {
+	app := testapp.New(t, testapp.Options{})
+	c := app.Login(t, store.RoleManager)
+	task := laterTask(t, app, "报告")
+	data := workbook(t, [][]any{{"姓名", "手机号码", "产品"},
+		{"张三", "13800138000", "车险"}, {"李四", "12345", "寿险"}, {"王五", "13800138000", "基金"}})
+	path := uploadImport(t, app, c, "/tasks/"+task+"/numbers", "客户.xlsx", data)
+	app.Server.WaitImports()
+	for _, tc := range []struct{ lang, reasonCol, reason string }{{"zh", "未导入原因", "第 3 行："}, {"en", "Why not imported", "Row 3: "}} {
+		t.Run(tc.lang, func(t *testing.T) {
+			res, body := app.Get(t, c, path+"/rejects.xlsx?lang="+tc.lang)
+			f, err := excelize.OpenReader(strings.NewReader(body))
+			if res.StatusCode != 200 || err != nil {
+				t.Fatalf("report: %d %v", res.StatusCode, err)
+			}
+			rows, _ := f.GetRows(f.GetSheetName(0))
+			if len(rows) != 3 {
+				t.Fatalf("report rows %q", rows)
+			}
+			if diff := cmp.Diff([]string{"姓名", "手机号码", "产品", tc.reasonCol}, rows[0]); diff != "" {
+				t.Errorf("header (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff([]string{"李四", "12345", "寿险"}, rows[1][:3]); diff != "" || !strings.HasPrefix(rows[1][3], tc.reason) {
+				t.Errorf("row 3 (-want +got):\n%s reason %q", diff, rows[1][3])
+			}
+			if diff := cmp.Diff([]string{"王五", "13800138000", "基金"}, rows[2][:3]); diff != "" {
+				t.Errorf("row 4 (-want +got):\n%s", diff)
+			}
+			// Fix the short number and upload the report as it is.
+			sheet := f.GetSheetName(0)
+			if err := f.SetCellStr(sheet, "B2", "13900139000"); err != nil {
+				t.Fatal(err)
+			}
+			if err := f.SetCellStr(sheet, "B3", "13700137000"); err != nil {
+				t.Fatal(err)
+			}
+			buf, err := f.WriteToBuffer()
+			if err != nil {
+				t.Fatal(err)
+			}
+			again := uploadImport(t, app, c, "/tasks/"+task+"/numbers", "report.xlsx", buf.Bytes())
+			app.Server.WaitImports()
+			if counts := countsOf(t, mustGet(t, app, c, again)); counts["valid"] != 2 {
+				t.Errorf("the fixed report: counts %v, want 2 valid", counts)
+			}
+			imp, err := app.Store.Import(context.Background(), importID(t, again))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff([]string{"姓名", "产品"}, imp.Variables); diff != "" {
+				t.Errorf("variables of the report (-want +got):\n%s", diff)
+			}
+			app.PostForm(t, c, again+"/cancel", nil)
+		})
+	}
+}

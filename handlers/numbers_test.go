@@ -211,7 +211,7 @@ func TestNumbersUploadPreviewImport(t *testing.T) {
 		t.Fatalf("report: %d %v", res.StatusCode, err)
 	}
 	rows, _ := f.GetRows(f.GetSheetName(0))
-	if len(rows) != 5 || rows[1][0] != "5" {
+	if len(rows) != 5 || rows[1][0] != "赵六" || len(rows[1]) != 5 || !strings.HasPrefix(rows[1][4], "第 5 行：") {
 		t.Errorf("report rows = %v", rows)
 	}
 

@@ -6,9 +6,14 @@ import (
 	"errors"
 	"io"
 	"path"
+	"slices"
 	"strings"
 	"unicode/utf8"
 )
+
+// ReasonHeaders name, in lower case, the last column of a rejected-rows
+// report (WriteRejectReport): reading a report uploaded again skips it.
+var ReasonHeaders = []string{"未导入原因", "why not imported"}
 
 // ParseOptions tune Parse. The zero value is valid.
 type ParseOptions struct {
@@ -45,8 +50,9 @@ type Rejected struct {
 	Raw    string // the phone cell as the file has it
 	Phone  string // the normalized number, when the number itself is valid
 	Reason Reason
-	Detail string // the variable's name, for ReasonBadVariable
-	First  int    // the row where the number first appeared, for ReasonDuplicate
+	Detail string   // the variable's name, for ReasonBadVariable
+	First  int      // the row where the number first appeared, for ReasonDuplicate
+	Cells  []string // every cell of the row, as the file has it
 }
 
 // Args are the rejection's particulars by name, for the views' sentence
@@ -84,6 +90,7 @@ type Result struct {
 	Format      string   // "xlsx" or "csv"
 	Sheet       string   // the sheet read, for workbooks
 	PhoneHeader string   // the header of the phone column, as written
+	Header      []string // the header row, as written
 	Variables   []string // template variable names, in header order
 	HasOutID    bool     // the file has an outid column
 	Counts      Counts
@@ -190,9 +197,10 @@ type parser struct {
 	opts    ParseOptions
 	maxRows int
 	res     *Result
-	phone   int   // phone column
-	outid   int   // outid column, -1 without
-	vars    []int // variable columns
+	phone   int      // phone column
+	outid   int      // outid column, -1 without
+	vars    []int    // variable columns
+	cells   []string // the row being read
 	seen    map[string]int32
 	arena   []string
 }
@@ -273,10 +281,12 @@ func normHeader(h string) string {
 func (p *parser) header(cells []string) error {
 	p.phone = -1
 	names := make(map[string]bool, len(cells))
+	p.res.Header = make([]string, len(cells))
 	for i, c := range cells {
+		p.res.Header[i] = strings.TrimSpace(strings.Trim(c, "\ufeff\u200b\u3000"))
 		h := normHeader(c)
-		if h == "" {
-			continue
+		if h == "" || slices.Contains(ReasonHeaders, h) {
+			continue // a rejected-rows report's reason column is not a variable
 		}
 		if p.phone < 0 && isPhoneHeader(h) {
 			p.phone = i
@@ -345,7 +355,7 @@ func cell(cells []string, i int) string {
 }
 
 func (p *parser) reject(line int, raw, phone string, reason Reason) *Rejected {
-	p.res.Rejected = append(p.res.Rejected, Rejected{Line: line, Raw: raw, Phone: phone, Reason: reason})
+	p.res.Rejected = append(p.res.Rejected, Rejected{Line: line, Raw: raw, Phone: phone, Reason: reason, Cells: slices.Clone(p.cells)})
 	switch reason {
 	case ReasonDuplicate:
 		p.res.Counts.Duplicate++
@@ -368,6 +378,7 @@ func (p *parser) row(line int, cells []string) error {
 	if p.res.Counts.Rows > p.maxRows {
 		return &Error{Kind: KindTooManyRows, Limit: int64(p.maxRows)}
 	}
+	p.cells = cells // copied by a rejection: a row source may reuse the slice
 	raw := cell(cells, p.phone)
 	phone, reason := Normalize(raw)
 	if reason != ReasonOK {
@@ -459,4 +470,10 @@ func EncodeVariables(names, values []string) (string, error) {
 		b.WriteString(v)
 	}
 	return b.String(), nil
+}
+
+// PhoneColumn is the index of the phone column of a header row as Parse
+// finds it (the first header from PhoneHeaders), -1 without one.
+func PhoneColumn(header []string) int {
+	return slices.IndexFunc(header, func(h string) bool { return isPhoneHeader(normHeader(h)) })
 }

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/xuri/excelize/v2"
 	"golang.org/x/text/encoding/simplifiedchinese"
 )
@@ -112,8 +113,15 @@ func TestParseXLSXRealWorld(t *testing.T) {
 		{Line: 14, Raw: "abc", Reason: ReasonBadChars},
 		{Line: 15, Raw: "2180344315", Reason: ReasonNotMainland},
 	}
-	if diff := cmp.Diff(wantRejected, res.Rejected); diff != "" {
+	if diff := cmp.Diff(wantRejected, res.Rejected, cmpopts.IgnoreFields(Rejected{}, "Cells")); diff != "" {
 		t.Errorf("rejected (-want +got):\n%s", diff)
+	}
+	// A rejected row keeps every cell, for the report that gives it back.
+	if diff := cmp.Diff([]string{"周九", "010-12345678", "基金|理财"}, res.Rejected[3].Cells); diff != "" {
+		t.Errorf("cells of row 9 (-want +got):\n%s", diff)
+	}
+	if len(res.Header) < 3 || res.Header[PhoneColumn(res.Header)] != res.PhoneHeader {
+		t.Errorf("header %q, phone header %q", res.Header, res.PhoneHeader)
 	}
 	if len(res.Invalid()) != 5 {
 		t.Errorf("Invalid() = %d rows", len(res.Invalid()))

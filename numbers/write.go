@@ -31,17 +31,65 @@ func WriteTemplate(w io.Writer) error {
 
 // RejectWords are the words of the rejected-rows report in the reader's
 // language: the sheet's name, the three column headers, and each row's
-// reason.
+// reason (with its row number, for the report that keeps the file's
+// columns); ReasonColumn is that report's last header, one of
+// ReasonHeaders.
 type RejectWords struct {
-	Sheet  string
-	Header [3]string // row, number, reason
-	Reason func(Rejected) string
+	Sheet        string
+	Header       [3]string // row, number, reason
+	Reason       func(Rejected) string
+	ReasonColumn string
+	LineReason   func(Rejected) string
 }
 
-// WriteRejectReport writes an .xlsx listing the rows that were not sent:
-// the row number as Excel shows it, the phone cell as written, and the
-// reason, in words.
-func WriteRejectReport(w io.Writer, rows []Rejected, words RejectWords) error {
+// WriteRejectReport writes an .xlsx of the rows that were not sent. Given
+// the file's header (phoneCol its phone column), it is the file again with
+// only those rows, every cell as the file had it and the reason in a last
+// column: fix the rows and upload it again (the reason column is skipped on
+// reading). Rows stored without their cells get their phone cell alone.
+// Without a header (imports stored before cells were kept), it lists the
+// row number, the phone cell and the reason.
+func WriteRejectReport(w io.Writer, header []string, phoneCol int, rows []Rejected, words RejectWords) error {
+	if len(header) > 0 && phoneCol >= 0 && phoneCol < len(header) {
+		widths := make([]float64, len(header)+1)
+		for i := range header {
+			widths[i] = 14
+		}
+		widths[phoneCol], widths[len(header)] = 18, 50
+		return writeSheet(w, words.Sheet, widths, phoneCol+1, func(sw *excelize.StreamWriter, text int) error {
+			head := make([]any, 0, len(header)+1)
+			for _, h := range header {
+				head = append(head, h)
+			}
+			if err := sw.SetRow("A1", append(head, words.ReasonColumn)); err != nil {
+				return err
+			}
+			for i, r := range rows {
+				cells := r.Cells
+				if len(cells) == 0 {
+					cells = make([]string, phoneCol+1)
+					cells[phoneCol] = r.Raw
+				}
+				row := make([]any, len(header)+1)
+				for c := range header {
+					if c == phoneCol {
+						row[c] = excelize.Cell{Value: cell(cells, c), StyleID: text}
+					} else {
+						row[c] = cell(cells, c)
+					}
+				}
+				row[len(header)] = words.LineReason(r)
+				cellName, err := excelize.CoordinatesToCellName(1, i+2)
+				if err != nil {
+					return err
+				}
+				if err := sw.SetRow(cellName, row); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	}
 	return writeSheet(w, words.Sheet, []float64{10, 20, 50}, 2, func(sw *excelize.StreamWriter, text int) error {
 		header := []any{words.Header[0], words.Header[1], words.Header[2]}
 		if err := sw.SetRow("A1", header); err != nil {

@@ -34,7 +34,7 @@ func TestWriteRejectReport(t *testing.T) {
 	}
 	words := RejectWords{Sheet: "未导入", Header: [3]string{"行号", "号码", "原因"}, Reason: func(r Rejected) string { return r.Reason.String() }}
 	var buf bytes.Buffer
-	must(t, WriteRejectReport(&buf, rows, words))
+	must(t, WriteRejectReport(&buf, nil, -1, rows, words))
 	f, err := excelize.OpenReader(&buf)
 	must(t, err)
 	defer f.Close()

@@ -108,6 +108,7 @@ type ImportReject struct {
 	Reason string // numbers.Reason code
 	Detail string
 	First  int
+	Cells  []string // every cell of the row as the file had it (nil: not kept)
 }
 
 // OutID is the outid dialdesk gives the number in row line of an import:
@@ -321,14 +322,14 @@ func (s *Store) SaveParsedImport(ctx context.Context, id int64, vars []string, c
 			return fmt.Errorf("store: save import row: %w", err)
 		}
 	}
-	rej, err := tx.PrepareContext(ctx, `INSERT INTO import_rejects (import_id, line, raw, phone, reason, detail, first)
-		VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`)
+	rej, err := tx.PrepareContext(ctx, `INSERT INTO import_rejects (import_id, line, raw, phone, reason, detail, first, cells)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`)
 	if err != nil {
 		return err
 	}
 	defer rej.Close()
 	for _, r := range rejects {
-		if _, err := rej.ExecContext(ctx, id, r.Line, r.Raw, r.Phone, r.Reason, r.Detail, r.First); err != nil {
+		if _, err := rej.ExecContext(ctx, id, r.Line, r.Raw, r.Phone, r.Reason, r.Detail, r.First, jsonCells(r.Cells)); err != nil {
 			return fmt.Errorf("store: save import reject: %w", err)
 		}
 	}
@@ -707,7 +708,7 @@ func (s *Store) ImportRejects(ctx context.Context, id int64, limit int) ([]Impor
 	if limit <= 0 {
 		limit = -1
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT line, raw, phone, reason, detail, first FROM import_rejects
+	rows, err := s.db.QueryContext(ctx, `SELECT line, raw, phone, reason, detail, first, cells FROM import_rejects
 		WHERE import_id = ? ORDER BY line LIMIT ?`, id, limit)
 	if err != nil {
 		return nil, fmt.Errorf("store: import rejects: %w", err)
@@ -716,10 +717,50 @@ func (s *Store) ImportRejects(ctx context.Context, id int64, limit int) ([]Impor
 	var out []ImportReject
 	for rows.Next() {
 		var r ImportReject
-		if err := rows.Scan(&r.Line, &r.Raw, &r.Phone, &r.Reason, &r.Detail, &r.First); err != nil {
+		var cells string
+		if err := rows.Scan(&r.Line, &r.Raw, &r.Phone, &r.Reason, &r.Detail, &r.First, &cells); err != nil {
 			return nil, err
+		}
+		if cells != "" {
+			if err := json.Unmarshal([]byte(cells), &r.Cells); err != nil {
+				return nil, fmt.Errorf("store: import reject %d/%d cells: %w", id, r.Line, err)
+			}
 		}
 		out = append(out, r)
 	}
 	return out, rows.Err()
+}
+
+// jsonCells is cells as stored: a JSON array, ” for none.
+func jsonCells(cells []string) string {
+	if len(cells) == 0 {
+		return ""
+	}
+	b, _ := json.Marshal(cells)
+	return string(b)
+}
+
+// SetImportHeader records the header row of an import's file, for the
+// rejected-rows report.
+func (s *Store) SetImportHeader(ctx context.Context, id int64, header []string) error {
+	if _, err := s.db.ExecContext(ctx, `UPDATE imports SET header = ? WHERE id = ?`, jsonCells(header), id); err != nil {
+		return fmt.Errorf("store: import header: %w", err)
+	}
+	return nil
+}
+
+// ImportHeader returns the header row of an import's file, nil when it was
+// not recorded.
+func (s *Store) ImportHeader(ctx context.Context, id int64) ([]string, error) {
+	var enc string
+	if err := s.db.QueryRowContext(ctx, `SELECT header FROM imports WHERE id = ?`, id).Scan(&enc); err != nil {
+		return nil, fmt.Errorf("store: import header: %w", err)
+	}
+	var h []string
+	if enc != "" {
+		if err := json.Unmarshal([]byte(enc), &h); err != nil {
+			return nil, fmt.Errorf("store: import header: %w", err)
+		}
+	}
+	return h, nil
 }
