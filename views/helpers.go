@@ -11,3 +11,11 @@ func statusText(code int) string {
 	}
 	return strconv.Itoa(code)
 }
+
+// nth is list[i], or "" past its end (a row with more cells than names).
+func nth(list []string, i int) string {
+	if i < 0 || i >= len(list) {
+		return ""
+	}
+	return list[i]
+}
