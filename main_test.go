@@ -72,8 +72,10 @@ func TestRunDemo(t *testing.T) {
 	go func() {
 		done <- run(ctx, []string{"-addr", addr, "-data-dir", dir}, env(map[string]string{}))
 	}()
+	// Up to 30 s: the demo admin's bcrypt hash alone takes seconds under
+	// -race on a loaded machine.
 	var res *http.Response
-	for i := 0; i < 100; i++ {
+	for i := 0; i < 600; i++ {
 		if res, err = http.Get("http://" + addr + "/healthz"); err == nil {
 			break
 		}
