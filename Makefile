@@ -43,6 +43,11 @@ bench:
 bench-overview:
 	DIALDESK_BENCH_OVERVIEW=1 $(GO) test -run '^$$' -bench BenchmarkOverview -benchtime 1x -count 1 -timeout 60m ./handlers
 
+## bench-warehouse: the call warehouse's benchmarks: ingest (upsert with rollups, calls/s and
+## MiB per million calls), the big store generator, catching up 40 tasks / 5,000 calls
+bench-warehouse:
+	$(GO) test -run '^$$' -bench 'Warehouse|Generate' -benchtime 1x -count 1 ./store ./jobs ./internal/whgen
+
 fmt:
 	gofmt -w $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')
 

@@ -389,6 +389,10 @@ func (w *Warehouse) syncTask(ctx context.Context, taskID string, pages int) (cal
 	return calls, used, true, s.RecordSyncRun(ctx, taskID, newest, "")
 }
 
+// syncTxCalls is how many calls a walk stores in one transaction (ten pages):
+// one transaction a page would spend most of the ingest on commits.
+const syncTxCalls = 150
+
 // Walk phases of a task.
 const (
 	phaseAttempts = iota // surface B, first sight only: every attempt of every number
@@ -399,6 +403,14 @@ const (
 // walkResults reads surface A's query_time_task_data over [from, now+1 day].
 func (w *Warehouse) walkResults(ctx context.Context, taskID string, from, now time.Time, next *int, pages int, seen func(store.Call)) (calls, used int, done bool, err error) {
 	q := client.TimeTaskQuery{TaskID: taskID, Begin: from, End: now.Add(24 * time.Hour)}
+	var pending []store.Call
+	defer func() {
+		if err == nil && len(pending) > 0 {
+			if _, err = w.cfg.Store.SaveSyncedCalls(ctx, pending); err != nil {
+				done = false
+			}
+		}
+	}()
 	for page := *next; ; page, *next = page+1, page+1 {
 		if used >= pages {
 			return calls, used, false, nil
@@ -417,8 +429,11 @@ func (w *Warehouse) walkResults(ctx context.Context, taskID string, from, now ti
 				seen(c)
 			}
 		}
-		if _, err := w.cfg.Store.SaveSyncedCalls(ctx, batch); err != nil {
-			return calls, used, false, err
+		if pending = append(pending, batch...); len(pending) >= syncTxCalls {
+			if _, err := w.cfg.Store.SaveSyncedCalls(ctx, pending); err != nil {
+				return calls, used, false, err
+			}
+			pending = pending[:0]
 		}
 		calls += len(batch)
 		if len(p.Data) == 0 || page >= int(p.PageCount) {
@@ -431,6 +446,14 @@ func (w *Warehouse) walkResults(ctx context.Context, taskID string, from, now ti
 // (newest first, pages of 15) to the last page.
 func (w *Warehouse) walkRecords(ctx context.Context, taskID string, from time.Time, next *int, pages int, seen func(store.Call)) (calls, used int, done bool, err error) {
 	loc := w.cfg.Client.Location()
+	var pending []store.Call
+	defer func() {
+		if err == nil && len(pending) > 0 {
+			if _, err = w.cfg.Store.SaveRecords(ctx, pending); err != nil {
+				done = false
+			}
+		}
+	}()
 	for page := *next; ; page, *next = page+1, page+1 {
 		if used >= pages {
 			return calls, used, false, nil
@@ -452,8 +475,11 @@ func (w *Warehouse) walkRecords(ctx context.Context, taskID string, from time.Ti
 			batch = append(batch, c)
 			seen(c)
 		}
-		if _, err := w.cfg.Store.SaveRecords(ctx, batch); err != nil {
-			return calls, used, false, err
+		if pending = append(pending, batch...); len(pending) >= syncTxCalls {
+			if _, err := w.cfg.Store.SaveRecords(ctx, pending); err != nil {
+				return calls, used, false, err
+			}
+			pending = pending[:0]
 		}
 		calls += len(batch)
 		if len(p.Records) == 0 || page >= p.LastPage {
@@ -466,6 +492,14 @@ func (w *Warehouse) walkRecords(ctx context.Context, taskID string, from time.Ti
 // with call_history), once, when the task is first seen.
 func (w *Warehouse) walkAttempts(ctx context.Context, taskID string, next *int, pages int, seen func(store.Call)) (calls, used int, done bool, err error) {
 	loc := w.cfg.Client.Location()
+	var pending []store.Call
+	defer func() {
+		if err == nil && len(pending) > 0 {
+			if _, err = w.cfg.Store.SaveSyncedCalls(ctx, pending); err != nil {
+				done = false
+			}
+		}
+	}()
 	for page := *next; ; page, *next = page+1, page+1 {
 		if used >= pages {
 			return calls, used, false, nil
@@ -487,8 +521,11 @@ func (w *Warehouse) walkAttempts(ctx context.Context, taskID string, next *int, 
 				seen(c)
 			}
 		}
-		if _, err := w.cfg.Store.SaveSyncedCalls(ctx, batch); err != nil {
-			return calls, used, false, err
+		if pending = append(pending, batch...); len(pending) >= syncTxCalls {
+			if _, err := w.cfg.Store.SaveSyncedCalls(ctx, pending); err != nil {
+				return calls, used, false, err
+			}
+			pending = pending[:0]
 		}
 		calls += len(batch)
 		if len(p.Numbers) == 0 || page >= p.LastPage {

@@ -632,15 +632,6 @@ func contribute(c Call, sign int64, d rollupDeltas) {
 // apply writes the non-zero deltas; a row left with no call is deleted, as a
 // GROUP BY would not have it.
 func (d rollupDeltas) apply(ctx context.Context, tx *sql.Tx) error {
-	var up, del *sql.Stmt
-	defer func() {
-		if up != nil {
-			up.Close()
-		}
-		if del != nil {
-			del.Close()
-		}
-	}()
 	// In key order: the rows go in along the primary key.
 	keys := make([]rollupKey, 0, len(d))
 	for k, v := range d {
@@ -651,35 +642,60 @@ func (d rollupDeltas) apply(ctx context.Context, tx *sql.Tx) error {
 	slices.SortFunc(keys, func(a, b rollupKey) int {
 		return cmp.Or(strings.Compare(a.task, b.task), cmp.Compare(a.hour, b.hour), strings.Compare(a.dim, b.dim), strings.Compare(a.val, b.val))
 	})
-	for _, k := range keys {
-		v := d[k]
-		var err error
-		if up == nil {
-			up, err = tx.PrepareContext(ctx, `INSERT INTO call_rollups (task_id, hour, dim, val, calls, connected, talk_ms, billed_min, rounds)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-				ON CONFLICT (task_id, hour, dim, val) DO UPDATE SET calls = call_rollups.calls + excluded.calls,
-					connected = call_rollups.connected + excluded.connected, talk_ms = call_rollups.talk_ms + excluded.talk_ms,
-					billed_min = call_rollups.billed_min + excluded.billed_min, rounds = call_rollups.rounds + excluded.rounds`)
-			if err != nil {
-				return fmt.Errorf("store: rollups: %w", err)
+	// Many rows a statement: a statement's own cost is most of the cost of
+	// a one-row upsert.
+	const chunk = 50
+	var full *sql.Stmt
+	defer func() {
+		if full != nil {
+			full.Close()
+		}
+	}()
+	var gone []rollupKey
+	for len(keys) > 0 {
+		part := keys[:min(chunk, len(keys))]
+		keys = keys[len(part):]
+		args := make([]any, 0, 9*len(part))
+		for _, k := range part {
+			v := d[k]
+			args = append(args, k.task, k.hour, k.dim, k.val, v.calls, v.connected, v.talkMS, v.billedMin, v.rounds)
+			if v.calls < 0 {
+				gone = append(gone, k)
 			}
 		}
-		if _, err := up.ExecContext(ctx, k.task, k.hour, k.dim, k.val, v.calls, v.connected, v.talkMS, v.billedMin, v.rounds); err != nil {
-			return fmt.Errorf("store: rollups: %w", err)
-		}
-		if v.calls < 0 {
-			if del == nil {
-				del, err = tx.PrepareContext(ctx, `DELETE FROM call_rollups WHERE task_id = ? AND hour = ? AND dim = ? AND val = ? AND calls = 0`)
-				if err != nil {
+		q := rollupUpsert(len(part))
+		var err error
+		if len(part) == chunk {
+			if full == nil {
+				if full, err = tx.PrepareContext(ctx, q); err != nil {
 					return fmt.Errorf("store: rollups: %w", err)
 				}
 			}
-			if _, err := del.ExecContext(ctx, k.task, k.hour, k.dim, k.val); err != nil {
-				return fmt.Errorf("store: rollups: %w", err)
-			}
+			_, err = full.ExecContext(ctx, args...)
+		} else {
+			_, err = tx.ExecContext(ctx, q, args...)
+		}
+		if err != nil {
+			return fmt.Errorf("store: rollups: %w", err)
+		}
+	}
+	// A row left with no call goes, as a GROUP BY would not have it.
+	for _, k := range gone {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM call_rollups WHERE task_id = ? AND hour = ? AND dim = ? AND val = ? AND calls = 0`,
+			k.task, k.hour, k.dim, k.val); err != nil {
+			return fmt.Errorf("store: rollups: %w", err)
 		}
 	}
 	return nil
+}
+
+// rollupUpsert adds n rows of deltas to call_rollups.
+func rollupUpsert(n int) string {
+	return `INSERT INTO call_rollups (task_id, hour, dim, val, calls, connected, talk_ms, billed_min, rounds) VALUES ` +
+		strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?, ?, ?, ?),", n), ",") + `
+		ON CONFLICT (task_id, hour, dim, val) DO UPDATE SET calls = call_rollups.calls + excluded.calls,
+			connected = call_rollups.connected + excluded.connected, talk_ms = call_rollups.talk_ms + excluded.talk_ms,
+			billed_min = call_rollups.billed_min + excluded.billed_min, rounds = call_rollups.rounds + excluded.rounds`
 }
 
 // BulkLoader adds calls known not to be stored yet (a generated or imported
