@@ -2,7 +2,7 @@
 GO  ?= go
 BIN ?= dialdesk
 
-.PHONY: all generate build run test check-generated bench bench-overview fmt lint deps
+.PHONY: all generate build run test check-generated bench bench-overview bench-warehouse fmt lint deps
 
 all: build
 
