@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"iter"
 	"mime/multipart"
 	"net/http"
 	"net/url"
@@ -393,43 +392,26 @@ func (c *Client) QueryTimeTaskData(ctx context.Context, q TimeTaskQuery) (*TimeT
 // q.PageNum (default 1) and calls fn for each call result, stopping at the
 // first error (fn's error is returned as is).
 func (c *Client) EachTimeTaskData(ctx context.Context, q TimeTaskQuery, fn func(CallResult) error) error {
-	for r, err := range c.TimeTaskData(ctx, q) {
+	q.PageNum = max(q.PageNum, 1)
+	for {
+		p, err := c.QueryTimeTaskData(ctx, q)
 		if err != nil {
 			return err
 		}
-		if err := fn(r); err != nil {
-			return err
+		for _, r := range p.Data {
+			if err := fn(r); err != nil {
+				return err
+			}
 		}
-	}
-	return nil
-}
-
-// TimeTaskData is EachTimeTaskData as an iterator: it yields every call
-// result of every page, or one final error.
-func (c *Client) TimeTaskData(ctx context.Context, q TimeTaskQuery) iter.Seq2[CallResult, error] {
-	return func(yield func(CallResult, error) bool) {
-		q.PageNum = max(q.PageNum, 1)
-		for {
-			p, err := c.QueryTimeTaskData(ctx, q)
-			if err != nil {
-				yield(CallResult{}, err)
-				return
-			}
-			for _, r := range p.Data {
-				if !yield(r, nil) {
-					return
-				}
-			}
-			switch {
-			case len(p.Data) == 0 || q.PageNum >= maxPages:
-				return
-			case p.PageCount > 0 && q.PageNum >= int(p.PageCount):
-				return
-			case p.PageCount <= 0 && len(p.Data) < PageSize: // no page_count: a short page is the last
-				return
-			}
-			q.PageNum++
+		switch {
+		case len(p.Data) == 0 || q.PageNum >= maxPages:
+			return nil
+		case p.PageCount > 0 && q.PageNum >= int(p.PageCount):
+			return nil
+		case p.PageCount <= 0 && len(p.Data) < PageSize: // no page_count: a short page is the last
+			return nil
 		}
+		q.PageNum++
 	}
 }
 

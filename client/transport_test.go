@@ -312,19 +312,11 @@ func TestTimeTaskDataPaging(t *testing.T) {
 	if len(got) != total || got[0] != "c0" || got[total-1] != "c39" {
 		t.Errorf("walked %d: %v", len(got), got)
 	}
-	// Stop early from the iterator.
-	n := 0
-	for _, err := range c.TimeTaskData(context.Background(), q) {
-		if err != nil {
-			t.Fatal(err)
-		}
-		if n++; n == 20 {
-			break
-		}
-	}
+	// fn's error stops the walk at once, and is returned.
 	stop := errors.New("stop")
-	if err := c.EachTimeTaskData(context.Background(), q, func(CallResult) error { return stop }); err != stop {
-		t.Errorf("fn error = %v", err)
+	n := 0
+	if err := c.EachTimeTaskData(context.Background(), q, func(CallResult) error { n++; return stop }); err != stop || n != 1 {
+		t.Errorf("fn error = %v after %d results, want stop after 1", err, n)
 	}
 	p, err := c.QueryTimeTaskData(context.Background(), TimeTaskQuery{TaskID: "t", PageNum: 3})
 	if err != nil || p.PageNum != 3 || len(p.Data) != 10 || p.PageCount != 3 || p.TotalCount != total {

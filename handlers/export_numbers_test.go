@@ -7,3 +7,11 @@ package handlers
 func SetImportCrashAfterSend(s *Server, crash func(importID int64, batch int) bool) {
 	s.sender.CrashAfterSend = crash
 }
+
+// WaitImports waits until the files being read are read and the imports
+// confirmed so far are sent, or paused (tests). It returns at once for the
+// sending when the jobs do not run (not started, or stopped).
+func (s *Server) WaitImports() {
+	s.imports.wg.Wait()
+	s.sender.WaitIdle(s.wakeSender, s.jobsRunning)
+}

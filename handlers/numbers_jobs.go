@@ -39,14 +39,6 @@ func (s *Server) importBatchSize() int {
 	return n
 }
 
-// WaitImports waits until the files being read are read and the imports
-// confirmed so far are sent, or paused (tests). It returns at once for the
-// sending when the jobs do not run (not started, or stopped).
-func (s *Server) WaitImports() {
-	s.imports.wg.Wait()
-	s.sender.WaitIdle(s.wakeSender, s.jobsRunning)
-}
-
 // stopParsing stops the file readers: no reading starts any more, and a file
 // being read is abandoned (marked interrupted). The channel closes when
 // they have stopped.

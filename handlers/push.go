@@ -23,26 +23,17 @@ import (
 // kilobytes.
 const maxPushBody = 1 << 20
 
-// PushURL is a push_url for the platform: the public URL, the secret token,
-// and, when known, the task id in the query so that a pushed call is filed
-// under its task at once. Without it the receiver finds the task from the
-// push_url's ref (PushURLWithRef) or the outid dialdesk gave the number,
-// else the resolver below asks the platform.
-func (s *Server) PushURL(taskID string) string { return s.pushURL("task", taskID) }
-
-// PushURLWithRef is a push_url for add_task that files each pushed call
-// under its task the moment it arrives, with no platform call: ref is the
-// create-task form's one-time token, which names the task in form_tokens
-// once add_task has answered (SetFormTokenTask). The task form passes it
-// when it has a token; without one (ref ""), it is PushURL("").
-func (s *Server) PushURLWithRef(ref string) string { return s.pushURL("ref", ref) }
-
-// pushURL is the push receiver's public URL with key=value in the query
-// (none when value is "").
-func (s *Server) pushURL(key, value string) string {
+// PushURLWithRef is the push_url dialdesk gives add_task: the public URL,
+// the secret token, and ref, the create-task form's one-time token, which
+// names the task in form_tokens once add_task has answered
+// (SetFormTokenTask), so each pushed call is filed under its task the moment
+// it arrives, with no platform call (docs/platform.md §decisions 11). Without
+// a token (ref "") the receiver finds the task from the outid dialdesk gave
+// the number, else the push resolver asks the platform.
+func (s *Server) PushURLWithRef(ref string) string {
 	u := strings.TrimRight(s.cfg.PublicURL, "/") + "/hooks/icall/" + url.PathEscape(s.cfg.PushToken)
-	if value != "" {
-		u += "?" + url.Values{key: {value}}.Encode()
+	if ref != "" {
+		u += "?" + url.Values{"ref": {ref}}.Encode()
 	}
 	return u
 }

@@ -66,16 +66,6 @@ func newTaskCache(s *Server, interval time.Duration) *taskCache {
 	return &taskCache{s: s, interval: interval, info: map[string]cachedInfo{}, watched: map[string]time.Time{}}
 }
 
-// DropTaskCache forgets every cached platform answer about tasks, so the next
-// reads go upstream (benchmarks of the cold path; after a configuration change).
-func (s *Server) DropTaskCache() {
-	c := s.tasks
-	c.mu.Lock()
-	clear(c.info)
-	c.listValid = false
-	c.mu.Unlock()
-}
-
 // forget drops what is cached about task id (and the unfinished list).
 func (c *taskCache) forget(id string) {
 	c.mu.Lock()

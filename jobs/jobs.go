@@ -110,9 +110,6 @@ func NewRunner(lease Lease, holder string, log *slog.Logger) *Runner {
 	return &Runner{lease: lease, holder: holder, ttl: LeaseTTL, log: log, wake: map[string]chan struct{}{}}
 }
 
-// SetLeaseTTL changes the lease length (tests).
-func (r *Runner) SetLeaseTTL(d time.Duration) { r.ttl = d }
-
 // Start starts each job in its own goroutine; the first round runs at once.
 // Start may be called more than once, with other jobs.
 func (r *Runner) Start(ctx context.Context, jobs ...Job) {
