@@ -65,7 +65,7 @@ func (s *Server) Routes() http.Handler {
 				r.Use(s.loadTask) // 404 early for a bad or unknown id; TaskID(r) gives the id
 
 				r.Get("/", s.h(s.taskPage)) // the task page
-				// Issue 6: the task's numbers (numbers.go), imports (imports.go).
+				// The task's numbers (numbers.go), imports (imports.go).
 				r.Get("/numbers", s.h(s.numbersPage))
 				r.Get("/numbers/template.xlsx", s.h(s.numbersTemplate))
 				// One import (imports.go): loadImport reads {iid} of this task, 404 otherwise.
@@ -85,7 +85,7 @@ func (s *Server) Routes() http.Handler {
 						r.Post("/abandon", s.h(s.importAbandon))
 					})
 				})
-				// Issue 7: call records, export, one call, review (supervisors review: it is their job).
+				// Call records, export, one call, review (supervisors review: it is their job).
 				r.Get("/calls", s.h(s.callList))
 				r.Get("/calls/export.xlsx", s.h(s.callExport))
 				r.Get("/calls/export-progress", s.h(s.callExportProgress))
@@ -95,8 +95,9 @@ func (s *Server) Routes() http.Handler {
 				// Managers and admins: changes to a task.
 				r.Group(func(r chi.Router) {
 					r.Use(s.requireRole(store.RoleAdmin, store.RoleManager))
-					// Issue 5: edit, lifecycle (end and delete confirm on GET), task audit.
+					// Edit, copy, lifecycle (end and delete confirm on GET), task audit.
 					r.Get("/edit", s.h(s.taskEdit))
+					r.Get("/copy", s.h(s.taskCopy)) // the new-task form filled in from this task
 					r.Post("/edit", s.h(s.taskUpdate))
 					r.Post("/pause", s.h(s.taskPause))
 					r.Post("/resume", s.h(s.taskResume))
@@ -105,7 +106,7 @@ func (s *Server) Routes() http.Handler {
 					r.Get("/delete", s.h(s.taskDeleteConfirm))
 					r.Post("/delete", s.h(s.taskDelete))
 					r.Get("/audit", s.h(s.taskAuditPage))
-					// Issue 6: upload (imports.go), delete numbers (numbers.go).
+					// Upload (imports.go), delete numbers (numbers.go).
 					r.Post("/numbers", s.h(s.numbersUpload))
 					r.Post("/calls/{call}/dnc", s.h(s.callDNC)) // the call's customer onto the do-not-call list
 					r.Post("/numbers/delete", s.h(s.numbersDelete))
@@ -119,7 +120,11 @@ func (s *Server) Routes() http.Handler {
 			r.Get("/tasks/new", s.h(s.taskNew)) // the create-task form (chi matches the static /tasks/new before /tasks/{id})
 			r.Post("/tasks", s.h(s.taskCreate))
 			r.Get("/audit", s.h(s.auditPage))
-			// Issue 6 (donotcall.go): the do-not-call list.
+			// Bulk actions on the task list (bulk.go): pause, resume or end many.
+			r.Get("/tasks/bulk", s.h(s.bulkConfirm))
+			r.Post("/tasks/bulk", s.h(s.bulkRun))
+			r.Get("/tasks/bulk/{run}", s.h(s.bulkResult))
+			// The do-not-call list (donotcall.go).
 			r.Get("/dnc", s.h(s.dncPage))
 			r.Post("/dnc", s.h(s.dncAdd))
 			r.Post("/dnc/upload", s.h(s.dncUpload))

@@ -107,6 +107,10 @@ var secRoutes = map[string]secRule{
 	"POST /dnc/remove":         secManager,
 	"GET /dnc/purge":           secManager,
 	"POST /dnc/purge":          secManager,
+	"GET /tasks/bulk":          secManager,
+	"POST /tasks/bulk":         secManager,
+	"GET /tasks/bulk/{run}":    secManager,
+	"GET /tasks/{id}/copy":     secManager,
 	"GET /tasks/{id}/edit":     secManager,
 	"POST /tasks/{id}/edit":    secManager,
 	"POST /tasks/{id}/pause":   secManager,
@@ -251,7 +255,7 @@ func (f *secFixture) rule(r secRoute) (secRule, bool) {
 // fill puts plausible values in a pattern's parameters.
 func (f *secFixture) fill(pattern string) string {
 	return strings.NewReplacer("{id}", f.task, "{task}", f.task, "{call}", f.call, "{iid}", "1", "{uid}", f.uid,
-		"{templateid}", f.tmpl, "{n}", "1", "{token}", "test-push-token", "*", "app.js").Replace(pattern)
+		"{templateid}", f.tmpl, "{n}", "1", "{token}", "test-push-token", "{run}", strings.Repeat("0", 32), "*", "app.js").Replace(pattern)
 }
 
 // post sends form (with token when not empty) as a browser of this site would.

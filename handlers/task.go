@@ -51,6 +51,9 @@ func taskActions(st client.TaskStatus) []string {
 	if st != client.TaskFinished && st != client.TaskDeleted {
 		a = append(a, views.ActionEdit)
 	}
+	if st != client.TaskDeleted {
+		a = append(a, views.ActionCopy)
+	}
 	if st.CanPause() {
 		a = append(a, views.ActionPause)
 	}

@@ -37,6 +37,7 @@ func (s *Server) taskList(w http.ResponseWriter, r *http.Request) error {
 		Interval:  int(s.cfg.RefreshInterval / time.Second),
 		SortURLs:  map[string]string{},
 		CanCreate: canManage(r),
+		CanBulk:   canManage(r),
 	}
 	for _, key := range []string{"name", "status", "progress", "connected", "intent", "created"} {
 		v.SortURLs[key] = sortURL(q, key)

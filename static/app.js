@@ -53,6 +53,12 @@
     }
   });
 
+  // A select-all label is hidden until this script runs, since nothing
+  // else makes it work.
+  document.querySelectorAll("[data-select-all-label]").forEach(function (el) {
+    el.hidden = false;
+  });
+
   // Selects with data-autosubmit submit their form on change (filters). A
   // checkbox with data-select-all="name" checks or clears its form's
   // checkboxes of that name (select all).
@@ -62,8 +68,11 @@
       t.form.requestSubmit();
     }
     if (t && t.matches && t.matches("[data-select-all]") && t.form) {
-      t.form.querySelectorAll('input[type=checkbox][name="' + t.getAttribute("data-select-all") + '"]').forEach(function (c) {
-        c.checked = t.checked;
+      // form.elements includes checkboxes tied to the form by their form
+      // attribute (the task list's rows), not only those inside it.
+      var name = t.getAttribute("data-select-all");
+      Array.prototype.forEach.call(t.form.elements, function (c) {
+        if (c !== t && c.type === "checkbox" && c.name === name) c.checked = t.checked;
       });
     }
   });

@@ -19,9 +19,17 @@ import (
 // {status@status} …), so TestRuntimeKeysExist sees them: a literal key is
 // checked by TestUsedKeysExist, a built one only here.
 var runtimeKeys = map[string][]string{
+	"bulk.title.":             {"pause", "resume", "end"},
+	"bulk.result.title.":      {"pause", "resume", "end"},
+	"bulk.question.":          {"pause", "resume", "end"},
+	"bulk.none.":              {"pause", "resume", "end"},
+	"bulk.will.":              {"pause", "resume", "end"},
+	"bulk.cannot.":            {"pause", "resume", "end"},
+	"bulk.submit.":            {"pause", "resume", "end"},
+	"bulk.outcome.":           {"done", "skipped", "refused", "failed"},
 	"status.":                 {"-1", "0", "1", "2", "3", "4", "5"},
 	"task.how.":               {"-1", "0", "1", "2", "3", "4", "5"},
-	"task.action.":            {"edit", "pause", "resume", "end", "delete"},
+	"task.action.":            {"edit", "copy", "pause", "resume", "end", "delete"},
 	"task.done.":              {"pause", "resume", "end", "delete"},
 	"task.confirm.":           {"end", "end.why", "delete", "delete.why"},
 	"task.set.export.":        {"0", "1"},
