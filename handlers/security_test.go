@@ -130,6 +130,10 @@ var secRoutes = map[string]secRule{
 
 	// Admins only: users.
 	"GET /users":                 secAdmin,
+	"GET /sync":                  secAdmin,
+	"POST /sync":                 secAdmin,
+	"GET /settings":              secAdmin,
+	"POST /settings":             secAdmin,
 	"POST /users":                secAdmin,
 	"POST /users/{uid}/role":     secAdmin,
 	"POST /users/{uid}/password": secAdmin,
