@@ -79,6 +79,11 @@ func TestOverviewAttentionFromPlatform(t *testing.T) {
 	if stalled.Length() > running {
 		t.Errorf("%d stalled, but only %d tasks run", stalled.Length(), running)
 	}
+	// The task page links to its task's overview.
+	id := strings.TrimPrefix(stalled.First().AttrOr("href", ""), "/tasks/")
+	if href := doc(t, mustGet(t, app, c, "/tasks/"+id)).Find(`[data-testid=task-overview-link]`).AttrOr("href", ""); href != "/overview?task="+id {
+		t.Errorf("task page's overview link = %q", href)
+	}
 	d.Find(`[data-attention=nonumbers]`).Each(func(_ int, s *goquery.Selection) {
 		if !strings.HasSuffix(s.Find("a.btn").AttrOr("href", ""), "/numbers") {
 			t.Errorf("out of numbers without an upload link: %q", s.Text())

@@ -196,7 +196,7 @@ func overviewTables(lang views.Lang, ov store.Overview) []chartTable {
 
 	// By day (by hour for one day).
 	series := chartTable{Name: "daily", Title: m("overview.chart.daily"),
-		Head: []string{m("overview.col.day"), m("overview.col.calls"), m("overview.col.connected"), m("overview.col.connectrate"), m("overview.col.intent")}}
+		Head: []string{m("overview.col.day"), m("overview.col.calls"), m("overview.col.connected"), m("overview.col.connectrate")}}
 	if ov.ByHour {
 		series.Title, series.Head[0] = m("overview.chart.hourly"), m("overview.col.hour")
 	}
@@ -207,8 +207,6 @@ func overviewTables(lang views.Lang, ov store.Overview) []chartTable {
 		}
 		series.Rows = append(series.Rows, []any{label, b.Calls, b.Connected, rate(b.ConnectRate())})
 	}
-	// Intent per day is not kept per hour of 'all'; the column stays out of the rows.
-	series.Head = series.Head[:4]
 	ts = append(ts, series)
 
 	levels := chartTable{Name: "levels", Title: m("overview.chart.levels"),

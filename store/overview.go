@@ -10,9 +10,9 @@ import (
 	"time"
 )
 
-// Figures are the overview's counts over some set of calls, as the
-// documentation's "Figures" defines them; every page, export and test reads
-// them from here.
+// Figures are the overview's counts over some set of calls. Their
+// definitions are the fields' and methods' below, the one place every
+// page, export and test reads them from.
 type Figures struct {
 	Calls     int64 // dial attempts whose start falls in the range
 	Connected int64 // those answered (a non-zero answer time)
