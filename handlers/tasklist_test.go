@@ -3,10 +3,12 @@ package handlers_test
 import (
 	"context"
 	"net/url"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/PuerkitoBio/goquery"
 	"github.com/google/go-cmp/cmp"
 
 	"dialdesk/internal/testapp"
@@ -218,5 +220,28 @@ func TestTaskListHidesDeleted(t *testing.T) {
 	k, err := app.Store.KnownTask(context.Background(), there)
 	if err != nil || !k.Deleted {
 		t.Errorf("the platform's deletion is not remembered: %+v, %v", k, err)
+	}
+}
+
+// TestTaskListSlotsDoNotBreak: each calling-hours range is one unbreakable
+// span (.time-range, white-space: nowrap), so "14:00-" and "21:00" never
+// part on a narrow screen.
+func TestTaskListSlotsDoNotBreak(t *testing.T) {
+	app := testapp.New(t, testapp.Options{})
+	app.RememberSandboxTasks(t)
+	c := app.Login(t, store.RoleSupervisor)
+	_, body := app.Get(t, c, "/tasks")
+	_, rows, _ := rowsOf(t, body)
+	ranges := 0
+	for id, row := range rows {
+		row.Find("[data-testid=slot] .time-range").Each(func(_ int, s *goquery.Selection) {
+			ranges++
+			if !regexp.MustCompile(`^\d\d:\d\d-\d\d:\d\d$`).MatchString(s.Text()) {
+				t.Errorf("task %s: range span %q", id, s.Text())
+			}
+		})
+	}
+	if ranges == 0 {
+		t.Fatal("no calling-hours range in its own span")
 	}
 }

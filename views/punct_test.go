@@ -5,6 +5,7 @@ import (
 	"go/parser"
 	"go/token"
 	"io/fs"
+	"os"
 	"path/filepath"
 	"regexp"
 	"sort"
@@ -201,5 +202,29 @@ func TestSourceChinesePunctuation(t *testing.T) {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestTemplLabelPunctuation: a template never writes a half-width , : ; right
+// after a catalog message ("{ T(ctx, "calls.keyword") }: …" shows 关键词: in
+// Chinese); it writes { T(ctx, "common.colon") } (：or ": ") instead.
+func TestTemplLabelPunctuation(t *testing.T) {
+	re := regexp.MustCompile(`\{ Tf?\(ctx, "([a-z0-9_.-]+)"[^}]*\) \}(?:</[a-z]+>)?[,:;]`)
+	files, err := filepath.Glob("*.templ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, line := range strings.Split(string(b), "\n") {
+			for _, m := range re.FindAllStringSubmatch(line, -1) {
+				if isChinese(catalogs[ZH][m[1]]) {
+					t.Errorf("%s:%d: half-width mark after %q: %s", f, i+1, m[1], strings.TrimSpace(line))
+				}
+			}
+		}
 	}
 }
