@@ -41,12 +41,13 @@ func TestEveryPageClean(t *testing.T) {
 		{"/tasks/" + run + "/delete", 200}, {"/tasks/" + run + "/audit", 200}, {"/tasks/" + run + "/numbers", 200},
 		{"/tasks/" + run + "/calls", 200}, {"/users", 200}, {"/audit", 200}, {"/calls", 200}, {"/dnc", 200}, {"/account", 200},
 		{"/overview", 200}, {"/overview?from=2026-11-01&to=2026-11-30&lang=en", 200}, {"/overview?from=abc", 200},
+		{"/sync", 200}, {"/sync?lang=en", 200}, {"/settings", 200}, {"/settings?lang=en", 200},
 		{"/nope", 404}, {"/tasks/zzz", 404}}
 	for _, id := range byStatus {
 		admin = append(admin, page{"/tasks/" + id, 200})
 	}
 	supervisor := []page{{"/tasks", 200}, {"/tasks/" + run, 200}, {"/tasks/" + run + "/calls", 200},
-		{"/users", 403}, {"/tasks/new", 403}, {"/audit", 403}, {"/account", 200}, {"/calls?level=x", 200}, {"/overview", 200}}
+		{"/users", 403}, {"/tasks/new", 403}, {"/audit", 403}, {"/sync", 403}, {"/settings", 403}, {"/account", 200}, {"/calls?level=x", 200}, {"/overview", 200}}
 
 	check := func(b *Browser, p page) {
 		t.Helper()

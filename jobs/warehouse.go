@@ -74,6 +74,8 @@ type Warehouse struct {
 	// passed is the tasks read to the end in the current pass: a pass is
 	// the rounds (ErrMore after ErrMore) until every task had its turn.
 	passed map[string]bool
+	// asked is the tasks whose names were asked for (nameTasks).
+	asked map[string]bool
 }
 
 // walkPos is a walk in progress: the phase (attempts, results, records), the
@@ -128,7 +130,7 @@ func NewWarehouse(cfg WarehouseConfig) *Warehouse {
 	def(&cfg.PerRound, 60)
 	defD(&cfg.Retention, 180*24*time.Hour)
 	defD(&cfg.MaxBackoff, 10*time.Minute)
-	return &Warehouse{cfg: cfg, bucket: NewTokenBucket(cfg.Rate, cfg.Burst), backoff: map[string]backoffState{}, walks: map[string]walkPos{}, passed: map[string]bool{}}
+	return &Warehouse{cfg: cfg, bucket: NewTokenBucket(cfg.Rate, cfg.Burst), backoff: map[string]backoffState{}, walks: map[string]walkPos{}, passed: map[string]bool{}, asked: map[string]bool{}}
 }
 
 // Jobs returns the three jobs, for Runner.Start.
@@ -285,11 +287,16 @@ func (w *Warehouse) tasksToSync(ctx context.Context) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
+	var unnamed []string
 	for _, t := range known {
 		if !t.SeenAt.Before(since) || !t.Created.Before(since) {
 			want[t.ID] = true
+			if t.Name == "" {
+				unnamed = append(unnamed, t.ID)
+			}
 		}
 	}
+	w.nameTasks(ctx, unnamed)
 	states, err := s.SyncStates(ctx)
 	if err != nil {
 		return nil, err
@@ -309,6 +316,38 @@ func (w *Warehouse) tasksToSync(ctx context.Context) ([]string, error) {
 		return cmpString(a, b)
 	})
 	return ids, nil
+}
+
+// nameTasks records the names of tasks dialdesk knows only by id (a task
+// that finished before dialdesk first listed it), once per task and
+// process, so that the sync page and the overview can name them:
+// query_task_info, 15 ids a call. Failures are left for the next round.
+func (w *Warehouse) nameTasks(ctx context.Context, ids []string) {
+	cl := w.cfg.Client
+	if !cl.HasICall() {
+		return
+	}
+	w.mu.Lock()
+	ids = slices.DeleteFunc(ids, func(id string) bool { return w.asked[id] })
+	for _, id := range ids {
+		w.asked[id] = true
+	}
+	w.mu.Unlock()
+	for part := range slices.Chunk(ids, client.MaxTaskIDsPerCall) {
+		infos, err := cl.QueryTaskInfo(ctx, part)
+		if err != nil {
+			return
+		}
+		var named []store.KnownTask
+		for _, in := range infos {
+			if in.Name != "" {
+				named = append(named, store.KnownTask{ID: in.ID, Name: in.Name})
+			}
+		}
+		if err := w.cfg.Store.RememberTasks(ctx, named); err != nil {
+			return
+		}
+	}
 }
 
 func cmpString(a, b string) int {
