@@ -6,9 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"strconv"
 	"strings"
 	"time"
+
+	"dialdesk/platform"
 )
 
 // The platform's example bodies send the same field as a number in one
@@ -204,40 +205,5 @@ func (d *DateTime) UnmarshalJSON(b []byte) error {
 }
 
 // parseFlexInt reads an integer from a JSON number, a JSON string holding a
-// number, a boolean, "" or null.
-func parseFlexInt(b []byte) (int64, error) {
-	b = bytes.TrimSpace(b)
-	if len(b) == 0 {
-		return 0, errors.New("client: empty JSON value")
-	}
-	s := string(b)
-	switch s {
-	case "null", "false":
-		return 0, nil
-	case "true":
-		return 1, nil
-	}
-	if b[0] == '"' {
-		if err := json.Unmarshal(b, &s); err != nil {
-			return 0, err
-		}
-		s = strings.TrimSpace(s)
-		if s == "" || s == "null" {
-			return 0, nil
-		}
-	} else if b[0] != '-' && (b[0] < '0' || b[0] > '9') {
-		return 0, fmt.Errorf("client: cannot decode %.20s… as a number", b)
-	}
-	if v, err := strconv.ParseInt(s, 10, 64); err == nil {
-		return v, nil
-	}
-	f, err := strconv.ParseFloat(s, 64)
-	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
-		return 0, fmt.Errorf("client: %q is not a number", s)
-	}
-	f = math.Trunc(f)
-	if f >= math.MaxInt64 || f < math.MinInt64 {
-		return 0, fmt.Errorf("client: %q out of range", s)
-	}
-	return int64(f), nil
-}
+// number, a boolean, "" or null (platform.DecodeInt).
+func parseFlexInt(b []byte) (int64, error) { return platform.DecodeInt(b) }

@@ -3,87 +3,50 @@ package client
 import (
 	"strings"
 	"time"
+
+	"dialdesk/platform"
 )
 
-// TaskStatus is a task's task_status on surface A.
-type TaskStatus int
+// TaskStatus is a task's status on surface A (task_status):
+// platform.TaskStatus, the one the store and the pages use too.
+type TaskStatus = platform.TaskStatus
 
 // Task statuses (docs/platform.md §A.status).
 const (
-	TaskDeleted      TaskStatus = -1
-	TaskNotStarted   TaskStatus = 0
-	TaskRunning      TaskStatus = 1
-	TaskFinished     TaskStatus = 2
-	TaskOutsideHours TaskStatus = 3
-	TaskQueued       TaskStatus = 4
-	TaskPaused       TaskStatus = 5
+	TaskDeleted      = platform.TaskDeleted
+	TaskNotStarted   = platform.TaskNotStarted
+	TaskRunning      = platform.TaskRunning
+	TaskFinished     = platform.TaskFinished
+	TaskOutsideHours = platform.TaskOutsideHours
+	TaskQueued       = platform.TaskQueued
+	TaskPaused       = platform.TaskPaused
 )
 
-// UnmarshalJSON accepts a number or a string.
-func (s *TaskStatus) UnmarshalJSON(b []byte) error {
-	var n FlexInt
-	if err := n.UnmarshalJSON(b); err != nil {
-		return err
-	}
-	*s = TaskStatus(n)
-	return nil
-}
-
-// CanPause reports whether pause_task accepts a task in status s.
-func (s TaskStatus) CanPause() bool {
-	return s == TaskRunning || s == TaskOutsideHours || s == TaskQueued
-}
-
-// CanResume reports whether resume_task accepts a task in status s.
-func (s TaskStatus) CanResume() bool { return s == TaskPaused }
-
-// CanEnd reports whether end_task accepts a task in status s.
-func (s TaskStatus) CanEnd() bool { return s != TaskFinished && s != TaskDeleted }
-
-// CallStatus is the status of a call on surface A (detail.status).
-type CallStatus int
+// CallStatus is the status of a call on surface A (detail.status):
+// platform.CallStatus.
+type CallStatus = platform.CallStatus
 
 // Call statuses (docs/platform.md §A.status).
 const (
-	CallNotDialed  CallStatus = 0
-	CallDialing    CallStatus = 1
-	CallConnected  CallStatus = 2
-	CallNoAnswer   CallStatus = 3
-	CallPoweredOff CallStatus = 4
-	CallSuspended  CallStatus = 5
-	CallVacant     CallStatus = 6
-	CallRejected   CallStatus = 7
-	CallBusy       CallStatus = 9
+	CallNotDialed  = platform.CallNotDialed
+	CallDialing    = platform.CallDialing
+	CallConnected  = platform.CallConnected
+	CallNoAnswer   = platform.CallNoAnswer
+	CallPoweredOff = platform.CallPoweredOff
+	CallSuspended  = platform.CallSuspended
+	CallVacant     = platform.CallVacant
+	CallRejected   = platform.CallRejected
+	CallBusy       = platform.CallBusy
 )
 
-// UnmarshalJSON accepts a number or a string.
-func (s *CallStatus) UnmarshalJSON(b []byte) error {
-	var n FlexInt
-	if err := n.UnmarshalJSON(b); err != nil {
-		return err
-	}
-	*s = CallStatus(n)
-	return nil
-}
-
-// SenderType says who spoke a message: 0 the customer, 1 the robot.
-type SenderType int
+// SenderType says who spoke a message (sender_type): platform.Sender.
+type SenderType = platform.Sender
 
 // Senders of a Message.
 const (
-	SenderCustomer SenderType = 0
-	SenderRobot    SenderType = 1
+	SenderCustomer = platform.SenderCustomer
+	SenderRobot    = platform.SenderRobot
 )
-
-// UnmarshalJSON accepts a number or a string.
-func (s *SenderType) UnmarshalJSON(b []byte) error {
-	var n FlexInt
-	if err := n.UnmarshalJSON(b); err != nil {
-		return err
-	}
-	*s = SenderType(n)
-	return nil
-}
 
 // Time-validity, push and masking values of AddTaskRequest.
 const (

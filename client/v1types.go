@@ -3,40 +3,33 @@ package client
 import (
 	"encoding/json"
 	"time"
+
+	"dialdesk/platform"
 )
 
 // Surface B ("v1") types, shaped after the vendor's example bodies
 // (testdata/b_*.json; docs/platform.md §B).
 
-// NumberStatus is a number's status on surface B (v1/task/number).
-type NumberStatus int
+// NumberStatus is a number's status on surface B (v1/task/number):
+// platform.NumberStatus.
+type NumberStatus = platform.NumberStatus
 
 // Number statuses (docs/platform.md §B.status).
 const (
-	NumberWaiting     NumberStatus = 0
-	NumberConnected   NumberStatus = 1
-	NumberLineFault   NumberStatus = 2
-	NumberRejected    NumberStatus = 3
-	NumberNoAnswer    NumberStatus = 4
-	NumberVacant      NumberStatus = 5
-	NumberPoweredOff  NumberStatus = 6
-	NumberSuspended   NumberStatus = 7
-	NumberBusy        NumberStatus = 8
-	NumberBarred      NumberStatus = 9
-	NumberArrears     NumberStatus = 10
-	NumberBlacklisted NumberStatus = 11
-	NumberCallLost    NumberStatus = 12
+	NumberWaiting     = platform.NumberWaiting
+	NumberConnected   = platform.NumberConnected
+	NumberLineFault   = platform.NumberLineFault
+	NumberRejected    = platform.NumberRejected
+	NumberNoAnswer    = platform.NumberNoAnswer
+	NumberVacant      = platform.NumberVacant
+	NumberPoweredOff  = platform.NumberPoweredOff
+	NumberSuspended   = platform.NumberSuspended
+	NumberBusy        = platform.NumberBusy
+	NumberBarred      = platform.NumberBarred
+	NumberArrears     = platform.NumberArrears
+	NumberBlacklisted = platform.NumberBlacklisted
+	NumberCallLost    = platform.NumberCallLost
 )
-
-// UnmarshalJSON accepts a number or a string.
-func (s *NumberStatus) UnmarshalJSON(b []byte) error {
-	var n FlexInt
-	if err := n.UnmarshalJSON(b); err != nil {
-		return err
-	}
-	*s = NumberStatus(n)
-	return nil
-}
 
 // Operator codes for NumberQuery.Types.
 const (

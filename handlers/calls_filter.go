@@ -10,6 +10,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"dialdesk/client"
 	"dialdesk/views"
 )
 
@@ -25,8 +26,8 @@ type callFilter struct {
 	Rounds   *[2]int
 	From, To time.Time
 	Q        string
-	Intent   string // surface A
-	Statuses []int  // surface A
+	Intent   string              // surface A
+	Statuses []client.CallStatus // surface A
 	Page     int
 }
 
@@ -65,7 +66,7 @@ func (f callFilter) query(withPage bool) url.Values {
 		v.Set("intent", f.Intent)
 	}
 	for _, st := range f.Statuses {
-		v.Add("status", strconv.Itoa(st))
+		v.Add("status", strconv.Itoa(int(st)))
 	}
 	if withPage && f.Page > 1 {
 		v.Set("page", strconv.Itoa(f.Page))
@@ -87,8 +88,10 @@ var (
 	metaIDRe  = regexp.MustCompile(`^[0-9A-Za-z_-]{1,64}$`)
 )
 
-// callStatuses are surface A's call statuses, for the filter.
-var callStatuses = []int{2, 3, 4, 5, 6, 7, 9, 0, 1}
+// callStatuses are surface A's call statuses, for the filter: the ended
+// ones first.
+var callStatuses = []client.CallStatus{client.CallConnected, client.CallNoAnswer, client.CallPoweredOff,
+	client.CallSuspended, client.CallVacant, client.CallRejected, client.CallBusy, client.CallNotDialed, client.CallDialing}
 
 // callFilterForm is the call list's filter as typed: its URL query
 // (level, tag, bill_min/max, rounds_min/max, from/to, q, and on surface A
@@ -174,7 +177,7 @@ func (f *callFilterForm) Validate(ctx context.Context, c callFilterChoices) (cal
 		}
 	} else {
 		for _, st := range callStatuses {
-			if slices.Contains(f.Statuses, strconv.Itoa(st)) {
+			if slices.Contains(f.Statuses, strconv.Itoa(int(st))) {
 				cf.Statuses = append(cf.Statuses, st)
 			}
 		}
@@ -246,7 +249,7 @@ func (f *callFilterForm) view(ctx context.Context, c callFilterChoices, cf callF
 		}
 	} else {
 		for _, st := range callStatuses {
-			vm.Statuses = append(vm.Statuses, views.CallStatusOpt{Value: st, Label: views.CallStatusName(views.LangOf(ctx), int(st)),
+			vm.Statuses = append(vm.Statuses, views.CallStatusOpt{Value: int(st), Label: views.CallStatusName(views.LangOf(ctx), int(st)),
 				Selected: slices.Contains(cf.Statuses, st)})
 		}
 	}

@@ -145,7 +145,7 @@ func (s *Server) storedCallView(ctx context.Context, taskID string, c store.Call
 	msgs := slices.Clone(c.Messages)
 	slices.SortStableFunc(msgs, func(a, b store.CallMessage) int { return a.At.Compare(b.At) })
 	for _, m := range msgs {
-		t := views.CallTurnVM{Robot: m.Sender == int(client.SenderRobot), Text: m.Content, OffsetMS: -1}
+		t := views.CallTurnVM{Robot: m.Sender == client.SenderRobot, Text: m.Content, OffsetMS: -1}
 		if !m.At.IsZero() {
 			t.At = m.At.In(s.loc).Format("15:04:05")
 			if !c.AnswerAt.IsZero() {

@@ -188,7 +188,7 @@ func (s *Server) numberList(r *http.Request, taskID string, canDelete bool) (vie
 // finishedCallURL is the page of a number's latest stored call, "" while
 // it has not ended (not dialed, or dialing).
 func finishedCallURL(taskID string, c store.Call) string {
-	if c.CallID == "" || c.Status == int(client.CallNotDialed) || c.Status == int(client.CallDialing) {
+	if c.CallID == "" || c.Status == client.CallNotDialed || c.Status == client.CallDialing {
 		return ""
 	}
 	return callURL(taskID, c.CallID)

@@ -20,7 +20,7 @@ func CallFromResult(cr client.CallResult, taskID, source string) store.Call {
 		OutID:     strings.TrimSpace(string(d.OutID)),
 		Tel:       string(d.Tel),
 		Caller:    string(d.Caller),
-		Status:    int(d.Status),
+		Status:    d.Status,
 		Intention: strings.Join(d.IntentionName, "\u0001"),
 		StartAt:   millisTime(d.StartTime),
 		AnswerAt:  millisTime(d.AnswerTime),
@@ -33,7 +33,7 @@ func CallFromResult(cr client.CallResult, taskID, source string) store.Call {
 		Source:    source,
 	}
 	for _, m := range cr.Messages {
-		c.Messages = append(c.Messages, store.CallMessage{Sender: int(m.SenderType), Content: string(m.Content),
+		c.Messages = append(c.Messages, store.CallMessage{Sender: m.SenderType, Content: string(m.Content),
 			At: millisTime(m.DateTime), Remark: string(m.Remark)})
 	}
 	return c
@@ -165,22 +165,22 @@ func CallFromAttempt(a client.CallAttempt, taskID string, loc *time.Location) st
 }
 
 // statusOfNumber maps surface B's number status to surface A's call status.
-func statusOfNumber(s client.NumberStatus) int {
+func statusOfNumber(s client.NumberStatus) client.CallStatus {
 	switch s {
 	case client.NumberConnected:
-		return 2
+		return client.CallConnected
 	case client.NumberPoweredOff:
-		return 4
+		return client.CallPoweredOff
 	case client.NumberSuspended, client.NumberBarred, client.NumberArrears:
-		return 5
+		return client.CallSuspended
 	case client.NumberVacant:
-		return 6
+		return client.CallVacant
 	case client.NumberRejected, client.NumberBlacklisted:
-		return 7
+		return client.CallRejected
 	case client.NumberBusy:
-		return 9
+		return client.CallBusy
 	}
-	return 3
+	return client.CallNoAnswer
 }
 
 // CallFromRecordInfo converts record_info: the record and its turns, without

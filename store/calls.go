@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"dialdesk/platform"
 )
 
 // Call is one call as the platform's push or the background sync delivered
@@ -18,7 +20,7 @@ type Call struct {
 	OutID     string
 	Tel       string // as the platform gave it: masked stays masked
 	Caller    string // digits as a string: a leading zero survives
-	Status    int    // surface A call status
+	Status    platform.CallStatus
 	Intention string // intention_name, several values joined by U+0001
 	StartAt   time.Time
 	AnswerAt  time.Time // zero: never answered
@@ -57,7 +59,7 @@ type Call struct {
 
 // CallMessage is one line of a stored call's conversation.
 type CallMessage struct {
-	Sender  int // 0 customer, 1 robot
+	Sender  platform.Sender
 	Content string
 	At      time.Time
 	Remark  string // the matched node on a customer line
@@ -170,7 +172,7 @@ type CallFilter struct {
 	Keyword      string   // part of the callee number
 	Intention    string   // part of intention_name
 	Levels       []string // the first value of intention_name is one of these
-	Statuses     []int
+	Statuses     []platform.CallStatus
 	AnsweredOnly bool
 	FeeMin       *int64 // talk time, ms
 	FeeMax       *int64

@@ -5,6 +5,8 @@ import (
 	"maps"
 	"testing"
 	"time"
+
+	"dialdesk/platform"
 )
 
 func TestSaveCallIdempotentAndFilters(t *testing.T) {
@@ -53,7 +55,7 @@ func TestSaveCallIdempotentAndFilters(t *testing.T) {
 		{CallFilter{TaskID: "t1", Levels: []string{"有意向"}}, 0}, // the whole first value, not a prefix
 		{CallFilter{TaskID: "t2", AllTasks: true}, 1},
 		{CallFilter{AllTasks: true, Keyword: "0773", AnsweredOnly: true}, 1},
-		{CallFilter{TaskID: "t1", Statuses: []int{3}}, 0},
+		{CallFilter{TaskID: "t1", Statuses: []platform.CallStatus{platform.CallNoAnswer}}, 0},
 		{CallFilter{TaskID: "t1", FeeMin: &min, FeeMax: &max}, 0},
 		{CallFilter{TaskID: "t1", From: at.Add(time.Second)}, 0},
 		{CallFilter{TaskID: "t1", ExcludeIDs: []string{"c1"}}, 0},

@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"dialdesk/platform"
 )
 
 // The call warehouse: every call dialdesk hears of, once, keyed by the
@@ -382,7 +384,7 @@ func mergeCall(old *Call, in Call, kind upsertKind) (n Call, turns bool) {
 		n.Messages = in.Messages
 		n.RobotTurns, n.LastNode = 0, ""
 		for _, m := range n.Messages {
-			if m.Sender == 1 {
+			if m.Sender == platform.SenderRobot {
 				n.RobotTurns++
 				n.LastNode = m.Node
 				if n.LastNode == "" {
@@ -424,30 +426,30 @@ func fillTime(dst *time.Time, v time.Time) {
 }
 
 // StatusOfRecord gives a surface B record the surface A call status that
-// figures group outcomes by: 2 when answered, else read from the hang-up
-// cause (FreeSWITCH names), 3 (no answer) when it says nothing known.
+// figures group outcomes by: connected when answered, else read from the
+// hang-up cause (FreeSWITCH names), no answer when it says nothing known.
 // Surface A's own status, when it arrives, replaces it.
-func StatusOfRecord(answered bool, hangupCause string) int {
+func StatusOfRecord(answered bool, hangupCause string) platform.CallStatus {
 	if answered {
-		return 2
+		return platform.CallConnected
 	}
 	switch strings.ToUpper(strings.TrimSpace(hangupCause)) {
 	case "USER_BUSY":
-		return 9
+		return platform.CallBusy
 	case "CALL_REJECTED":
-		return 7
+		return platform.CallRejected
 	case "UNALLOCATED_NUMBER", "NO_ROUTE_DESTINATION":
-		return 6
+		return platform.CallVacant
 	case "SUBSCRIBER_ABSENT":
-		return 4
+		return platform.CallPoweredOff
 	case "NUMBER_CHANGED", "OUTGOING_CALL_BARRED", "INCOMING_CALL_BARRED":
-		return 5
+		return platform.CallSuspended
 	}
-	return 3
+	return platform.CallNoAnswer
 }
 
 // statusOfRecord is the status of a record that came without one.
-func statusOfRecord(c Call) int { return StatusOfRecord(!c.AnswerAt.IsZero(), "") }
+func statusOfRecord(c Call) platform.CallStatus { return StatusOfRecord(!c.AnswerAt.IsZero(), "") }
 
 // levelKey is the level every figure uses: surface B's level name when
 // known, else the first value of surface A's intention_name, else ”.
@@ -605,7 +607,7 @@ func contribute(c Call, sign int64, d rollupDeltas) {
 	}
 	add("all", "")
 	add("level", c.LevelKey)
-	add("outcome", strconv.Itoa(c.Status))
+	add("outcome", strconv.Itoa(int(c.Status)))
 	add("caller", c.Caller)
 	add("province", c.Province)
 	add("operator", c.Operator)

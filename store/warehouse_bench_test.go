@@ -9,6 +9,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"dialdesk/platform"
 )
 
 func cpuTime() time.Duration {
@@ -47,7 +49,7 @@ func BenchmarkWarehouseIngest(b *testing.B) {
 			if !c.AnswerAt.IsZero() {
 				c.AnswerAt = c.StartAt.Add(5 * time.Second)
 				for k := range 8 {
-					c.Messages = append(c.Messages, CallMessage{Sender: k % 2, Content: "您好，这里是某某公司的客服，想跟您确认一下您的需求。", At: c.AnswerAt})
+					c.Messages = append(c.Messages, CallMessage{Sender: platform.Sender(k % 2), Content: "您好，这里是某某公司的客服，想跟您确认一下您的需求。", At: c.AnswerAt})
 				}
 			}
 			calls[i] = c

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"dialdesk/platform"
 )
 
 // groupByRollups computes every rollup row with a GROUP BY over the raw calls
@@ -97,7 +99,7 @@ func randomCall(r *rand.Rand, i int, base time.Time) Call {
 	c := Call{
 		CallID: fmt.Sprintf("c%d", i), RecordID: fmt.Sprintf("r%d", i), TaskID: fmt.Sprintf("t%d", r.IntN(4)),
 		OutID: fmt.Sprintf("o%d", i), Tel: "1380013" + strconv.Itoa(1000+i), Caller: []string{"02180344315", "01012345678", "075512345678"}[r.IntN(3)],
-		StartAt: start, Status: []int{3, 4, 6, 7, 9}[r.IntN(5)],
+		StartAt: start, Status: []platform.CallStatus{3, 4, 6, 7, 9}[r.IntN(5)],
 	}
 	if r.IntN(2) == 0 {
 		c.Status, c.AnswerAt = 2, start.Add(time.Duration(1+r.IntN(20))*time.Second)

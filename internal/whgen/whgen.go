@@ -18,6 +18,7 @@ import (
 	"strconv"
 	"time"
 
+	"dialdesk/platform"
 	"dialdesk/store"
 )
 
@@ -77,7 +78,8 @@ var (
 	operators = []string{"yd", "yd", "yd", "lt", "dx"}
 	callers   = []string{"02180344315", "02566781234", "01085123456", "17361984317", "075512345678"}
 	nodes     = []string{"开场白", "产品介绍", "优惠说明", "邀约", "结束语"}
-	failures  = []int{3, 3, 3, 4, 6, 7, 9, 5}
+	failures  = []platform.CallStatus{platform.CallNoAnswer, platform.CallNoAnswer, platform.CallNoAnswer,
+		platform.CallPoweredOff, platform.CallVacant, platform.CallRejected, platform.CallBusy, platform.CallSuspended}
 )
 
 // Generate adds spec's calls to st (which should hold none of them).
