@@ -61,7 +61,9 @@ const (
 	UserDisable  = "user.disable"  // user
 	UserEnable   = "user.enable"   // user
 
-	SettingsIntent        = "settings.intent"         // levels (joined by "、")
+	AccountPassword = "account.password" // (none: the entry's user changed their own password)
+
+	SettingsIntent        = "settings.intent"         // levels (a list)
 	SettingsIntentDefault = "settings.intent.default" // (none)
 
 	Login       = "auth.login"        // addr (the address the user came from)
@@ -80,6 +82,7 @@ var Actions = []string{
 	CallsExport, CallsExportInterrupted, CallsExportCut,
 	LeadsExport,
 	UserCreate, UserRole, UserPassword, UserDisable, UserEnable,
+	AccountPassword,
 	SettingsIntent, SettingsIntentDefault,
 	Login, LoginFailed, Logout,
 }

@@ -98,7 +98,7 @@ func (s *Server) accountUpdate(w http.ResponseWriter, r *http.Request) error {
 		sess.Values[keyStamp] = nu.Stamp
 		s.saveSession(w, r, sess)
 	}
-	s.auditLog(r, "", audit.UserPassword, audit.Args{"user": u.Username}, "")
+	s.auditLog(r, "", audit.AccountPassword, audit.Args{}, "")
 	s.setFlash(w, r, views.T(ctx, "account.pw.ok"), false)
 	return redirect(w, r, "/account")
 }

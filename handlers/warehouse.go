@@ -4,7 +4,6 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"dialdesk/audit"
@@ -145,7 +144,7 @@ func (s *Server) settingsSave(w http.ResponseWriter, r *http.Request) error {
 	if err := s.store.SetIntentLevels(ctx, levels); err != nil {
 		return err
 	}
-	s.auditLog(r, "", audit.SettingsIntent, audit.Args{"levels": strings.Join(levels, "、")}, "")
+	s.auditLog(r, "", audit.SettingsIntent, audit.Args{"levels": levels}, "")
 	s.setFlash(w, r, views.T(ctx, "settings.saved"), false)
 	http.Redirect(w, r, "/settings", http.StatusSeeOther)
 	return nil

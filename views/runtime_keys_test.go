@@ -66,7 +66,7 @@ var runtimeKeys = map[string][]string{
 		"numbers.import.failed", "numbers.cancel", "numbers.abandon", "numbers.delete", "dnc.add", "dnc.upload",
 		"dnc.remove", "call.review", "calls.export", "calls.export.interrupted", "calls.export.cut", "user.create",
 		"user.role", "user.password", "user.disable", "user.enable", "auth.login", "auth.login.failed", "auth.logout",
-		"leads.export", "settings.intent", "settings.intent.default"},
+		"leads.export", "settings.intent", "settings.intent.default", "account.password"},
 }
 
 func init() {
