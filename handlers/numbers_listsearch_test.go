@@ -3,13 +3,10 @@ package handlers_test
 import (
 	"fmt"
 	"net/url"
-	"strings"
 	"testing"
 
 	"github.com/PuerkitoBio/goquery"
 
-	"dialdesk/client"
-	"dialdesk/handlers"
 	"dialdesk/internal/testapp"
 	"dialdesk/store"
 )
@@ -21,12 +18,7 @@ import (
 func TestNumbersListSearchAndPastTheEnd(t *testing.T) {
 	for _, v1 := range []bool{true, false} {
 		t.Run(fmt.Sprintf("v1=%v", v1), func(t *testing.T) {
-			app := testapp.New(t, testapp.Options{Configure: func(cfg *handlers.Config) {
-				if !v1 {
-					base := strings.TrimSuffix(cfg.RecordingsURL, "/recordings")
-					cfg.Client = client.New(client.WithICall(base+"/api/icall/5/task/", "demo-appid", "demo-signature"))
-				}
-			}})
+			app := testapp.New(t, testapp.Options{SurfaceAOnly: !v1})
 			taskID := numbersTask(t, app)
 			path, _, _ := previewImport(t, app, taskID, 20) // 13700000000 … 13700000019
 			c := app.Login(t, store.RoleManager)

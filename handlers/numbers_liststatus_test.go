@@ -3,14 +3,11 @@ package handlers_test
 import (
 	"context"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/PuerkitoBio/goquery"
 
-	"dialdesk/client"
-	"dialdesk/handlers"
 	"dialdesk/internal/testapp"
 	"dialdesk/store"
 )
@@ -18,10 +15,7 @@ import (
 // Without surface B the list filters by the latest stored call's status
 // (未拨打 counting the numbers never called).
 func TestNumbersListFromStoreStatusFilter(t *testing.T) {
-	app := testapp.New(t, testapp.Options{Configure: func(cfg *handlers.Config) {
-		base := strings.TrimSuffix(cfg.RecordingsURL, "/recordings")
-		cfg.Client = client.New(client.WithICall(base+"/api/icall/5/task/", "demo-appid", "demo-signature"))
-	}})
+	app := testapp.New(t, testapp.Options{SurfaceAOnly: true})
 	taskID := numbersTask(t, app)
 	path, iid, _ := previewImport(t, app, taskID, 3) // 13700000000, …01, …02
 	c := app.Login(t, store.RoleManager)

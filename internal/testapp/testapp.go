@@ -49,6 +49,10 @@ type Options struct {
 	Logger *slog.Logger
 	// Configure may change the handlers' config before the server is built.
 	Configure func(*handlers.Config)
+	// SurfaceAOnly gives dialdesk a client of surface A alone, as when
+	// DIALDESK_V1_URL is not set: its pages then show what dialdesk stored.
+	// App.Client, the test's own, still reaches both surfaces.
+	SurfaceAOnly bool
 }
 
 // App is a running dialdesk with its sandbox.
@@ -101,11 +105,13 @@ func New(t testing.TB, opts Options) *App {
 	}
 	t.Cleanup(func() { st.Close() })
 
-	cl := client.New(append([]client.Option{
-		client.WithICall(sbURL+"/api/icall/5/task/", "demo-appid", "demo-signature"),
-		client.WithV1(sbURL+"/", "demo-token"),
-		client.WithConcurrency(16),
-	}, opts.ClientOptions...)...)
+	icall := client.WithICall(sbURL+"/api/icall/5/task/", "demo-appid", "demo-signature")
+	cl := client.New(append([]client.Option{icall, client.WithV1(sbURL+"/", "demo-token"), client.WithConcurrency(16)},
+		opts.ClientOptions...)...)
+	dialdeskClient := cl
+	if opts.SurfaceAOnly {
+		dialdeskClient = client.New(append([]client.Option{icall, client.WithConcurrency(16)}, opts.ClientOptions...)...)
+	}
 
 	app := &App{SandboxURL: sbURL, Sandbox: sb, Store: st, Client: cl,
 		Users: map[store.Role]string{}, Passwords: map[store.Role]string{}}
@@ -125,7 +131,7 @@ func New(t testing.TB, opts Options) *App {
 	cfg := handlers.Config{
 		PublicURL:      "http://" + hs.Listener.Addr().String(),
 		Store:          st,
-		Client:         cl,
+		Client:         dialdeskClient,
 		Location:       mustZone("Asia/Shanghai"),
 		Demo:           true,
 		PushToken:      "test-push-token",
