@@ -15,15 +15,6 @@ import (
 	"dialdesk/store"
 )
 
-func doc(t *testing.T, body string) *goquery.Document {
-	t.Helper()
-	d, err := goquery.NewDocumentFromReader(strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return d
-}
-
 func TestHealthzAndHeaders(t *testing.T) {
 	app := testapp.New(t, testapp.Options{NoSeedData: true})
 	res, body := app.Get(t, app.NewClient(), "/healthz")

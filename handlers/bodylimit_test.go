@@ -136,7 +136,7 @@ func TestBodyLimitNotBuffered(t *testing.T) {
 	t.Run("htmx chunked", func(t *testing.T) {
 		w, read := send(true, http.Header{"Hx-Request": {"true"}, "X-Csrf-Token": {token}})
 		// The funnel answers htmx with an alert fragment (200, so htmx swaps it).
-		d := htmlDoc(t, w.Body.String())
+		d := doc(t, w.Body.String())
 		if !strings.Contains(d.Text(), "文件超过 5 MB") || w.Header().Get("HX-Retarget") != "#alerts" {
 			t.Fatalf("status %d\n%s", w.Code, w.Body)
 		}

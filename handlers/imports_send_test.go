@@ -68,7 +68,7 @@ func TestImportFiltersDoNotCallAtSendTime(t *testing.T) {
 		t.Error("the import page does not say why the numbers were not sent")
 	}
 	_, body = app.Get(t, c, "/tasks/"+taskID+"/numbers")
-	if got := htmlDoc(t, body).Find(`[data-testid="import-line-filtered-late"]`).Text(); !strings.Contains(got, "2") {
+	if got := doc(t, body).Find(`[data-testid="import-line-filtered-late"]`).Text(); !strings.Contains(got, "2") {
 		t.Errorf("import row says %q", got)
 	}
 	listed, _ := listedPhones(t, body)
@@ -132,7 +132,7 @@ func TestImportLearnsRefusedRows(t *testing.T) {
 	if diff := cmp.Diff(want, listed); diff != "" {
 		t.Errorf("the task's numbers page (-want +got):\n%s", diff)
 	}
-	if got := htmlDoc(t, body).Find(`[data-testid="import-line-refused"]`).Text(); !strings.Contains(got, "平台拒收 1") {
+	if got := doc(t, body).Find(`[data-testid="import-line-refused"]`).Text(); !strings.Contains(got, "平台拒收 1") {
 		t.Errorf("import row says %q", got)
 	}
 	_, body = app.Get(t, c, path)

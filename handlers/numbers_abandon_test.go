@@ -30,7 +30,7 @@ func storeListApp(t *testing.T, batchSize int) *testapp.App {
 
 func listedPhones(t *testing.T, body string) (phones, unsure []string) {
 	t.Helper()
-	htmlDoc(t, body).Find(`[data-testid="number-row"]`).Each(func(_ int, s *goquery.Selection) {
+	doc(t, body).Find(`[data-testid="number-row"]`).Each(func(_ int, s *goquery.Selection) {
 		p := s.AttrOr("data-phone", "")
 		phones = append(phones, p)
 		if s.Find(`[data-testid="number-unsure"]`).Length() > 0 {
@@ -83,13 +83,13 @@ func TestImportAbandonPaused(t *testing.T) {
 	}
 	app.Sandbox.SetFaults(sandbox.Faults{})
 	_, body := app.Get(t, c, path)
-	if got := htmlDoc(t, body).Find(`[data-testid="import-abandon"]`).Text(); got != "放弃未发送的号码" {
+	if got := doc(t, body).Find(`[data-testid="import-abandon"]`).Text(); got != "放弃未发送的号码" {
 		t.Fatalf("abandon button = %q", got)
 	}
 
 	// First it asks, and nothing changes.
 	res, body := app.PostFormBody(t, c, path+"/abandon", nil)
-	d := htmlDoc(t, body)
+	d := doc(t, body)
 	if res.StatusCode != http.StatusOK || d.Find(`[data-testid="abandon-confirm"]`).Length() != 1 {
 		t.Fatalf("ask: %d", res.StatusCode)
 	}
@@ -121,7 +121,7 @@ func TestImportAbandonPaused(t *testing.T) {
 		t.Fatalf("after: state %s, %d sent, %d unsent", im.State, im.RowsSent, im.RowsUnsent)
 	}
 	_, body = app.Get(t, c, path)
-	d = htmlDoc(t, body)
+	d = doc(t, body)
 	if got := d.Find(`[data-testid="import-abandoned"]`).Text(); !strings.Contains(got, "3 个号码没有发送") || !strings.Contains(got, "已发送的 2 个号码仍在任务中") {
 		t.Errorf("abandoned import says %q", got)
 	}
@@ -159,7 +159,7 @@ func TestImportAbandonPaused(t *testing.T) {
 	if diff := cmp.Diff(all[:2], sandboxNumbers(t, app, taskID)); diff != "" {
 		t.Errorf("platform numbers (-want +got):\n%s", diff)
 	}
-	if line := htmlDoc(t, body).Find(`[data-testid="import-line"][data-state="abandoned"]`).Text(); !strings.Contains(line, "已放弃") {
+	if line := doc(t, body).Find(`[data-testid="import-line"][data-state="abandoned"]`).Text(); !strings.Contains(line, "已放弃") {
 		t.Errorf("import line %q", line)
 	}
 
@@ -191,7 +191,7 @@ func TestImportAbandonUnknownBatch(t *testing.T) {
 	// The sender that "crashed" never goes on with the import: abandon it.
 	app2, c2 := app, c
 	res, body := app2.PostFormBody(t, c2, path+"/abandon", nil)
-	d := htmlDoc(t, body)
+	d := doc(t, body)
 	if res.StatusCode != http.StatusOK || !strings.Contains(d.Find(`[data-testid="abandon-ask"]`).Text(), "还有 1 个号码没有发送") ||
 		!strings.Contains(d.Find(`[data-testid="abandon-unsure"]`).Text(), "另有 2 个号码") {
 		t.Fatalf("ask: %d %q %q", res.StatusCode, d.Find(`[data-testid="abandon-ask"]`).Text(), d.Find(`[data-testid="abandon-unsure"]`).Text())

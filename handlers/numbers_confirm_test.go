@@ -53,7 +53,7 @@ func TestNumbersConfirmRechecksExistingAndDoNotCall(t *testing.T) {
 	if !strings.Contains(body, "1 个号码已由其他导入加入任务") {
 		t.Errorf("no word on the numbers taken out at confirm:\n%s", body)
 	}
-	d := htmlDoc(t, body)
+	d := doc(t, body)
 	if got := strings.TrimSpace(d.Find(`[data-testid="rows-sent"]`).Text()); !strings.Contains(got, "1 / 1") {
 		t.Errorf("rows sent %q, want 1 / 1", got)
 	}
@@ -85,7 +85,7 @@ func TestNumbersConfirmRechecksExistingAndDoNotCall(t *testing.T) {
 		t.Errorf("sandbox holds %d numbers, want 3", n)
 	}
 	// The numbers page gives each import's counts after the import too.
-	line := htmlDoc(t, mustGet(t, app, c, base)).Find(`[data-testid="import-line-counts"]`).First().Text()
+	line := doc(t, mustGet(t, app, c, base)).Find(`[data-testid="import-line-counts"]`).First().Text()
 	if want := "共 3 行 · 无效 0 · 重复 0 · 任务中已有 1 · 免打扰过滤 1"; strings.TrimSpace(line) != want {
 		t.Errorf("import line counts %q, want %q", strings.TrimSpace(line), want)
 	}

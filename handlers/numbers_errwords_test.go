@@ -29,7 +29,7 @@ func TestNumbersUploadErrorSentenceEN(t *testing.T) {
 		if res.StatusCode != http.StatusUnprocessableEntity {
 			t.Errorf("%s: status %d", tc.want, res.StatusCode)
 		}
-		if msg := htmlDoc(t, body).Find(`[data-testid="upload-error"]`).Text(); !strings.HasPrefix(strings.TrimSpace(msg), tc.want) {
+		if msg := doc(t, body).Find(`[data-testid="upload-error"]`).Text(); !strings.HasPrefix(strings.TrimSpace(msg), tc.want) {
 			t.Errorf("message %q, want it to start with %q", msg, tc.want)
 		}
 	}

@@ -47,7 +47,7 @@ func TestNumbersImportListReason(t *testing.T) {
 	} {
 		_, body := app.Get(t, c, path+"?lang="+tc.lang)
 		got := map[string]string{}
-		htmlDoc(t, body).Find(`[data-testid="import-line"]`).Each(func(_ int, s *goquery.Selection) {
+		doc(t, body).Find(`[data-testid="import-line"]`).Each(func(_ int, s *goquery.Selection) {
 			got[strings.TrimSpace(s.Find("a").First().Text())] = strings.TrimSpace(s.Find(`[data-testid="import-line-counts"]`).Text())
 		})
 		if got["nophone.xlsx"] != tc.nophone {

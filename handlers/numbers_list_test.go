@@ -57,7 +57,7 @@ func TestNumbersListFromStoreShowsLatestCall(t *testing.T) {
 	type row struct{ Status, CallDate, Talk string }
 	list := func(lang string) map[string]row {
 		_, body := app.Get(t, c, "/tasks/"+taskID+"/numbers?lang="+lang)
-		d := htmlDoc(t, body)
+		d := doc(t, body)
 		if d.Find(`[data-testid="from-store"]`).Length() != 1 {
 			t.Fatal("the list does not say it is dialdesk's own record")
 		}

@@ -26,14 +26,14 @@ func TestNumbersListSearchAndPastTheEnd(t *testing.T) {
 			app.Server.WaitImports()
 			list := "/tasks/" + taskID + "/numbers"
 			for _, q := range []string{"137 0000 0015", "137-0000-0015", "１３７００００００１５"} {
-				d := htmlDoc(t, mustGet(t, app, c, list+"?q="+url.QueryEscape(q)))
+				d := doc(t, mustGet(t, app, c, list+"?q="+url.QueryEscape(q)))
 				var got []string
 				d.Find(`[data-testid="number-row"]`).Each(func(_ int, s *goquery.Selection) { got = append(got, s.AttrOr("data-phone", "")) })
 				if len(got) != 1 || got[0] != "13700000015" {
 					t.Errorf("search %q: %v", q, got)
 				}
 			}
-			d := htmlDoc(t, mustGet(t, app, c, list+"?page=9"))
+			d := doc(t, mustGet(t, app, c, list+"?page=9"))
 			if n := d.Find(`[data-testid="number-row"]`).Length(); n != 5 {
 				t.Errorf("page 9 of 2: %d rows, want the last page's 5", n)
 			}

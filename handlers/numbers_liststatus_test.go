@@ -34,7 +34,7 @@ func TestNumbersListFromStoreStatusFilter(t *testing.T) {
 		}
 	}
 	phones := func(status string) []string {
-		d := htmlDoc(t, mustGet(t, app, c, "/tasks/"+taskID+"/numbers?status="+status))
+		d := doc(t, mustGet(t, app, c, "/tasks/"+taskID+"/numbers?status="+status))
 		var out []string
 		d.Find(`[data-testid="number-row"]`).Each(func(_ int, s *goquery.Selection) { out = append(out, s.AttrOr("data-phone", "")) })
 		slices.Sort(out)
@@ -51,7 +51,7 @@ func TestNumbersListFromStoreStatusFilter(t *testing.T) {
 			t.Errorf("status %q: %v, want %v", status, got, want)
 		}
 	}
-	d := htmlDoc(t, mustGet(t, app, c, "/tasks/"+taskID+"/numbers?status=7"))
+	d := doc(t, mustGet(t, app, c, "/tasks/"+taskID+"/numbers?status=7"))
 	if got := d.Find(`#n-status option[selected]`).Text(); got != "拒接" {
 		t.Errorf("selected status %q", got)
 	}

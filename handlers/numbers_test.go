@@ -82,19 +82,10 @@ func upload(t *testing.T, app *testapp.App, c *http.Client, path, name string, d
 	return app.Do(t, c, http.MethodPost, path, &body, h)
 }
 
-func htmlDoc(t *testing.T, body string) *goquery.Document {
-	t.Helper()
-	d, err := goquery.NewDocumentFromReader(strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return d
-}
-
 func countsOf(t *testing.T, body string) map[string]int {
 	t.Helper()
 	out := map[string]int{}
-	htmlDoc(t, body).Find(`[data-testid="import-counts"] .count-cell`).Each(func(_ int, s *goquery.Selection) {
+	doc(t, body).Find(`[data-testid="import-counts"] .count-cell`).Each(func(_ int, s *goquery.Selection) {
 		id, _ := s.Attr("data-testid")
 		n, err := strconv.Atoi(strings.TrimSpace(s.Find(".value").Text()))
 		if err != nil {
@@ -179,7 +170,7 @@ func TestNumbersUploadPreviewImport(t *testing.T) {
 	if diff := cmp.Diff(want, countsOf(t, body)); diff != "" {
 		t.Errorf("preview counts (-want +got):\n%s", diff)
 	}
-	d := htmlDoc(t, body)
+	d := doc(t, body)
 	var preview []string
 	d.Find(`[data-testid="preview-phone"]`).Each(func(_ int, s *goquery.Selection) { preview = append(preview, s.Text()) })
 	if diff := cmp.Diff([]string{"13800138000", "13800138001", "13800138002", "01012345678"}, preview); diff != "" {
@@ -222,8 +213,8 @@ func TestNumbersUploadPreviewImport(t *testing.T) {
 	app.PostForm(t, c, path+"/confirm", nil) // a double click changes nothing
 	app.Server.WaitImports()
 	_, body = app.Get(t, c, path)
-	if htmlDoc(t, body).Find(`[data-testid="import-done"]`).Length() != 1 {
-		t.Fatalf("import not done:\n%s", htmlDoc(t, body).Find(`#import-region`).Text())
+	if doc(t, body).Find(`[data-testid="import-done"]`).Length() != 1 {
+		t.Fatalf("import not done:\n%s", doc(t, body).Find(`#import-region`).Text())
 	}
 	got := sandboxNumbers(t, app, taskID)
 	if diff := cmp.Diff([]string{"01012345678", "13800138000", "13800138001", "13800138002"}, got); diff != "" {
@@ -249,7 +240,7 @@ func TestNumbersUploadPreviewImport(t *testing.T) {
 
 	// The numbers page lists them and the imports.
 	_, body = app.Get(t, c, "/tasks/"+taskID+"/numbers")
-	d = htmlDoc(t, body)
+	d = doc(t, body)
 	if n := d.Find(`[data-testid="number-row"]`).Length(); n != 4 {
 		t.Errorf("number rows = %d", n)
 	}
@@ -260,7 +251,7 @@ func TestNumbersUploadPreviewImport(t *testing.T) {
 	// Delete one: first a confirmation, then the platform call and an audit row.
 	outid := d.Find(`[data-testid="number-select"]`).First().AttrOr("value", "")
 	res, body = app.PostFormBody(t, c, "/tasks/"+taskID+"/numbers/delete", url.Values{"outid": {outid}})
-	if res.StatusCode != http.StatusOK || htmlDoc(t, body).Find(`[data-testid="delete-confirm"]`).Length() != 1 {
+	if res.StatusCode != http.StatusOK || doc(t, body).Find(`[data-testid="delete-confirm"]`).Length() != 1 {
 		t.Fatalf("delete without confirm: %d", res.StatusCode)
 	}
 	if len(sandboxNumbers(t, app, taskID)) != 4 {
@@ -319,7 +310,7 @@ func TestNumbersImportResume(t *testing.T) {
 		t.Fatalf("after the failure: state %s, %d of %d batches sent", im.State, im.BatchesSent, im.Batches)
 	}
 	_, body := app.Get(t, c, path)
-	if htmlDoc(t, body).Find(`[data-testid="import-resume"]`).Length() != 1 {
+	if doc(t, body).Find(`[data-testid="import-resume"]`).Length() != 1 {
 		t.Fatal("no resume button on a paused import")
 	}
 	if n := len(sandboxNumbers(t, app, taskID)); n != im.RowsSent {
@@ -408,7 +399,7 @@ func TestNumbersUploadErrors(t *testing.T) {
 			if res.StatusCode != tt.status {
 				t.Fatalf("status %d, want %d", res.StatusCode, tt.status)
 			}
-			msg := htmlDoc(t, body).Find(`[data-testid="upload-error"]`).Text()
+			msg := doc(t, body).Find(`[data-testid="upload-error"]`).Text()
 			if !strings.Contains(msg, tt.words) {
 				t.Errorf("message %q, want it to contain %q", msg, tt.words)
 			}
@@ -435,7 +426,7 @@ func TestNumbersRoles(t *testing.T) {
 	if res.StatusCode != http.StatusOK {
 		t.Fatalf("supervisor numbers page: %d", res.StatusCode)
 	}
-	if htmlDoc(t, body).Find(`[data-testid="upload-form"]`).Length() != 0 {
+	if doc(t, body).Find(`[data-testid="upload-form"]`).Length() != 0 {
 		t.Error("a supervisor sees the upload form")
 	}
 	res, _ = upload(t, app, c, "/tasks/"+taskID+"/numbers", "a.xlsx", workbook(t, [][]any{{"号码"}, {"13800138000"}}))
@@ -464,7 +455,7 @@ func TestDoNotCallPage(t *testing.T) {
 	}
 	_, body = app.Get(t, c, "/dnc")
 	var phones []string
-	htmlDoc(t, body).Find(`[data-testid="dnc-row"]`).Each(func(_ int, s *goquery.Selection) { phones = append(phones, s.AttrOr("data-phone", "")) })
+	doc(t, body).Find(`[data-testid="dnc-row"]`).Each(func(_ int, s *goquery.Selection) { phones = append(phones, s.AttrOr("data-phone", "")) })
 	slices.Sort(phones)
 	if diff := cmp.Diff([]string{"13800138000", "13900139000"}, phones); diff != "" {
 		t.Errorf("list (-want +got):\n%s", diff)

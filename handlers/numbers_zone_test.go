@@ -45,7 +45,7 @@ func TestNumbersListCallDateZone(t *testing.T) {
 	}
 
 	c := app.Login(t, store.RoleManager)
-	d := htmlDoc(t, mustGet(t, app, c, "/tasks/"+id+"/numbers?q="+url.QueryEscape(called.Number.String())))
+	d := doc(t, mustGet(t, app, c, "/tasks/"+id+"/numbers?q="+url.QueryEscape(called.Number.String())))
 	row := d.Find(`[data-testid="number-row"][data-phone="` + called.Number.String() + `"]`)
 	if row.Length() == 0 {
 		t.Fatalf("no row for %s", called.Number)

@@ -3,22 +3,11 @@ package store
 import (
 	"context"
 	"math"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
-
-func openTestStore(t *testing.T) *Store {
-	t.Helper()
-	s, err := Open(filepath.Join(t.TempDir(), "t.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	return s
-}
 
 // putRollup adds f to the rollup row (task, hour, dim, val) as the
 // warehouse's ingest does (insert, or add to the row).
@@ -38,7 +27,7 @@ func putRollup(t *testing.T, s *Store, task string, hour time.Time, dim, val str
 var shanghai = time.FixedZone("CST", 8*3600)
 
 func TestOverviewFigures(t *testing.T) {
-	s := openTestStore(t)
+	s := openTest(t)
 	day := time.Date(2026, 12, 1, 0, 0, 0, 0, shanghai) // a Tuesday
 	h9, h14 := day.Add(9*time.Hour), day.Add(14*time.Hour)
 	prev := day.AddDate(0, 0, -1).Add(10 * time.Hour)
@@ -141,7 +130,7 @@ func TestOverviewFigures(t *testing.T) {
 }
 
 func TestOverviewEmpty(t *testing.T) {
-	s := openTestStore(t)
+	s := openTest(t)
 	day := time.Date(2026, 12, 1, 0, 0, 0, 0, shanghai)
 	ov, err := s.Overview(context.Background(), OverviewQuery{From: day, To: day.AddDate(0, 0, 7), Loc: shanghai})
 	if err != nil {
@@ -158,7 +147,7 @@ func TestOverviewEmpty(t *testing.T) {
 // TestRollupsAllTriggers: the summed table follows every insert, update and
 // delete of call_rollups (and leaves out calls under no task).
 func TestRollupsAllTriggers(t *testing.T) {
-	s := openTestStore(t)
+	s := openTest(t)
 	h := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
 	putRollup(t, s, "1", h, DimLevel, "A级", Figures{Calls: 3, Connected: 2, TalkMS: 10, BilledMin: 1, Rounds: 4})
 	putRollup(t, s, "2", h, DimLevel, "A级", Figures{Calls: 1, Connected: 1, TalkMS: 5, BilledMin: 1, Rounds: 1})
