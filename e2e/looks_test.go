@@ -163,7 +163,7 @@ func TestUsersFormErrorsClean(t *testing.T) {
 	if v := value(t, b, `#new-username`); v != "carol" {
 		t.Errorf("username after the error = %q", v)
 	}
-	b.Do(chromedp.SendKeys(chromedp.CSS(`#new-password`), "carol-password-1"),
+	b.Do(chromedp.SendKeys(chromedp.CSS(`#new-password`), "winter-harbor-42"),
 		chromedp.Click(chromedp.CSS(`[data-testid=user-form] button[type=submit]`)),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid=user-row][data-username=carol]`)))
 	if p := b.ConsoleProblems(); len(p) > 0 {
