@@ -83,7 +83,7 @@ func (s *Server) parseOverviewQuery(v url.Values) (overviewQuery, string) {
 func (s *Server) overviewPage(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	q, errKey := s.parseOverviewQuery(r.URL.Query())
-	v, err := s.overview(ctx, r, q)
+	v, err := s.overview(ctx, q)
 	if err != nil {
 		return err
 	}
@@ -129,7 +129,7 @@ func (s *Server) readOverview(ctx context.Context, q overviewQuery) (store.Overv
 }
 
 // overview builds the page's view model.
-func (s *Server) overview(ctx context.Context, r *http.Request, q overviewQuery) (views.OverviewVM, error) {
+func (s *Server) overview(ctx context.Context, q overviewQuery) (views.OverviewVM, error) {
 	lang := views.LangOf(ctx)
 	ov, err := s.readOverview(ctx, q)
 	if err != nil {
