@@ -25,7 +25,7 @@ run: build
 ## test: every test with the race detector, then the generated-files check.
 ## Browser tests need chromium (make deps); they skip without it, and fail without it when CI=true.
 test: check-generated
-	$(GO) test -race -count=1 ./...
+	$(GO) test -race -count=1 -timeout 20m ./...
 
 ## check-generated: committed *_templ.go must match the .templ sources
 check-generated: generate

@@ -46,16 +46,16 @@ func (s *Server) taskAuditPage(w http.ResponseWriter, r *http.Request) error {
 
 // auditView reads one page of entries (f.Limit is one more than a page, to
 // know whether older entries exist) and builds the view model.
-func (s *Server) auditView(r *http.Request, f store.AuditFilter, before, base string) (views.AuditView, error) {
+func (s *Server) auditView(r *http.Request, f store.AuditFilter, before, base string) (views.AuditVM, error) {
 	ctx := r.Context()
 	if n, err := strconv.ParseInt(before, 10, 64); err == nil && n > 0 {
 		f.BeforeID = n
 	}
 	entries, err := s.store.Audit(ctx, f)
 	if err != nil {
-		return views.AuditView{}, err
+		return views.AuditVM{}, err
 	}
-	v := views.AuditView{User: f.Username, Task: f.TaskID, Paged: f.BeforeID > 0}
+	v := views.AuditVM{User: f.Username, Task: f.TaskID, Paged: f.BeforeID > 0}
 	keep := url.Values{}
 	if f.Username != "" && base == "/audit" {
 		keep.Set("user", f.Username)
@@ -74,7 +74,7 @@ func (s *Server) auditView(r *http.Request, f store.AuditFilter, before, base st
 	}
 	names := map[string]string{}
 	for _, e := range entries {
-		row := views.AuditRow{At: views.When(ctx, e.At), User: e.Username, TaskID: e.TaskID,
+		row := views.AuditRowVM{At: views.When(ctx, e.At), User: e.Username, TaskID: e.TaskID,
 			Action: e.Action, Args: e.Args, OK: e.Answer == client.CodeOK}
 		if e.Args == nil {
 			row.Detail = e.Detail

@@ -203,7 +203,7 @@ func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) error {
 		http.Redirect(w, r, next, http.StatusSeeOther)
 		return nil
 	}
-	v := views.LoginView{Next: next}
+	v := views.LoginVM{Next: next}
 	if r.URL.Query().Get("expired") != "" {
 		v.Error = views.T(r.Context(), "login.expired")
 	}
@@ -220,7 +220,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	username := strings.TrimSpace(r.PostForm.Get("username"))
 	password := r.PostForm.Get("password")
 	next := localPath(r.PostForm.Get("next"))
-	v := views.LoginView{Username: username, Next: next}
+	v := views.LoginVM{Username: username, Next: next}
 	if username == "" || password == "" { // the form is not checked by the browser (novalidate): say so here
 		v.Error = views.T(ctx, "login.err.empty")
 		return s.render(w, r, http.StatusUnauthorized, views.LoginPage(s.page(w, r, "", "login.title"), v))

@@ -107,7 +107,7 @@ func (s *Server) bulkConfirm(w http.ResponseWriter, r *http.Request) error {
 	can := bulkActions[f.Action]
 	v := views.BulkConfirmVM{Action: f.Action, FormToken: newFormToken()}
 	for _, id := range f.IDs {
-		row := views.BulkTaskRow{ID: id, Name: names[id]}
+		row := views.BulkTaskRowVM{ID: id, Name: names[id]}
 		if info, ok := infos[id]; ok {
 			row.Status, row.StatusKnown = int(info.Status), true
 			row.Applicable = can(info.Status)
@@ -239,7 +239,7 @@ func (s *Server) bulkResult(w http.ResponseWriter, r *http.Request) error {
 		At: views.When(ctx, run.Created)}
 	retry := url.Values{"action": {run.Action}}
 	for _, res := range run.Results {
-		row := views.BulkResultRow{ID: res.TaskID, Name: res.Name, Outcome: res.Outcome, Code: res.Code}
+		row := views.BulkResultRowVM{ID: res.TaskID, Name: res.Name, Outcome: res.Outcome, Code: res.Code}
 		v.Rows = append(v.Rows, row)
 		v.Counts[outcomeIndex(res.Outcome)]++
 		if res.Outcome == "failed" {

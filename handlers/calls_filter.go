@@ -225,7 +225,7 @@ func (f *callFilterForm) view(ctx context.Context, c callFilterChoices, cf callF
 	if c.SurfaceB {
 		for _, l := range c.Meta.levels {
 			id := string(l.ID)
-			opt := views.CallLevelOpt{ID: id, Chip: views.NewChip(levelLabel(l), l.Color),
+			opt := views.CallLevelOptionVM{ID: id, Chip: views.NewChip(levelLabel(l), l.Color),
 				Range:    strconv.Itoa(int(l.MinScore)) + "–" + strconv.Itoa(int(l.MaxScore)),
 				Selected: slices.Contains(cf.LevelIDs, id)}
 			opt.Chip.Title = opt.Range
@@ -235,12 +235,12 @@ func (f *callFilterForm) view(ctx context.Context, c callFilterChoices, cf callF
 			vm.Notes = append(vm.Notes, views.Msg(lang, "calls.note.nolevels"))
 		}
 		for _, g := range c.Meta.tagGroups {
-			og := views.CallTagGroupOpt{Name: g.Name}
+			og := views.CallTagGroupOptionVM{Name: g.Name}
 			for _, t := range g.Tags {
 				id := string(t.ID)
 				ch := views.NewChip(t.Name, t.Color)
 				ch.Title = g.Name
-				og.Tags = append(og.Tags, views.CallTagOpt{ID: id, Chip: ch, Selected: slices.Contains(f.Tags, id)})
+				og.Tags = append(og.Tags, views.CallTagOptionVM{ID: id, Chip: ch, Selected: slices.Contains(f.Tags, id)})
 			}
 			vm.TagGroups = append(vm.TagGroups, og)
 		}
@@ -249,7 +249,7 @@ func (f *callFilterForm) view(ctx context.Context, c callFilterChoices, cf callF
 		}
 	} else {
 		for _, st := range callStatuses {
-			vm.Statuses = append(vm.Statuses, views.CallStatusOpt{Value: int(st), Label: views.CallStatusName(views.LangOf(ctx), int(st)),
+			vm.Statuses = append(vm.Statuses, views.CallStatusOptionVM{Value: int(st), Label: views.CallStatusName(views.LangOf(ctx), int(st)),
 				Selected: slices.Contains(cf.Statuses, st)})
 		}
 	}

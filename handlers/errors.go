@@ -48,7 +48,7 @@ var (
 // status so that htmx swaps it). Users never see err.Error().
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	ctx := r.Context()
-	e := views.ErrorView{Status: http.StatusInternalServerError}
+	e := views.ErrorVM{Status: http.StatusInternalServerError}
 	var ae *appError
 	var ce *client.Error
 	var ue *client.UpstreamError

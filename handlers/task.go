@@ -108,7 +108,7 @@ func (s *Server) taskPage(w http.ResponseWriter, r *http.Request) error {
 		v.SettingsKnown = true
 		v.NumberHide, v.ExportStatus = strconv.Itoa(cs.NumberHide), strconv.Itoa(cs.ExportStatus)
 		if cs.TemplateID != "" {
-			v.Template = &views.TemplateOption{ID: cs.TemplateID, Name: cs.TemplateName, Audio: templateAudioURLs(cs.TemplateID, cs.TemplateAudio)}
+			v.Template = &views.TemplateOptionVM{ID: cs.TemplateID, Name: cs.TemplateName, Audio: templateAudioURLs(cs.TemplateID, cs.TemplateAudio)}
 		}
 	case !errors.Is(err, store.ErrNotFound):
 		return err

@@ -42,7 +42,7 @@ func (s *Server) taskCopy(w http.ResponseWriter, r *http.Request) error {
 	s.copyValidity(&vals, info)
 	v := s.formView(r, c, loadErr, vals, nil)
 	v.FormToken = newFormToken()
-	v.CopyOf = views.TaskRef{ID: id, Name: info.Name}
+	v.CopyOf = views.TaskRefVM{ID: id, Name: info.Name}
 	return s.renderTaskForm(w, r, http.StatusOK, v)
 }
 

@@ -374,17 +374,17 @@ func (s *Server) formView(r *http.Request, c formChoices, loadErr error, vals vi
 		v.LoadError = views.Tf(ctx, "taskform.loadfailed", platformText(ctx, loadErr))
 	}
 	for _, t := range c.Templates {
-		o := views.TemplateOption{ID: t.ID, Name: t.Name, Content: t.Content, Audio: templateAudioURLs(t.ID, len(t.Records()))}
+		o := views.TemplateOptionVM{ID: t.ID, Name: t.Name, Content: t.Content, Audio: templateAudioURLs(t.ID, len(t.Records()))}
 		v.Templates = append(v.Templates, o)
 	}
 	seen := map[string]bool{}
 	for _, n := range c.Numbers {
-		v.Numbers = append(v.Numbers, views.CallerOption{Telephone: string(n.Telephone), Count: int(n.Count)})
+		v.Numbers = append(v.Numbers, views.CallerOptionVM{Telephone: string(n.Telephone), Count: int(n.Count)})
 		seen[string(n.Telephone)] = true
 	}
 	for _, tel := range vals.Telephones { // keep what was chosen even if the list is not known
 		if !seen[tel] {
-			v.Numbers = append(v.Numbers, views.CallerOption{Telephone: tel})
+			v.Numbers = append(v.Numbers, views.CallerOptionVM{Telephone: tel})
 			seen[tel] = true
 		}
 	}

@@ -31,7 +31,7 @@ var taskStatuses = []int{0, 1, 2, 3, 4, 5, -1}
 func (s *Server) taskList(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	q := parseTaskQuery(r.URL.Query())
-	v := views.TaskListView{
+	v := views.TaskListVM{
 		Query:     q,
 		Statuses:  taskStatuses,
 		Interval:  int(s.cfg.RefreshInterval / time.Second),
@@ -97,7 +97,7 @@ func (s *Server) taskListLive(w http.ResponseWriter, r *http.Request) error {
 		msg := views.Tf(ctx, "tasks.live.failed", platformText(ctx, err))
 		return s.render(w, r, http.StatusOK, views.LiveStatus(msg, true))
 	}
-	rows := make([]views.TaskRow, 0, len(ids))
+	rows := make([]views.TaskRowVM, 0, len(ids))
 	for _, id := range ids {
 		info, ok := infos[id]
 		if !ok {
@@ -116,13 +116,13 @@ func pages(total int) int { return max(1, (total+taskPageSize-1)/taskPageSize) }
 
 // taskPage is one page of the task list.
 type taskPage struct {
-	rows  []views.TaskRow // this page's rows, in order
-	total int             // tasks matching the filters, all pages
-	page  int             // the page shown (the asked one, kept in range)
+	rows  []views.TaskRowVM // this page's rows, in order
+	total int               // tasks matching the filters, all pages
+	page  int               // the page shown (the asked one, kept in range)
 }
 
 // pageOf returns page (1-based, kept in range) of rows.
-func pageOf(rows []views.TaskRow, page int) ([]views.TaskRow, int) {
+func pageOf(rows []views.TaskRowVM, page int) ([]views.TaskRowVM, int) {
 	page = min(max(page, 1), pages(len(rows)))
 	lo := (page - 1) * taskPageSize
 	return rows[min(lo, len(rows)):min(lo+taskPageSize, len(rows))], page
@@ -147,11 +147,11 @@ func (s *Server) taskRows(ctx context.Context, q views.TaskQuery) (taskPage, err
 	// wanted returns the ids whose counts the page needs, in the store's order
 	// when pageOnly, and how many tasks match the name.
 	wanted := func(known []store.KnownTask) (ids []string, total, page int) {
-		stubs := make([]views.TaskRow, 0, len(known))
+		stubs := make([]views.TaskRowVM, 0, len(known))
 		created := make(map[string]time.Time, len(known))
 		for _, k := range known {
 			if matches(k.Name) && !(hideDeleted && k.Deleted) {
-				stubs = append(stubs, views.TaskRow{ID: k.ID, Name: k.Name})
+				stubs = append(stubs, views.TaskRowVM{ID: k.ID, Name: k.Name})
 				created[k.ID] = k.Created
 			}
 		}
@@ -216,7 +216,7 @@ func (s *Server) taskRows(ctx context.Context, q views.TaskQuery) (taskPage, err
 		}
 	}
 
-	rows := make([]views.TaskRow, 0, len(ids))
+	rows := make([]views.TaskRowVM, 0, len(ids))
 	created := make(map[string]time.Time, len(ids))
 	var nowDeleted []string // deleted on the platform since the store last heard
 	for _, id := range ids {
@@ -259,8 +259,8 @@ func (s *Server) taskRows(ctx context.Context, q views.TaskQuery) (taskPage, err
 }
 
 // taskRow builds a row's view model; info may be nil (platform did not return the task).
-func (s *Server) taskRow(ctx context.Context, id, name string, created time.Time, info *client.TaskInfo) views.TaskRow {
-	row := views.TaskRow{ID: id, Name: name, Created: views.When(ctx, created)}
+func (s *Server) taskRow(ctx context.Context, id, name string, created time.Time, info *client.TaskInfo) views.TaskRowVM {
+	row := views.TaskRowVM{ID: id, Name: name, Created: views.When(ctx, created)}
 	if info == nil {
 		return row
 	}
@@ -336,8 +336,8 @@ func sortURL(q views.TaskQuery, key string) string {
 	return "/tasks?" + v.Encode()
 }
 
-func sortRows(rows []views.TaskRow, q views.TaskQuery, created map[string]time.Time) {
-	key := func(a, b views.TaskRow) int {
+func sortRows(rows []views.TaskRowVM, q views.TaskQuery, created map[string]time.Time) {
+	key := func(a, b views.TaskRowVM) int {
 		switch q.Sort {
 		case "name":
 			return strings.Compare(a.Name, b.Name)
@@ -352,7 +352,7 @@ func sortRows(rows []views.TaskRow, q views.TaskQuery, created map[string]time.T
 		}
 		return created[a.ID].Compare(created[b.ID])
 	}
-	slices.SortStableFunc(rows, func(a, b views.TaskRow) int {
+	slices.SortStableFunc(rows, func(a, b views.TaskRowVM) int {
 		c := key(a, b)
 		if c == 0 { // ties: newer (larger) ids first
 			c = compareIDs(a.ID, b.ID)

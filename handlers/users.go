@@ -67,12 +67,12 @@ func (s *Server) renderUsers(w http.ResponseWriter, r *http.Request, status int,
 		return err
 	}
 	me, _ := currentUser(r)
-	v := views.UsersView{Form: form}
+	v := views.UsersVM{Form: form}
 	for _, role := range store.Roles {
 		v.Roles = append(v.Roles, string(role))
 	}
 	for _, u := range users {
-		v.Users = append(v.Users, views.UserRow{ID: u.ID, Username: u.Username, Role: string(u.Role),
+		v.Users = append(v.Users, views.UserRowVM{ID: u.ID, Username: u.Username, Role: string(u.Role),
 			Disabled: u.Disabled, Created: views.When(r.Context(), u.Created), IsMe: u.ID == me.ID})
 	}
 	return s.render(w, r, status, views.UsersPage(s.page(w, r, "users", "users.title"), v))

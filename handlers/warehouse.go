@@ -33,10 +33,10 @@ func (s *Server) syncPage(w http.ResponseWriter, r *http.Request) error {
 		names[t.ID] = t.Name
 	}
 	lang := views.LangOf(ctx)
-	v := views.SyncView{Tasks: len(states), On: s.warehouse != nil}
+	v := views.SyncVM{Tasks: len(states), On: s.warehouse != nil}
 	var last time.Time
 	for _, st := range states {
-		row := views.SyncRow{TaskID: st.TaskID, TaskName: names[st.TaskID], CallsStored: st.CallsStored,
+		row := views.SyncRowVM{TaskID: st.TaskID, TaskName: names[st.TaskID], CallsStored: st.CallsStored,
 			LastRun: views.When(ctx, st.LastRun), ToFetch: st.ToFetch, LastError: syncErrorText(lang, st.LastError)}
 		if !st.Watermark.IsZero() {
 			row.Watermark = views.When(ctx, st.Watermark)
@@ -90,17 +90,17 @@ func (s *Server) settingsPage(w http.ResponseWriter, r *http.Request) error {
 	return s.render(w, r, http.StatusOK, views.SettingsPage(s.page(w, r, "settings", "settings.title"), v))
 }
 
-func (s *Server) settingsView(r *http.Request) (views.SettingsView, error) {
+func (s *Server) settingsView(r *http.Request) (views.SettingsVM, error) {
 	ctx := r.Context()
 	seen, err := s.store.LevelsSeen(ctx)
 	if err != nil {
-		return views.SettingsView{}, err
+		return views.SettingsVM{}, err
 	}
 	chosen, isDefault, err := s.store.IntentLevels(ctx)
 	if err != nil {
-		return views.SettingsView{}, err
+		return views.SettingsVM{}, err
 	}
-	v := views.SettingsView{IsDefault: isDefault}
+	v := views.SettingsVM{IsDefault: isDefault}
 	for _, l := range seen {
 		c := views.LevelChoice{Key: l.Key, Calls: l.Calls, IsDefault: store.IsDefaultIntent(l.Key)}
 		c.Chosen = c.IsDefault

@@ -18,7 +18,7 @@ func auditActionName(ctx context.Context, action string) string {
 // auditDetail words an entry in the reader's language: the action's
 // sentence ("audit.say.<action>") filled with its arguments. Entries
 // recorded before arguments existed show their detail as recorded.
-func auditDetail(ctx context.Context, e AuditRow) string {
+func auditDetail(ctx context.Context, e AuditRowVM) string {
 	if e.Args == nil {
 		return e.Detail
 	}
@@ -73,7 +73,7 @@ func auditChanges(lang Lang, v any) string {
 
 // auditLink is the page an entry's detail leads to: the call reviewed, the
 // import confirmed, resumed, canceled… "" for the others.
-func auditLink(e AuditRow) string {
+func auditLink(e AuditRowVM) string {
 	if e.Args == nil || e.TaskID == "" {
 		return ""
 	}

@@ -8,8 +8,8 @@ package views
 import "github.com/a-h/templ"
 import templruntime "github.com/a-h/templ/runtime"
 
-// AuditRow is one entry of the audit log.
-type AuditRow struct {
+// AuditRowVM is one entry of the audit log.
+type AuditRowVM struct {
 	At       string // formatted
 	User     string
 	TaskID   string
@@ -21,9 +21,9 @@ type AuditRow struct {
 	OK       bool
 }
 
-// AuditView is one page of the audit log (global or one task's).
-type AuditView struct {
-	Rows      []AuditRow
+// AuditVM is one page of the audit log (global or one task's).
+type AuditVM struct {
+	Rows      []AuditRowVM
 	User      string // filter
 	Task      string // filter
 	Paged     bool   // not the newest page
@@ -32,7 +32,7 @@ type AuditView struct {
 }
 
 // AuditTable lists entries; it is read-only (no forms).
-func AuditTable(v AuditView, showTask bool) templ.Component {
+func AuditTable(v AuditVM, showTask bool) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
 		if templ_7745c5c3_CtxErr := ctx.Err(); templ_7745c5c3_CtxErr != nil {
@@ -570,7 +570,7 @@ func AuditTable(v AuditView, showTask bool) templ.Component {
 }
 
 // AuditPage is GET /audit: everyone's actions, newest first.
-func AuditPage(p Page, v AuditView) templ.Component {
+func AuditPage(p Page, v AuditVM) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
 		if templ_7745c5c3_CtxErr := ctx.Err(); templ_7745c5c3_CtxErr != nil {
@@ -727,7 +727,7 @@ func AuditPage(p Page, v AuditView) templ.Component {
 }
 
 // TaskAuditPage is GET /tasks/{id}/audit: the task's tab of the audit log.
-func TaskAuditPage(p Page, h TaskHeaderVM, v AuditView) templ.Component {
+func TaskAuditPage(p Page, h TaskHeaderVM, v AuditVM) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
 		if templ_7745c5c3_CtxErr := ctx.Err(); templ_7745c5c3_CtxErr != nil {

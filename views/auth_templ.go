@@ -8,15 +8,15 @@ package views
 import "github.com/a-h/templ"
 import templruntime "github.com/a-h/templ/runtime"
 
-// LoginView is the login form's state.
-type LoginView struct {
+// LoginVM is the login form's state.
+type LoginVM struct {
 	Username string // echoed back after a failure
 	Next     string // local path to go to after login
 	Error    string // translated message, "" for none
 }
 
 // LoginPage is GET /login.
-func LoginPage(p Page, v LoginView) templ.Component {
+func LoginPage(p Page, v LoginVM) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
 		if templ_7745c5c3_CtxErr := ctx.Err(); templ_7745c5c3_CtxErr != nil {

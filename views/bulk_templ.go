@@ -10,8 +10,8 @@ import templruntime "github.com/a-h/templ/runtime"
 
 import "strconv"
 
-// BulkTaskRow is one selected task on the bulk confirmation page.
-type BulkTaskRow struct {
+// BulkTaskRowVM is one selected task on the bulk confirmation page.
+type BulkTaskRowVM struct {
 	ID          string
 	Name        string
 	Status      int
@@ -23,12 +23,12 @@ type BulkTaskRow struct {
 type BulkConfirmVM struct {
 	Action     string // pause, resume or end
 	FormToken  string // one-time token against double submits
-	Rows       []BulkTaskRow
+	Rows       []BulkTaskRowVM
 	Applicable int // rows that can take the action
 }
 
-// BulkResultRow is what a bulk action did to one task.
-type BulkResultRow struct {
+// BulkResultRowVM is what a bulk action did to one task.
+type BulkResultRowVM struct {
 	ID      string
 	Name    string
 	Outcome string // done, skipped, refused, failed
@@ -41,7 +41,7 @@ type BulkResultVM struct {
 	Running  bool   // the run has not finished yet
 	By       string // who ran it
 	At       string // when, formatted
-	Rows     []BulkResultRow
+	Rows     []BulkResultRowVM
 	Counts   [4]int // done, skipped, refused, failed
 	RetryURL string // the failed tasks' confirmation again; "" when none failed
 }

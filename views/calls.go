@@ -86,29 +86,29 @@ func toneOf(hex string) string {
 	return "tone-pink"
 }
 
-// CallLevelOpt is one intent level in the filter (surface B).
-type CallLevelOpt struct {
+// CallLevelOptionVM is one intent level in the filter (surface B).
+type CallLevelOptionVM struct {
 	ID       string
 	Chip     Chip
 	Range    string // "0–100"
 	Selected bool
 }
 
-// CallTagOpt is one tag in the filter (surface B).
-type CallTagOpt struct {
+// CallTagOptionVM is one tag in the filter (surface B).
+type CallTagOptionVM struct {
 	ID       string
 	Chip     Chip
 	Selected bool
 }
 
-// CallTagGroupOpt is a parent tag and its tags in the filter.
-type CallTagGroupOpt struct {
+// CallTagGroupOptionVM is a parent tag and its tags in the filter.
+type CallTagGroupOptionVM struct {
 	Name string
-	Tags []CallTagOpt
+	Tags []CallTagOptionVM
 }
 
-// CallStatusOpt is one call status in the filter (surface A).
-type CallStatusOpt struct {
+// CallStatusOptionVM is one call status in the filter (surface A).
+type CallStatusOptionVM struct {
 	Value    int
 	Label    string
 	Selected bool
@@ -119,10 +119,10 @@ type CallStatusOpt struct {
 type CallFilterVM struct {
 	Action    string // the list's URL, without query
 	SurfaceB  bool
-	Levels    []CallLevelOpt
-	TagGroups []CallTagGroupOpt
-	Statuses  []CallStatusOpt // surface A only
-	BillMin   string          // talk time, seconds
+	Levels    []CallLevelOptionVM
+	TagGroups []CallTagGroupOptionVM
+	Statuses  []CallStatusOptionVM // surface A only
+	BillMin   string               // talk time, seconds
 	BillMax   string
 	RoundsMin string
 	RoundsMax string

@@ -8,8 +8,8 @@ package views
 import "github.com/a-h/templ"
 import templruntime "github.com/a-h/templ/runtime"
 
-// ErrorView describes an error for a person: a safe, translated message.
-type ErrorView struct {
+// ErrorVM describes an error for a person: a safe, translated message.
+type ErrorVM struct {
 	Status   int    // HTTP status
 	Title    string // short heading
 	Message  string // what happened and what to do, in the user's language
@@ -17,7 +17,7 @@ type ErrorView struct {
 }
 
 // ErrorPage is the full page for an error (404, 403, 5xx...).
-func ErrorPage(p Page, e ErrorView) templ.Component {
+func ErrorPage(p Page, e ErrorVM) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
 		if templ_7745c5c3_CtxErr := ctx.Err(); templ_7745c5c3_CtxErr != nil {
@@ -154,7 +154,7 @@ func ErrorPage(p Page, e ErrorView) templ.Component {
 
 // ErrorAlert is the small fragment an htmx request gets instead of a page;
 // it is swapped into #alerts.
-func ErrorAlert(e ErrorView) templ.Component {
+func ErrorAlert(e ErrorVM) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
 		if templ_7745c5c3_CtxErr := ctx.Err(); templ_7745c5c3_CtxErr != nil {

@@ -717,8 +717,8 @@ func TaskHeader(h TaskHeaderVM) templ.Component {
 // task runs.
 type TaskOverviewVM struct {
 	Header     TaskHeaderVM
-	HasInfo    bool    // the platform gave the task's settings and counts
-	Live       TaskRow // status and counts, refreshed by polling (TaskLive)
+	HasInfo    bool      // the platform gave the task's settings and counts
+	Live       TaskRowVM // status and counts, refreshed by polling (TaskLive)
 	LiveURL    string
 	Interval   int // polling seconds
 	Telephones []string
@@ -728,14 +728,14 @@ type TaskOverviewVM struct {
 	// Recorded by dialdesk when it created the task (query_task_info does not
 	// give them); SettingsKnown is false for a task created elsewhere.
 	SettingsKnown bool
-	Template      *TemplateOption // nil when not recorded; Content unused
-	NumberHide    string          // "0", "1", "2"
-	ExportStatus  string          // "0", "1"
-	HowItRuns     string          // translated: how and when this task dials, for its status
-	NoNumbers     bool            // the task has no numbers yet: offer the upload
-	Error         string          // the platform could not give the task
+	Template      *TemplateOptionVM // nil when not recorded; Content unused
+	NumberHide    string            // "0", "1", "2"
+	ExportStatus  string            // "0", "1"
+	HowItRuns     string            // translated: how and when this task dials, for its status
+	NoNumbers     bool              // the task has no numbers yet: offer the upload
+	Error         string            // the platform could not give the task
 	RetryURL      string
-	Audit         *AuditView // managers: the task's latest audit entries
+	Audit         *AuditVM // managers: the task's latest audit entries
 }
 
 // TaskPage is the task's overview.

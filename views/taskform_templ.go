@@ -13,16 +13,16 @@ import (
 	"strconv"
 )
 
-// TemplateOption is a script template in the form's picker.
-type TemplateOption struct {
+// TemplateOptionVM is a script template in the form's picker.
+type TemplateOptionVM struct {
 	ID      string
 	Name    string
 	Content string   // what the first node says
 	Audio   []string // dialdesk URLs streaming the first node's recordings
 }
 
-// CallerOption is a caller number with its concurrency.
-type CallerOption struct {
+// CallerOptionVM is a caller number with its concurrency.
+type CallerOptionVM struct {
 	Telephone string
 	Count     int
 }
@@ -49,21 +49,21 @@ type TaskFormVM struct {
 	Action      string       // where the form posts
 	CSRFToken   string
 	FormToken   string // create: one-time token against double submits
-	Templates   []TemplateOption
-	Numbers     []CallerOption
+	Templates   []TemplateOptionVM
+	Numbers     []CallerOptionVM
 	RobotsAvail int
 	RobotsKnown bool
-	Zone        string  // the zone custom validity is read in
-	LoadError   string  // the platform could not give the choices
-	CopyOf      TaskRef // create: the task this form was filled in from (copy); zero otherwise
+	Zone        string    // the zone custom validity is read in
+	LoadError   string    // the platform could not give the choices
+	CopyOf      TaskRefVM // create: the task this form was filled in from (copy); zero otherwise
 	Values      TaskFormValues
 	// Errors maps a field name (add_task's parameter name) to its message;
 	// "_form" is a message about the whole form.
 	Errors map[string]string
 }
 
-// TaskRef names a task: its id and name.
-type TaskRef struct {
+// TaskRefVM names a task: its id and name.
+type TaskRefVM struct {
 	ID   string
 	Name string
 }

@@ -10,8 +10,8 @@ import templruntime "github.com/a-h/templ/runtime"
 
 import "strconv"
 
-// TaskRow is one task on the task list.
-type TaskRow struct {
+// TaskRowVM is one task on the task list.
+type TaskRowVM struct {
 	ID          string
 	Name        string
 	Status      int
@@ -35,16 +35,16 @@ type TaskQuery struct {
 	Page   int    // 1-based
 }
 
-// SortOption is one choice of the list's sort select: Value is "key.dir"
+// SortOptionVM is one choice of the list's sort select: Value is "key.dir"
 // (e.g. "progress.desc"), the same order as ?sort=key&dir=dir.
-type SortOption struct {
+type SortOptionVM struct {
 	Value string
 	Key   string // i18n key of the label
 }
 
 // TaskSortOptions are the orders the sort select offers, every column in
 // both directions, the default (newest first) first.
-var TaskSortOptions = []SortOption{
+var TaskSortOptions = []SortOptionVM{
 	{"created.desc", "tasks.sort.created.desc"}, {"created.asc", "tasks.sort.created.asc"},
 	{"name.asc", "tasks.sort.name.asc"}, {"name.desc", "tasks.sort.name.desc"},
 	{"status.asc", "tasks.sort.status.asc"}, {"status.desc", "tasks.sort.status.desc"},
@@ -53,9 +53,9 @@ var TaskSortOptions = []SortOption{
 	{"intent.desc", "tasks.sort.intent.desc"}, {"intent.asc", "tasks.sort.intent.asc"},
 }
 
-// TaskListView is GET /tasks.
-type TaskListView struct {
-	Rows      []TaskRow
+// TaskListVM is GET /tasks.
+type TaskListVM struct {
+	Rows      []TaskRowVM
 	Query     TaskQuery
 	Statuses  []int
 	Error     string // platform failure, shown where the rows would be
@@ -355,7 +355,7 @@ func TimeSlots(slots []string) templ.Component {
 // TaskLive is the part of a task's row that refreshes itself: status,
 // progress, connected and intent counts. The full page renders it inside the
 // row; the polling response renders it alone with oob=true (hx-swap-oob).
-func TaskLive(row TaskRow, oob bool) templ.Component {
+func TaskLive(row TaskRowVM, oob bool) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
 		if templ_7745c5c3_CtxErr := ctx.Err(); templ_7745c5c3_CtxErr != nil {
@@ -618,7 +618,7 @@ func LiveStatus(msg string, oob bool) templ.Component {
 }
 
 // TaskLiveUpdates is the polling response: every row's live part, out of band.
-func TaskLiveUpdates(rows []TaskRow, msg string) templ.Component {
+func TaskLiveUpdates(rows []TaskRowVM, msg string) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
 		if templ_7745c5c3_CtxErr := ctx.Err(); templ_7745c5c3_CtxErr != nil {
@@ -653,7 +653,7 @@ func TaskLiveUpdates(rows []TaskRow, msg string) templ.Component {
 	})
 }
 
-func sortHead(v TaskListView, key, label string) templ.Component {
+func sortHead(v TaskListVM, key, label string) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
 		if templ_7745c5c3_CtxErr := ctx.Err(); templ_7745c5c3_CtxErr != nil {
@@ -757,7 +757,7 @@ func sortHead(v TaskListView, key, label string) templ.Component {
 }
 
 // TaskListPage is the list of every task with live progress.
-func TaskListPage(p Page, v TaskListView) templ.Component {
+func TaskListPage(p Page, v TaskListVM) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
 		if templ_7745c5c3_CtxErr := ctx.Err(); templ_7745c5c3_CtxErr != nil {

@@ -10,8 +10,8 @@ import templruntime "github.com/a-h/templ/runtime"
 
 import "strconv"
 
-// UserRow is one user on the users page.
-type UserRow struct {
+// UserRowVM is one user on the users page.
+type UserRowVM struct {
 	ID       int64
 	Username string
 	Role     string
@@ -27,15 +27,15 @@ type UserForm struct {
 	Errors   map[string]string // field name → translated message
 }
 
-// UsersView is GET /users.
-type UsersView struct {
-	Users []UserRow
+// UsersVM is GET /users.
+type UsersVM struct {
+	Users []UserRowVM
 	Form  UserForm
 	Roles []string
 }
 
 // UsersPage is the admin's page of users and roles.
-func UsersPage(p Page, v UsersView) templ.Component {
+func UsersPage(p Page, v UsersVM) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
 		if templ_7745c5c3_CtxErr := ctx.Err(); templ_7745c5c3_CtxErr != nil {

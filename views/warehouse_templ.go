@@ -10,8 +10,8 @@ import templruntime "github.com/a-h/templ/runtime"
 
 import "strconv"
 
-// SyncRow is one task on the data sync page.
-type SyncRow struct {
+// SyncRowVM is one task on the data sync page.
+type SyncRowVM struct {
 	TaskID      string
 	TaskName    string // "" when dialdesk does not know its name
 	Watermark   string // formatted; "" before the first complete walk
@@ -21,9 +21,9 @@ type SyncRow struct {
 	ToFetch     int64  // transcripts still to fetch
 }
 
-// SyncView is GET /sync.
-type SyncView struct {
-	Rows          []SyncRow
+// SyncVM is GET /sync.
+type SyncVM struct {
+	Rows          []SyncRowVM
 	Tasks         int
 	CallsStored   int64
 	ToFetch       int64
@@ -35,7 +35,7 @@ type SyncView struct {
 }
 
 // SyncPage is the admin's view of the call warehouse's sync (数据同步).
-func SyncPage(p Page, v SyncView) templ.Component {
+func SyncPage(p Page, v SyncVM) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
 		if templ_7745c5c3_CtxErr := ctx.Err(); templ_7745c5c3_CtxErr != nil {
@@ -577,14 +577,14 @@ type LevelChoice struct {
 	IsDefault bool // counts as intent by default
 }
 
-// SettingsView is GET /settings.
-type SettingsView struct {
+// SettingsVM is GET /settings.
+type SettingsVM struct {
 	Levels    []LevelChoice
 	IsDefault bool // no choice made: the default applies
 }
 
 // SettingsPage is the admin's settings: which levels count as intent.
-func SettingsPage(p Page, v SettingsView) templ.Component {
+func SettingsPage(p Page, v SettingsVM) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
 		if templ_7745c5c3_CtxErr := ctx.Err(); templ_7745c5c3_CtxErr != nil {
