@@ -442,65 +442,31 @@ const (
 // walkResults reads surface A's query_time_task_data over [from, now+1 day].
 func (w *Warehouse) walkResults(ctx context.Context, taskID string, from, now time.Time, next *int, pages int, seen func(store.Call)) (calls, used int, done bool, err error) {
 	q := client.TimeTaskQuery{TaskID: taskID, Begin: from, End: now.Add(24 * time.Hour)}
-	var pending []store.Call
-	defer func() {
-		if err == nil && len(pending) > 0 {
-			if _, err = w.cfg.Store.SaveSyncedCalls(ctx, pending); err != nil {
-				done = false
-			}
-		}
-	}()
-	for page := *next; ; page, *next = page+1, page+1 {
-		if used >= pages {
-			return calls, used, false, nil
-		}
+	fetch := func(ctx context.Context, page int) ([]store.Call, bool, error) {
 		q.PageNum = page
 		p, err := w.cfg.Client.QueryTimeTaskData(ctx, q)
-		used++
 		if err != nil {
-			return calls, used, false, err
+			return nil, false, err
 		}
 		batch := make([]store.Call, 0, len(p.Data))
 		for _, cr := range p.Data {
-			c := CallFromResult(cr, taskID, store.SourceSync)
-			if c.CallID != "" {
+			if c := CallFromResult(cr, taskID, store.SourceSync); c.CallID != "" {
 				batch = append(batch, c)
-				seen(c)
 			}
 		}
-		if pending = append(pending, batch...); len(pending) >= syncTxCalls {
-			if _, err := w.cfg.Store.SaveSyncedCalls(ctx, pending); err != nil {
-				return calls, used, false, err
-			}
-			pending = pending[:0]
-		}
-		calls += len(batch)
-		if len(p.Data) == 0 || page >= int(p.PageCount) {
-			return calls, used, true, nil
-		}
+		return batch, len(p.Data) == 0 || page >= int(p.PageCount), nil
 	}
+	return walkPages(ctx, next, pages, fetch, w.cfg.Store.SaveSyncedCalls, seen)
 }
 
 // walkRecords reads surface B's query_done_task_phones from start_at = from
 // (newest first, pages of 15) to the last page.
 func (w *Warehouse) walkRecords(ctx context.Context, taskID string, from time.Time, next *int, pages int, seen func(store.Call)) (calls, used int, done bool, err error) {
 	loc := w.cfg.Client.Location()
-	var pending []store.Call
-	defer func() {
-		if err == nil && len(pending) > 0 {
-			if _, err = w.cfg.Store.SaveRecords(ctx, pending); err != nil {
-				done = false
-			}
-		}
-	}()
-	for page := *next; ; page, *next = page+1, page+1 {
-		if used >= pages {
-			return calls, used, false, nil
-		}
+	fetch := func(ctx context.Context, page int) ([]store.Call, bool, error) {
 		p, err := w.cfg.Client.QueryDoneTaskPhones(ctx, client.RecordQuery{TaskID: taskID, Page: page, StartAt: from})
-		used++
 		if err != nil {
-			return calls, used, false, err
+			return nil, false, err
 		}
 		batch := make([]store.Call, 0, len(p.Records))
 		for _, r := range p.Records {
@@ -512,41 +478,20 @@ func (w *Warehouse) walkRecords(ctx context.Context, taskID string, from time.Ti
 				c.TaskID = taskID
 			}
 			batch = append(batch, c)
-			seen(c)
 		}
-		if pending = append(pending, batch...); len(pending) >= syncTxCalls {
-			if _, err := w.cfg.Store.SaveRecords(ctx, pending); err != nil {
-				return calls, used, false, err
-			}
-			pending = pending[:0]
-		}
-		calls += len(batch)
-		if len(p.Records) == 0 || page >= p.LastPage {
-			return calls, used, true, nil
-		}
+		return batch, len(p.Records) == 0 || page >= p.LastPage, nil
 	}
+	return walkPages(ctx, next, pages, fetch, w.cfg.Store.SaveRecords, seen)
 }
 
 // walkAttempts reads every attempt of every number of a task (v1/task/number
 // with call_history), once, when the task is first seen.
 func (w *Warehouse) walkAttempts(ctx context.Context, taskID string, next *int, pages int, seen func(store.Call)) (calls, used int, done bool, err error) {
 	loc := w.cfg.Client.Location()
-	var pending []store.Call
-	defer func() {
-		if err == nil && len(pending) > 0 {
-			if _, err = w.cfg.Store.SaveSyncedCalls(ctx, pending); err != nil {
-				done = false
-			}
-		}
-	}()
-	for page := *next; ; page, *next = page+1, page+1 {
-		if used >= pages {
-			return calls, used, false, nil
-		}
+	fetch := func(ctx context.Context, page int) ([]store.Call, bool, error) {
 		p, err := w.cfg.Client.TaskNumbers(ctx, client.NumberQuery{TaskID: taskID, Page: page, CallHistory: true})
-		used++
 		if err != nil {
-			return calls, used, false, err
+			return nil, false, err
 		}
 		var batch []store.Call
 		for _, n := range p.Numbers {
@@ -557,17 +502,48 @@ func (w *Warehouse) walkAttempts(ctx context.Context, taskID string, next *int, 
 				}
 				c.Province, c.City = n.Province, n.City
 				batch = append(batch, c)
-				seen(c)
 			}
 		}
+		return batch, len(p.Numbers) == 0 || page >= p.LastPage, nil
+	}
+	return walkPages(ctx, next, pages, fetch, w.cfg.Store.SaveSyncedCalls, seen)
+}
+
+// walkPages is the walk the three above share: it reads pages from *next
+// on, at most pages of them, hands each call to seen, and saves the calls
+// syncTxCalls at a time (the rest when it returns without error). *next is
+// left on the page to read next; done reports that the last page was read.
+func walkPages(ctx context.Context, next *int, pages int,
+	fetch func(ctx context.Context, page int) (batch []store.Call, last bool, err error),
+	save func(context.Context, []store.Call) (int, error), seen func(store.Call)) (calls, used int, done bool, err error) {
+	var pending []store.Call
+	defer func() {
+		if err == nil && len(pending) > 0 {
+			if _, err = save(ctx, pending); err != nil {
+				done = false
+			}
+		}
+	}()
+	for page := *next; ; page, *next = page+1, page+1 {
+		if used >= pages {
+			return calls, used, false, nil
+		}
+		batch, last, err := fetch(ctx, page)
+		used++
+		if err != nil {
+			return calls, used, false, err
+		}
+		for _, c := range batch {
+			seen(c)
+		}
 		if pending = append(pending, batch...); len(pending) >= syncTxCalls {
-			if _, err := w.cfg.Store.SaveSyncedCalls(ctx, pending); err != nil {
+			if _, err := save(ctx, pending); err != nil {
 				return calls, used, false, err
 			}
 			pending = pending[:0]
 		}
 		calls += len(batch)
-		if len(p.Numbers) == 0 || page >= p.LastPage {
+		if last {
 			return calls, used, true, nil
 		}
 	}
