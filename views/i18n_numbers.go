@@ -133,7 +133,7 @@ func init() {
 	en := map[string]string{
 		"numbers.title":                   "Numbers",
 		"numbers.upload":                  "Upload a number list",
-		"numbers.upload.hint":             ".xlsx (recommended) or .csv, at most 5 MB and 100,000 rows. The first row is the header: the phone column is headed phone, mobile, telephone, 手机号码, 手机号, 手机, 电话号码, 电话, 联系电话, 客户电话 or 号码; an outid column is optional; every other column becomes a script variable.",
+		"numbers.upload.hint":             ".xlsx (recommended) or .csv, at most 5 MB and 100,000 rows. The first row is the header: the phone column is headed phone, mobile, telephone or one of 手机号码 / 手机号 / 手机 / 电话号码 / 电话 / 联系电话 / 客户电话 / 号码; an outid column is optional; every other column becomes a script variable.",
 		"numbers.upload.file":             "File",
 		"numbers.upload.submit":           "Upload and preview",
 		"numbers.template":                "Download the template (.xlsx)",

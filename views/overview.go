@@ -40,7 +40,7 @@ type OverviewFilterVM struct {
 	RangeTxt string
 }
 
-// PresetVM is a range shortcut (今天, 昨天, …).
+// PresetVM is a range shortcut (今天、昨天…).
 type PresetVM struct {
 	Key, Label, URL string
 	Current         bool
