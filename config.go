@@ -33,8 +33,10 @@ type config struct {
 	AdminPassword   string
 	TZ              string
 	DemoSpeed       float64
-	ImportBatchSize int  // numbers per add_task_data call of an import (1–500)
-	TrustProxy      bool // believe X-Forwarded-Proto (only behind a proxy that sets it)
+	ImportBatchSize int    // numbers per add_task_data call of an import (1–500)
+	TrustProxy      bool   // believe X-Forwarded-Proto (only behind a proxy that sets it)
+	LogFormat       string // text or json
+	MetricsAddr     string // listen address of GET /metrics; "" = off
 	// The call warehouse's sync (jobs/warehouse.go).
 	SyncDays        int     // tasks running or finished within the last SyncDays are synced
 	TranscriptRate  float64 // record_info requests a second, whole instance
@@ -52,6 +54,7 @@ func defaultConfig() config {
 		DataDir:   "./data",
 		TZ:        "Asia/Shanghai",
 		DemoSpeed: 10,
+		LogFormat: "text",
 
 		ImportBatchSize: 500,
 		SyncDays:        7,
@@ -83,6 +86,8 @@ func (c *config) fields() []struct {
 		{"DIALDESK_ADMIN_USER", "create this admin at start when no user exists", &c.AdminUser},
 		{"DIALDESK_ADMIN_PASSWORD", "password of DIALDESK_ADMIN_USER", &c.AdminPassword},
 		{"DIALDESK_TZ", "zone for showing times", &c.TZ},
+		{"DIALDESK_LOG_FORMAT", "log lines as text (key=value) or json, for log shippers", &c.LogFormat},
+		{"DIALDESK_METRICS_ADDR", "listen address of the Prometheus metrics (GET /metrics), apart from the public one (default: off)", &c.MetricsAddr},
 	}
 }
 
@@ -199,6 +204,12 @@ func (c *config) Validate() error {
 		if why := weakPassword(c.AdminUser, c.AdminPassword); why != "" {
 			errs = append(errs, fmt.Errorf("DIALDESK_ADMIN_PASSWORD is refused: %s (the same rules as the users page)", why))
 		}
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		errs = append(errs, fmt.Errorf("DIALDESK_LOG_FORMAT %q: want text or json", c.LogFormat))
+	}
+	if c.MetricsAddr != "" && c.MetricsAddr == c.Addr {
+		errs = append(errs, errors.New("DIALDESK_METRICS_ADDR must differ from DIALDESK_ADDR: the metrics are never served on the public listener"))
 	}
 	if c.DemoSpeed <= 0 {
 		errs = append(errs, errors.New("demo speed must be positive"))

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -16,13 +17,15 @@ import (
 	"dialdesk/client"
 	"dialdesk/handlers"
 	"dialdesk/jobs"
+	"dialdesk/metrics"
 	"dialdesk/sandbox"
 	"dialdesk/store"
 )
 
 // run is the whole program: `dialdesk [flags]` serves the dashboard,
 // `dialdesk sandbox [flags]` serves the simulated platform alone and
-// `dialdesk reset-password USERNAME` gives a user a new password.
+// `dialdesk reset-password USERNAME` gives a user a new password and
+// `dialdesk backup FILE` copies the live SQLite database.
 func run(ctx context.Context, args []string, getenv func(string) string) error {
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
 	if len(args) > 0 && args[0] == "sandbox" {
@@ -31,6 +34,9 @@ func run(ctx context.Context, args []string, getenv func(string) string) error {
 	if len(args) > 0 && args[0] == "reset-password" {
 		return runResetPassword(ctx, args[1:], getenv, os.Stdout)
 	}
+	if len(args) > 0 && args[0] == "backup" {
+		return runBackup(ctx, args[1:], getenv, os.Stdout)
+	}
 	cfg := defaultConfig()
 	if err := cfg.load(args, getenv, os.Stderr); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -38,6 +44,7 @@ func run(ctx context.Context, args []string, getenv func(string) string) error {
 		}
 		return err
 	}
+	log = newLogger(cfg.LogFormat, os.Stderr)
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return fmt.Errorf("data dir: %w", err)
 	}
@@ -59,6 +66,19 @@ func run(ctx context.Context, args []string, getenv func(string) string) error {
 		cfg.PushToken = fmt.Sprintf("%x", tok)
 	}
 
+	// The metrics, when served (DIALDESK_METRICS_ADDR): the sync lag is
+	// read from the store at each scrape.
+	var met *metrics.Metrics
+	if cfg.MetricsAddr != "" {
+		met = metrics.New(func(ctx context.Context) ([]metrics.SyncState, error) {
+			states, err := st.SyncPositions(ctx, time.Now().Add(-24*time.Hour))
+			out := make([]metrics.SyncState, len(states))
+			for i, x := range states {
+				out[i] = metrics.SyncState{TaskID: x.TaskID, Watermark: x.Watermark, LastRun: x.LastRun}
+			}
+			return out, err
+		})
+	}
 	var cl *client.Client
 	if cfg.Demo() {
 		seed, err := demoSeed(cfg.DataDir)
@@ -86,11 +106,12 @@ func run(ctx context.Context, args []string, getenv func(string) string) error {
 			client.WithV1(base+"/", "demo-token"),
 			client.WithLocation(cfg.location),
 			client.WithConcurrency(16),
+			client.WithObserver(met.Upstream),
 		)
 		log.Info("demo mode: the simulated platform runs in-process", "url", base, "speed", cfg.DemoSpeed)
 	} else {
 		opts := []client.Option{client.WithICall(cfg.ICallURL, cfg.ICallAppID, cfg.ICallSignature),
-			client.WithLocation(cfg.location), client.WithConcurrency(16)}
+			client.WithLocation(cfg.location), client.WithConcurrency(16), client.WithObserver(met.Upstream)}
 		if cfg.V1URL != "" {
 			opts = append(opts, client.WithV1(cfg.V1URL, cfg.V1Token))
 		}
@@ -122,6 +143,7 @@ func run(ctx context.Context, args []string, getenv func(string) string) error {
 		ImportBatchSize: cfg.ImportBatchSize,
 		CallSync:        true,
 		Logger:          log,
+		Metrics:         met,
 		Warehouse: &jobs.WarehouseConfig{Days: cfg.SyncDays, Rate: cfg.TranscriptRate,
 			Retention: time.Duration(cfg.RetentionDays) * 24 * time.Hour},
 	})
@@ -132,6 +154,15 @@ func run(ctx context.Context, args []string, getenv func(string) string) error {
 	// restart interrupted), the push resolver, the call sync of missed
 	// pushes, the task refresher, the call warehouse.
 	srv.StartJobs(context.WithoutCancel(ctx))
+	if met != nil {
+		mln, err := net.Listen("tcp", cfg.MetricsAddr)
+		if err != nil {
+			return fmt.Errorf("DIALDESK_METRICS_ADDR: %w", err)
+		}
+		defer mln.Close()
+		log.Info("metrics serving", "url", "http://"+mln.Addr().String()+"/metrics")
+		go serve(ctx, mln, metricsMux(met), log)
+	}
 	log.Info("dialdesk serving", "url", "http://"+ln.Addr().String(), "public_url", cfg.PublicURL)
 	err = serve(ctx, ln, srv.Routes(), log)
 	// Let import batches in flight finish and be marked (bounded), so a
@@ -325,4 +356,21 @@ func runSandbox(ctx context.Context, args []string, log *slog.Logger) error {
 	log.Info("sandbox serving", "icall", base+"/api/icall/5/task/", "v1", base+"/v1/",
 		"appid", *appid, "signature", *sig, "token", *token)
 	return serve(ctx, ln, sb, log)
+}
+
+// newLogger is the process's logger: key=value text, or one JSON object a
+// line for log shippers (DIALDESK_LOG_FORMAT=json).
+func newLogger(format string, w io.Writer) *slog.Logger {
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(w, nil))
+	}
+	return slog.New(slog.NewTextHandler(w, nil))
+}
+
+// metricsMux serves the metrics at /metrics and nothing else, on the
+// metrics listener (DIALDESK_METRICS_ADDR), never on the public one.
+func metricsMux(m *metrics.Metrics) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", m.Handler())
+	return mux
 }

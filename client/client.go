@@ -68,6 +68,7 @@ type Client struct {
 	backoffBase time.Duration
 	backoffMax  time.Duration
 	maxBody     int // bytes of a response body read at most
+	observe     Observer
 
 	err error // a bad option, returned by every call
 }
@@ -181,6 +182,28 @@ func WithLocation(loc *time.Location) Option {
 			c.loc = loc
 		}
 	}
+}
+
+// Observer is told of every call to the platform once it is over: the
+// vendor's endpoint name, ErrorCode's code of the outcome (CodeOK for
+// success) and the time it took, retries included. dialdesk's metrics
+// count them (package metrics).
+type Observer func(endpoint, code string, d time.Duration)
+
+// WithObserver sets the function told of every call to the platform.
+func WithObserver(o Observer) Option {
+	return func(c *Client) { c.observe = o }
+}
+
+// observed runs call, one call to endpoint, and tells the observer.
+func (c *Client) observed(endpoint string, call func() error) error {
+	if c.observe == nil {
+		return call()
+	}
+	start := time.Now()
+	err := call()
+	c.observe(endpoint, ErrorCode(err), time.Since(start))
+	return err
 }
 
 // HasICall reports whether surface A is configured.
@@ -458,6 +481,10 @@ func snippet(b []byte) string {
 // callA runs a surface-A request and decodes a successful answer into out
 // (which may be nil). A ret_code other than 000000 becomes an *Error.
 func (c *Client) callA(ctx context.Context, r *request, out any) error {
+	return c.observed(r.endpoint, func() error { return c.callAOnce(ctx, r, out) })
+}
+
+func (c *Client) callAOnce(ctx context.Context, r *request, out any) error {
 	resp, err := c.do(ctx, r)
 	if err != nil {
 		return err
@@ -488,6 +515,10 @@ func (c *Client) callA(ctx context.Context, r *request, out any) error {
 // callB runs a surface-B request and decodes a successful answer into out.
 // Error statuses and a body code other than 200 become an *Error.
 func (c *Client) callB(ctx context.Context, r *request, out any) error {
+	return c.observed(r.endpoint, func() error { return c.callBOnce(ctx, r, out) })
+}
+
+func (c *Client) callBOnce(ctx context.Context, r *request, out any) error {
 	r.v1 = true
 	resp, err := c.do(ctx, r)
 	if err != nil {

@@ -111,6 +111,9 @@ func (s *Server) loadSession(next http.Handler) http.Handler {
 			sess.Values[keySeen] = now.Unix()
 			s.saveSession(w, r, sess)
 		}
+		if info := requestInfo(ctx); info != nil {
+			info.user = u.Username
+		}
 		next.ServeHTTP(w, r.WithContext(context.WithValue(ctx, userKey{}, u)))
 	})
 }

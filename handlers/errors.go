@@ -44,11 +44,12 @@ var (
 
 // fail is the one error funnel: it maps err to a status and a message in
 // the user's language, logs what is not the user's fault, and renders the
-// error page — or, for htmx, a small alert swapped into #alerts (with a 200
+// error page with the request id a user can quote — or, for htmx, a small alert swapped into #alerts (with a 200
 // status so that htmx swaps it). Users never see err.Error().
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	ctx := r.Context()
-	e := views.ErrorVM{Status: http.StatusInternalServerError}
+	e := views.ErrorVM{Status: http.StatusInternalServerError, RequestID: RequestID(ctx)}
+	log := s.log.With("request_id", e.RequestID)
 	var ae *appError
 	var ce *client.Error
 	var ue *client.UpstreamError
@@ -57,26 +58,26 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	case errors.As(err, &ae):
 		e.Status, e.Message = ae.status, views.T(ctx, ae.key)
 		if ae.status >= 500 {
-			s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "status", ae.status, "err", err)
+			log.Error("request failed", "method", r.Method, "path", r.URL.Path, "status", ae.status, "err", err)
 		}
 	case errors.Is(err, store.ErrNotFound) || client.IsNotFound(err):
 		e.Status, e.Message = http.StatusNotFound, views.T(ctx, "err.notfound")
 	case errors.As(err, &ce):
 		e.Status, e.Message = http.StatusBadGateway, platformText(ctx, err)
-		s.log.Warn("platform said no", "path", r.URL.Path, "code", ce.Code, "msg", ce.Msg, "endpoint", ce.Endpoint)
+		log.Warn("platform said no", "path", r.URL.Path, "code", ce.Code, "msg", ce.Msg, "endpoint", ce.Endpoint)
 	case errors.As(err, &ue), errors.Is(err, context.DeadlineExceeded):
 		e.Status, e.Message = http.StatusBadGateway, platformText(ctx, err)
 		if errors.Is(err, context.DeadlineExceeded) || (ue != nil && ue.Kind == client.KindTimeout) {
 			e.Status = http.StatusGatewayTimeout
 		}
-		s.log.Warn("platform unavailable", "path", r.URL.Path, "err", err)
+		log.Warn("platform unavailable", "path", r.URL.Path, "err", err)
 	case errors.As(err, &mbe):
 		e.Status, e.Message = http.StatusRequestEntityTooLarge, views.T(ctx, "err.toolarge")
 	case errors.Is(err, context.Canceled) && ctx.Err() != nil:
 		return // the browser went away; nobody to answer
 	default:
 		e.Message = views.T(ctx, "err.internal")
-		s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+		log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 	}
 	switch e.Status {
 	case http.StatusNotFound:
@@ -93,12 +94,12 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		w.Header().Set("HX-Retarget", "#alerts")
 		w.Header().Set("HX-Reswap", "innerHTML")
 		if err := s.render(w, r, http.StatusOK, views.ErrorAlert(e)); err != nil {
-			s.log.Error("render error alert", "err", err)
+			log.Error("render error alert", "err", err)
 		}
 		return
 	}
 	if err := s.render(w, r, e.Status, views.ErrorPage(s.page(w, r, "", ""), e)); err != nil {
-		s.log.Error("render error page", "err", err)
+		log.Error("render error page", "err", err)
 		http.Error(w, http.StatusText(e.Status), e.Status)
 	}
 }

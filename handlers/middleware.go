@@ -12,11 +12,11 @@ import (
 )
 
 // plain reports whether a request needs none of the session machinery:
-// static files, the health check and the platform's push hook (POST
-// /hooks/icall/{token} only).
+// static files, the health and readiness checks and the platform's push
+// hook (POST /hooks/icall/{token} only).
 func plain(r *http.Request) bool {
 	p := r.URL.Path
-	return strings.HasPrefix(p, "/static/") || p == "/healthz" || (r.Method == http.MethodPost && strings.HasPrefix(p, "/hooks/icall/"))
+	return strings.HasPrefix(p, "/static/") || p == "/healthz" || p == "/readyz" || (r.Method == http.MethodPost && strings.HasPrefix(p, "/hooks/icall/"))
 }
 
 // securityHeaders sets the headers every response carries (and first

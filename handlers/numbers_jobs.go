@@ -207,7 +207,7 @@ func (s *Server) parseNow(ctx context.Context, imp store.Import, data []byte) er
 // cached counts when an import is sent whole.
 func (s *Server) newImportSender() *jobs.ImportSender {
 	return &jobs.ImportSender{Store: s.store, Client: s.client, Log: s.log,
-		Parsing: s.imports.isRunning, Report: s.importEvent}
+		Parsing: s.imports.isRunning, Report: s.importEvent, Metrics: s.metrics}
 }
 
 func (s *Server) importEvent(e jobs.ImportEvent) {

@@ -16,6 +16,7 @@ import (
 
 	"dialdesk/client"
 	"dialdesk/jobs"
+	"dialdesk/metrics"
 	"dialdesk/store"
 )
 
@@ -53,9 +54,11 @@ func (s *Server) pushReceive(w http.ResponseWriter, r *http.Request) error {
 	tok := chi.URLParam(r, "token")
 	if s.cfg.PushToken == "" || subtle.ConstantTimeCompare([]byte(tok), []byte(s.cfg.PushToken)) != 1 {
 		s.log.Warn("push refused: wrong token", "addr", clientIP(r))
+		s.metrics.Push(metrics.PushRefused)
 		pushAnswer(w, http.StatusNotFound, "not found")
 		return nil
 	}
+	s.metrics.Push(metrics.PushReceived)
 	// The call is stored even if the platform hangs up right after sending.
 	ctx := context.WithoutCancel(r.Context())
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxPushBody))
@@ -63,6 +66,7 @@ func (s *Server) pushReceive(w http.ResponseWriter, r *http.Request) error {
 	switch {
 	case errors.As(err, &mbe):
 		s.log.Warn("push refused: body too large", "addr", clientIP(r), "limit", maxPushBody)
+		s.metrics.Push(metrics.PushRefused)
 		pushAnswer(w, http.StatusRequestEntityTooLarge, "body too large")
 		return nil
 	case err != nil:
@@ -107,10 +111,17 @@ func (s *Server) pushReceive(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		// 500: the platform retries the push later.
 		s.log.Error("push: store", "callid", c.CallID, "err", err)
+		s.metrics.Push(metrics.PushFailed)
 		pushAnswer(w, http.StatusInternalServerError, "not stored")
 		return nil
 	}
-	s.log.Info("push stored", "callid", c.CallID, "task", c.TaskID, "new", created, "ret_code", p.RetCode)
+	// The request's one log line says what was stored (observe.go).
+	logAttrs(r.Context(), "callid", c.CallID, "task", c.TaskID, "new", created, "ret_code", p.RetCode)
+	if created {
+		s.metrics.Push(metrics.PushStored)
+	} else {
+		s.metrics.Push(metrics.PushDuplicate)
+	}
 	pushAnswer(w, http.StatusOK, "ok")
 	if c.TaskID == "" && (created || s.stillWithoutTask(ctx, c.CallID)) {
 		// Stored and answered; the push resolver looks up its task
@@ -143,6 +154,7 @@ func checkPushCallID(id string) error {
 // call of another task) for inspection.
 func (s *Server) deadLetter(ctx context.Context, r *http.Request, reason string, body []byte) {
 	s.log.Warn("push refused, kept as a dead letter", "addr", clientIP(r), "reason", reason, "bytes", len(body))
+	s.metrics.Push(metrics.PushDeadLetter)
 	if err := s.store.AddDeadLetter(ctx, clientIP(r), reason, body); err != nil {
 		s.log.Error("push: dead letter", "err", err)
 	}

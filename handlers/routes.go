@@ -20,17 +20,19 @@ import (
 // headers and the language; the logged-in groups also have the user.
 func (s *Server) Routes() http.Handler {
 	r := chi.NewRouter()
-	// Every request: panics become 500 pages, security headers, language.
-	// Then, except for /static/ and /healthz: cross-origin protection and
+	// Every request: observed (a request id, one log line, the metrics;
+	// observe.go), panics become 500 pages, security headers, language.
+	// Then, except for /static/, /healthz and /readyz: cross-origin protection and
 	// CSRF (the push hook is exempt: it has no browser and no session), and
 	// the session's user, so even the 404 page knows who is logged in.
 	// bodyLimit caps bodies before CSRF reads a form (bodylimit.go).
-	r.Use(s.recoverer, s.securityHeaders, s.withLang, s.crossOrigin, s.bodyLimit, s.csrf, s.loadSession)
+	r.Use(s.observe, s.recoverer, s.securityHeaders, s.withLang, s.crossOrigin, s.bodyLimit, s.csrf, s.loadSession)
 	r.NotFound(s.h(func(w http.ResponseWriter, r *http.Request) error { return errNotFound }))
 	r.MethodNotAllowed(s.h(func(w http.ResponseWriter, r *http.Request) error { return errMethod }))
 
 	// Public, no session, no CSRF.
 	r.Get("/healthz", s.healthz)
+	r.Get("/readyz", s.readyz) // and the database answers (ready.go)
 	r.Handle("/static/*", static.Handler())
 	r.Get("/favicon.ico", http.RedirectHandler(static.URL("favicon.svg"), http.StatusMovedPermanently).ServeHTTP)
 

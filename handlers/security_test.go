@@ -66,6 +66,7 @@ var (
 var secRoutes = map[string]secRule{
 	// Public: login, health, static files, the platform's push.
 	"GET /healthz":              secPublic,
+	"GET /readyz":               secPublic,
 	"GET /favicon.ico":          secPublic,
 	"GET /login":                secPublic,
 	"POST /login":               secPublic,

@@ -17,6 +17,7 @@ import (
 
 	"dialdesk/client"
 	"dialdesk/jobs"
+	"dialdesk/metrics"
 	"dialdesk/store"
 )
 
@@ -66,6 +67,9 @@ type Config struct {
 	// Jobs runs the background jobs (StartJobs); default: a Runner whose
 	// leases are in Store (handlers/jobs.go).
 	Jobs *jobs.Runner
+	// Metrics counts requests, pushes, import sending and the jobs' leases
+	// (package metrics; main serves them on their own listener). nil: none.
+	Metrics *metrics.Metrics
 	// CallSync runs the background call sync (jobs.CallSync) among the jobs.
 	// main sets it; tests leave it off and run rounds themselves, so that
 	// the platform sees only the calls they make.
@@ -79,6 +83,7 @@ type Server struct {
 	store    *store.Store
 	client   *client.Client
 	log      *slog.Logger
+	metrics  *metrics.Metrics // nil: not counted
 	loc      *time.Location
 	now      func() time.Time
 	sessions *sessions.CookieStore
@@ -154,6 +159,7 @@ func New(cfg Config) (*Server, error) {
 		store:    cfg.Store,
 		client:   cfg.Client,
 		log:      cfg.Logger,
+		metrics:  cfg.Metrics,
 		loc:      cfg.Location,
 		now:      cfg.Now,
 		sessions: cs,
@@ -168,6 +174,9 @@ func New(cfg Config) (*Server, error) {
 	s.tasks = newTaskCache(s, cfg.RefreshInterval)
 	if s.jobs = cfg.Jobs; s.jobs == nil {
 		s.jobs = newRunner(cfg)
+	}
+	if cfg.Metrics != nil {
+		s.jobs.SetLeaseObserver(cfg.Metrics.Lease)
 	}
 	s.sender = s.newImportSender()
 	s.resolver = &jobs.PushResolver{Store: s.store, Client: s.client, Log: s.log, Now: s.now}

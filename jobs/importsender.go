@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"dialdesk/client"
+	"dialdesk/metrics"
 	"dialdesk/store"
 )
 
@@ -59,6 +60,9 @@ type ImportSender struct {
 	// call; true ends the work on that import there, before the batch is
 	// marked, as a crash would: this sender never touches it again.
 	CrashAfterSend func(importID int64, batch int) bool
+	// Metrics counts the rows sent and refused and the batches that failed
+	// (nil: not counted).
+	Metrics *metrics.Metrics
 
 	mu      sync.Mutex
 	busy    map[int64]bool // imports being sent, or held by Hold
@@ -260,6 +264,7 @@ func (j *ImportSender) send(ctx context.Context, imp store.Import, n int) (left 
 			} else {
 				_ = st.MarkBatchUnknown(bctx, imp.ID, b, err.Error())
 			}
+			j.Metrics.ImportBatchFailed()
 			j.report(ImportEvent{Import: imp, Batch: b, Rows: len(rows) + len(late), Err: err})
 			return false, st.SetImportError(bctx, imp.ID, store.ImportPaused, "batch",
 				map[string]any{"answer": client.ErrorCode(err)})
@@ -273,6 +278,7 @@ func (j *ImportSender) send(ctx context.Context, imp store.Import, n int) (left 
 		if err := st.MarkBatch(bctx, imp.ID, b, true, ""); err != nil {
 			return false, err
 		}
+		j.Metrics.ImportRows(len(rows)-len(refused), len(refused))
 	}
 	ok, err := st.SetImportState(bctx, imp.ID, store.ImportDone, store.ImportImporting)
 	if err != nil || !ok {

@@ -89,6 +89,10 @@ type Runner struct {
 	ttl    time.Duration
 	log    *slog.Logger
 
+	// onLease, when set, is told after each claim whether this instance
+	// holds a job's lease (SetLeaseObserver).
+	onLease func(job string, held bool)
+
 	mu     sync.Mutex
 	wake   map[string]chan struct{}
 	leases []string // names of the leased jobs, given back by Stop
@@ -108,6 +112,17 @@ func NewRunner(lease Lease, holder string, log *slog.Logger) *Runner {
 		log = slog.New(slog.DiscardHandler)
 	}
 	return &Runner{lease: lease, holder: holder, ttl: LeaseTTL, log: log, wake: map[string]chan struct{}{}}
+}
+
+// SetLeaseObserver sets the function told, after each claim, renewal or
+// release, whether this instance holds a leased job's lease (the metrics'
+// dialdesk_job_lease_held). Call it before Start.
+func (r *Runner) SetLeaseObserver(fn func(job string, held bool)) { r.onLease = fn }
+
+func (r *Runner) told(job string, held bool) {
+	if r.onLease != nil {
+		r.onLease(job, held)
+	}
 }
 
 // Start starts each job in its own goroutine; the first round runs at once.
@@ -170,6 +185,7 @@ func (r *Runner) Stop() {
 		if err := r.lease.ReleaseLease(ctx, n, r.holder); err != nil {
 			r.log.Warn("jobs: release lease", "job", n, "err", err)
 		}
+		r.told(n, false)
 	}
 }
 
@@ -213,6 +229,7 @@ func (r *Runner) round(ctx context.Context, j Job) (more bool) {
 			}
 			return false
 		}
+		r.told(j.Name(), ok)
 		if !ok {
 			return false
 		}
@@ -250,6 +267,7 @@ func (r *Runner) renew(ctx context.Context, cancel context.CancelFunc, name stri
 				if ctx.Err() == nil {
 					r.log.Warn("jobs: lease lost; round cancelled", "job", name, "err", err)
 				}
+				r.told(name, false)
 				cancel()
 				return
 			}
