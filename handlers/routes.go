@@ -58,6 +58,7 @@ func (s *Server) Routes() http.Handler {
 			r.Get("/overview", s.h(s.overviewPage))
 			r.Get("/overview/export.xlsx", s.h(s.overviewExport))
 			r.Get("/overview/leads.xlsx", s.h(s.leadsExport))
+			r.Get("/search", s.h(s.searchPage)) // transcript search (search.go)
 
 			r.Get("/recordings/{task}/{call}", s.h(s.recording))             // a call's recording, streamed
 			r.Head("/recordings/{task}/{call}", s.h(s.recording))            // players ask for the size first

@@ -97,6 +97,7 @@ var secRoutes = map[string]secRule{
 	"GET /overview":                                      secAnyone, // figures and charts: managers, admins and supervisors
 	"GET /overview/export.xlsx":                          secAnyone,
 	"GET /overview/leads.xlsx":                           secAnyone, // numbers masked per task (supervisors: never in full)
+	"GET /search":                                        secAnyone, // transcript search, numbers masked per task
 
 	// Managers and admins: tasks, lifecycle, numbers, do-not-call, audit.
 	"GET /tasks/new":           secManager,

@@ -17,9 +17,29 @@
 
   function turns() { return Array.prototype.slice.call(document.querySelectorAll(".turn[data-offset-ms]")); }
 
+  // The turn a link asked for (a search hit: ?t=N and #turn-N): scrolled
+  // into view, marked, and the player set to its time.
+  function target() {
+    var m = /^#turn-(\d+)$/.exec(window.location.hash), n = m ? m[1] : new URLSearchParams(window.location.search).get("t");
+    if (!n || !/^\d+$/.test(n)) return null;
+    return document.getElementById("turn-" + n);
+  }
+
   function setup() {
     var audio = document.getElementById("call-audio");
+    var asked = target();
+    if (asked) {
+      asked.classList.add("target");
+      if (asked.scrollIntoView) asked.scrollIntoView({ block: "center" });
+    }
     if (!audio) return;
+    if (asked) {
+      var at = parseInt(asked.getAttribute("data-offset-ms"), 10);
+      if (!isNaN(at)) {
+        var place = function () { audio.currentTime = at / 1000; };
+        if (audio.readyState >= 1) place(); else audio.addEventListener("loadedmetadata", place, { once: true });
+      }
+    }
     var list = turns().filter(function (t) { return t.getAttribute("data-offset-ms") !== ""; });
 
     function seek(turn) {

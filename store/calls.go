@@ -146,7 +146,7 @@ func (s *Store) Call(ctx context.Context, taskID, key string) (Call, error) {
 	if err != nil {
 		return Call{}, fmt.Errorf("store: call: %w", err)
 	}
-	c.Messages, err = s.callMessages(ctx, s.db, c.CallID)
+	c.Messages, err = callMessagesOf(ctx, s.db, c.CallID)
 	return c, err
 }
 

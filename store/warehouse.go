@@ -155,6 +155,7 @@ type upserter struct {
 	tx                                *sql.Tx
 	byID, byRecord, ins, upd, delMsgs *sql.Stmt
 	insMsg, region                    *sql.Stmt
+	idx                               *searchIndex
 }
 
 func newUpserter(ctx context.Context, tx *sql.Tx) (*upserter, error) {
@@ -189,6 +190,10 @@ func newUpserter(ctx context.Context, tx *sql.Tx) (*upserter, error) {
 		u.close()
 		return nil, fmt.Errorf("store: upsert calls: %w", err)
 	}
+	if u.idx, err = newSearchIndex(ctx, tx); err != nil {
+		u.close()
+		return nil, err
+	}
 	return u, nil
 }
 
@@ -197,6 +202,9 @@ func (u *upserter) close() {
 		if st != nil {
 			st.Close()
 		}
+	}
+	if u.idx != nil {
+		u.idx.close()
 	}
 }
 
@@ -272,6 +280,18 @@ func (u *upserter) upsert(ctx context.Context, in Call, kind upsertKind, now int
 				m.Keyword, m.Node, m.TurnScore, encodeTags(m.TurnTags), m.SpeakMS, m.PlayMS); err != nil {
 				return false, fmt.Errorf("store: save call turns: %w", err)
 			}
+		}
+		if err := u.idx.put(ctx, n.CallID, n.StartAt, n.Messages); err != nil {
+			return false, err
+		}
+	} else if old != nil && !old.StartAt.Equal(n.StartAt) && n.TranscriptState == TranscriptStored {
+		// The search index orders calls by start time: move the document.
+		msgs, err := callMessagesOf(ctx, u.tx, n.CallID)
+		if err != nil {
+			return false, err
+		}
+		if err := u.idx.put(ctx, n.CallID, n.StartAt, msgs); err != nil {
+			return false, err
 		}
 	}
 	if old != nil {
@@ -497,10 +517,13 @@ func decodeTags(s string) []TagRef {
 	return t
 }
 
-// callMessages reads a call's turns in order.
-func (s *Store) callMessages(ctx context.Context, q interface {
+// querier is a database or a transaction.
+type querier interface {
 	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
-}, callID string) ([]CallMessage, error) {
+}
+
+// callMessagesOf reads a call's turns in order.
+func callMessagesOf(ctx context.Context, q querier, callID string) ([]CallMessage, error) {
 	rows, err := q.QueryContext(ctx, `SELECT sender, content, at, remark, keyword, node, turn_score, turn_tags, speak_ms, play_ms
 		FROM call_messages WHERE call_id = ? ORDER BY seq`, callID)
 	if err != nil {
@@ -754,6 +777,9 @@ func (b *BulkLoader) Add(ctx context.Context, calls []Call) error {
 				m.Keyword, m.Node, m.TurnScore, encodeTags(m.TurnTags), m.SpeakMS, m.PlayMS); err != nil {
 				return fmt.Errorf("store: insert call turns: %w", err)
 			}
+		}
+		if err := u.idx.put(ctx, n.CallID, n.StartAt, n.Messages); err != nil {
+			return err
 		}
 		contribute(n, 1, d)
 	}

@@ -1,0 +1,358 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"dialdesk/internal/search"
+	"dialdesk/platform"
+)
+
+// The transcript index, SQLite's part: every statement that knows FTS5 is
+// in this file (migration 0110 makes the tables). A call with turns is one
+// document: its robot turns and its customer turns, folded, one turn a line,
+// in search_tri (trigrams: terms of three characters and more) and, as the
+// distinct one- and two-character grams, in search_short (a short term is
+// one word there). Document ids order documents by the call's start time,
+// so a search walks the index newest first and stops at the page it needs.
+//
+// Another database implements the same four operations (put, drop, the
+// newest-first stream of a term set, and one document's check) over its own
+// index; SearchCalls and the upsert call nothing else.
+
+// docSlots is how many calls one start millisecond holds in doc ids.
+const docSlots = 1024
+
+// docRange is the doc ids of calls started in [from, to] (zero: open).
+func docRange(from, to time.Time) (lo, hi int64) {
+	lo, hi = 0, int64(1)<<62
+	if !from.IsZero() {
+		lo = max(from.UnixMilli(), 0) * docSlots
+	}
+	if !to.IsZero() {
+		hi = max(to.UnixMilli(), 0)*docSlots + docSlots - 1
+	}
+	return lo, hi
+}
+
+// docStart is the start time a doc id was made from.
+func docStart(doc int64) time.Time { return fromMS(doc / docSlots) }
+
+// searchIndex writes the index inside a transaction of the warehouse.
+type searchIndex struct {
+	find, del, top, ins, delTri, delShort, insTri, insShort *sql.Stmt
+}
+
+func newSearchIndex(ctx context.Context, tx *sql.Tx) (*searchIndex, error) {
+	x := &searchIndex{}
+	var err error
+	prep := func(q string) *sql.Stmt {
+		if err != nil {
+			return nil
+		}
+		var st *sql.Stmt
+		st, err = tx.PrepareContext(ctx, q)
+		return st
+	}
+	x.find = prep(`SELECT doc FROM search_docs WHERE call_id = ?`)
+	x.del = prep(`DELETE FROM search_docs WHERE doc = ?`)
+	x.top = prep(`SELECT COALESCE(MAX(doc), -1) FROM search_docs WHERE doc BETWEEN ? AND ?`)
+	x.ins = prep(`INSERT INTO search_docs (doc, call_id) VALUES (?, ?)`)
+	x.delTri = prep(`DELETE FROM search_tri WHERE rowid = ?`)
+	x.delShort = prep(`DELETE FROM search_short WHERE rowid = ?`)
+	x.insTri = prep(`INSERT INTO search_tri (rowid, robot, customer) VALUES (?, ?, ?)`)
+	x.insShort = prep(`INSERT INTO search_short (rowid, robot, customer) VALUES (?, ?, ?)`)
+	if err != nil {
+		x.close()
+		return nil, fmt.Errorf("store: search index: %w", err)
+	}
+	return x, nil
+}
+
+func (x *searchIndex) close() {
+	for _, st := range []*sql.Stmt{x.find, x.del, x.top, x.ins, x.delTri, x.delShort, x.insTri, x.insShort} {
+		if st != nil {
+			st.Close()
+		}
+	}
+}
+
+// drop removes a call's document, if any.
+func (x *searchIndex) drop(ctx context.Context, callID string) error {
+	var doc int64
+	err := x.find.QueryRowContext(ctx, callID).Scan(&doc)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("store: search index: %w", err)
+	}
+	for _, st := range []*sql.Stmt{x.delTri, x.delShort, x.del} {
+		if _, err := st.ExecContext(ctx, doc); err != nil {
+			return fmt.Errorf("store: search index: %w", err)
+		}
+	}
+	return nil
+}
+
+// put replaces a call's document with its turns (none: no document).
+func (x *searchIndex) put(ctx context.Context, callID string, start time.Time, msgs []CallMessage) error {
+	if err := x.drop(ctx, callID); err != nil {
+		return err
+	}
+	if len(msgs) == 0 {
+		return nil
+	}
+	var robot, customer []string
+	for _, m := range msgs {
+		if m.Sender == platform.SenderRobot {
+			robot = append(robot, m.Content)
+		} else {
+			customer = append(customer, m.Content)
+		}
+	}
+	base := max(ms(start), 0) * docSlots
+	var doc int64
+	for {
+		var top int64
+		if err := x.top.QueryRowContext(ctx, base, base+docSlots-1).Scan(&top); err != nil {
+			return fmt.Errorf("store: search index: %w", err)
+		}
+		if top < base {
+			doc = base
+			break
+		}
+		if top < base+docSlots-1 {
+			doc = top + 1
+			break
+		}
+		base += docSlots // a full millisecond: the next one (the order is off by a millisecond)
+	}
+	if _, err := x.ins.ExecContext(ctx, doc, callID); err != nil {
+		return fmt.Errorf("store: search index: %w", err)
+	}
+	lines := func(ts []string) string { // folded text has no new line: it parts turns
+		out := make([]string, len(ts))
+		for i, t := range ts {
+			out[i] = search.Fold(t)
+		}
+		return strings.Join(out, "\n")
+	}
+	if _, err := x.insTri.ExecContext(ctx, doc, lines(robot), lines(customer)); err != nil {
+		return fmt.Errorf("store: search index: %w", err)
+	}
+	if _, err := x.insShort.ExecContext(ctx, doc, search.Grams(robot), search.Grams(customer)); err != nil {
+		return fmt.Errorf("store: search index: %w", err)
+	}
+	return nil
+}
+
+// Speakers a search looks at.
+const (
+	SpeakerAny      = 0
+	SpeakerRobot    = 1
+	SpeakerCustomer = 2
+)
+
+// ftsExpr is the FTS5 expression of terms for one table: all of include,
+// none of exclude, in the speaker's column.
+func ftsExpr(include, exclude []search.Term, speaker int) string {
+	col := ""
+	switch speaker {
+	case SpeakerRobot:
+		col = "robot : "
+	case SpeakerCustomer:
+		col = "customer : "
+	}
+	phrase := func(t search.Term) string { return col + `"` + strings.ReplaceAll(t.Text, `"`, `""`) + `"` }
+	var parts []string
+	for _, t := range include {
+		parts = append(parts, phrase(t))
+	}
+	expr := strings.Join(parts, " AND ")
+	if len(exclude) > 0 {
+		var or []string
+		for _, t := range exclude {
+			or = append(or, phrase(t))
+		}
+		if expr == "" {
+			return strings.Join(or, " OR ")
+		}
+		expr = "(" + expr + ") NOT (" + strings.Join(or, " OR ") + ")"
+	}
+	return expr
+}
+
+// indexTable is the table that answers a term.
+func indexTable(t search.Term) string {
+	if t.Short() {
+		return "search_short"
+	}
+	return "search_tri"
+}
+
+// docStream walks the documents matching an expression of one table, newest
+// first, a chunk at a time (each chunk a fresh query below the last doc:
+// no connection is held between chunks).
+type docStream struct {
+	db      *sql.DB
+	table   string
+	expr    string
+	lo      int64
+	buf     []int64
+	next    int64 // the highest doc not read yet
+	done    bool
+	chunk   int
+	scanned int
+}
+
+func newDocStream(db *sql.DB, table, expr string, lo, hi int64) *docStream {
+	return &docStream{db: db, table: table, expr: expr, lo: lo, next: hi, chunk: 256}
+}
+
+// head returns the current document (ok false at the end).
+func (d *docStream) head(ctx context.Context) (int64, bool, error) {
+	if len(d.buf) == 0 && !d.done {
+		if err := d.fill(ctx); err != nil {
+			return 0, false, err
+		}
+	}
+	if len(d.buf) == 0 {
+		return 0, false, nil
+	}
+	return d.buf[0], true, nil
+}
+
+// pop moves past the current document.
+func (d *docStream) pop() {
+	if len(d.buf) > 0 {
+		d.buf = d.buf[1:]
+	}
+}
+
+// seek moves to the first document at or below doc.
+func (d *docStream) seek(doc int64) {
+	for len(d.buf) > 0 && d.buf[0] > doc {
+		d.buf = d.buf[1:]
+	}
+	if len(d.buf) == 0 && d.next > doc {
+		d.next = doc
+	}
+}
+
+func (d *docStream) fill(ctx context.Context) error {
+	if d.next < d.lo {
+		d.done = true
+		return nil
+	}
+	rows, err := d.db.QueryContext(ctx, `SELECT rowid FROM `+d.table+` WHERE `+d.table+` MATCH ?
+		AND rowid BETWEEN ? AND ? ORDER BY rowid DESC LIMIT ?`, d.expr, d.lo, d.next, d.chunk)
+	if err != nil {
+		return fmt.Errorf("store: search: %w", err)
+	}
+	defer rows.Close()
+	n := 0
+	for rows.Next() {
+		var doc int64
+		if err := rows.Scan(&doc); err != nil {
+			return fmt.Errorf("store: search: %w", err)
+		}
+		d.buf = append(d.buf, doc)
+		d.next = doc - 1
+		n++
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("store: search: %w", err)
+	}
+	d.scanned += n
+	if n < d.chunk {
+		d.done = true
+	}
+	d.chunk = min(d.chunk*4, 8192)
+	return nil
+}
+
+// anyOf returns which of docs match an expression of one table.
+func anyOf(ctx context.Context, db *sql.DB, table, expr string, docs []int64) (map[int64]bool, error) {
+	out := map[int64]bool{}
+	if len(docs) == 0 {
+		return out, nil
+	}
+	st, err := db.PrepareContext(ctx, `SELECT 1 FROM `+table+` WHERE `+table+` MATCH ? AND rowid = ?`)
+	if err != nil {
+		return nil, fmt.Errorf("store: search: %w", err)
+	}
+	defer st.Close()
+	for _, doc := range docs {
+		var one int
+		err := st.QueryRowContext(ctx, expr, doc).Scan(&one)
+		if errors.Is(err, sql.ErrNoRows) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("store: search: %w", err)
+		}
+		out[doc] = true
+	}
+	return out, nil
+}
+
+const settingSearchBuilt = "search_built"
+
+// buildSearch runs once, after migration 0110: it indexes the turns stored
+// before the index existed.
+func (s *Store) buildSearch(ctx context.Context) error {
+	if _, err := s.Setting(ctx, settingSearchBuilt); err == nil {
+		return nil
+	} else if !errors.Is(err, ErrNotFound) {
+		return err
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	rows, err := tx.QueryContext(ctx, `SELECT DISTINCT c.call_id, c.start_at FROM calls c JOIN call_messages m ON m.call_id = c.call_id`)
+	if err != nil {
+		return fmt.Errorf("store: build search: %w", err)
+	}
+	type idStart struct {
+		id    string
+		start int64
+	}
+	var calls []idStart
+	for rows.Next() {
+		var c idStart
+		if err := rows.Scan(&c.id, &c.start); err != nil {
+			rows.Close()
+			return err
+		}
+		calls = append(calls, c)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	x, err := newSearchIndex(ctx, tx)
+	if err != nil {
+		return err
+	}
+	defer x.close()
+	for _, c := range calls {
+		msgs, err := callMessagesOf(ctx, tx, c.id)
+		if err != nil {
+			return err
+		}
+		if err := x.put(ctx, c.id, fromMS(c.start), msgs); err != nil {
+			return err
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO settings (key, value, updated_at) VALUES (?, '1', ?)`, settingSearchBuilt, ms(s.now())); err != nil {
+		return err
+	}
+	return tx.Commit()
+}

@@ -1,0 +1,249 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"dialdesk/internal/search"
+	"dialdesk/platform"
+)
+
+// searchAlphabet mixes Chinese, English (both cases), digits and the odd
+// full-width digit, so that random turns share short substrings often.
+var searchAlphabet = []rune("客户投诉骗子滚退订免费送保证百分百我要不您好请问是的VIPvipAb12315３　 ，。")
+
+func randomText(r *rand.Rand, n int) string {
+	out := make([]rune, n)
+	for i := range out {
+		out[i] = searchAlphabet[r.IntN(len(searchAlphabet))]
+	}
+	return string(out)
+}
+
+// bruteSearch is the meaning of a search, by a scan of every call.
+func bruteSearch(calls []Call, f SearchFilter) []string {
+	var out []Call
+	for _, c := range calls {
+		if len(f.TaskIDs) > 0 && !slices.Contains(f.TaskIDs, c.TaskID) {
+			continue
+		}
+		if !f.From.IsZero() && c.StartAt.Before(f.From) || !f.To.IsZero() && c.StartAt.After(f.To) {
+			continue
+		}
+		if len(f.Levels) > 0 && !slices.Contains(f.Levels, levelKey(c)) {
+			continue
+		}
+		has := func(t search.Term) bool {
+			for _, m := range c.Messages {
+				robot := m.Sender == platform.SenderRobot
+				if f.Speaker == SpeakerRobot && !robot || f.Speaker == SpeakerCustomer && robot {
+					continue
+				}
+				if search.Contains(m.Content, t.Text) {
+					return true
+				}
+			}
+			return false
+		}
+		ok := len(f.Query.Include()) > 0
+		for _, t := range f.Query.Terms {
+			if has(t) == t.Exclude {
+				ok = false
+			}
+		}
+		if ok {
+			out = append(out, c)
+		}
+	}
+	slices.SortStableFunc(out, func(a, b Call) int { return b.StartAt.Compare(a.StartAt) })
+	ids := make([]string, len(out))
+	for i, c := range out {
+		ids[i] = c.CallID
+	}
+	return ids
+}
+
+// TestSearchMatchesBruteForce: random transcripts; queries of one, two,
+// three and more characters cut from them (Chinese, English, digits,
+// mixed), several words, quoted phrases, exclusions, speakers, tasks and
+// days: the index finds exactly the calls a scan finds, newest first.
+func TestSearchMatchesBruteForce(t *testing.T) {
+	s := openTest(t)
+	ctx := context.Background()
+	r := rand.New(rand.NewPCG(13, 1))
+	base := time.Date(2026, 11, 1, 8, 0, 0, 0, time.UTC)
+	var calls []Call
+	for i := range 300 {
+		c := Call{CallID: fmt.Sprintf("c%04d", i), TaskID: fmt.Sprintf("task%d", i%3),
+			StartAt: base.Add(time.Duration(r.IntN(20*24*60)) * time.Minute), Intention: []string{"A级", "B级", "C级"}[r.IntN(3)]}
+		if i%50 == 7 {
+			c.StartAt = calls[i-1].StartAt // the same millisecond as another call
+		}
+		c.AnswerAt = c.StartAt.Add(5 * time.Second)
+		for k := range 1 + r.IntN(8) {
+			sender := platform.SenderCustomer
+			if k%2 == 0 {
+				sender = platform.SenderRobot
+			}
+			c.Messages = append(c.Messages, CallMessage{Sender: sender, Content: randomText(r, 1+r.IntN(14)), At: c.AnswerAt.Add(time.Duration(k) * time.Second)})
+		}
+		calls = append(calls, c)
+	}
+	// Half through the push path (one upsert each), half bulk-loaded.
+	for _, c := range calls[:150] {
+		if _, err := s.SaveCall(ctx, c, false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.NewBulkLoader().Add(ctx, calls[150:]); err != nil {
+		t.Fatal(err)
+	}
+	// A call's turns replaced: the old ones are not found any more.
+	calls[3].Messages = []CallMessage{{Sender: platform.SenderCustomer, Content: "换过的话 VIP客户 12315"}}
+	if _, err := s.SaveCall(ctx, calls[3], false); err != nil {
+		t.Fatal(err)
+	}
+
+	cut := func(c Call, n int) string {
+		for {
+			m := []rune(c.Messages[r.IntN(len(c.Messages))].Content)
+			if len(m) >= n {
+				i := r.IntN(len(m) - n + 1)
+				return string(m[i : i+n])
+			}
+			n--
+		}
+	}
+	quote := func(s string) string {
+		if strings.ContainsAny(s, " 　\"") {
+			return `"` + strings.ReplaceAll(s, `"`, "") + `"`
+		}
+		return s
+	}
+	queries := []string{"VIP客户", "vip客户", "12315", "１２３１５", "骗子", "滚", "v", "Ab", "百分百", `"您好 请问"`, "投诉 -骗子", "退订 -vip", "客 -户"}
+	for range 300 {
+		var parts []string
+		from := calls[r.IntN(len(calls))] // words of one call: found at least there, mostly
+		for range 1 + r.IntN(3) {
+			p := quote(cut(from, 1+r.IntN(5)))
+			if r.IntN(6) == 0 {
+				p = "-" + quote(cut(calls[r.IntN(len(calls))], 1+r.IntN(4)))
+			}
+			parts = append(parts, p)
+		}
+		queries = append(queries, strings.Join(parts, " "))
+	}
+	found := 0
+	for i, q := range queries {
+		f := SearchFilter{Query: search.Parse(q), Limit: 1000}
+		switch i % 5 {
+		case 1:
+			f.Speaker = SpeakerCustomer
+		case 2:
+			f.Speaker = SpeakerRobot
+		case 3:
+			f.TaskIDs = []string{"task1", "task2"}
+			f.Levels = []string{"A级", "C级"}
+		case 4:
+			f.From, f.To = base.AddDate(0, 0, 5), base.AddDate(0, 0, 12)
+		}
+		want := bruteSearch(calls, f)
+		res, err := s.SearchCalls(ctx, f)
+		if err != nil {
+			t.Fatalf("%q: %v", q, err)
+		}
+		got := make([]string, len(res.Calls))
+		for k, c := range res.Calls {
+			got[k] = c.CallID
+		}
+		if res.Total != len(want) {
+			t.Errorf("%q (filter %d): total %d, want %d", q, i%5, res.Total, len(want))
+		}
+		// Calls of the same start time may come in either order.
+		sameTimes := func(ids []string) []string {
+			out := slices.Clone(ids)
+			slices.Sort(out)
+			return out
+		}
+		if diff := cmp.Diff(sameTimes(want), sameTimes(got)); diff != "" {
+			t.Errorf("%q (filter %d): calls (-want +got)\n%s", q, i%5, diff)
+		}
+		for k := 1; k < len(res.Calls); k++ {
+			if res.Calls[k].StartAt.After(res.Calls[k-1].StartAt) {
+				t.Errorf("%q: not newest first at %d", q, k)
+			}
+		}
+		if len(want) > 0 {
+			found++
+		}
+	}
+	if found < len(queries)/2 {
+		t.Errorf("only %d of %d queries found something: the test says little", found, len(queries))
+	}
+}
+
+// TestSearchPagesCountAndPrune: pages cut the same list; counting stops at
+// MaxTotal with More; pruned transcripts leave the index.
+func TestSearchPagesCountAndPrune(t *testing.T) {
+	s := openTest(t)
+	ctx := context.Background()
+	base := time.Date(2026, 11, 1, 8, 0, 0, 0, time.UTC)
+	var calls []Call
+	for i := range 45 {
+		start := base.Add(time.Duration(i) * time.Hour)
+		calls = append(calls, Call{CallID: fmt.Sprintf("p%02d", i), TaskID: "t", StartAt: start, AnswerAt: start.Add(time.Second),
+			Messages: []CallMessage{{Sender: platform.SenderCustomer, Content: "我要打12315投诉你们", At: start.Add(2 * time.Second)}}})
+	}
+	if _, err := s.SaveCalls(ctx, calls); err != nil {
+		t.Fatal(err)
+	}
+	q := search.Parse("12315")
+	var all []string
+	for off := 0; off < 45; off += 20 {
+		res, err := s.SearchCalls(ctx, SearchFilter{Query: q, Offset: off, Limit: 20})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Total != 45 || res.More {
+			t.Fatalf("total %d more %v, want 45 false", res.Total, res.More)
+		}
+		for _, c := range res.Calls {
+			all = append(all, c.CallID)
+		}
+	}
+	if len(all) != 45 || all[0] != "p44" || all[44] != "p00" {
+		t.Errorf("pages: %v", all)
+	}
+	res, err := s.SearchCalls(ctx, SearchFilter{Query: q, Limit: 5, MaxTotal: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Total != 10 || !res.More || len(res.Calls) != 5 {
+		t.Errorf("capped: total %d more %v calls %d, want 10 true 5", res.Total, res.More, len(res.Calls))
+	}
+	res, err = s.SearchCalls(ctx, SearchFilter{Query: q, MaxScan: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Partial || !res.SearchedTo.Equal(calls[35].StartAt) || res.Total != 10 {
+		t.Errorf("bounded scan: partial %v to %v total %d, want true %v 10", res.Partial, res.SearchedTo, res.Total, calls[35].StartAt)
+	}
+	n, err := s.PruneTranscripts(ctx, base.Add(10*time.Hour), 100)
+	if err != nil || n != 10 {
+		t.Fatalf("pruned %d, %v", n, err)
+	}
+	res, err = s.SearchCalls(ctx, SearchFilter{Query: search.Parse("投诉"), Limit: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Total != 35 || res.Calls[len(res.Calls)-1].CallID != "p10" {
+		t.Errorf("after pruning: total %d, want 35", res.Total)
+	}
+}
