@@ -10,16 +10,20 @@ import (
 )
 
 // putRollup adds f to the rollup row (task, hour, dim, val) as the
-// warehouse's ingest does (insert, or add to the row).
+// warehouse's ingest does (insert, or add to the row, and the same to the
+// every-task sum).
 func putRollup(t *testing.T, s *Store, task string, hour time.Time, dim, val string, f Figures) {
 	t.Helper()
-	_, err := s.db.Exec(`INSERT INTO call_rollups (task_id, hour, dim, val, calls, connected, talk_ms, billed_min, rounds)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (task_id, hour, dim, val) DO UPDATE SET calls = calls + excluded.calls,
-			connected = connected + excluded.connected, talk_ms = talk_ms + excluded.talk_ms,
-			billed_min = billed_min + excluded.billed_min, rounds = rounds + excluded.rounds`,
-		task, hour.UnixMilli(), dim, val, f.Calls, f.Connected, f.TalkMS, f.BilledMin, f.Rounds)
+	tx, err := s.db.Begin()
 	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	d := rollupDeltas{{task: task, hour: hour.UnixMilli(), dim: dim, val: val}: {f.Calls, f.Connected, f.TalkMS, f.BilledMin, f.Rounds}}
+	if err := d.apply(context.Background(), tx); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Commit(); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -144,34 +148,26 @@ func TestOverviewEmpty(t *testing.T) {
 	}
 }
 
-// TestRollupsAllTriggers: the summed table follows every insert, update and
-// delete of call_rollups (and leaves out calls under no task).
-func TestRollupsAllTriggers(t *testing.T) {
+// TestRollupsAllFollowsDeltas: the every-task sum follows each write of the
+// per-task rollups, leaves out calls under no task, and loses a row when its
+// last call goes (in both tables).
+func TestRollupsAllFollowsDeltas(t *testing.T) {
 	s := openTest(t)
 	h := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
 	putRollup(t, s, "1", h, DimLevel, "A级", Figures{Calls: 3, Connected: 2, TalkMS: 10, BilledMin: 1, Rounds: 4})
 	putRollup(t, s, "2", h, DimLevel, "A级", Figures{Calls: 1, Connected: 1, TalkMS: 5, BilledMin: 1, Rounds: 1})
 	putRollup(t, s, "1", h, DimLevel, "A级", Figures{Calls: 1})
 	putRollup(t, s, "", h, DimLevel, "A级", Figures{Calls: 50})
-	if _, err := s.db.Exec(`UPDATE call_rollups SET calls = calls - 1, task_id = '3' WHERE task_id = '2'`); err != nil {
-		t.Fatal(err)
+	putRollup(t, s, "2", h, DimLevel, "B级", Figures{Calls: 2, Connected: 1})
+	putRollup(t, s, "2", h, DimLevel, "B级", Figures{Calls: -2, Connected: -1})
+	putRollup(t, s, "2", h, DimLevel, "A级", Figures{Calls: -1, Connected: -1, TalkMS: -5, BilledMin: -1, Rounds: -1})
+	want := map[rollupKey]rollupVal{{hour: h.UnixMilli(), dim: DimLevel, val: "A级"}: {4, 2, 10, 1, 4}}
+	if d := cmp.Diff(want, storedRollupsAll(t, s), cmp.AllowUnexported(rollupKey{}, rollupVal{})); d != "" {
+		t.Errorf("call_rollups_all (-want +got):\n%s", d)
 	}
-	if _, err := s.db.Exec(`UPDATE call_rollups SET task_id = '4' WHERE task_id = ''`); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.db.Exec(`DELETE FROM call_rollups WHERE task_id = '4'`); err != nil {
-		t.Fatal(err)
-	}
-	var got, want [5]int64
-	if err := s.db.QueryRow(`SELECT calls, connected, talk_ms, billed_min, rounds FROM call_rollups_all WHERE dim = 'level'`).
-		Scan(&got[0], &got[1], &got[2], &got[3], &got[4]); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.db.QueryRow(`SELECT SUM(calls), SUM(connected), SUM(talk_ms), SUM(billed_min), SUM(rounds) FROM call_rollups WHERE task_id <> ''`).
-		Scan(&want[0], &want[1], &want[2], &want[3], &want[4]); err != nil {
-		t.Fatal(err)
-	}
-	if got != want || got[0] != 4 {
-		t.Errorf("call_rollups_all = %v, want %v (4 calls)", got, want)
+	var rows int
+	s.db.QueryRow(`SELECT COUNT(*) FROM call_rollups WHERE calls = 0`).Scan(&rows)
+	if n := len(storedRollups(t, s)); n != 2 || rows != 0 {
+		t.Errorf("call_rollups has %d rows (%d without a call), want 2 (task 1's and no task's)", n, rows)
 	}
 }

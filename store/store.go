@@ -55,6 +55,10 @@ func Open(path string) (*Store, error) {
 	// 32 MB of page cache a connection (the default is 2 MB): the call
 	// warehouse's indexes and rollups are read and written all over.
 	q.Add("_pragma", "cache_size(-32000)")
+	// Statement journals in memory: a many-row upsert (the warehouse's
+	// rollups) keeps one, and in a temporary file it cost a write per page.
+	q.Add("_pragma", "temp_store(MEMORY)")
+	q.Add("_pragma", "wal_autocheckpoint(8000)")
 	q.Set("_txlock", "immediate")
 	db, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
 	if err != nil {

@@ -625,8 +625,7 @@ func contribute(c Call, sign int64, d rollupDeltas) {
 	hour := HourMS(c.StartAt)
 	add := func(dim, val string) {
 		k := rollupKey{c.TaskID, hour, dim, val}
-		o := d[k]
-		d[k] = rollupVal{o.calls + v.calls, o.connected + v.connected, o.talkMS + v.talkMS, o.billedMin + v.billedMin, o.rounds + v.rounds}
+		d[k] = d[k].plus(v)
 	}
 	add("all", "")
 	add("level", c.LevelKey)
@@ -654,73 +653,159 @@ func contribute(c Call, sign int64, d rollupDeltas) {
 	}
 }
 
-// apply writes the non-zero deltas; a row left with no call is deleted, as a
-// GROUP BY would not have it.
+// apply writes the non-zero deltas to call_rollups and, summed over the
+// tasks (calls under no task left out), to call_rollups_all: each key once,
+// in key order, many rows a statement. A row left with no call is deleted,
+// as a GROUP BY would not have it.
 func (d rollupDeltas) apply(ctx context.Context, tx *sql.Tx) error {
-	// In key order: the rows go in along the primary key.
 	keys := make([]rollupKey, 0, len(d))
+	all := rollupDeltas{}
 	for k, v := range d {
-		if v != (rollupVal{}) {
-			keys = append(keys, k)
+		if v == (rollupVal{}) {
+			continue
+		}
+		keys = append(keys, k)
+		if k.task != "" {
+			a := rollupKey{hour: k.hour, dim: k.dim, val: k.val}
+			all[a] = all[a].plus(v)
 		}
 	}
-	slices.SortFunc(keys, func(a, b rollupKey) int {
-		return cmp.Or(strings.Compare(a.task, b.task), cmp.Compare(a.hour, b.hour), strings.Compare(a.dim, b.dim), strings.Compare(a.val, b.val))
-	})
-	// Many rows a statement: a statement's own cost is most of the cost of
-	// a one-row upsert.
+	if err := writeRollups(ctx, tx, rollupTask, keys, d); err != nil {
+		return err
+	}
+	allKeys := make([]rollupKey, 0, len(all))
+	for k, v := range all {
+		if v != (rollupVal{}) {
+			allKeys = append(allKeys, k)
+		}
+	}
+	return writeRollups(ctx, tx, rollupAll, allKeys, all)
+}
+
+func (v rollupVal) plus(w rollupVal) rollupVal {
+	return rollupVal{v.calls + w.calls, v.connected + w.connected, v.talkMS + w.talkMS, v.billedMin + w.billedMin, v.rounds + w.rounds}
+}
+
+// rollupTable is the SQL of one rollup table: call_rollups (per task) or
+// call_rollups_all (every task summed; its keys have no task).
+type rollupTable struct {
+	cols, conflict, table string
+	prefix                string // the key's first two columns bound
+	key                   func(k rollupKey) []any
+	cmp                   func(a, b rollupKey) int
+}
+
+var (
+	rollupTask = rollupTable{
+		table: "call_rollups", cols: "task_id, hour, dim, val", conflict: "task_id, hour, dim, val", prefix: "task_id = ? AND hour = ?",
+		key: func(k rollupKey) []any { return []any{k.task, k.hour, k.dim, k.val} },
+		cmp: func(a, b rollupKey) int {
+			if c := strings.Compare(a.task, b.task); c != 0 {
+				return c
+			}
+			if c := cmp.Compare(a.hour, b.hour); c != 0 {
+				return c
+			}
+			if c := strings.Compare(a.dim, b.dim); c != 0 {
+				return c
+			}
+			return strings.Compare(a.val, b.val)
+		},
+	}
+	rollupAll = rollupTable{
+		table: "call_rollups_all", cols: "dim, hour, val", conflict: "dim, hour, val", prefix: "dim = ? AND hour = ?",
+		key: func(k rollupKey) []any { return []any{k.dim, k.hour, k.val} },
+		cmp: func(a, b rollupKey) int {
+			if c := strings.Compare(a.dim, b.dim); c != 0 {
+				return c
+			}
+			if c := cmp.Compare(a.hour, b.hour); c != 0 {
+				return c
+			}
+			return strings.Compare(a.val, b.val)
+		},
+	}
+)
+
+// upsert is the statement adding n rows of deltas to the table.
+func (t rollupTable) upsert(n int) string {
+	nk := strings.Count(t.cols, ",") + 1
+	row := "(" + strings.Repeat("?, ", nk) + "?, ?, ?, ?, ?),"
+	return `INSERT INTO ` + t.table + ` (` + t.cols + `, calls, connected, talk_ms, billed_min, rounds) VALUES ` +
+		strings.TrimSuffix(strings.Repeat(row, n), ",") + `
+		ON CONFLICT (` + t.conflict + `) DO UPDATE SET calls = ` + t.table + `.calls + excluded.calls,
+			connected = ` + t.table + `.connected + excluded.connected, talk_ms = ` + t.table + `.talk_ms + excluded.talk_ms,
+			billed_min = ` + t.table + `.billed_min + excluded.billed_min, rounds = ` + t.table + `.rounds + excluded.rounds`
+}
+
+// writeRollups adds the deltas of keys to table t: in key order (the rows go
+// in along the primary key), many rows a statement (a statement's own cost
+// is most of the cost of a one-row upsert), then deletes the rows a
+// subtraction left with no call.
+func writeRollups(ctx context.Context, tx *sql.Tx, t rollupTable, keys []rollupKey, d rollupDeltas) error {
+	if len(keys) == 0 {
+		return nil
+	}
+	slices.SortFunc(keys, t.cmp)
 	const chunk = 50
-	var full *sql.Stmt
+	var full, del *sql.Stmt
 	defer func() {
-		if full != nil {
-			full.Close()
+		for _, st := range []*sql.Stmt{full, del} {
+			if st != nil {
+				st.Close()
+			}
 		}
 	}()
 	var gone []rollupKey
-	for len(keys) > 0 {
-		part := keys[:min(chunk, len(keys))]
-		keys = keys[len(part):]
+	for rest := keys; len(rest) > 0; {
+		part := rest[:min(chunk, len(rest))]
+		rest = rest[len(part):]
 		args := make([]any, 0, 9*len(part))
 		for _, k := range part {
 			v := d[k]
-			args = append(args, k.task, k.hour, k.dim, k.val, v.calls, v.connected, v.talkMS, v.billedMin, v.rounds)
+			args = append(append(args, t.key(k)...), v.calls, v.connected, v.talkMS, v.billedMin, v.rounds)
 			if v.calls < 0 {
 				gone = append(gone, k)
 			}
 		}
-		q := rollupUpsert(len(part))
 		var err error
 		if len(part) == chunk {
 			if full == nil {
-				if full, err = tx.PrepareContext(ctx, q); err != nil {
+				if full, err = tx.PrepareContext(ctx, t.upsert(chunk)); err != nil {
 					return fmt.Errorf("store: rollups: %w", err)
 				}
 			}
 			_, err = full.ExecContext(ctx, args...)
 		} else {
-			_, err = tx.ExecContext(ctx, q, args...)
+			_, err = tx.ExecContext(ctx, t.upsert(len(part)), args...)
 		}
 		if err != nil {
 			return fmt.Errorf("store: rollups: %w", err)
 		}
 	}
-	// A row left with no call goes, as a GROUP BY would not have it.
+	if len(gone) == 0 {
+		return nil
+	}
+	// By the key's first two columns: a statement binding dim would be
+	// prepared again at every run (SQLite checks a bound value against the
+	// partial index on dim 'all'), and one delete clears the hour's
+	// dimensions at once.
+	del, err := tx.PrepareContext(ctx, `DELETE FROM `+t.table+` WHERE `+t.prefix+` AND calls = 0`)
+	if err != nil {
+		return fmt.Errorf("store: rollups: %w", err)
+	}
+	var last []any
 	for _, k := range gone {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM call_rollups WHERE task_id = ? AND hour = ? AND dim = ? AND val = ? AND calls = 0`,
-			k.task, k.hour, k.dim, k.val); err != nil {
+		args := t.key(k)[:2]
+		if last != nil && args[0] == last[0] && args[1] == last[1] {
+			continue
+		}
+		last = args
+		if _, err := del.ExecContext(ctx, args...); err != nil {
 			return fmt.Errorf("store: rollups: %w", err)
 		}
 	}
 	return nil
-}
-
-// rollupUpsert adds n rows of deltas to call_rollups.
-func rollupUpsert(n int) string {
-	return `INSERT INTO call_rollups (task_id, hour, dim, val, calls, connected, talk_ms, billed_min, rounds) VALUES ` +
-		strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?, ?, ?, ?),", n), ",") + `
-		ON CONFLICT (task_id, hour, dim, val) DO UPDATE SET calls = call_rollups.calls + excluded.calls,
-			connected = call_rollups.connected + excluded.connected, talk_ms = call_rollups.talk_ms + excluded.talk_ms,
-			billed_min = call_rollups.billed_min + excluded.billed_min, rounds = call_rollups.rounds + excluded.rounds`
 }
 
 // BulkLoader adds calls known not to be stored yet (a generated or imported
@@ -787,8 +872,7 @@ func (b *BulkLoader) Add(ctx context.Context, calls []Call) error {
 		return err
 	}
 	for k, v := range d {
-		o := b.d[k]
-		b.d[k] = rollupVal{o.calls + v.calls, o.connected + v.connected, o.talkMS + v.talkMS, o.billedMin + v.billedMin, o.rounds + v.rounds}
+		b.d[k] = b.d[k].plus(v)
 	}
 	return nil
 }

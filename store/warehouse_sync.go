@@ -99,7 +99,11 @@ type LevelSeen struct {
 // LevelsSeen returns every level key the stored calls carry (from the
 // rollups), most frequent first; the empty key is left out.
 func (s *Store) LevelsSeen(ctx context.Context) ([]LevelSeen, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT val, SUM(calls) FROM call_rollups WHERE dim = 'level' AND val <> ''
+	// The every-task sum, plus the calls under no task it leaves out: both
+	// read along a primary key.
+	rows, err := s.db.QueryContext(ctx, `SELECT val, SUM(calls) FROM (
+			SELECT val, calls FROM call_rollups_all WHERE dim = 'level' AND val <> ''
+			UNION ALL SELECT val, calls FROM call_rollups WHERE task_id = '' AND dim = 'level' AND val <> '')
 		GROUP BY val ORDER BY SUM(calls) DESC, val`)
 	if err != nil {
 		return nil, fmt.Errorf("store: levels seen: %w", err)

@@ -90,6 +90,37 @@ func checkRollups(t *testing.T, s *Store, when string) {
 	if d := cmp.Diff(want, got, cmp.AllowUnexported(rollupKey{}, rollupVal{})); d != "" {
 		t.Fatalf("%s: rollups differ from GROUP BY over calls (-want +got):\n%s", when, d)
 	}
+	// call_rollups_all: the same summed over the tasks, calls under no task
+	// left out, and no row without a call.
+	wantAll := map[rollupKey]rollupVal{}
+	for k, v := range want {
+		if k.task != "" {
+			a := rollupKey{hour: k.hour, dim: k.dim, val: k.val}
+			wantAll[a] = wantAll[a].plus(v)
+		}
+	}
+	if d := cmp.Diff(wantAll, storedRollupsAll(t, s), cmp.AllowUnexported(rollupKey{}, rollupVal{})); d != "" {
+		t.Fatalf("%s: call_rollups_all differs from the sum over tasks (-want +got):\n%s", when, d)
+	}
+}
+
+func storedRollupsAll(t *testing.T, s *Store) map[rollupKey]rollupVal {
+	t.Helper()
+	rows, err := s.db.Query(`SELECT hour, dim, val, calls, connected, talk_ms, billed_min, rounds FROM call_rollups_all`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	out := map[rollupKey]rollupVal{}
+	for rows.Next() {
+		var k rollupKey
+		var v rollupVal
+		if err := rows.Scan(&k.hour, &k.dim, &k.val, &v.calls, &v.connected, &v.talkMS, &v.billedMin, &v.rounds); err != nil {
+			t.Fatal(err)
+		}
+		out[k] = v
+	}
+	return out
 }
 
 // randomCall makes call i with random fields over 72 hours; the same i is the
