@@ -81,13 +81,22 @@ func (s *Store) SetIntentLevels(ctx context.Context, levels []string) error {
 	return s.SetSetting(ctx, settingIntentLevels, string(b))
 }
 
-// IsDefaultIntent reports whether a level key counts as intent by default:
-// surface B's levels A级 and B级, and surface A intention values starting
-// with A or B or containing 有意向.
+// IsDefaultIntent reports whether a level key counts as intent by default
+// (docs/platform.md §decisions 10): the platform's A and B levels, whichever
+// surface named them. Surface B gives a level's name (A级, B级; B級(一般意向)
+// in Traditional characters); surface A's intention_name gives its alias
+// (有意向 for A级, 一般意向 for B级) or an intention value of the script's,
+// counted when it starts with A or B or says 有意向 (没有意向 says the
+// opposite).
 func IsDefaultIntent(levelKey string) bool {
 	k := strings.TrimSpace(levelKey)
-	return k == "A级" || k == "B级" || strings.HasPrefix(k, "A") || strings.HasPrefix(k, "B") ||
-		strings.Contains(k, "有意向")
+	if k == "" {
+		return false
+	}
+	if strings.HasPrefix(k, "A") || strings.HasPrefix(k, "B") || strings.Contains(k, "一般意向") {
+		return true
+	}
+	return strings.Contains(k, "有意向") && !strings.Contains(k, "没有意向") && !strings.Contains(k, "沒有意向")
 }
 
 // LevelSeen is a level key found among the stored calls, with its count.

@@ -334,7 +334,10 @@ func TestIntentLevelsSetting(t *testing.T) {
 	if _, def, _ = s.IntentLevels(ctx); !def {
 		t.Error("nil did not go back to the default")
 	}
-	for k, want := range map[string]bool{"A级": true, "B级": true, "C级": false, "A有意向": true, "有意向购买": true, "": false, "D拒绝": false} {
+	for k, want := range map[string]bool{"A级": true, "B级": true, "C级": false, "D级": false, "B級(一般意向)": true, "D級(無意向)": false,
+		"A有意向": true, "有意向购买": true, "": false, "D拒绝": false,
+		// Surface A names the platform's levels by their aliases.
+		"有意向": true, "一般意向": true, "可再次跟进": false, "无意向": false, "無意向": false, "没有意向": false, "客户没有意向": false} {
 		if IsDefaultIntent(k) != want {
 			t.Errorf("IsDefaultIntent(%q) = %v", k, !want)
 		}
