@@ -165,7 +165,14 @@ func (r *Rows) rowCells() ([]string, error) {
 	defer func() { r.buf = cells[:0] }()
 	col := 0 // the last cell's column, 1-based
 	r.rowText, r.spans = r.rowText[:0], r.spans[:0]
+	var qc rawCell
 	for {
+		if r.quickCell(&qc) {
+			if err := r.place(&cells, &col, qc); err != nil {
+				return nil, err
+			}
+			continue
+		}
 		tok, err := r.sc.next()
 		if err != nil {
 			return nil, err
@@ -199,34 +206,44 @@ func (r *Rows) rowCells() ([]string, error) {
 			if err != nil {
 				return nil, err
 			}
-			if c.col == 0 {
-				c.col = col + 1
-			} else if c.col <= col {
-				return nil, ErrUnsupported // cells out of order
-			}
-			if c.col > maxCol {
-				return nil, ErrUnsupported
-			}
-			col = c.col
-			v, err := r.value(c)
-			if err != nil {
+			if err := r.place(&cells, &col, c); err != nil {
 				return nil, err
-			}
-			if !v.empty() || c.formula {
-				for len(cells) < col-1 {
-					cells = append(cells, "")
-				}
-				if v.isStr || len(v.b) == 0 {
-					cells = append(cells, v.str)
-				} else {
-					from := len(r.rowText)
-					r.rowText = append(r.rowText, v.b...)
-					r.spans = append(r.spans, span{cell: len(cells), from: from, to: len(r.rowText)})
-					cells = append(cells, "")
-				}
 			}
 		}
 	}
+}
+
+// place puts a cell read into the row's cells, after the cell in column
+// *col (1-based), and makes its column the last.
+func (r *Rows) place(cells *[]string, col *int, c rawCell) error {
+	if c.col == 0 {
+		c.col = *col + 1
+	} else if c.col <= *col {
+		return ErrUnsupported // cells out of order
+	}
+	if c.col > maxCol {
+		return ErrUnsupported
+	}
+	*col = c.col
+	v, err := r.value(c)
+	if err != nil {
+		return err
+	}
+	if v.empty() && !c.formula {
+		return nil
+	}
+	for len(*cells) < c.col-1 {
+		*cells = append(*cells, "")
+	}
+	if v.isStr || len(v.b) == 0 {
+		*cells = append(*cells, v.str)
+	} else {
+		from := len(r.rowText)
+		r.rowText = append(r.rowText, v.b...)
+		r.spans = append(r.spans, span{cell: len(*cells), from: from, to: len(r.rowText)})
+		*cells = append(*cells, "")
+	}
+	return nil
 }
 
 // skip reads past the end of an element whose start tag was just read.
@@ -618,5 +635,105 @@ func isDigits(b []byte, min int) bool {
 			return false
 		}
 	}
+	return true
+}
+
+// quickCell reads a whole cell of the common shapes from the scanner's
+// buffer: <c> with r, s and t attributes (double-quoted, plain ASCII
+// values), empty (<c …/> or <c …></c>), or holding only <v>text</v> or
+// <is><t>text</t></is>. ok false: nothing is consumed, and the token path
+// reads the cell. A bad reference or style declines too, so that the token
+// path gives the error.
+func (r *Rows) quickCell(c *rawCell) bool {
+	s := r.sc
+	b := s.buf[s.pos:s.end]
+	if len(b) < 4 || b[0] != '<' || b[1] != 'c' {
+		return false
+	}
+	*c = rawCell{}
+	var seen uint8
+	i := 2
+	for {
+		if i >= len(b) {
+			return false
+		}
+		switch b[i] {
+		case '>':
+			i++
+		case '/':
+			if i+1 < len(b) && b[i+1] == '>' {
+				s.pos += i + 2
+				return true
+			}
+			return false
+		case ' ':
+			i++
+			if i+3 >= len(b) || b[i+1] != '=' || b[i+2] != '"' {
+				return false
+			}
+			name := b[i]
+			k := bytes.IndexByte(b[i+3:], '"')
+			if k < 0 {
+				return false
+			}
+			v := b[i+3 : i+3+k]
+			i += 4 + k
+			for _, ch := range v {
+				if ch < 0x20 || ch >= 0x7f || ch == '&' || ch == '<' {
+					return false
+				}
+			}
+			var bit uint8
+			var ok bool
+			switch name {
+			case 'r':
+				bit = 1
+				c.col, ok = column(v)
+			case 's':
+				bit = 2
+				c.style, ok = atoi(v)
+			case 't':
+				bit, ok = 4, true
+				c.typ = cellType(v)
+			}
+			if !ok || seen&bit != 0 {
+				return false
+			}
+			seen |= bit
+			continue
+		default:
+			return false
+		}
+		break
+	}
+	var ok bool
+	switch {
+	case hasAt(b, i, "</c>"):
+		i += len("</c>")
+	case hasAt(b, i, "<v>"):
+		var text []byte
+		var plain bool
+		text, i, plain, ok = quickText(b, i+len("<v>"))
+		if !ok || !hasAt(b, i, "</v></c>") {
+			return false
+		}
+		if plain {
+			r.vbuf = append(r.vbuf[:0], text...)
+		} else if r.vbuf, ok = appendText(r.vbuf[:0], text); !ok {
+			return false
+		}
+		c.v = r.vbuf
+		i += len("</v></c>")
+	case hasAt(b, i, "<is>"):
+		var n int
+		if r.text, n, ok = quickT(r.text[:0], b, i+len("<is>"), "</is></c>"); !ok {
+			return false
+		}
+		c.hasIS, c.is = true, r.text
+		i += len("<is>") + n
+	default:
+		return false
+	}
+	s.pos += i
 	return true
 }

@@ -553,3 +553,74 @@ func isHex4(b []byte) bool {
 	}
 	return true
 }
+
+// The quick paths read the common shapes of a cell and of a shared string
+// straight from the scanner's buffer, without tokens: fixed byte sequences
+// that the token path reads to the same values. Anything else (another
+// attribute, a prefix, whitespace between tags, a control character, a
+// shape cut by the end of the buffer) declines with nothing consumed, and
+// the token path reads it as before.
+
+// hasAt reports whether b[i:] starts with p.
+func hasAt(b []byte, i int, p string) bool {
+	return len(b)-i >= len(p) && string(b[i:i+len(p)]) == p
+}
+
+// quickText reads character data from b[i] up to the next '<', at next. ok
+// is false when the '<' is not in b or the text is not valid character data
+// the quick paths take (control characters other than tab and line feed
+// decline). plain is true when the text is its own value: no entity, no
+// carriage return, no underscore (which may start an _xHHHH_ escape).
+func quickText(b []byte, i int) (text []byte, next int, plain, ok bool) {
+	j := bytes.IndexByte(b[i:], '<')
+	if j < 0 {
+		return nil, 0, false, false
+	}
+	text = b[i : i+j]
+	plain = true
+	ascii, ef := true, false
+	for _, c := range text {
+		switch {
+		case c >= 0x80:
+			ascii = false
+			ef = ef || c == 0xef
+		case c == '&', c == '\r', c == '_':
+			plain = false
+		case c < 0x20 && c != '\t' && c != '\n':
+			return nil, 0, false, false
+		}
+	}
+	if !ascii && (!utf8.Valid(text) || ef && (bytes.Contains(text, []byte("\xef\xbf\xbe")) || bytes.Contains(text, []byte("\xef\xbf\xbf")))) {
+		return nil, 0, false, false
+	}
+	return text, i + j, plain, true
+}
+
+// quickT reads `<t>text</t>` or `<t xml:space="preserve">text</t>` at b[i]
+// followed by closing, decoded onto dst as richText would give it. n is the
+// number of bytes read from b[i]; ok false when b does not hold that shape.
+func quickT(dst, b []byte, i int, closing string) (out []byte, n int, ok bool) {
+	var k int
+	switch {
+	case hasAt(b, i, "<t>"):
+		k = i + len("<t>")
+	case hasAt(b, i, `<t xml:space="preserve">`):
+		k = i + len(`<t xml:space="preserve">`)
+	default:
+		return dst, 0, false
+	}
+	text, end, plain, ok := quickText(b, k)
+	if !ok || !hasAt(b, end, "</t>") || !hasAt(b, end+len("</t>"), closing) {
+		return dst, 0, false
+	}
+	start := len(dst)
+	if plain {
+		dst = append(dst, text...)
+	} else {
+		if dst, ok = appendText(dst, text); !ok {
+			return dst[:start], 0, false
+		}
+		dst = bstrUnmarshal(dst, start)
+	}
+	return dst, end + len("</t>") + len(closing) - i, true
+}

@@ -326,7 +326,26 @@ func (b *Book) readSharedStrings(max int) error {
 		b.sst.chunks = append(b.sst.chunks, string(chunk))
 		chunk = chunk[:0]
 	}
+	add := func() {
+		b.sst.ends = append(b.sst.ends, uint32(len(chunk)))
+		b.sst.chunkOf = append(b.sst.chunkOf, uint16(len(b.sst.chunks)))
+		if len(chunk) >= 1<<20 {
+			flush()
+		}
+	}
 	for {
+		if hasAt(sc.buf[sc.pos:sc.end], 0, "<si>") {
+			out, n, ok := quickT(chunk, sc.buf[sc.pos:sc.end], len("<si>"), "</si>")
+			if ok {
+				if len(b.sst.ends) >= max {
+					return ErrUnsupported
+				}
+				chunk = out
+				sc.pos += len("<si>") + n
+				add()
+				continue
+			}
+		}
 		tok, err := sc.next()
 		if err != nil {
 			return err
@@ -355,11 +374,7 @@ func (b *Book) readSharedStrings(max int) error {
 				return err
 			}
 		}
-		b.sst.ends = append(b.sst.ends, uint32(len(chunk)))
-		b.sst.chunkOf = append(b.sst.chunkOf, uint16(len(b.sst.chunks)))
-		if len(chunk) >= 1<<20 {
-			flush()
-		}
+		add()
 	}
 }
 
