@@ -93,42 +93,59 @@ func parseXLSXFast(ctx context.Context, data []byte, opts ParseOptions) (*Result
 	if err != nil {
 		return nil, fastError(err, limit)
 	}
-	// <dimension> near the start gives the row count for progress,
-	// <mergeCells> at the end the merges: a quick pass over the sheet,
-	// on another core while the shared strings are read.
+	// <dimension> near the start gives the row count for progress; the
+	// sheet's first chunk holds it.
 	sheet, size, err := book.OpenSheet()
 	if err != nil {
 		return nil, fastError(err, limit)
 	}
-	type scanned struct {
-		dimension int
-		merges    []mergeRange
+	dimension, _ := scanSheetXML(sheet, size, scanDimension)
+	sheet.Close()
+	res, rows, err := runFast(ctx, book, opts, limit, dimension, nil)
+	if rows == nil {
+		return nil, err // the sheet could not be opened
 	}
-	scan := make(chan scanned, 1)
-	go func() {
-		defer sheet.Close()
-		d, m := scanSheetXML(sheet, size)
-		scan <- scanned{d, m}
-	}()
-	rows, err := book.Rows()
-	pre := <-scan
-	if err != nil {
-		return nil, fastError(err, limit)
-	}
-	src := &fastSource{rows: rows, merger: merger{merges: pre.merges}}
 	defer rows.Close()
-	dimension := pre.dimension
+	if rerr := rows.Err(); rerr != nil {
+		return nil, fastError(rerr, limit)
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return nil, err
+	}
+	// <mergeCells> follows the rows: the rest of the sheet says whether
+	// merged cells are to be filled down. Then (seldom) the rows are read
+	// again with them, progress already reported.
+	_, merges := scanSheetXML(rows.Rest(), 0, scanMerges)
+	if len(merges) == 0 {
+		return res, err
+	}
+	opts.Expect, opts.Progress = nil, nil
+	res, again, err := runFast(ctx, book, opts, limit, dimension, merges)
+	if again == nil {
+		return nil, err
+	}
+	defer again.Close()
+	if rerr := again.Err(); rerr != nil {
+		return nil, fastError(rerr, limit)
+	}
+	return res, err
+}
+
+// runFast parses the first sheet's rows with the fast reader, merged
+// cells filled down. rows is nil when the sheet could not be opened (err
+// says why); otherwise the caller closes it and checks its Err first: a
+// parse error may come from rows the reader gave up on.
+func runFast(ctx context.Context, book *xlsxread.Book, opts ParseOptions, limit int64, dimension int, merges []mergeRange) (res *Result, rows *xlsxread.Rows, err error) {
+	rows, err = book.Rows()
+	if err != nil {
+		return nil, nil, fastError(err, limit)
+	}
+	src := &fastSource{rows: rows, merger: merger{merges: merges}}
 	p := newParser(opts, "xlsx")
 	p.res.Sheet = book.SheetName()
 	p.expect(dimension)
-	res, err := p.run(ctx, src)
-	if err != nil {
-		return nil, err
-	}
-	if err := src.rows.Err(); err != nil {
-		return nil, fastError(err, limit)
-	}
-	return res, nil
+	res, err = p.run(ctx, src)
+	return res, rows, err
 }
 
 // fastSource is a rowSource over the fast reader, with merged cells filled
@@ -425,7 +442,7 @@ func readPart(zr *zip.Reader, name string, max int64) []byte {
 func scanSheet(data []byte, f *excelize.File, name string) (dimension int, merges []mergeRange) {
 	if v, ok := f.Pkg.Load(name); ok {
 		if b, ok := v.([]byte); ok {
-			return scanSheetXML(bytes.NewReader(b), int64(len(b)))
+			return scanSheetXML(bytes.NewReader(b), int64(len(b)), scanDimension|scanMerges)
 		}
 	}
 	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
@@ -441,12 +458,19 @@ func scanSheet(data []byte, f *excelize.File, name string) (dimension int, merge
 		return 0, nil
 	}
 	defer rc.Close()
-	return scanSheetXML(rc, int64(zf.UncompressedSize64))
+	return scanSheetXML(rc, int64(zf.UncompressedSize64), scanDimension|scanMerges)
 }
 
+// What scanSheetXML looks for: the dimension in the first chunk of a
+// sheet, the merged ranges in all of what it reads.
+const (
+	scanDimension = 1 << iota
+	scanMerges
+)
+
 // scanSheetXML is scanSheet over the sheet XML itself, of size bytes
-// inflated.
-func scanSheetXML(r io.Reader, size int64) (dimension int, merges []mergeRange) {
+// inflated, looking for what is asked.
+func scanSheetXML(r io.Reader, size int64, what int) (dimension int, merges []mergeRange) {
 	const overlap = 256
 	buf := make([]byte, 1<<16)
 	keep := 0
@@ -455,8 +479,7 @@ func scanSheetXML(r io.Reader, size int64) (dimension int, merges []mergeRange) 
 		n, err := io.ReadFull(r, buf[keep:])
 		chunk := buf[:keep+n]
 		eof := err != nil
-		if first {
-			first = false
+		if first && what&scanDimension != 0 {
 			if i := bytes.Index(chunk, []byte("<dimension ")); i >= 0 {
 				if ref, ok := attr(chunk[i:min(len(chunk), i+overlap)], "ref"); ok {
 					if _, bottom, _, ok := parseRange(ref); ok {
@@ -470,6 +493,10 @@ func scanSheetXML(r io.Reader, size int64) (dimension int, merges []mergeRange) 
 			if dimension <= 1 {
 				dimension = estimateRows(chunk, size)
 			}
+		}
+		first = false
+		if what&scanMerges == 0 {
+			break
 		}
 		done := 0
 		for {

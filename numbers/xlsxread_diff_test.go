@@ -310,3 +310,58 @@ func FuzzFastReaderAgrees(f *testing.F) {
 		}
 	})
 }
+
+// TestFastParseMergedCells checks the fast path fills merged cells down,
+// though it learns of them only after the rows: it reads the sheet again,
+// within the workbook's limit (the second reading has the budget the first
+// had), and reports the expected rows once and progress that never goes
+// back.
+func TestFastParseMergedCells(t *testing.T) {
+	rows := [][]any{{"号码", "产品"}}
+	for i := range 5000 {
+		rows = append(rows, []any{fmt.Sprintf("138%08d", i), nil})
+	}
+	rows[1][1] = "贷款"
+	data := xlsxOf(t, "Sheet1", rows, func(f *excelize.File, s string) {
+		must(t, f.MergeCell(s, "B2", "B5001"))
+	})
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	must(t, err)
+	var total, sheet int64
+	for _, f := range zr.File {
+		total += int64(f.UncompressedSize64)
+		if f.Name == "xl/worksheets/sheet1.xml" {
+			sheet = int64(f.UncompressedSize64)
+		}
+	}
+	var expects, last int
+	var back bool
+	opts := ParseOptions{
+		UnzipSizeLimit: total + sheet/2, // one reading of the sheet fits, two would not
+		Expect:         func(int) { expects++ },
+		Progress: func(n int) {
+			back = back || n < last
+			last = n
+		},
+	}
+	got, err := parseXLSXFast(context.Background(), data, opts)
+	if err != nil {
+		t.Fatalf("fast parse: %v", err)
+	}
+	if got.Counts.Valid != 5000 {
+		t.Fatalf("counts %+v", got.Counts)
+	}
+	for _, r := range got.ValidRows {
+		if len(r.Values) != 1 || r.Values[0] != "贷款" {
+			t.Fatalf("row %d: merged value not filled down: %q", r.Line, r.Values)
+		}
+	}
+	if expects != 1 || back || last != 5001 {
+		t.Errorf("Expect called %d times, progress went back %v, ended at %d", expects, back, last)
+	}
+	want, err := parseXLSXExcelize(context.Background(), data, ParseOptions{})
+	must(t, err)
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("result (-excelize +fast):\n%s", diff)
+	}
+}

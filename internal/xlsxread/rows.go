@@ -38,13 +38,17 @@ type Rows struct {
 type span struct{ cell, from, to int }
 
 // Rows reads the shared strings, then starts reading the first sheet.
+// Called again, it reads the sheet again from its start, with the same
+// budget: what the workbook's limit leaves after the shared strings.
 func (b *Book) Rows() (*Rows, error) {
 	if !b.loaded {
 		if err := b.readSharedStrings(b.maxStrings); err != nil {
 			return nil, err
 		}
 		b.loaded = true
+		b.sheetBudget = b.budget.left
 	}
+	b.budget.left = b.sheetBudget
 	rc, err := b.open(b.sheet)
 	if err != nil {
 		return nil, err
@@ -68,6 +72,13 @@ func (r *Rows) Cells() []string { return r.cells }
 // Err is the error that ended the rows, if any: ErrUnsupported when the
 // sheet needs a general reader, *TooLargeError, or a read error.
 func (r *Rows) Err() error { return r.err }
+
+// Rest is the sheet's XML not read yet: once the rows are read, what
+// follows <sheetData> (<mergeCells> among it). It counts against the
+// workbook's budget.
+func (r *Rows) Rest() io.Reader {
+	return io.MultiReader(bytes.NewReader(r.sc.buf[r.sc.pos:r.sc.end]), r.rc)
+}
 
 // Close releases the sheet.
 func (r *Rows) Close() error { return r.rc.Close() }
@@ -646,7 +657,7 @@ func isDigits(b []byte, min int) bool {
 // path gives the error.
 func (r *Rows) quickCell(c *rawCell) bool {
 	s := r.sc
-	b := s.buf[s.pos:s.end]
+	b := s.ahead()
 	if len(b) < 4 || b[0] != '<' || b[1] != 'c' {
 		return false
 	}

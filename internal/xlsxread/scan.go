@@ -561,6 +561,22 @@ func isHex4(b []byte) bool {
 // shape cut by the end of the buffer) declines with nothing consumed, and
 // the token path reads it as before.
 
+// quickAhead is the data the quick paths want buffered: more than a cell
+// or a shared string of the usual shapes takes.
+const quickAhead = 4 << 10
+
+// ahead reads more data until quickAhead bytes are buffered past pos, or
+// the part ends, and returns them; a read error is kept for the token path
+// to return.
+func (s *scanner) ahead() []byte {
+	for s.end-s.pos < quickAhead && !s.eof {
+		if _, ok := s.more(s.pos); !ok {
+			break
+		}
+	}
+	return s.buf[s.pos:s.end]
+}
+
 // hasAt reports whether b[i:] starts with p.
 func hasAt(b []byte, i int, p string) bool {
 	return len(b)-i >= len(p) && string(b[i:i+len(p)]) == p

@@ -59,6 +59,8 @@ type Book struct {
 
 	maxStrings int
 	loaded     bool // sst read
+	// sheetBudget is what the budget leaves for a reading of the sheet.
+	sheetBudget int64
 }
 
 // numFmt is what this reader knows of a cell style's number format.
@@ -334,8 +336,8 @@ func (b *Book) readSharedStrings(max int) error {
 		}
 	}
 	for {
-		if hasAt(sc.buf[sc.pos:sc.end], 0, "<si>") {
-			out, n, ok := quickT(chunk, sc.buf[sc.pos:sc.end], len("<si>"), "</si>")
+		if ahead := sc.ahead(); hasAt(ahead, 0, "<si>") {
+			out, n, ok := quickT(chunk, ahead, len("<si>"), "</si>")
 			if ok {
 				if len(b.sst.ends) >= max {
 					return ErrUnsupported
