@@ -215,6 +215,52 @@ func diffCorpus() []diffCase {
 		{"rows out of order", xml(sheetXML(`<row r="3"><c r="A3"><v>1</v></c></row><row r="2"><c r="A2"><v>2</v></c></row>`), "", ""), false},
 		{"shared string index out of range", xml(sheetXML(`<row r="1"><c r="A1" t="s"><v>9</v></c></row>`), sstXML(`<si><t>a</t></si>`), ""), false},
 		{"doctype", xml(`<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "b">]>`+sheetXML(`<row r="1"><c r="A1" t="inlineStr"><is><t>&a;</t></is></c></row>`)[len(`<?xml version="1.0" encoding="UTF-8" standalone="yes"?>`)+1:], "", ""), false},
+		// The shapes the reader takes straight from its buffer, and their
+		// neighbours that it reads token by token.
+		{"cell shapes near the quick path", xml(sheetXML(
+			`<row r="1"><c r="A1" t="inlineStr"><is><t>a&amp;b &lt;c&gt; &#20013;&#x6587; &quot;q&apos;</t></is></c>`+
+				`<c r="B1" t="inlineStr"><is><t xml:space="preserve"> 空格 </t></is></c>`+
+				`<c r="C1" t="inlineStr"><is><t>_x000D_ _x005F_x0041_ a_b</t></is></c>`+
+				`<c r="D1" t="inlineStr"><is><t>line1`+"\r\n"+`line2`+"\t"+`tab</t></is></c>`+
+				`<c t="inlineStr" r="E1"><is><t>type first</t></is></c>`+
+				`<c s="0" t="inlineStr" r="F1"><is><t>style first</t></is></c>`+
+				`<c  r="G1"  t="inlineStr" ><is><t>spaces in the tag</t></is></c>`+
+				`<c r = "H1" t`+"\n"+`= 'inlineStr'><is><t>around =, quotes</t></is></c>`+
+				`<c r="I1"/><c r="J1" s="0"/><c r="K1"></c><c r="L1" t="inlineStr"><is><t></t></is></c><c r="M1" t="inlineStr"><is><t/></is></c>`+
+				`<c r="N1" t="inlineStr"><is><r><t>ri</t></r><r><rPr><b/></rPr><t>ch</t></r></is></c>`+
+				`<c r="O1" t="inlineStr"><is><t>ruby</t><rPh sb="0" eb="1"><t>ルビ</t></rPh></is></c>`+
+				`<c r="P1" t="inlineStr" cm="1"><is><t>another attribute</t></is></c>`+
+				`<c r="Q1" t="inlineStr"><is> <t>space before t</t> </is></c>`+
+				"\n"+`<c r="R1" t="inlineStr"><is><t>after a line break</t></is></c>`+
+				`<c r="S1" t="inlineStr"><is><t>（全角）・ｘ</t></is></c></row>`+
+				`<row r="2"><c r="A2"><v>&#49;&#51;800138000</v></c><c r="B2" t="s"><v>0</v></c><c r="C2" t="s"><v>1</v></c><c r="D2" t="s"><v>2</v></c><c r="E2"><v></v></c><c r="F2" t="str"><v>x&amp;y</v></c>`+
+				`<c r="G2"><v>12</v> </c><c r="H2"><v>34</v></c ><c r="I2" t="inlineStr"><is><t>t</t></is></c ></row>`),
+			sstXML(`<si><t>a&amp;b</t></si>`, `<si><t xml:space="preserve"> x </t></si>`, "<si>\n<t>y</t>\n</si>"), ""), true},
+		{"a control character in an inline string", xml(sheetXML(`<row r="1"><c r="A1" t="inlineStr"><is><t>a`+"\x01"+`b</t></is></c></row>`), "", ""), false},
+		{"a control character reference", xml(sheetXML(`<row r="1"><c r="A1" t="inlineStr"><is><t>a&#1;b</t></is></c></row>`), "", ""), false},
+		{"an unknown entity", xml(sheetXML(`<row r="1"><c r="A1" t="inlineStr"><is><t>a&nbsp;b</t></is></c></row>`), "", ""), false},
+		{"invalid UTF-8 in an inline string", xml(sheetXML(`<row r="1"><c r="A1" t="inlineStr"><is><t>a`+"\xff"+`b</t></is></c></row>`), "", ""), false},
+		{"U+FFFE in an inline string", xml(sheetXML(`<row r="1"><c r="A1" t="inlineStr"><is><t>a`+"\uFFFE"+`b</t></is></c></row>`), "", ""), false},
+		{"invalid UTF-8 in a shared string", xml(sheetXML(`<row r="1"><c r="A1" t="s"><v>0</v></c></row>`), sstXML(`<si><t>a`+"\xc3"+`</t></si>`), ""), false},
+		{"a bad reference on a quick cell", xml(sheetXML(`<row r="1"><c r="1A" t="inlineStr"><is><t>x</t></is></c></row>`), "", ""), false},
+		{"a duplicate attribute", xml(sheetXML(`<row r="1"><c r="A1" r="B1" t="inlineStr"><is><t>x</t></is></c></row>`), "", ""), false},
+		{"cells across the buffer's edges", func(t testing.TB) []byte {
+			// Rows of growing cells, one far longer than the reader's
+			// look-ahead, so that cells straddle every chunk boundary.
+			var b strings.Builder
+			for r := 1; r <= 2500; r++ {
+				fmt.Fprintf(&b, `<row r="%d">`, r)
+				for c := 0; c < 5; c++ {
+					text := strings.Repeat("号x&amp;", (r*7+c*13)%40)
+					if r == 1234 && c == 2 {
+						text = strings.Repeat("长", 5000)
+					}
+					fmt.Fprintf(&b, `<c r="%c%d" t="inlineStr"><is><t>%d %s</t></is></c><c r="%c%d"><v>%d</v></c>`, 'A'+2*c, r, r, text, 'B'+2*c, r, r*c)
+				}
+				b.WriteString(`</row>`)
+			}
+			return book(t, sheetXML(b.String()), "", "")
+		}, true},
 	}
 }
 
@@ -282,6 +328,9 @@ func FuzzFastReaderAgrees(f *testing.F) {
 	f.Add(`<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="inlineStr"><is><t>x&amp;y</t></is></c></row><row r="3"><c r="C3"><v>13800138000</v></c></row>`, `<si><t>手机号码</t></si><si><r><t>a</t></r><rPh><t>b</t></rPh></si>`)
 	f.Add(`<row><c><v>1.5E+3</v></c><c t="b"><v>1</v></c><c r="D1" t="e"><v>#N/A</v></c></row>`, `<si><t xml:space="preserve"> _x000D_ </t></si>`)
 	f.Add(`<row r="2"><c r="A2" s="1"><v>7</v></c><c r="B2" t="str"><f>1</f><v>s</v></c></row>`, `<si><t/></si>`)
+	// The shapes read straight from the buffer, and neighbours that are not.
+	f.Add(`<row r="1"><c r="A1" t="inlineStr"><is><t>a&amp;b&#20013;_x0041_</t></is></c><c t="inlineStr" r="B1"><is><t xml:space="preserve"> x </t></is></c><c r="C1"/><c r="D1" s="1"></c><c  r="E1" t = "s" ><v>1</v></c></row>`, `<si><t>y&lt;</t></si><si><t xml:space="preserve"> z </t></si>`)
+	f.Add(`<row r="1"><c r="A1" t="inlineStr"><is><r><t>ri</t></r><r><t>ch</t></r></is></c><c r="B1" t="inlineStr"><is><t>p</t><rPh><t>q</t></rPh></is></c><c r='C1'><v>1`+"\r\n"+`</v></c><c r="D1"><v>&#49;2</v> </c></row>`, "<si>\n<t>a</t></si><si><t>b\tc</t></si>")
 	f.Fuzz(func(t *testing.T, rows, sst string) {
 		data := book(t, sheetXML(rows), sstXML(sst), stylesXML(nil, 0, 49, 2, 14))
 		if got, err := fastRows(data, -1); err == nil {

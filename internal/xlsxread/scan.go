@@ -258,7 +258,7 @@ func validName[T string | []byte](name T) bool {
 type attrKV struct{ name, value []byte }
 
 // parseAttrs reads the attributes of a tag into s.kv, checking they are
-// name="value" pairs whose values are valid text.
+// name="value" pairs whose values are valid text, each name once.
 func (s *scanner) parseAttrs(a []byte) bool {
 	s.kv = s.kv[:0]
 	for {
@@ -296,6 +296,11 @@ func (s *scanner) parseAttrs(a []byte) bool {
 		}
 		if c := bytes.LastIndexByte(name, ':'); c >= 0 && string(name[:c]) != "xmlns" {
 			name = name[c+1:]
+		}
+		for _, kv := range s.kv {
+			if bytes.Equal(kv.name, name) {
+				return false // not well-formed, or one excelize reads otherwise (the last)
+			}
 		}
 		s.kv = append(s.kv, attrKV{name: name, value: v})
 		a = a[2+end:]
