@@ -598,24 +598,42 @@ func quickText(b []byte, i int) (text []byte, next int, plain, ok bool) {
 		return nil, 0, false, false
 	}
 	text = b[i : i+j]
-	plain = true
-	ascii, ef := true, false
+	var class uint8
 	for _, c := range text {
-		switch {
-		case c >= 0x80:
-			ascii = false
-			ef = ef || c == 0xef
-		case c == '&', c == '\r', c == '_':
-			plain = false
-		case c < 0x20 && c != '\t' && c != '\n':
-			return nil, 0, false, false
-		}
+		class |= textClass[c]
 	}
-	if !ascii && (!utf8.Valid(text) || ef && (bytes.Contains(text, []byte("\xef\xbf\xbe")) || bytes.Contains(text, []byte("\xef\xbf\xbf")))) {
+	if class&classBad != 0 {
 		return nil, 0, false, false
 	}
-	return text, i + j, plain, true
+	if class&classNonASCII != 0 && (!utf8.Valid(text) || class&classEF != 0 && (bytes.Contains(text, []byte("\xef\xbf\xbe")) || bytes.Contains(text, []byte("\xef\xbf\xbf")))) {
+		return nil, 0, false, false
+	}
+	return text, i + j, class&classDecode == 0, true
 }
+
+// The classes of a byte in quickText's text.
+const (
+	classNonASCII = 1 << iota
+	classEF       // 0xEF: may start U+FFFE or U+FFFF
+	classDecode   // '&', '\r', '_'
+	classBad      // a control character other than tab and line feed
+)
+
+var textClass = func() (t [256]uint8) {
+	for c := range t {
+		switch {
+		case c == 0xef:
+			t[c] = classNonASCII | classEF
+		case c >= 0x80:
+			t[c] = classNonASCII
+		case c == '&', c == '\r', c == '_':
+			t[c] = classDecode
+		case c < 0x20 && c != '\t' && c != '\n':
+			t[c] = classBad
+		}
+	}
+	return t
+}()
 
 // quickT reads `<t>text</t>` or `<t xml:space="preserve">text</t>` at b[i]
 // followed by closing, decoded onto dst as richText would give it. n is the
