@@ -130,6 +130,9 @@ func (s *Store) upsertBatch(ctx context.Context, calls []Call, kind upsertKind) 
 		return 0, err
 	}
 	defer u.close()
+	if err := u.prefetch(ctx, calls); err != nil {
+		return 0, err
+	}
 	now := ms(s.now())
 	deltas := rollupDeltas{}
 	for _, c := range calls {
@@ -144,6 +147,9 @@ func (s *Store) upsertBatch(ctx context.Context, calls []Call, kind upsertKind) 
 	if err := deltas.apply(ctx, tx); err != nil {
 		return 0, err
 	}
+	if err := u.flushSearch(ctx); err != nil {
+		return 0, err
+	}
 	if err := tx.Commit(); err != nil {
 		return 0, fmt.Errorf("store: upsert calls: %w", err)
 	}
@@ -154,12 +160,55 @@ func (s *Store) upsertBatch(ctx context.Context, calls []Call, kind upsertKind) 
 type upserter struct {
 	tx                                *sql.Tx
 	byID, byRecord, ins, upd, delMsgs *sql.Stmt
-	insMsg, region                    *sql.Stmt
+	region                            *sql.Stmt
 	idx                               *searchIndex
+	// rows are the stored rows of the batch's calls by call id, read
+	// before the batch (prefetch) and replaced as the batch writes them;
+	// recs finds a row's call id by its record id. Without them (a loader
+	// that reads nothing), find asks the database call by call.
+	rows    map[string]*Call
+	recs    map[string]string
+	fetched bool
+	// insTurns inserts n turns at once, by n (prepared on first use).
+	insTurns map[int]*sql.Stmt
+	// search is what the search index is to be told, in order, once the
+	// batch's other writes are done (flushSearch).
+	search []searchPut
+}
+
+// searchPut is a call's document for the search index: its turns, or
+// (reload) the turns stored.
+type searchPut struct {
+	callID string
+	start  time.Time
+	msgs   []CallMessage
+	reload bool
+}
+
+// flushSearch indexes the batch's turns, after the batch's other writes: a
+// statement that writes many rows (turns, rollups) opens a savepoint, and a
+// savepoint makes SQLite's full-text index write out what it holds in
+// memory, so search writes interleaved with them were written to disk call
+// by call, and merged again and again, instead of once at commit.
+func (u *upserter) flushSearch(ctx context.Context) error {
+	for _, p := range u.search {
+		msgs := p.msgs
+		if p.reload {
+			var err error
+			if msgs, err = callMessagesOf(ctx, u.tx, p.callID); err != nil {
+				return err
+			}
+		}
+		if err := u.idx.put(ctx, p.callID, p.start, msgs); err != nil {
+			return err
+		}
+	}
+	u.search = u.search[:0]
+	return nil
 }
 
 func newUpserter(ctx context.Context, tx *sql.Tx) (*upserter, error) {
-	u := &upserter{tx: tx}
+	u := &upserter{tx: tx, insTurns: map[int]*sql.Stmt{}}
 	var err error
 	prep := func(q string) *sql.Stmt {
 		if err != nil {
@@ -184,8 +233,6 @@ func newUpserter(ctx context.Context, tx *sql.Tx) (*upserter, error) {
 		WHERE call_id = ?`)
 	u.delMsgs = prep(`DELETE FROM call_messages WHERE call_id = ?`)
 	u.region = prep(`SELECT province, city, operator FROM calls WHERE task_id = ? AND tel = ? AND province <> '' LIMIT 1`)
-	u.insMsg = prep(`INSERT INTO call_messages (call_id, seq, sender, content, at, remark, keyword, node, turn_score, turn_tags, speak_ms, play_ms)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 	if err != nil {
 		u.close()
 		return nil, fmt.Errorf("store: upsert calls: %w", err)
@@ -198,18 +245,94 @@ func newUpserter(ctx context.Context, tx *sql.Tx) (*upserter, error) {
 }
 
 func (u *upserter) close() {
-	for _, st := range []*sql.Stmt{u.byID, u.byRecord, u.ins, u.upd, u.delMsgs, u.insMsg, u.region} {
+	for _, st := range []*sql.Stmt{u.byID, u.byRecord, u.ins, u.upd, u.delMsgs, u.region} {
 		if st != nil {
 			st.Close()
 		}
+	}
+	for _, st := range u.insTurns {
+		st.Close()
 	}
 	if u.idx != nil {
 		u.idx.close()
 	}
 }
 
+// prefetch reads the stored rows of a batch's calls at once, by call id
+// and by record id, a few statements instead of one or two a call.
+func (u *upserter) prefetch(ctx context.Context, calls []Call) error {
+	u.rows, u.recs, u.fetched = map[string]*Call{}, map[string]string{}, true
+	var ids, recs []any
+	for _, c := range calls {
+		if id := strings.TrimSpace(c.CallID); id != "" {
+			ids = append(ids, id)
+		}
+		if r := strings.TrimSpace(c.RecordID); r != "" {
+			recs = append(recs, r)
+		}
+	}
+	for _, by := range []struct {
+		col  string
+		keys []any
+	}{{"call_id", ids}, {"record_id", recs}} {
+		for start := 0; start < len(by.keys); start += inChunk {
+			part := by.keys[start:min(start+inChunk, len(by.keys))]
+			rows, err := u.tx.QueryContext(ctx, `SELECT `+callColumns+` FROM calls WHERE `+by.col+` IN (`+inList(len(part))+`)`, part...)
+			if err != nil {
+				return fmt.Errorf("store: read calls: %w", err)
+			}
+			for rows.Next() {
+				c, err := scanCall(rows)
+				if err != nil {
+					rows.Close()
+					return fmt.Errorf("store: read calls: %w", err)
+				}
+				u.rows[c.CallID] = &c
+				if c.RecordID != "" {
+					if _, ok := u.recs[c.RecordID]; !ok {
+						u.recs[c.RecordID] = c.CallID
+					}
+				}
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return fmt.Errorf("store: read calls: %w", err)
+			}
+		}
+	}
+	return nil
+}
+
+// stored notes the row a batch wrote, for the batch's later calls.
+func (u *upserter) stored(old *Call, n Call) {
+	if !u.fetched {
+		return
+	}
+	n.Messages = nil
+	u.rows[n.CallID] = &n
+	if n.RecordID != "" {
+		u.recs[n.RecordID] = n.CallID
+	}
+	if old != nil && old.RecordID != "" && old.RecordID != n.RecordID && u.recs[old.RecordID] == n.CallID {
+		delete(u.recs, old.RecordID)
+	}
+}
+
 // find returns the stored row of c (by call id, else by record id), or nil.
 func (u *upserter) find(ctx context.Context, c Call) (*Call, error) {
+	if u.fetched {
+		if row := u.rows[c.CallID]; c.CallID != "" && row != nil {
+			cp := *row
+			return &cp, nil
+		}
+		if id, ok := u.recs[c.RecordID]; c.RecordID != "" && ok {
+			if row := u.rows[id]; row != nil && row.RecordID == c.RecordID {
+				cp := *row
+				return &cp, nil
+			}
+		}
+		return nil, nil
+	}
 	if c.CallID != "" {
 		old, err := scanCall(u.byID.QueryRowContext(ctx, c.CallID))
 		if err == nil {
@@ -272,33 +395,54 @@ func (u *upserter) upsert(ctx context.Context, in Call, kind upsertKind, now int
 		return false, fmt.Errorf("store: save call %s: %w", n.CallID, err)
 	}
 	if turns {
-		if _, err := u.delMsgs.ExecContext(ctx, n.CallID); err != nil {
-			return false, fmt.Errorf("store: save call turns: %w", err)
-		}
-		for i, m := range n.Messages {
-			if _, err := u.insMsg.ExecContext(ctx, n.CallID, i, m.Sender, m.Content, ms(m.At), m.Remark,
-				m.Keyword, m.Node, m.TurnScore, encodeTags(m.TurnTags), m.SpeakMS, m.PlayMS); err != nil {
+		if old != nil {
+			if _, err := u.delMsgs.ExecContext(ctx, n.CallID); err != nil {
 				return false, fmt.Errorf("store: save call turns: %w", err)
 			}
 		}
-		if err := u.idx.put(ctx, n.CallID, n.StartAt, n.Messages); err != nil {
+		if err := u.insertTurns(ctx, n.CallID, n.Messages); err != nil {
 			return false, err
 		}
+		u.search = append(u.search, searchPut{n.CallID, n.StartAt, n.Messages, false})
 	} else if old != nil && !old.StartAt.Equal(n.StartAt) && n.TranscriptState == TranscriptStored {
 		// The search index orders calls by start time: move the document.
-		msgs, err := callMessagesOf(ctx, u.tx, n.CallID)
-		if err != nil {
-			return false, err
-		}
-		if err := u.idx.put(ctx, n.CallID, n.StartAt, msgs); err != nil {
-			return false, err
-		}
+		u.search = append(u.search, searchPut{n.CallID, n.StartAt, nil, true})
 	}
+	u.stored(old, n)
 	if old != nil {
 		contribute(*old, -1, deltas)
 	}
 	contribute(n, 1, deltas)
 	return old == nil, nil
+}
+
+// turnsChunk is the most turns one INSERT carries (12 parameters each).
+const turnsChunk = 40
+
+// insertTurns adds a call's turns, many rows a statement.
+func (u *upserter) insertTurns(ctx context.Context, callID string, msgs []CallMessage) error {
+	for start := 0; start < len(msgs); start += turnsChunk {
+		part := msgs[start:min(start+turnsChunk, len(msgs))]
+		args := make([]any, 0, 12*len(part))
+		for i, m := range part {
+			args = append(args, callID, start+i, m.Sender, m.Content, ms(m.At), m.Remark,
+				m.Keyword, m.Node, m.TurnScore, encodeTags(m.TurnTags), m.SpeakMS, m.PlayMS)
+		}
+		st := u.insTurns[len(part)]
+		if st == nil {
+			var err error
+			st, err = u.tx.PrepareContext(ctx, `INSERT INTO call_messages (call_id, seq, sender, content, at, remark, keyword, node, turn_score, turn_tags, speak_ms, play_ms)
+				VALUES `+strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?),", len(part)), ","))
+			if err != nil {
+				return fmt.Errorf("store: save call turns: %w", err)
+			}
+			u.insTurns[len(part)] = st
+		}
+		if _, err := st.ExecContext(ctx, args...); err != nil {
+			return fmt.Errorf("store: save call turns: %w", err)
+		}
+	}
+	return nil
 }
 
 // mergeCall merges what an upsert brings into the stored row (nil: none) and
@@ -857,16 +1001,14 @@ func (b *BulkLoader) Add(ctx context.Context, calls []Call) error {
 			n.Gender, n.Province, n.City, n.Operator, n.LevelKey, n.TranscriptState, n.RobotTurns, n.LastNode, now); err != nil {
 			return fmt.Errorf("store: insert call %s: %w", n.CallID, err)
 		}
-		for i, m := range n.Messages {
-			if _, err := u.insMsg.ExecContext(ctx, n.CallID, i, m.Sender, m.Content, ms(m.At), m.Remark,
-				m.Keyword, m.Node, m.TurnScore, encodeTags(m.TurnTags), m.SpeakMS, m.PlayMS); err != nil {
-				return fmt.Errorf("store: insert call turns: %w", err)
-			}
-		}
-		if err := u.idx.put(ctx, n.CallID, n.StartAt, n.Messages); err != nil {
+		if err := u.insertTurns(ctx, n.CallID, n.Messages); err != nil {
 			return err
 		}
+		u.search = append(u.search, searchPut{n.CallID, n.StartAt, n.Messages, false})
 		contribute(n, 1, d)
+	}
+	if err := u.flushSearch(ctx); err != nil {
+		return err
 	}
 	if err := tx.Commit(); err != nil {
 		return err
