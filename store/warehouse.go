@@ -219,7 +219,7 @@ func newUpserter(ctx context.Context, tx *sql.Tx) (*upserter, error) {
 		return st
 	}
 	u.byID = prep(`SELECT ` + callColumns + ` FROM calls WHERE call_id = ?`)
-	u.byRecord = prep(`SELECT ` + callColumns + ` FROM calls WHERE record_id = ? LIMIT 1`)
+	u.byRecord = prep(`SELECT ` + callColumns + ` FROM calls WHERE record_id = ? AND record_id <> '' LIMIT 1`)
 	u.ins = prep(`INSERT INTO calls (call_id, task_id, out_id, tel, caller, status, intention, start_at, answer_at, end_at,
 		call_ms, fee_ms, user_msgs, voice_url, del_flag, source, received_at,
 		record_id, score, level_id, level_name, level_alias, level_color, tags, tag_groups, rounds, hangup_side,
@@ -277,7 +277,8 @@ func (u *upserter) prefetch(ctx context.Context, calls []Call) error {
 	}{{"call_id", ids}, {"record_id", recs}} {
 		for start := 0; start < len(by.keys); start += inChunk {
 			part := by.keys[start:min(start+inChunk, len(by.keys))]
-			rows, err := u.tx.QueryContext(ctx, `SELECT `+callColumns+` FROM calls WHERE `+by.col+` IN (`+inList(len(part))+`)`, part...)
+			// "<> ''": what the partial index on record_id holds.
+			rows, err := u.tx.QueryContext(ctx, `SELECT `+callColumns+` FROM calls WHERE `+by.col+` IN (`+inList(len(part))+`) AND `+by.col+` <> ''`, part...)
 			if err != nil {
 				return fmt.Errorf("store: read calls: %w", err)
 			}
