@@ -2,7 +2,7 @@
 GO  ?= go
 BIN ?= dialdesk
 
-.PHONY: all generate build run test check-generated bench bench-overview bench-warehouse fmt lint deps
+.PHONY: all generate build run test check-generated bench bench-overview bench-warehouse bench-push fmt lint deps
 
 all: build
 
@@ -47,6 +47,13 @@ bench-overview:
 ## MiB per million calls), the big store generator, catching up 40 tasks / 5,000 calls
 bench-warehouse:
 	$(GO) test -run '^$$' -bench 'Warehouse|Generate' -benchtime 1x -count 1 ./store ./jobs ./internal/whgen
+
+## bench-push: the push receiver on one instance: pushes/s from 50 concurrent senders for 30 s,
+## each stored before its 200, 0 lost, p99; and in the same run the refused (wrong token) rate as
+## the ceiling. SQLite in a temp dir; DIALDESK_BENCH_PUSH_DSN=postgres://… measures that database,
+## DIALDESK_BENCH_PUSH_SECONDS the phases' length, DIALDESK_BENCH_PUSH_BATCH=1 one transaction a push.
+bench-push:
+	DIALDESK_BENCH_PUSH=1 $(GO) test -run '^$$' -bench BenchmarkPushReceiver -benchtime 1x -count 1 -timeout 20m ./handlers
 
 fmt:
 	gofmt -w $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')

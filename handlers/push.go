@@ -100,7 +100,10 @@ func (s *Server) pushReceive(w http.ResponseWriter, r *http.Request) error {
 			c.TaskID = t
 		}
 	}
-	created, err := s.store.SaveCall(ctx, c, false)
+	// Written with the pushes arriving alongside, in one transaction, and
+	// answered once it has committed (pushcommit.go).
+	saved := s.pushes.store(ctx, c)
+	created, err := saved.Created, saved.Err
 	var conflict *store.CallTaskConflict
 	if errors.As(err, &conflict) {
 		// A stored call's task never changes by push: this one is kept aside.

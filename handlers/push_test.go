@@ -18,7 +18,7 @@ import (
 // seedPush is the vendor manual's push body exactly as printed
 // (client/testdata/a_push.json, docs/platform.md §A.push): not strict JSON
 // ("ret_code":000000, "caller":02180344315).
-func seedPush(t *testing.T) string {
+func seedPush(t testing.TB) string {
 	t.Helper()
 	b, err := os.ReadFile("../client/testdata/a_push.json")
 	if err != nil {

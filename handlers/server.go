@@ -95,6 +95,7 @@ type Server struct {
 	jobs     *jobs.Runner   // the background jobs (jobs.go)
 	sender   *jobs.ImportSender
 	resolver *jobs.PushResolver // files pushed calls under their task
+	pushes   *pushCommitter     // the push receiver's group commit (pushcommit.go)
 	callSync *jobs.CallSync     // nil unless Config.CallSync
 	// warehouse runs the call warehouse's jobs; nil when Config.Warehouse
 	// is (handlers/jobs.go).
@@ -172,6 +173,7 @@ func New(cfg Config) (*Server, error) {
 		exportPages:  maxExportPages,
 	}
 	s.tasks = newTaskCache(s, cfg.RefreshInterval)
+	s.pushes = &pushCommitter{save: cfg.Store.SavePushes, batched: s.metrics.PushBatch}
 	if s.jobs = cfg.Jobs; s.jobs == nil {
 		s.jobs = newRunner(cfg)
 	}

@@ -117,6 +117,14 @@ func (s *Store) MarkTranscriptFailed(ctx context.Context, callID string) error {
 // upsertBatch merges each call into its row and moves the rollups, all in one
 // transaction. It reports how many rows were created.
 func (s *Store) upsertBatch(ctx context.Context, calls []Call, kind upsertKind) (created int, err error) {
+	return s.upsertEach(ctx, calls, kind, nil)
+}
+
+// upsertEach is upsertBatch; with res (one per call) a call that is refused
+// (a *CallTaskConflict, or no call id) gets its own result and the others
+// are written, and each written call's result says whether it was new
+// (SavePushes).
+func (s *Store) upsertEach(ctx context.Context, calls []Call, kind upsertKind, res []PushResult) (created int, err error) {
 	if len(calls) == 0 {
 		return 0, nil
 	}
@@ -135,10 +143,22 @@ func (s *Store) upsertBatch(ctx context.Context, calls []Call, kind upsertKind) 
 	}
 	now := ms(s.now())
 	deltas := rollupDeltas{}
-	for _, c := range calls {
+	for i, c := range calls {
+		if res != nil && strings.TrimSpace(c.CallID) == "" {
+			res[i].Err = errors.New("store: call without callid")
+			continue
+		}
 		isNew, err := u.upsert(ctx, c, kind, now, deltas)
+		var conflict *CallTaskConflict
+		if res != nil && errors.As(err, &conflict) {
+			res[i].Err = err // refused before anything of it was written
+			continue
+		}
 		if err != nil {
 			return 0, err
+		}
+		if res != nil {
+			res[i].Created = isNew
 		}
 		if isNew {
 			created++

@@ -1,0 +1,118 @@
+package handlers
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	"dialdesk/store"
+)
+
+// The push receiver's group commit. Each push is stored before it is
+// answered, and one transaction a push made the database's commit (its
+// fsync, its lock) the receiver's ceiling. Pushes now queue here; one of the
+// waiting receivers leads: it takes the queue as it stands (at most
+// maxPushBatch), writes those calls in one transaction
+// (store.Store.SavePushes), hands each its own result, and, once its own
+// push is written, passes the lead to the first push still queued. While a
+// transaction commits, the pushes that arrive meanwhile gather for the next
+// one, so the batch grows with the load and a lone push is written at once,
+// with no waiting for company. No goroutine outlives its request.
+
+// maxPushBatch bounds one transaction: a few hundred calls commit in tens of
+// milliseconds, and a failed batch is retried call by call.
+const maxPushBatch = 256
+
+// pushCommitter gathers pushes into shared transactions.
+type pushCommitter struct {
+	save    func(context.Context, []store.Call) []store.PushResult
+	batched func(n int) // told each transaction's size (metrics)
+	limit   int         // pushes a transaction at most; 0: maxPushBatch
+
+	mu      sync.Mutex
+	queue   []*pendingPush
+	leading bool // a receiver is writing batches
+}
+
+type pendingPush struct {
+	call store.Call
+	res  store.PushResult
+	// done says true when res is set (the push is written, or failed), false
+	// when this push's receiver is to lead from now on.
+	done chan bool
+}
+
+// store stores c together with the pushes waiting alongside it, and returns
+// what became of c once its transaction has ended.
+func (pc *pushCommitter) store(ctx context.Context, c store.Call) store.PushResult {
+	p := &pendingPush{call: c, done: make(chan bool, 1)}
+	pc.mu.Lock()
+	pc.queue = append(pc.queue, p)
+	if pc.leading {
+		pc.mu.Unlock()
+		if <-p.done {
+			return p.res
+		}
+		// Handed the lead: p is at the head of the queue.
+	} else {
+		pc.leading = true
+		pc.mu.Unlock()
+	}
+	for {
+		pc.mu.Lock()
+		limit := pc.limit
+		if limit <= 0 {
+			limit = maxPushBatch
+		}
+		n := min(len(pc.queue), limit)
+		batch := pc.queue[:n:n]
+		pc.queue = pc.queue[n:]
+		pc.mu.Unlock()
+
+		calls := make([]store.Call, len(batch))
+		for i, q := range batch {
+			calls[i] = q.call
+		}
+		if pc.batched != nil {
+			pc.batched(len(calls))
+		}
+		results := pc.write(ctx, calls)
+		mine := false
+		for i, q := range batch {
+			q.res = results[i]
+			if q == p {
+				mine = true
+			} else {
+				q.done <- true
+			}
+		}
+		if !mine {
+			continue // p is further down the queue: write the next batch
+		}
+		pc.mu.Lock()
+		if len(pc.queue) > 0 {
+			next := pc.queue[0]
+			pc.mu.Unlock()
+			next.done <- false
+		} else {
+			pc.leading = false
+			pc.mu.Unlock()
+		}
+		return p.res
+	}
+}
+
+// write saves one batch; a panic in it fails the batch's pushes (500: the
+// platform retries them) instead of leaving them, and every later push,
+// waiting for a lead that never comes.
+func (pc *pushCommitter) write(ctx context.Context, calls []store.Call) (res []store.PushResult) {
+	defer func() {
+		if v := recover(); v != nil {
+			res = make([]store.PushResult, len(calls))
+			for i := range res {
+				res[i].Err = fmt.Errorf("handlers: push batch: panic: %v", v)
+			}
+		}
+	}()
+	return pc.save(ctx, calls)
+}
