@@ -43,6 +43,12 @@ const (
 	NumbersAbandon       = "numbers.abandon"        // import, file, unsent, sent, unsure
 	NumbersDelete        = "numbers.delete"         // count, phones (as shown to the user: masked stays masked)
 
+	// RedialCreate: a redial's preview made on the destination task (the
+	// entry's task): import, from (the source task's id), from_name,
+	// outcomes (surface B number statuses), numbers (to send), filtered
+	// (on the do-not-call list), existing (already on the task).
+	RedialCreate = "redial.create"
+
 	DNCAdd    = "dnc.add"    // phone, new
 	DNCUpload = "dnc.upload" // file, numbers, invalid, new
 	DNCRemove = "dnc.remove" // phone
@@ -76,7 +82,7 @@ const (
 var Actions = []string{
 	TaskCreate, TaskEdit, TaskPause, TaskResume, TaskEnd, TaskDelete,
 	NumbersUpload, NumbersUploadRefused, NumbersImport, NumbersImportResume, NumbersImportDone,
-	NumbersImportFailed, NumbersCancel, NumbersAbandon, NumbersDelete,
+	NumbersImportFailed, NumbersCancel, NumbersAbandon, NumbersDelete, RedialCreate,
 	DNCAdd, DNCUpload, DNCRemove,
 	CallReview,
 	CallsExport, CallsExportInterrupted, CallsExportCut,

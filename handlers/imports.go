@@ -261,6 +261,11 @@ func (s *Server) importVM(r *http.Request, imp store.Import) (views.ImportVM, er
 		Sent: imp.BatchesSent, RowsSent: imp.RowsSent, RowsUnsure: imp.RowsUnsure, RowsUnsent: imp.RowsUnsent, Variables: imp.Variables, CanManage: canManage(r), CSRFToken: nosurf.Token(r),
 		Counts: countsVM(imp.Counts),
 	}
+	rd, err := s.redialVM(ctx, imp)
+	if err != nil {
+		return v, err
+	}
+	v.Redial = rd
 	switch imp.State {
 	case store.ImportParsing, store.ImportFailed:
 		return v, nil
@@ -270,7 +275,7 @@ func (s *Server) importVM(r *http.Request, imp store.Import) (views.ImportVM, er
 			return v, err
 		}
 		for _, row := range rows {
-			v.Preview = append(v.Preview, views.PreviewRowVM{Line: row.Line, Phone: row.Phone, Values: variableValues(row.Variables, len(imp.Variables))})
+			v.Preview = append(v.Preview, views.PreviewRowVM{Line: row.Line, Phone: row.Phone, Values: variableValues(row.Variables, imp.Variables)})
 		}
 	}
 	rejects, err := s.store.ImportRejects(ctx, imp.ID, previewRejts)
@@ -304,17 +309,21 @@ func rejectOf(rj store.ImportReject) numbers.Rejected {
 	return numbers.Rejected{Line: rj.Line, Raw: rj.Raw, Phone: rj.Phone, Reason: reason, Detail: rj.Detail, First: rj.First, Cells: rj.Cells}
 }
 
-// variableValues splits "name^value|name^value" into its n values.
-func variableValues(encoded string, n int) []string {
-	out := make([]string, 0, n)
+// variableValues gives the values of an encoded row ("name^value|…") in
+// the order of names, "" for a name the row lacks: a file's rows hold
+// every name in that order; a redial's keep the variables each number had
+// in its own import.
+func variableValues(encoded string, names []string) []string {
+	byName := map[string]string{}
 	if encoded != "" {
 		for _, pair := range strings.Split(encoded, "|") {
-			_, v, _ := strings.Cut(pair, "^")
-			out = append(out, v)
+			n, v, _ := strings.Cut(pair, "^")
+			byName[n] = v
 		}
 	}
-	for len(out) < n {
-		out = append(out, "")
+	out := make([]string, len(names))
+	for i, n := range names {
+		out[i] = byName[n]
 	}
 	return out
 }

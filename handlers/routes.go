@@ -101,6 +101,9 @@ func (s *Server) Routes() http.Handler {
 					// Edit, copy, lifecycle (end and delete confirm on GET), task audit.
 					r.Get("/edit", s.h(s.taskEdit))
 					r.Get("/copy", s.h(s.taskCopy)) // the new-task form filled in from this task
+					// Redial (redial.go): call again numbers this task did not reach.
+					r.Get("/redial", s.h(s.redialForm))
+					r.Post("/redial", s.h(s.redialSubmit))
 					r.Post("/edit", s.h(s.taskUpdate))
 					r.Post("/pause", s.h(s.taskPause))
 					r.Post("/resume", s.h(s.taskResume))

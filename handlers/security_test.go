@@ -113,6 +113,8 @@ var secRoutes = map[string]secRule{
 	"POST /tasks/bulk":         secManager,
 	"GET /tasks/bulk/{run}":    secManager,
 	"GET /tasks/{id}/copy":     secManager,
+	"GET /tasks/{id}/redial":   secManager,
+	"POST /tasks/{id}/redial":  secManager,
 	"GET /tasks/{id}/edit":     secManager,
 	"POST /tasks/{id}/edit":    secManager,
 	"POST /tasks/{id}/pause":   secManager,

@@ -52,7 +52,7 @@ func taskActions(st client.TaskStatus) []string {
 		a = append(a, views.ActionEdit)
 	}
 	if st != client.TaskDeleted {
-		a = append(a, views.ActionCopy)
+		a = append(a, views.ActionCopy, views.ActionRedial)
 	}
 	if st.CanPause() {
 		a = append(a, views.ActionPause)
@@ -78,6 +78,10 @@ func (s *Server) taskPage(w http.ResponseWriter, r *http.Request) error {
 		Header:   s.taskHeader(r, views.TabOverview),
 		Interval: int(s.cfg.RefreshInterval / time.Second),
 		LiveURL:  "/tasks/live?" + url.Values{"ids": {id}}.Encode(),
+	}
+	var err error
+	if v.RedialFrom, v.Redials, err = s.redialLinks(ctx, id); err != nil {
+		return err
 	}
 	info, ok := taskInfo(r)
 	if !ok {

@@ -62,9 +62,9 @@ func TestTaskPageHeaderAndOverview(t *testing.T) {
 		info client.TaskInfo
 		want []string
 	}{
-		{running, []string{"edit", "copy", "pause", "end", "delete"}},
-		{paused, []string{"edit", "copy", "resume", "end", "delete"}},
-		{finished, []string{"copy", "delete"}},
+		{running, []string{"edit", "copy", "redial", "pause", "end", "delete"}},
+		{paused, []string{"edit", "copy", "redial", "resume", "end", "delete"}},
+		{finished, []string{"copy", "redial", "delete"}},
 	} {
 		res, body := app.Get(t, m, "/tasks/"+tc.info.ID)
 		if res.StatusCode != 200 {

@@ -500,6 +500,9 @@ func (s *Server) taskCreate(w http.ResponseWriter, r *http.Request) error {
 		if !formTokenRe.MatchString(f.Token) {
 			v.FormToken = newFormToken()
 		}
+		if source, rc, ok := redialFromForm(r.PostForm); ok {
+			v.Redial = redialRef(source, s.taskName(ctx, source), rc)
+		}
 		return s.renderTaskForm(w, r, http.StatusUnprocessableEntity, v)
 	}
 	if errs := f.Validate(ctx, c); len(errs) > 0 {
@@ -515,6 +518,15 @@ func (s *Server) taskCreate(w http.ResponseWriter, r *http.Request) error {
 		if !first {
 			if taskID == "" {
 				return again(map[string]string{"_form": views.T(ctx, "taskform.err.busy")})
+			}
+			if source, rc, ok := redialFromForm(r.PostForm); ok {
+				// A repeated submit of a redial's task form: the redial the
+				// first one made (or makes now, if the first could not).
+				imp, err := s.makeRedial(ctx, r, source, taskID, rc, token)
+				if err != nil {
+					return err
+				}
+				return redirect(w, r, importURL(imp.TaskID, imp.ID))
 			}
 			return redirect(w, r, views.TaskURL(taskID))
 		}
@@ -668,6 +680,9 @@ func (s *Server) taskCreated(w http.ResponseWriter, r *http.Request, f taskForm,
 		s.log.Error("task call settings", "task", id, "err", err)
 	}
 	s.tasks.forget(id)
+	if _, _, ok := redialFromForm(r.PostForm); ok && token != "" {
+		return s.redialAfterCreate(w, r, id, token, flash)
+	}
 	s.setFlash(w, r, flash, false)
 	return redirect(w, r, views.TaskURL(id))
 }

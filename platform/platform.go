@@ -97,6 +97,48 @@ const (
 	NumberCallLost    NumberStatus = 12
 )
 
+// AsNumberStatus is how a call that ended in status s reads on surface B's
+// number status scale (docs/platform.md §B.status): the finer scale, so a
+// number's outcome has one name whichever surface told it. Surface A folds
+// line faults and lost calls into no answer, and barred or in arrears into
+// suspended; those stay so.
+func (s CallStatus) AsNumberStatus() NumberStatus {
+	switch s {
+	case CallConnected:
+		return NumberConnected
+	case CallNoAnswer:
+		return NumberNoAnswer
+	case CallPoweredOff:
+		return NumberPoweredOff
+	case CallSuspended:
+		return NumberSuspended
+	case CallVacant:
+		return NumberVacant
+	case CallRejected:
+		return NumberRejected
+	case CallBusy:
+		return NumberBusy
+	}
+	return NumberWaiting
+}
+
+// RedialOutcomes are the number statuses a redial may call again, in the
+// order the redial form lists them: every way a dialed number was not
+// reached.
+var RedialOutcomes = []NumberStatus{NumberNoAnswer, NumberBusy, NumberPoweredOff, NumberSuspended, NumberRejected,
+	NumberLineFault, NumberCallLost, NumberVacant, NumberBarred, NumberArrears, NumberBlacklisted}
+
+// RedialByDefault reports whether the redial form ticks outcome s at first:
+// the outcomes that say nothing against the number itself (nobody
+// answered, busy, off, a fault on the line), worth another try.
+func (s NumberStatus) RedialByDefault() bool {
+	switch s {
+	case NumberNoAnswer, NumberBusy, NumberPoweredOff, NumberLineFault, NumberCallLost:
+		return true
+	}
+	return false
+}
+
 // UnmarshalJSON accepts a number or a string.
 func (s *NumberStatus) UnmarshalJSON(b []byte) error { return decodeInto(b, s) }
 

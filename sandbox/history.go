@@ -203,3 +203,41 @@ func (s *Sandbox) LateCall(taskID string, start time.Time) string {
 	n := s.w.addNumber(t, phone, fmt.Sprintf("LATE%06d", len(t.numbers)), nil)
 	return s.w.pastCall(n, start).callid
 }
+
+// NumberFact is one number of a task as the platform holds it, for tests
+// to compare what dialdesk shows and sends with.
+type NumberFact struct {
+	Phone     string
+	OutID     string
+	Vars      map[string]string // the template variables it was added with
+	Status    int               // surface B number status of its last attempt (0: not dialed yet)
+	Connected bool              // some attempt was answered
+}
+
+// TrueNumbers lists the numbers of task taskID, deleted ones left out, in
+// the order they were added (nil for an unknown task).
+func (s *Sandbox) TrueNumbers(taskID string) []NumberFact {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t := s.w.taskByID[taskID]
+	if t == nil {
+		return nil
+	}
+	var out []NumberFact
+	for _, n := range t.numbers {
+		if n.deleted {
+			continue
+		}
+		f := NumberFact{Phone: n.phone, OutID: n.outid, Vars: map[string]string{}, Status: numberStatus(n).v1Status()}
+		for k, v := range n.vars {
+			f.Vars[k] = v
+		}
+		for _, c := range n.calls {
+			if c.done && c.out == outConnected {
+				f.Connected = true
+			}
+		}
+		out = append(out, f)
+	}
+	return out
+}

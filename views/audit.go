@@ -83,7 +83,7 @@ func auditLink(e AuditRowVM) string {
 			return TaskURL(url.PathEscape(e.TaskID), "calls", url.PathEscape(call))
 		}
 	case "numbers.import", "numbers.import.resume", "numbers.import.done", "numbers.import.failed",
-		"numbers.cancel", "numbers.abandon":
+		"numbers.cancel", "numbers.abandon", "redial.create":
 		if imp := argText(ZH, e.Args["import"]); imp != "" {
 			return TaskURL(url.PathEscape(e.TaskID), "numbers", "imports", url.PathEscape(imp))
 		}

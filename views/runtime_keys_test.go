@@ -29,7 +29,7 @@ var runtimeKeys = map[string][]string{
 	"bulk.outcome.":           {"done", "skipped", "refused", "failed"},
 	"status.":                 {"-1", "0", "1", "2", "3", "4", "5"},
 	"task.how.":               {"-1", "0", "1", "2", "3", "4", "5"},
-	"task.action.":            {"edit", "copy", "pause", "resume", "end", "delete"},
+	"task.action.":            {"edit", "copy", "redial", "pause", "resume", "end", "delete"},
 	"task.done.":              {"pause", "resume", "end", "delete"},
 	"task.confirm.":           {"end", "end.why", "delete", "delete.why"},
 	"task.set.export.":        {"0", "1"},
@@ -66,7 +66,7 @@ var runtimeKeys = map[string][]string{
 		"numbers.import.failed", "numbers.cancel", "numbers.abandon", "numbers.delete", "dnc.add", "dnc.upload",
 		"dnc.remove", "call.review", "calls.export", "calls.export.interrupted", "calls.export.cut", "user.create",
 		"user.role", "user.password", "user.disable", "user.enable", "auth.login", "auth.login.failed", "auth.logout",
-		"leads.export", "settings.intent", "settings.intent.default", "account.password"},
+		"leads.export", "settings.intent", "settings.intent.default", "account.password", "redial.create"},
 }
 
 func init() {
