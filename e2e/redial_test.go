@@ -95,8 +95,9 @@ func TestRedialInBrowser(t *testing.T) {
 	for range 24 {
 		app.Sandbox.Advance(10 * time.Minute)
 	}
-	if err := app.Client.EndTask(ctx, source); err != nil {
-		t.Fatal(err)
+	infos, err := app.Client.QueryTaskInfo(ctx, []string{source})
+	if err != nil || len(infos) != 1 || infos[0].Status != client.TaskFinished {
+		t.Fatalf("the task is not finished once every number is dialed: %+v %v", infos, err)
 	}
 	app.RememberSandboxTasks(t)
 	wh := jobs.NewWarehouse(jobs.WarehouseConfig{Client: app.Client, Store: app.Store, Now: app.Sandbox.Now})

@@ -681,7 +681,7 @@ func (s *Server) taskCreated(w http.ResponseWriter, r *http.Request, f taskForm,
 	}
 	s.tasks.forget(id)
 	if _, _, ok := redialFromForm(r.PostForm); ok && token != "" {
-		return s.redialAfterCreate(w, r, id, token, flash)
+		return s.redialAfterCreate(w, r, id, token, views.Tf(r.Context(), "redial.created", f.TaskName))
 	}
 	s.setFlash(w, r, flash, false)
 	return redirect(w, r, views.TaskURL(id))
