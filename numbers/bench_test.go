@@ -18,6 +18,8 @@ import (
 	"testing"
 
 	"github.com/xuri/excelize/v2"
+
+	"dialdesk/internal/xlsxread"
 )
 
 // The benchmark files: 100,000 data rows each, generated once per run.
@@ -233,6 +235,25 @@ func bareRows(data []byte) (int, error) {
 	return n, rows.Close()
 }
 
+// fastScan iterates the rows with the fast reader alone, keeping none:
+// the floor of Parse's reading.
+func fastScan(data []byte) (int, error) {
+	b, err := xlsxread.Open(data, xlsxread.Options{MaxUnzipSize: UnzipSizeLimit})
+	if err != nil {
+		return 0, err
+	}
+	rows, err := b.Rows()
+	if err != nil {
+		return 0, err
+	}
+	defer rows.Close()
+	n := 0
+	for rows.Next() {
+		n++
+	}
+	return n, rows.Err()
+}
+
 func benchParse(data []byte) (*Result, error) {
 	return ParseBytes(context.Background(), data, "bench.xlsx", ParseOptions{
 		Existing:  func(p string) bool { return false },
@@ -300,9 +321,8 @@ func BenchmarkRows(b *testing.B) {
 			return 0
 		})
 		run("scan", func(b *testing.B) float64 {
-			rows, err := fastRows(data, -1)
-			if err != nil || len(rows) != benchRows+1 {
-				b.Fatal(len(rows), err)
+			if n, err := fastScan(data); err != nil || n != benchRows+1 {
+				b.Fatal(n, err)
 			}
 			return 0
 		})
