@@ -65,7 +65,12 @@ lint:
 	$(GO) tool staticcheck ./...
 	$(GO) mod tidy -diff
 
-## deps: what the browser tests need (Debian): chromium and a Chinese font for screenshots
+## deps: what the browser tests need (Debian): chromium and a Chinese font for screenshots;
+## and nginx for the test of deploy/nginx.conf, unpacked into .cache/nginx (no service is
+## installed or started)
 deps:
 	@if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	$$SUDO apt-get update && $$SUDO apt-get install -y --no-install-recommends chromium fonts-wqy-zenhei
+	@rm -rf .cache/nginx && mkdir -p .cache/nginx && cd .cache/nginx && \
+	apt-get download nginx 2>&1 | grep -v '^W: Download is performed unsandboxed' ; \
+	dpkg -x nginx_*.deb root && ./root/usr/sbin/nginx -v
