@@ -343,3 +343,45 @@ func TestIntentLevelsSetting(t *testing.T) {
 		}
 	}
 }
+
+// TestBatchWithACallTwice: a batch that holds a call twice (its level and
+// outcome changed between them), or a record and then the same call by its
+// record id, stores one row, merged as one by one, and counts it once.
+func TestBatchWithACallTwice(t *testing.T) {
+	s := openTest(t)
+	ctx := context.Background()
+	at := time.Date(2026, 12, 1, 10, 5, 0, 0, time.UTC)
+	first := Call{CallID: "c1", TaskID: "t1", Status: 3, Intention: "C一般", StartAt: at, EndAt: at.Add(30 * time.Second)}
+	second := Call{CallID: "c1", TaskID: "t1", Status: 2, Intention: "A有意向", StartAt: at.Add(time.Hour),
+		AnswerAt: at.Add(time.Hour + 5*time.Second), EndAt: at.Add(time.Hour + time.Minute), FeeMS: 55_000, UserMsgs: 3,
+		Messages: []CallMessage{{Sender: 1, Content: "您好"}, {Sender: 0, Content: "嗯"}}}
+	if n, err := s.SaveCalls(ctx, []Call{first, second}); err != nil || n != 1 {
+		t.Fatalf("created %d, %v; want 1", n, err)
+	}
+	checkRollups(t, s, "one call twice in a batch")
+	// A surface B record with no call id, then the same call by its call id
+	// and record id, then a record of another call.
+	rec := Call{RecordID: "r9", TaskID: "t1", StartAt: at, AnswerAt: at.Add(3 * time.Second), FeeMS: 1000, LevelName: "B级", Province: "上海"}
+	again := rec
+	again.CallID, again.LevelName = "c9", "D级"
+	other := Call{CallID: "c1", RecordID: "r1", TaskID: "t1", StartAt: at.Add(time.Hour), AnswerAt: at.Add(time.Hour + 5*time.Second),
+		FeeMS: 55_000, LevelName: "A级", HangupSide: 2}
+	if n, err := s.SaveRecords(ctx, []Call{rec, again, other, rec}); err != nil || n != 1 {
+		t.Fatalf("records created %d, %v; want 1", n, err)
+	}
+	checkRollups(t, s, "a record twice in a batch")
+	var rows int
+	s.db.QueryRow(`SELECT COUNT(*) FROM calls`).Scan(&rows)
+	got, err := s.Call(ctx, "t1", "c1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rows != 2 || got.LevelKey != "A级" || got.Status != 2 || len(got.Messages) != 2 || got.RecordID != "r1" {
+		t.Errorf("%d rows; c1 = %+v", rows, got)
+	}
+	var level string
+	s.db.QueryRow(`SELECT level_key FROM calls WHERE record_id = 'r9'`).Scan(&level)
+	if level != "B级" {
+		t.Errorf("r9's level %q, want B级 (the batch's last word on it)", level)
+	}
+}
