@@ -210,8 +210,24 @@ type searchPut struct {
 // savepoint makes SQLite's full-text index write out what it holds in
 // memory, so search writes interleaved with them were written to disk call
 // by call, and merged again and again, instead of once at commit.
+//
+// Only a call's last document counts (each put replaces the one before),
+// and the documents go in by start time: the index's row ids follow start
+// times, and FTS5 writes out its pending terms whenever a row id comes
+// lower than the one before.
 func (u *upserter) flushSearch(ctx context.Context) error {
-	for _, p := range u.search {
+	last := make(map[string]int, len(u.search))
+	for i, p := range u.search {
+		last[p.callID] = i
+	}
+	puts := u.search[:0]
+	for i, p := range u.search {
+		if last[p.callID] == i {
+			puts = append(puts, p)
+		}
+	}
+	slices.SortStableFunc(puts, func(a, b searchPut) int { return a.start.Compare(b.start) })
+	for _, p := range puts {
 		msgs := p.msgs
 		if p.reload {
 			var err error

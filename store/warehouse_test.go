@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"dialdesk/internal/search"
 	"dialdesk/platform"
 )
 
@@ -351,7 +352,8 @@ func TestBatchWithACallTwice(t *testing.T) {
 	s := openTest(t)
 	ctx := context.Background()
 	at := time.Date(2026, 12, 1, 10, 5, 0, 0, time.UTC)
-	first := Call{CallID: "c1", TaskID: "t1", Status: 3, Intention: "C一般", StartAt: at, EndAt: at.Add(30 * time.Second)}
+	first := Call{CallID: "c1", TaskID: "t1", Status: 3, Intention: "C一般", StartAt: at.Add(2 * time.Hour), EndAt: at.Add(2*time.Hour + 30*time.Second),
+		Messages: []CallMessage{{Sender: 1, Content: "旧的开场白"}}}
 	second := Call{CallID: "c1", TaskID: "t1", Status: 2, Intention: "A有意向", StartAt: at.Add(time.Hour),
 		AnswerAt: at.Add(time.Hour + 5*time.Second), EndAt: at.Add(time.Hour + time.Minute), FeeMS: 55_000, UserMsgs: 3,
 		Messages: []CallMessage{{Sender: 1, Content: "您好"}, {Sender: 0, Content: "嗯"}}}
@@ -359,6 +361,17 @@ func TestBatchWithACallTwice(t *testing.T) {
 		t.Fatalf("created %d, %v; want 1", n, err)
 	}
 	checkRollups(t, s, "one call twice in a batch")
+	// The search index holds the call's last turns only (the batch wrote
+	// its documents last, by start time, the call's last one alone).
+	for q, want := range map[string]int{"旧的开场白": 0, "您好": 1} {
+		res, err := s.SearchCalls(ctx, SearchFilter{Query: search.Parse(q), Limit: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Total != want {
+			t.Errorf("search %q: %d calls, want %d", q, res.Total, want)
+		}
+	}
 	// A surface B record with no call id, then the same call by its call id
 	// and record id, then a record of another call.
 	rec := Call{RecordID: "r9", TaskID: "t1", StartAt: at, AnswerAt: at.Add(3 * time.Second), FeeMS: 1000, LevelName: "B级", Province: "上海"}
