@@ -127,7 +127,16 @@ func TestRedialInBrowser(t *testing.T) {
 	for _, p := range eval[[]string](t, b, phoneProblems) {
 		t.Errorf("redial form at 390 px: %s", p)
 	}
+	for _, v := range axeCheck(t, b) {
+		t.Errorf("redial form: %s (%s): %s\n\t%s", v.ID, v.Impact, v.Help, strings.Join(v.Targets, "\n\t"))
+	}
 	b.Screenshot("form")
+	visit(t, b, app, "/tasks/"+source+"/redial?lang=en") // the English words fit too
+	for _, p := range eval[[]string](t, b, phoneProblems) {
+		t.Errorf("redial form in English at 390 px: %s", p)
+	}
+	b.Screenshot("form-en")
+	visit(t, b, app, "/tasks/"+source+"/redial?lang=zh")
 	b.Do(chromedp.Click(chromedp.CSS(`[data-testid=redial-next]`)))
 	b.Do(chromedp.WaitVisible(chromedp.CSS(`[data-testid=redial-of]`)))
 	if name := value(t, b, `input[name=task_name]`); name != "回访-重呼1" {
@@ -143,6 +152,9 @@ func TestRedialInBrowser(t *testing.T) {
 	}
 	for _, p := range eval[[]string](t, b, phoneProblems) {
 		t.Errorf("redial preview at 390 px: %s", p)
+	}
+	for _, v := range axeCheck(t, b) {
+		t.Errorf("redial preview: %s (%s): %s\n\t%s", v.ID, v.Impact, v.Help, strings.Join(v.Targets, "\n\t"))
 	}
 	b.Screenshot("preview")
 	b.Do(chromedp.Click(chromedp.CSS(`[data-testid=import-confirm]`)))
@@ -162,6 +174,9 @@ func TestRedialInBrowser(t *testing.T) {
 	visit(t, b, app, "/tasks/"+source)
 	if !strings.Contains(b.Text(`[data-testid=redial-made]`), "回访-重呼1") {
 		t.Error("the source task does not link its redial")
+	}
+	for _, v := range axeCheck(t, b) {
+		t.Errorf("source task page: %s (%s): %s\n\t%s", v.ID, v.Impact, v.Help, strings.Join(v.Targets, "\n\t"))
 	}
 	if p := b.ConsoleProblems(); len(p) > 0 {
 		t.Errorf("browser console:\n%v", p)
