@@ -23,7 +23,10 @@ func cpuTime() time.Duration {
 // tasks as the sync does, ten pages of 15 a transaction, half of them answered
 // with a transcript of 8 turns; then surface B's records of the answered
 // ones complete them. It reports calls a second (wall and CPU) and the
-// database's size per million calls.
+// database's size per million calls, in all and by part (calls, turns,
+// search, rollups). Its calls are sparse, about one a task and hour, so
+// nearly every call makes rollup rows of its own; a campaign's hours hold
+// hundreds.
 func BenchmarkWarehouseIngest(b *testing.B) {
 	const batch = 150 // what the sync writes in one transaction
 	n := 30_000
@@ -82,6 +85,29 @@ func BenchmarkWarehouseIngest(b *testing.B) {
 		b.ReportMetric(float64(len(recs))/wall2.Seconds(), "records/s")
 		b.ReportMetric(float64(len(recs))/used2.Seconds(), "records/cpu-s")
 		s.db.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`)
+		// Where the bytes are: the calls' rows and indexes, their turns,
+		// the search index of the turns, the rollups.
+		parts, err := s.db.Query(`SELECT CASE
+				WHEN t.tbl_name = 'calls' THEN 'calls'
+				WHEN t.tbl_name = 'call_messages' THEN 'turns'
+				WHEN t.tbl_name LIKE 'search%' THEN 'search'
+				WHEN t.tbl_name LIKE 'call_rollups%' THEN 'rollups'
+				ELSE 'other' END, SUM(d.pgsize)
+			FROM dbstat d JOIN sqlite_master t ON t.name = d.name GROUP BY 1`)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for parts.Next() {
+			var part string
+			var size int64
+			if err := parts.Scan(&part, &size); err != nil {
+				b.Fatal(err)
+			}
+			if part != "other" {
+				b.ReportMetric(float64(size)/float64(n)*1e6/(1<<20), "MiB/Mcalls-"+part)
+			}
+		}
+		parts.Close()
 		s.Close()
 		fi, err := os.Stat(path)
 		if err != nil {
