@@ -2,7 +2,7 @@
 GO  ?= go
 BIN ?= dialdesk
 
-.PHONY: all generate build run test check-generated bench bench-overview bench-warehouse bench-push fmt lint deps
+.PHONY: all generate build run test check-generated bench bench-overview bench-search bench-warehouse bench-push fmt lint deps
 
 all: build
 
@@ -42,6 +42,12 @@ bench:
 ## (90 days, 200 tasks; built once into the temp dir, minutes the first time)
 bench-overview:
 	DIALDESK_BENCH_OVERVIEW=1 $(GO) test -run '^$$' -bench BenchmarkOverview -benchtime 1x -count 1 -timeout 60m ./handlers
+
+## bench-search: GET /search's server time for one-, two-, three- and more-character queries on a
+## store of 1,000,000 generated calls with 10,000,000 turns (built once into the temp dir, long the
+## first time; DIALDESK_BENCH_SEARCH_CALLS=N for a smaller one), and the index's size
+bench-search:
+	DIALDESK_BENCH_SEARCH=1 $(GO) test -run '^$$' -bench BenchmarkSearch -benchtime 1x -count 1 -timeout 180m ./handlers
 
 ## bench-warehouse: the call warehouse's benchmarks: ingest (upsert with rollups, calls/s and
 ## MiB per million calls), the big store generator, catching up 40 tasks / 5,000 calls

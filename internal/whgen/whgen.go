@@ -29,6 +29,10 @@ type Spec struct {
 	Tasks int       // tasks sharing the calls
 	End   time.Time // end of the period (exclusive)
 	Seed  uint64
+	// Turns, when set, gives every answered call a stored transcript of
+	// about this many turns of generated Chinese dialogue (dialogue.go);
+	// 0: transcripts as retention leaves them (pruned).
+	Turns int
 }
 
 // Default is the overview benchmark's store: 2,000,000 calls over 90 days and
@@ -38,6 +42,15 @@ func Default() Spec {
 		End: time.Date(2026, 12, 1, 0, 0, 0, 0, time.FixedZone("CST", 8*3600))}
 }
 
+// SearchSpec is the search benchmark's store: 1,000,000 calls over 90 days
+// and 200 tasks, the answered half with about 20 turns each (10,000,000
+// turns), ending where Default ends.
+func SearchSpec() Spec {
+	s := Default()
+	s.Calls, s.Turns = 1_000_000, 20
+	return s
+}
+
 // TaskID is the id of generated task i (0-based).
 func TaskID(i int) string { return fmt.Sprintf("10001gen%06d", i) }
 
@@ -45,6 +58,9 @@ func TaskID(i int) string { return fmt.Sprintf("10001gen%06d", i) }
 // it (once) in the system's temporary directory. Open it with store.Open.
 func Cached(spec Spec) (string, error) {
 	name := fmt.Sprintf("dialdesk-whgen-%d-%d-%d-%d-%d.db", spec.Calls, spec.Days, spec.Tasks, spec.End.Unix(), spec.Seed)
+	if spec.Turns > 0 {
+		name = fmt.Sprintf("dialdesk-whgen-%d-%d-%d-%d-%d-t%d.db", spec.Calls, spec.Days, spec.Tasks, spec.End.Unix(), spec.Seed, spec.Turns)
+	}
 	path := filepath.Join(os.TempDir(), name)
 	done := path + ".done"
 	if _, err := os.Stat(done); err == nil {
@@ -125,7 +141,13 @@ func Generate(ctx context.Context, st *store.Store, spec Spec) error {
 		}
 		task := make([]store.Call, 0, n)
 		for range n {
-			task = append(task, genCall(r, 0, ti, sh.first+r.IntN(sh.days), sh.tpl, sh.callers, start, loc))
+			c := genCall(r, 0, ti, sh.first+r.IntN(sh.days), sh.tpl, sh.callers, start, loc)
+			if spec.Turns > 0 && !c.AnswerAt.IsZero() {
+				c.Messages = dialogue(r, spec.Turns/2+r.IntN(spec.Turns+1), c.AnswerAt)
+				c.TranscriptState, c.RobotTurns, c.LastNode = store.TranscriptStored, (len(c.Messages)+1)/2, ""
+				c.UserMsgs = len(c.Messages) / 2
+			}
+			task = append(task, c)
 		}
 		// In time order, ids in that order: rows go in along the indexes.
 		slices.SortFunc(task, func(a, b store.Call) int { return a.StartAt.Compare(b.StartAt) })
