@@ -99,6 +99,9 @@ func run(ctx context.Context, args []string, getenv func(string) string) error {
 		if err := st.RememberTasks(ctx, known); err != nil {
 			return err
 		}
+		if err := st.SeedExampleRules(ctx); err != nil { // the four keyword rules a demo shows
+			return err
+		}
 		cfg.RecordingsURL = base + "/recordings"
 		cfg.recordingHostsL = append(cfg.recordingHostsL, base[len("http://"):])
 		cl = client.New(

@@ -69,6 +69,10 @@ const (
 
 	AccountPassword = "account.password" // (none: the entry's user changed their own password)
 
+	RuleCreate = "rule.create" // rule, name, words (a list)
+	RuleEdit   = "rule.edit"   // rule, name, words (a list)
+	RuleDelete = "rule.delete" // rule, name
+
 	SettingsIntent        = "settings.intent"         // levels (a list)
 	SettingsIntentDefault = "settings.intent.default" // (none)
 
@@ -89,6 +93,7 @@ var Actions = []string{
 	LeadsExport,
 	UserCreate, UserRole, UserPassword, UserDisable, UserEnable,
 	AccountPassword,
+	RuleCreate, RuleEdit, RuleDelete,
 	SettingsIntent, SettingsIntentDefault,
 	Login, LoginFailed, Logout,
 }

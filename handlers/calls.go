@@ -93,7 +93,8 @@ func recordingURL(taskID, key string) string {
 func (s *Server) callView(ctx context.Context, taskID, key string, cs store.TaskCallSettings) (views.CallDetailVM, error) {
 	c, err := s.store.Call(ctx, taskID, key)
 	if err == nil {
-		return s.storedCallView(ctx, taskID, c, cs), nil
+		v := s.storedCallView(ctx, taskID, c, cs)
+		return v, s.addRuleHits(ctx, &v, c)
 	}
 	if !errors.Is(err, store.ErrNotFound) {
 		return views.CallDetailVM{}, err

@@ -25,7 +25,7 @@ const allCallsPageSize = 20
 // the display zone, both included), level, answered ("1"), q (part of the
 // number), page.
 type allCallsForm struct {
-	Task, From, To, Level, Answered, Q, Page string
+	Task, From, To, Level, Answered, Q, Page, Rule string
 }
 
 // levelChoice is one intent level the filter offers: the platform's level
@@ -41,6 +41,7 @@ type levelChoice struct {
 type allCallsChoices struct {
 	Tasks  []store.KnownTask
 	Levels []levelChoice
+	Rules  []store.KeywordRule
 	Loc    *time.Location
 	Now    time.Time
 }
@@ -48,7 +49,7 @@ type allCallsChoices struct {
 func readAllCallsForm(q url.Values) allCallsForm {
 	g := func(k string, n int) string { return trimTo(strings.TrimSpace(q.Get(k)), n) }
 	return allCallsForm{Task: g("task", 100), From: g("from", 30), To: g("to", 30), Level: g("level", 100),
-		Answered: g("answered", 5), Q: g("q", 40), Page: g("page", 10)}
+		Answered: g("answered", 5), Q: g("q", 40), Page: g("page", 10), Rule: g("rule", 20)}
 }
 
 // Validate returns the store's filter (without limit and offset), the page,
@@ -84,6 +85,14 @@ func (f *allCallsForm) Validate(ctx context.Context, c allCallsChoices) (store.C
 			sf.Levels = c.Levels[i].Words
 		}
 	}
+	if f.Rule != "" {
+		id, _ := strconv.ParseInt(f.Rule, 10, 64)
+		if id > 0 && slices.ContainsFunc(c.Rules, func(r store.KeywordRule) bool { return r.ID == id }) {
+			sf.RuleID = id
+		} else {
+			errs["rule"] = views.T(ctx, "calls.err.rule")
+		}
+	}
 	if f.Q != "" {
 		if keywordRe.MatchString(f.Q) {
 			sf.Keyword = f.Q
@@ -115,7 +124,7 @@ func parseDay(v string, loc *time.Location, now time.Time) (time.Time, bool) {
 // carry exactly the filter shown.
 func (f allCallsForm) query() url.Values {
 	v := url.Values{}
-	for k, x := range map[string]string{"task": f.Task, "from": f.From, "to": f.To, "level": f.Level, "q": f.Q} {
+	for k, x := range map[string]string{"task": f.Task, "from": f.From, "to": f.To, "level": f.Level, "q": f.Q, "rule": f.Rule} {
 		if x != "" {
 			v.Set(k, x)
 		}
@@ -167,7 +176,11 @@ func (s *Server) allCalls(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	c := allCallsChoices{Tasks: known, Levels: levels, Loc: s.loc, Now: s.now()}
+	rules, err := s.store.Rules(ctx)
+	if err != nil {
+		return err
+	}
+	c := allCallsChoices{Tasks: known, Levels: levels, Rules: rules, Loc: s.loc, Now: s.now()}
 	form := readAllCallsForm(r.URL.Query())
 	sf, page, errs := form.Validate(ctx, c)
 	v := views.AllCallsVM{Filter: allCallsFilterView(form, c, errs), Invalid: len(errs) > 0}
@@ -178,7 +191,7 @@ func (s *Server) allCalls(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		u, _ := currentUser(r)
-		if v.Rows, err = s.allCallRows(ctx, u.Username, calls, known, levels); err != nil {
+		if v.Rows, err = s.allCallRows(ctx, u.Username, calls, known, levels, rules); err != nil {
 			return err
 		}
 		v.Total = total
@@ -196,7 +209,10 @@ func (s *Server) allCalls(w http.ResponseWriter, r *http.Request) error {
 
 func allCallsFilterView(f allCallsForm, c allCallsChoices, errs map[string]string) views.AllCallsFilterVM {
 	vm := views.AllCallsFilterVM{Task: f.Task, From: f.From, To: f.To, Level: f.Level, Answered: f.Answered == "1",
-		Q: f.Q, Errors: errs, Active: len(f.query()) > 0}
+		Q: f.Q, Rule: f.Rule, Errors: errs, Active: len(f.query()) > 0}
+	for _, r := range c.Rules {
+		vm.Rules = append(vm.Rules, views.Option{Value: strconv.FormatInt(r.ID, 10), Label: r.Name})
+	}
 	for _, t := range c.Tasks {
 		vm.Tasks = append(vm.Tasks, views.Option{Value: t.ID, Label: cmp.Or(t.Name, t.ID)})
 	}
@@ -209,7 +225,19 @@ func allCallsFilterView(f allCallsForm, c allCallsChoices, errs map[string]strin
 // allCallRows builds the rows of GET /calls: each number masked as its
 // task says (a call not filed under a task has its middle four hidden), the
 // level in the task pages' words, reviewed by anyone, unread for username.
-func (s *Server) allCallRows(ctx context.Context, username string, calls []store.Call, known []store.KnownTask, levels []levelChoice) ([]views.AllCallRowVM, error) {
+func (s *Server) allCallRows(ctx context.Context, username string, calls []store.Call, known []store.KnownTask, levels []levelChoice, rules []store.KeywordRule) ([]views.AllCallRowVM, error) {
+	ids := make([]string, len(calls))
+	for i, c := range calls {
+		ids[i] = c.CallID
+	}
+	hits, err := s.store.RuleHitsOf(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	byID := make(map[int64]store.KeywordRule, len(rules))
+	for _, r := range rules {
+		byID[r.ID] = r
+	}
 	names := make(map[string]string, len(known))
 	for _, k := range known {
 		names[k.ID] = cmp.Or(k.Name, k.ID)
@@ -248,6 +276,7 @@ func (s *Server) allCallRows(ctx context.Context, username string, calls []store
 			Status:   views.CallStatusName(views.LangOf(ctx), int(c.Status)),
 			Reviewed: tm.marks[c.CallID].Reviewed(), Unread: !c.AnswerAt.IsZero() && !tm.read[c.CallID]}
 		row.Level, row.Others = intentionChips(client.SplitIntentions(c.Intention), levels)
+		row.Rules = ruleChips(hits[c.CallID], byID)
 		if validTaskID(c.TaskID) {
 			row.URL, row.TaskURL, row.TaskName = callURL(c.TaskID, c.CallID), "/tasks/"+url.PathEscape(c.TaskID), cmp.Or(names[c.TaskID], c.TaskID)
 		}

@@ -137,6 +137,13 @@ func (s *Server) Routes() http.Handler {
 			r.Post("/dnc/remove", s.h(s.dncRemove))
 			r.Get("/dnc/purge", s.h(s.dncPurgePage)) // remove do-not-call numbers from unfinished tasks
 			r.Post("/dnc/purge", s.h(s.dncPurge))
+			// Keyword rules (rules.go).
+			r.Get("/rules", s.h(s.rulesPage))
+			r.Post("/rules", s.h(s.ruleCreate))
+			r.Get("/rules/progress", s.h(s.rulesProgress))
+			r.Get("/rules/{rid}", s.h(s.ruleEdit))
+			r.Post("/rules/{rid}", s.h(s.ruleUpdate))
+			r.Post("/rules/{rid}/delete", s.h(s.ruleDelete))
 		})
 
 		// Admins only.

@@ -180,6 +180,7 @@ type CallFilter struct {
 	MsgsMax      *int
 	From, To     time.Time // start time
 	ExcludeIDs   []string  // callids not wanted (already listed elsewhere)
+	RuleID       int64     // calls this keyword rule flags
 	Limit        int       // 0: 15
 	Offset       int
 }
@@ -233,6 +234,9 @@ func (f CallFilter) where() (string, []any) {
 	}
 	if !f.To.IsZero() {
 		conds, args = append(conds, "start_at <= ?"), append(args, ms(f.To))
+	}
+	if f.RuleID != 0 {
+		conds, args = append(conds, "call_id IN (SELECT call_id FROM rule_hits WHERE rule_id = ?)"), append(args, f.RuleID)
 	}
 	if len(f.ExcludeIDs) > 0 {
 		conds = append(conds, "call_id NOT IN ("+inList(len(f.ExcludeIDs))+")")

@@ -182,6 +182,7 @@ type upserter struct {
 	byID, byRecord, ins, upd, delMsgs *sql.Stmt
 	region                            *sql.Stmt
 	idx                               *searchIndex
+	rules                             *ruleChecker
 	// rows are the stored rows of the batch's calls by call id, read
 	// before the batch (prefetch) and replaced as the batch writes them;
 	// recs finds a row's call id by its record id. Without them (a loader
@@ -277,6 +278,10 @@ func newUpserter(ctx context.Context, tx *sql.Tx) (*upserter, error) {
 		u.close()
 		return nil, err
 	}
+	if u.rules, err = newRuleChecker(ctx, tx); err != nil {
+		u.close()
+		return nil, err
+	}
 	return u, nil
 }
 
@@ -291,6 +296,9 @@ func (u *upserter) close() {
 	}
 	if u.idx != nil {
 		u.idx.close()
+	}
+	if u.rules != nil {
+		u.rules.close()
 	}
 }
 
@@ -441,9 +449,22 @@ func (u *upserter) upsert(ctx context.Context, in Call, kind upsertKind, now int
 			return false, err
 		}
 		u.search = append(u.search, searchPut{n.CallID, n.StartAt, n.Messages, false})
-	} else if old != nil && !old.StartAt.Equal(n.StartAt) && n.TranscriptState == TranscriptStored {
-		// The search index orders calls by start time: move the document.
-		u.search = append(u.search, searchPut{n.CallID, n.StartAt, nil, true})
+		if err := u.rules.check(ctx, n, n.Messages); err != nil {
+			return false, err
+		}
+	} else if old != nil && n.TranscriptState == TranscriptStored && (!old.StartAt.Equal(n.StartAt) || old.TaskID != n.TaskID) {
+		// The search index orders calls by start time (move the
+		// document), and a rule may hold for one task only (check again).
+		if !old.StartAt.Equal(n.StartAt) {
+			u.search = append(u.search, searchPut{n.CallID, n.StartAt, nil, true})
+		}
+		msgs, err := callMessagesOf(ctx, u.tx, n.CallID)
+		if err != nil {
+			return false, err
+		}
+		if err := u.rules.check(ctx, n, msgs); err != nil {
+			return false, err
+		}
 	}
 	u.stored(old, n)
 	if old != nil {
@@ -1042,6 +1063,11 @@ func (b *BulkLoader) Add(ctx context.Context, calls []Call) error {
 			return err
 		}
 		u.search = append(u.search, searchPut{n.CallID, n.StartAt, n.Messages, false})
+		if len(n.Messages) > 0 {
+			if err := u.rules.check(ctx, n, n.Messages); err != nil {
+				return err
+			}
+		}
 		contribute(n, 1, d)
 	}
 	if err := u.flushSearch(ctx); err != nil {

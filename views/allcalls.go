@@ -23,6 +23,8 @@ type AllCallsFilterVM struct {
 	Levels   []Option
 	Answered bool
 	Q        string
+	Rule     string
+	Rules    []Option // keyword rules
 	Errors   map[string]string
 	Active   bool
 }
@@ -47,6 +49,7 @@ type AllCallRowVM struct {
 	Status   string
 	Level    *Chip  // the intent level, in the task pages' words
 	Others   []Chip // the other intention values
+	Rules    []Chip // keyword rules the call hits
 	Reviewed bool
 	Unread   bool
 }

@@ -208,6 +208,7 @@ type CallTurnVM struct {
 	Bridged  bool  // after transfer to a person
 	OffsetMS int64 // where the turn starts in the recording; -1 unknown
 	At       string
+	Segments []SegmentVM // the text cut where keyword rules hit ("" none: Text as is)
 }
 
 // Offset is the data-offset-ms attribute ("" when unknown).
@@ -244,6 +245,7 @@ type CallDetailVM struct {
 	Score       string
 	Tags        []Chip
 	TagGroups   []string
+	Rules       []Chip // keyword rules the call hits
 	Intentions  []string
 	Turns       []CallTurnVM
 	Reviewed    bool

@@ -66,7 +66,10 @@ var runtimeKeys = map[string][]string{
 		"numbers.import.failed", "numbers.cancel", "numbers.abandon", "numbers.delete", "dnc.add", "dnc.upload",
 		"dnc.remove", "call.review", "calls.export", "calls.export.interrupted", "calls.export.cut", "user.create",
 		"user.role", "user.password", "user.disable", "user.enable", "auth.login", "auth.login.failed", "auth.logout",
-		"leads.export", "settings.intent", "settings.intent.default", "account.password", "redial.create"},
+		"leads.export", "settings.intent", "settings.intent.default", "account.password", "redial.create",
+		"rule.create", "rule.edit", "rule.delete"},
+	"rules.severity.": {"1", "2", "3"},
+	"rules.color.":    {"red", "orange", "yellow", "green", "blue", "purple", "grey"},
 }
 
 func init() {

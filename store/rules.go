@@ -1,0 +1,396 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"dialdesk/internal/search"
+	"dialdesk/platform"
+)
+
+// Keyword rules (质检规则): a rule flags the calls whose turns contain any
+// of its words (folded substring, as search means it), said by its speaker,
+// in its task (or any). The store checks the rules on every call whose
+// turns it writes, in the same transaction, so a hit exists as soon as the
+// call does; a rule created or changed is checked again over the stored
+// transcripts by RecheckRules (a background job's round), its progress kept
+// on the rule.
+
+// Rule severities.
+const (
+	SeverityLow    = 1
+	SeverityMedium = 2
+	SeverityHigh   = 3
+)
+
+// maxHitsPerRule bounds the occurrences one call keeps for one rule.
+const maxHitsPerRule = 20
+
+// KeywordRule is a rule.
+type KeywordRule struct {
+	ID        int64
+	Name      string
+	Words     []string // any of them
+	Speaker   int      // SpeakerAny, SpeakerRobot, SpeakerCustomer
+	TaskID    string   // "" every task
+	Severity  int
+	Color     string // a palette color (hex), checked by the caller
+	CreatedAt time.Time
+	UpdatedAt time.Time
+	UpdatedBy string
+	// The re-check of stored calls after the last change.
+	Rechecking    bool
+	RecheckDone   int64 // calls checked
+	RecheckTotal  int64 // calls to check
+	recheckCursor int64
+}
+
+// RuleHit is one occurrence of a rule's word in a call.
+type RuleHit struct {
+	RuleID int64
+	CallID string
+	Seq    int // the turn (its place in the stored order)
+	Pos    int // characters before the word in the turn
+	Word   string
+}
+
+const ruleColumns = `id, name, words, speaker, task_id, severity, color, created_at, updated_at, updated_by,
+	recheck_state, recheck_cursor, recheck_done, recheck_total`
+
+func scanRule(sc interface{ Scan(...any) error }) (KeywordRule, error) {
+	var r KeywordRule
+	var words string
+	var created, updated int64
+	var state int
+	err := sc.Scan(&r.ID, &r.Name, &words, &r.Speaker, &r.TaskID, &r.Severity, &r.Color, &created, &updated, &r.UpdatedBy,
+		&state, &r.recheckCursor, &r.RecheckDone, &r.RecheckTotal)
+	if err != nil {
+		return r, err
+	}
+	json.Unmarshal([]byte(words), &r.Words)
+	r.CreatedAt, r.UpdatedAt, r.Rechecking = fromMS(created), fromMS(updated), state == 1
+	return r, nil
+}
+
+// Rules returns every rule, by name.
+func (s *Store) Rules(ctx context.Context) ([]KeywordRule, error) {
+	return rulesOf(ctx, s.db)
+}
+
+func rulesOf(ctx context.Context, q querier) ([]KeywordRule, error) {
+	rows, err := q.QueryContext(ctx, `SELECT `+ruleColumns+` FROM keyword_rules ORDER BY name, id`)
+	if err != nil {
+		return nil, fmt.Errorf("store: rules: %w", err)
+	}
+	defer rows.Close()
+	var out []KeywordRule
+	for rows.Next() {
+		r, err := scanRule(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: rules: %w", err)
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// Rule returns one rule, or ErrNotFound.
+func (s *Store) Rule(ctx context.Context, id int64) (KeywordRule, error) {
+	r, err := scanRule(s.db.QueryRowContext(ctx, `SELECT `+ruleColumns+` FROM keyword_rules WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return r, ErrNotFound
+	}
+	if err != nil {
+		return r, fmt.Errorf("store: rule: %w", err)
+	}
+	return r, nil
+}
+
+// SaveRule creates the rule (ID 0) or replaces it, and sets its re-check
+// over the stored calls going. It returns the rule's id.
+func (s *Store) SaveRule(ctx context.Context, r KeywordRule, by string) (int64, error) {
+	words, _ := json.Marshal(r.Words)
+	now := ms(s.now())
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, fmt.Errorf("store: save rule: %w", err)
+	}
+	defer tx.Rollback()
+	var total int64
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM search_docs`).Scan(&total); err != nil {
+		return 0, fmt.Errorf("store: save rule: %w", err)
+	}
+	if r.ID == 0 {
+		err = tx.QueryRowContext(ctx, `INSERT INTO keyword_rules (name, words, speaker, task_id, severity, color, created_at, updated_at, updated_by,
+			recheck_state, recheck_cursor, recheck_done, recheck_total) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, -1, 0, ?) RETURNING id`,
+			r.Name, string(words), r.Speaker, r.TaskID, r.Severity, r.Color, now, now, by, total).Scan(&r.ID)
+	} else {
+		var res sql.Result
+		res, err = tx.ExecContext(ctx, `UPDATE keyword_rules SET name = ?, words = ?, speaker = ?, task_id = ?, severity = ?, color = ?,
+			updated_at = ?, updated_by = ?, recheck_state = 1, recheck_cursor = -1, recheck_done = 0, recheck_total = ? WHERE id = ?`,
+			r.Name, string(words), r.Speaker, r.TaskID, r.Severity, r.Color, now, by, total, r.ID)
+		if err == nil {
+			if n, _ := res.RowsAffected(); n == 0 {
+				return 0, ErrNotFound
+			}
+		}
+	}
+	if err != nil {
+		return 0, fmt.Errorf("store: save rule: %w", err)
+	}
+	return r.ID, tx.Commit()
+}
+
+// DeleteRule removes a rule and its hits.
+func (s *Store) DeleteRule(ctx context.Context, id int64) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("store: delete rule: %w", err)
+	}
+	defer tx.Rollback()
+	res, err := tx.ExecContext(ctx, `DELETE FROM keyword_rules WHERE id = ?`, id)
+	if err != nil {
+		return fmt.Errorf("store: delete rule: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return ErrNotFound
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM rule_hits WHERE rule_id = ?`, id); err != nil {
+		return fmt.Errorf("store: delete rule: %w", err)
+	}
+	return tx.Commit()
+}
+
+// ruleHits finds a rule's occurrences in a call's turns (in stored order).
+func ruleHits(r KeywordRule, callID, taskID string, msgs []CallMessage) []RuleHit {
+	if r.TaskID != "" && r.TaskID != taskID {
+		return nil
+	}
+	var words []string
+	for _, w := range r.Words {
+		if f := search.Fold(strings.TrimSpace(w)); f != "" {
+			words = append(words, f)
+		}
+	}
+	var out []RuleHit
+	for seq, m := range msgs {
+		robot := m.Sender == platform.SenderRobot
+		if r.Speaker == SpeakerRobot && !robot || r.Speaker == SpeakerCustomer && robot {
+			continue
+		}
+		text := []rune(search.Fold(m.Content))
+		for _, w := range words {
+			wr := []rune(w)
+			for i := 0; i+len(wr) <= len(text); i++ {
+				if string(text[i:i+len(wr)]) == w {
+					if len(out) == maxHitsPerRule {
+						return out
+					}
+					out = append(out, RuleHit{RuleID: r.ID, CallID: callID, Seq: seq, Pos: i, Word: w})
+					i += len(wr) - 1
+				}
+			}
+		}
+	}
+	return out
+}
+
+// ruleChecker writes rule hits inside a warehouse transaction.
+type ruleChecker struct {
+	rules    []KeywordRule
+	del, ins *sql.Stmt
+}
+
+func newRuleChecker(ctx context.Context, tx *sql.Tx) (*ruleChecker, error) {
+	rules, err := rulesOf(ctx, tx)
+	if err != nil {
+		return nil, err
+	}
+	k := &ruleChecker{rules: rules}
+	if k.del, err = tx.PrepareContext(ctx, `DELETE FROM rule_hits WHERE call_id = ?`); err != nil {
+		return nil, fmt.Errorf("store: rule hits: %w", err)
+	}
+	if k.ins, err = tx.PrepareContext(ctx, `INSERT OR IGNORE INTO rule_hits (rule_id, call_id, seq, pos, word, task_id, start_at) VALUES (?, ?, ?, ?, ?, ?, ?)`); err != nil {
+		k.del.Close()
+		return nil, fmt.Errorf("store: rule hits: %w", err)
+	}
+	return k, nil
+}
+
+func (k *ruleChecker) close() {
+	k.del.Close()
+	k.ins.Close()
+}
+
+// check replaces a call's hits with those of its turns (every rule).
+func (k *ruleChecker) check(ctx context.Context, c Call, msgs []CallMessage) error {
+	if _, err := k.del.ExecContext(ctx, c.CallID); err != nil {
+		return fmt.Errorf("store: rule hits: %w", err)
+	}
+	for _, r := range k.rules {
+		for _, h := range ruleHits(r, c.CallID, c.TaskID, msgs) {
+			if _, err := k.ins.ExecContext(ctx, h.RuleID, h.CallID, h.Seq, h.Pos, h.Word, c.TaskID, ms(c.StartAt)); err != nil {
+				return fmt.Errorf("store: rule hits: %w", err)
+			}
+		}
+	}
+	return nil
+}
+
+// RuleHitsOf returns the hits of calls, by call id, in turn order.
+func (s *Store) RuleHitsOf(ctx context.Context, callIDs []string) (map[string][]RuleHit, error) {
+	out := map[string][]RuleHit{}
+	if len(callIDs) == 0 {
+		return out, nil
+	}
+	args := make([]any, len(callIDs))
+	for i, id := range callIDs {
+		args[i] = id
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT rule_id, call_id, seq, pos, word FROM rule_hits
+		WHERE call_id IN (`+inList(len(callIDs))+`) ORDER BY call_id, seq, pos`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: rule hits: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var h RuleHit
+		if err := rows.Scan(&h.RuleID, &h.CallID, &h.Seq, &h.Pos, &h.Word); err != nil {
+			return nil, err
+		}
+		out[h.CallID] = append(out[h.CallID], h)
+	}
+	return out, rows.Err()
+}
+
+// RuleCallCounts returns, per rule, how many calls it flags.
+func (s *Store) RuleCallCounts(ctx context.Context) (map[int64]int, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT rule_id, COUNT(DISTINCT call_id) FROM rule_hits GROUP BY rule_id`)
+	if err != nil {
+		return nil, fmt.Errorf("store: rule counts: %w", err)
+	}
+	defer rows.Close()
+	out := map[int64]int{}
+	for rows.Next() {
+		var id int64
+		var n int
+		if err := rows.Scan(&id, &n); err != nil {
+			return nil, err
+		}
+		out[id] = n
+	}
+	return out, rows.Err()
+}
+
+// RecheckRules does one bounded round of the re-check of changed rules: the
+// next batch of stored transcripts (in the search index's order) for the
+// first rule waiting, its hits in those calls replaced. It reports whether
+// work remains.
+func (s *Store) RecheckRules(ctx context.Context, batch int) (more bool, err error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return false, fmt.Errorf("store: recheck: %w", err)
+	}
+	defer tx.Rollback()
+	r, err := scanRule(tx.QueryRowContext(ctx, `SELECT `+ruleColumns+` FROM keyword_rules WHERE recheck_state = 1 ORDER BY updated_at, id LIMIT 1`))
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("store: recheck: %w", err)
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT d.doc, c.call_id, c.task_id, c.start_at FROM search_docs d JOIN calls c ON c.call_id = d.call_id
+		WHERE d.doc > ? ORDER BY d.doc LIMIT ?`, r.recheckCursor, batch)
+	if err != nil {
+		return false, fmt.Errorf("store: recheck: %w", err)
+	}
+	type doc struct {
+		doc      int64
+		id, task string
+		start    int64
+	}
+	var docs []doc
+	for rows.Next() {
+		var d doc
+		if err := rows.Scan(&d.doc, &d.id, &d.task, &d.start); err != nil {
+			rows.Close()
+			return false, err
+		}
+		docs = append(docs, d)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return false, err
+	}
+	cursor := r.recheckCursor
+	for _, d := range docs {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM rule_hits WHERE rule_id = ? AND call_id = ?`, r.ID, d.id); err != nil {
+			return false, fmt.Errorf("store: recheck: %w", err)
+		}
+		if r.TaskID == "" || r.TaskID == d.task {
+			msgs, err := callMessagesOf(ctx, tx, d.id)
+			if err != nil {
+				return false, err
+			}
+			for _, h := range ruleHits(r, d.id, d.task, msgs) {
+				if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO rule_hits (rule_id, call_id, seq, pos, word, task_id, start_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+					h.RuleID, h.CallID, h.Seq, h.Pos, h.Word, d.task, d.start); err != nil {
+					return false, fmt.Errorf("store: recheck: %w", err)
+				}
+			}
+		}
+		cursor = d.doc
+	}
+	state := 1
+	if len(docs) < batch {
+		state = 0
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE keyword_rules SET recheck_state = ?, recheck_cursor = ?, recheck_done = recheck_done + ? WHERE id = ?`,
+		state, cursor, len(docs), r.ID); err != nil {
+		return false, fmt.Errorf("store: recheck: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return false, err
+	}
+	if state == 0 {
+		var left int
+		if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM keyword_rules WHERE recheck_state = 1`).Scan(&left); err != nil {
+			return false, err
+		}
+		return left > 0, nil
+	}
+	return true, nil
+}
+
+// ExampleRules are the rules a demo starts with.
+func ExampleRules() []KeywordRule {
+	return []KeywordRule{
+		{Name: "投诉风险", Words: []string{"投诉", "12315", "举报", "曝光"}, Severity: SeverityHigh, Color: "#d92d20"},
+		{Name: "辱骂", Words: []string{"骗子", "滚"}, Severity: SeverityMedium, Color: "#f79009"},
+		{Name: "退订", Words: []string{"别打了", "不要再打", "退订"}, Severity: SeverityLow, Color: "#1570ef"},
+		{Name: "违规承诺", Words: []string{"保证", "百分百", "免费送"}, Speaker: SpeakerRobot, Severity: SeverityHigh, Color: "#7a5af8"},
+	}
+}
+
+const settingRulesSeeded = "rules_seeded"
+
+// SeedExampleRules saves ExampleRules once in a store's life (a demo's
+// start): rules deleted later do not come back.
+func (s *Store) SeedExampleRules(ctx context.Context) error {
+	if _, err := s.Setting(ctx, settingRulesSeeded); err == nil {
+		return nil
+	} else if !errors.Is(err, ErrNotFound) {
+		return err
+	}
+	for _, r := range ExampleRules() {
+		if _, err := s.SaveRule(ctx, r, ""); err != nil {
+			return err
+		}
+	}
+	return s.SetSetting(ctx, settingRulesSeeded, "1")
+}
