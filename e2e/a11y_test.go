@@ -25,14 +25,16 @@ var axeSource string
 // mainPages are the pages a user works in, for an admin (who sees them all):
 // the task list, the create form, one task's overview, numbers, calls, a
 // call, its audit log and edit form, the calls across tasks, the overview,
-// users, the audit log, the do-not-call list and my account.
+// users, the audit log, the do-not-call list, my account, a search and the
+// keyword rules.
 func mainPages(t *testing.T, app *testapp.App) []string {
 	t.Helper()
 	pick := pickCall(t, app)
 	run := runningTasks(t, app)[0].ID
 	return []string{"/tasks", "/tasks/new", "/tasks/" + run, "/tasks/" + run + "/numbers",
 		"/tasks/" + pick.task + "/calls", "/tasks/" + pick.task + "/calls/" + pick.record,
-		"/tasks/" + run + "/audit", "/tasks/" + run + "/edit", "/calls", "/overview", "/users", "/audit", "/dnc", "/account"}
+		"/tasks/" + run + "/audit", "/tasks/" + run + "/edit", "/calls", "/overview", "/users", "/audit", "/dnc", "/account",
+		"/search?q=" + url.QueryEscape("您好 -滚"), "/rules"}
 }
 
 // visit opens path and waits until its main content is there and htmx has
