@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/justinas/nosurf"
+	"golang.org/x/sync/errgroup"
 
 	"dialdesk/audit"
 	"dialdesk/client"
@@ -95,21 +96,18 @@ func (s *Server) redialNumbers(ctx context.Context, taskID string) ([]redialNumb
 		for _, c := range called {
 			known[c.LastCallID] = true
 		}
-		for page := 1; ; page++ {
-			p, err := s.client.TaskNumbers(ctx, client.NumberQuery{TaskID: taskID, Page: page, Status: statuses})
-			if err != nil {
-				return nil, err
-			}
-			for _, n := range p.Numbers {
+		pages, err := s.unreachedPages(ctx, taskID, statuses)
+		if err != nil {
+			return nil, err
+		}
+		for _, p := range pages {
+			for _, n := range p {
 				id := strings.TrimSpace(string(n.CallID))
 				if id != "" && known[id] {
 					fine[id] = n.Status
 				} else {
 					bOnly = append(bOnly, n)
 				}
-			}
-			if page >= p.LastPage || len(p.Numbers) == 0 {
-				break
 			}
 		}
 	}
@@ -142,6 +140,35 @@ func (s *Server) redialNumbers(ctx context.Context, taskID string) ([]redialNumb
 		add(strings.TrimSpace(string(n.Number)), "", n.Status, false)
 	}
 	return out, nil
+}
+
+// redialPageFetches is how many pages of surface B's number list a redial
+// reads at once (pages of 15: docs/platform.md §limits).
+const redialPageFetches = 4
+
+// unreachedPages reads every page of task's numbers in statuses from
+// surface B: the first, which gives the page count, then the others a few
+// at a time; in page order.
+func (s *Server) unreachedPages(ctx context.Context, taskID string, statuses []int) ([][]client.Number, error) {
+	first, err := s.client.TaskNumbers(ctx, client.NumberQuery{TaskID: taskID, Page: 1, Status: statuses})
+	if err != nil {
+		return nil, err
+	}
+	pages := make([][]client.Number, max(first.LastPage, 1))
+	pages[0] = first.Numbers
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(redialPageFetches)
+	for i := 1; i < len(pages); i++ {
+		g.Go(func() error {
+			p, err := s.client.TaskNumbers(gctx, client.NumberQuery{TaskID: taskID, Page: i + 1, Status: statuses})
+			if err != nil {
+				return err
+			}
+			pages[i] = p.Numbers
+			return nil
+		})
+	}
+	return pages, g.Wait()
 }
 
 // plainPhone reports whether tel is a whole number (digits), not masked.

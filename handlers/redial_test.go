@@ -310,6 +310,29 @@ func TestRedialIntoNewTask(t *testing.T) {
 		t.Errorf("supervisor POST redial: %d", res.StatusCode)
 	}
 
+	// One unanswered number had an answered call before (its last attempt
+	// is what counts for the outcome): "only never connected" leaves it out.
+	var once sandbox.NumberFact
+	for _, n := range app.Sandbox.TrueNumbers(w.source) {
+		if n.Status == int(platform.NumberNoAnswer) || n.Status == int(platform.NumberBusy) {
+			once = n
+			break
+		}
+	}
+	if once.Phone == "" {
+		t.Fatal("no number ended in no answer or busy")
+	}
+	earlier := app.Sandbox.Now().Add(-48 * time.Hour)
+	if _, err := app.Store.SaveCalls(context.Background(), []store.Call{{CallID: "earlier-answered", TaskID: w.source, Tel: once.Phone,
+		Status: platform.CallConnected, StartAt: earlier, AnswerAt: earlier.Add(5 * time.Second), EndAt: earlier.Add(time.Minute)}}); err != nil {
+		t.Fatal(err)
+	}
+	_, body := app.Get(t, c, "/tasks/"+w.source+"/redial")
+	formAll, formNever := formCounts(t, body)
+	if formNever[once.Status] != formAll[once.Status]-1 {
+		t.Errorf("outcome %d: %d numbers, %d never connected; want one less", once.Status, formAll[once.Status], formNever[once.Status])
+	}
+
 	res, body := app.PostFormBody(t, c, "/tasks/"+w.source+"/redial", url.Values{"outcome": {"4", "8"}, "never": {"1"}, "dest": {"new"}})
 	if res.StatusCode != http.StatusOK {
 		t.Fatalf("redial to a new task: %d", res.StatusCode)
@@ -357,8 +380,11 @@ func TestRedialIntoNewTask(t *testing.T) {
 	newID := strings.Split(preview, "/")[2]
 	_, never := w.truth()
 	_, body = app.Get(t, c, preview)
-	if n := countsOf(t, body)["valid"]; n != never[4]+never[8] {
-		t.Errorf("preview sends %d, want the never-connected no answer and busy: %d", n, never[4]+never[8])
+	if n := countsOf(t, body)["valid"]; n != never[4]+never[8]-1 {
+		t.Errorf("preview sends %d, want the never-connected no answer and busy: %d", n, never[4]+never[8]-1)
+	}
+	if strings.Contains(body, once.Phone) {
+		t.Errorf("%s, answered once, is in the preview", once.Phone)
 	}
 	if known, err := app.Store.KnownTasks(context.Background()); err != nil || func() int {
 		n := 0
