@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"time"
 
 	"dialdesk/store"
 )
@@ -17,11 +18,22 @@ import (
 // push is written, passes the lead to the first push still queued. While a
 // transaction commits, the pushes that arrive meanwhile gather for the next
 // one, so the batch grows with the load and a lone push is written at once,
-// with no waiting for company. No goroutine outlives its request.
+// with no waiting for company (under load, the leader waits gatherWait for
+// more). No goroutine outlives its request.
 
 // maxPushBatch bounds one transaction: a few hundred calls commit in tens of
 // milliseconds, and a failed batch is retried call by call.
 const maxPushBatch = 256
+
+// gatherWait is how long a leader waits for more pushes before writing,
+// only while the receiver is busy (the last transaction held at least
+// gatherFrom pushes): under load a transaction then carries more pushes,
+// and the pages every push touches (indexes, rollups, the search index)
+// are written once for more of them. A lone push never waits.
+const (
+	gatherWait = time.Millisecond
+	gatherFrom = 4
+)
 
 // pushCommitter gathers pushes into shared transactions.
 type pushCommitter struct {
@@ -32,6 +44,7 @@ type pushCommitter struct {
 	mu      sync.Mutex
 	queue   []*pendingPush
 	leading bool // a receiver is writing batches
+	last    int  // the size of the last batch
 }
 
 type pendingPush struct {
@@ -59,6 +72,9 @@ func (pc *pushCommitter) store(ctx context.Context, c store.Call) store.PushResu
 		pc.mu.Unlock()
 	}
 	for {
+		if pc.busy() {
+			time.Sleep(gatherWait)
+		}
 		pc.mu.Lock()
 		limit := pc.limit
 		if limit <= 0 {
@@ -67,6 +83,7 @@ func (pc *pushCommitter) store(ctx context.Context, c store.Call) store.PushResu
 		n := min(len(pc.queue), limit)
 		batch := pc.queue[:n:n]
 		pc.queue = pc.queue[n:]
+		pc.last = n
 		pc.mu.Unlock()
 
 		calls := make([]store.Call, len(batch))
@@ -100,6 +117,13 @@ func (pc *pushCommitter) store(ctx context.Context, c store.Call) store.PushResu
 		}
 		return p.res
 	}
+}
+
+// busy reports whether the last transaction held gatherFrom pushes or more.
+func (pc *pushCommitter) busy() bool {
+	pc.mu.Lock()
+	defer pc.mu.Unlock()
+	return pc.last >= gatherFrom
 }
 
 // write saves one batch; a panic in it fails the batch's pushes (500: the
