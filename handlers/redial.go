@@ -283,9 +283,13 @@ func (s *Server) redialSubmit(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if !slices.ContainsFunc(dests, func(t client.Task) bool { return t.ID == dest }) {
+	i := slices.IndexFunc(dests, func(t client.Task) bool { return t.ID == dest })
+	if i < 0 {
 		return s.renderRedialForm(w, r, http.StatusUnprocessableEntity, c, dest, token, views.T(ctx, "redial.err.dest"))
 	}
+	// Both tasks by name on the pages that link them, and in the audit log.
+	s.rememberName(ctx, dest, dests[i].Name)
+	s.rememberName(ctx, id, s.taskHeader(r, views.TabOverview).Name)
 	imp, err := s.makeRedial(ctx, r, id, dest, c, token)
 	if err != nil {
 		return err
@@ -316,6 +320,7 @@ func (s *Server) redialNewTask(w http.ResponseWriter, r *http.Request, c redialC
 		vals.ExportStatus = strconv.Itoa(cs.ExportStatus)
 	}
 	s.copyValidity(&vals, info)
+	s.rememberName(ctx, id, info.Name)
 	name, err := s.redialName(ctx, info.Name)
 	if err != nil {
 		return err
@@ -466,6 +471,17 @@ func (s *Server) buildRedial(ctx context.Context, r *http.Request, source, dest 
 	}
 	s.auditLog(r, dest, audit.RedialCreate, args, "")
 	return imp, nil
+}
+
+// rememberName records a task's name as the platform gives it, when it
+// has one (a failure is only logged: the pages then show the task's id).
+func (s *Server) rememberName(ctx context.Context, id, name string) {
+	if name == "" || name == id {
+		return
+	}
+	if err := s.store.RememberTask(ctx, store.KnownTask{ID: id, Name: name}); err != nil {
+		s.log.Error("remember task", "task", id, "err", err)
+	}
 }
 
 // taskName is the name dialdesk knows a task by, its id without one.
