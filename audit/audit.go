@@ -55,6 +55,17 @@ const (
 
 	CallReview = "call.review" // call, phone (as shown to the reviewer)
 
+	QAScorecardCreate = "qa.scorecard.create" // scorecard, name, criteria
+	QAScorecardEdit   = "qa.scorecard.edit"   // scorecard, name, version (the version now current)
+	QAPlanCreate      = "qa.plan.create"      // plan, name
+	QAPlanEdit        = "qa.plan.edit"        // plan, name
+	QAReviewSubmit    = "qa.review.submit"    // call, phone, total, verdict (pass, fail or none), level (human; "" same as robot)
+	QAReviewClaim     = "qa.review.claim"     // call
+	QAReviewHandBack  = "qa.review.handback"  // call
+	QADispute         = "qa.dispute"          // call, review, reason
+	QARule            = "qa.rule"             // call, review, outcome (upheld, overturned)
+	QAExport          = "qa.export"           // rows, from, to
+
 	CallsExport            = "calls.export"             // rows
 	CallsExportInterrupted = "calls.export.interrupted" // rows
 	CallsExportCut         = "calls.export.cut"         // rows
@@ -89,6 +100,8 @@ var Actions = []string{
 	NumbersImportFailed, NumbersCancel, NumbersAbandon, NumbersDelete, RedialCreate,
 	DNCAdd, DNCUpload, DNCRemove,
 	CallReview,
+	QAScorecardCreate, QAScorecardEdit, QAPlanCreate, QAPlanEdit, QAReviewSubmit, QAReviewClaim, QAReviewHandBack,
+	QADispute, QARule, QAExport,
 	CallsExport, CallsExportInterrupted, CallsExportCut,
 	LeadsExport,
 	UserCreate, UserRole, UserPassword, UserDisable, UserEnable,

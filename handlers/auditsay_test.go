@@ -121,6 +121,22 @@ var auditCases = []struct {
 	{action: audit.LoginFailed, args: audit.Args{"addr": "10.0.0.8"},
 		zh: "从 10.0.0.8 登录，用户名或密码错误", en: "Login from 10.0.0.8 failed: wrong user name or password"},
 	{action: audit.Logout, args: audit.Args{}, zh: "退出了登录", en: "Logged out"},
+	{action: audit.QAScorecardCreate, args: audit.Args{"scorecard": 3, "name": "外呼质检", "criteria": 4},
+		zh: "新建评分表“外呼质检”（4 个评分项）", en: "Created the scorecard “外呼质检” (4 criteria)"},
+	{action: audit.QAScorecardEdit, args: audit.Args{"scorecard": 3, "name": "外呼质检", "version": 2},
+		zh: "修改评分表“外呼质检”，当前为第 2 版", en: "Changed the scorecard “外呼质检”, now version 2"},
+	{action: audit.QAPlanCreate, args: audit.Args{"plan": 1, "name": "每日抽检"}, zh: "新建质检计划“每日抽检”", en: "Created the review plan “每日抽检”"},
+	{action: audit.QAPlanEdit, args: audit.Args{"plan": 1, "name": "每日抽检"}, zh: "修改质检计划“每日抽检”", en: "Changed the review plan “每日抽检”"},
+	{action: audit.QAReviewSubmit, task: "7", args: audit.Args{"call": "c1", "phone": "138****0000", "total": 70, "verdict": "fail", "level": "B级"},
+		zh: "质检了与 138****0000 的通话：得分 70，不合格，人工意向 B级", en: "Reviewed the call with 138****0000: score 70, Fail, human level B级", link: "/tasks/7/calls/c1"},
+	{action: audit.QAReviewClaim, task: "7", args: audit.Args{"call": "c1"}, zh: "从公共池领取了一通待质检电话", en: "Claimed a call to review from the shared pool"},
+	{action: audit.QAReviewHandBack, task: "7", args: audit.Args{"call": "c1"}, zh: "把一通待质检电话退回公共池", en: "Handed a call to review back to the shared pool"},
+	{action: audit.QADispute, task: "7", args: audit.Args{"call": "c1", "review": 4, "reason": "客户确有意向"},
+		zh: "对一条质检结果提出申诉：客户确有意向", en: "Disputed a review: 客户确有意向", link: "/tasks/7/calls/c1"},
+	{action: audit.QARule, task: "7", args: audit.Args{"call": "c1", "review": 4, "outcome": "upheld"},
+		zh: "裁定一条质检申诉：维持原质检结果", en: "Ruled on a review's dispute: review upheld", link: "/tasks/7/calls/c1"},
+	{action: audit.QAExport, args: audit.Args{"rows": 12, "from": "2026-12-01", "to": "2026-12-03"},
+		zh: "导出质检明细 12 条（2026-12-01 至 2026-12-03）", en: "Exported 12 reviews (2026-12-01 to 2026-12-03)"},
 }
 
 // TestAuditEveryAction: every action code the handlers record reads on the

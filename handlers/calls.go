@@ -72,6 +72,16 @@ func (s *Server) callDetail(w http.ResponseWriter, r *http.Request) error {
 	v.CanDNC = u.Role == store.RoleAdmin || u.Role == store.RoleManager
 	v.DNCURL = callURL(id, key) + "/dnc"
 	v.Return = q.Encode()
+	fromQueue := r.URL.Query().Get("from") == "queue"
+	if v.Review, err = s.reviewPanel(ctx, u, id, key, v, fromQueue); err != nil {
+		return err
+	}
+	if fromQueue { // j/k walk the reviewer's queue
+		if v.PrevURL, v.NextURL, err = s.queueNeighbours(ctx, u.Username, id, key); err != nil {
+			return err
+		}
+		v.BackURL = "/qa/queue"
+	}
 	p := s.page(w, r, "tasks", "calls.detail")
 	v.CSRFToken = p.CSRFToken
 	v.Header = s.taskHeader(r, views.TabCalls)

@@ -141,7 +141,14 @@ func maskPhone(p string, hide int) string {
 func (s *Server) storedCallView(ctx context.Context, taskID string, c store.Call, cs store.TaskCallSettings) views.CallDetailVM {
 	lang := views.LangOf(ctx)
 	msg := func(k string) string { return views.Msg(lang, k) }
-	v := views.CallDetailVM{Title: maskPhone(c.Tel, cs.NumberHide), Intentions: client.SplitIntentions(c.Intention)}
+	v := views.CallDetailVM{Title: maskPhone(c.Tel, cs.NumberHide), Intentions: client.SplitIntentions(c.Intention), LevelKey: c.LevelKey}
+	if c.LevelName != "" {
+		c := views.NewChip(c.LevelName, c.LevelColor)
+		v.Level = &c
+	}
+	for _, t := range c.Tags {
+		v.Tags = append(v.Tags, views.NewChip(t.Name, t.Color))
+	}
 	msgs := slices.Clone(c.Messages)
 	slices.SortStableFunc(msgs, func(a, b store.CallMessage) int { return a.At.Compare(b.At) })
 	for _, m := range msgs {
@@ -198,6 +205,10 @@ func (s *Server) recordView(ctx context.Context, taskID string, ri *client.Recor
 	loc := s.client.Location()
 	v := views.CallDetailVM{Title: maskPhone(string(rec.Callee), cs.NumberHide), Score: strconv.Itoa(int(rec.Score))}
 	v.Level = levelChip(&rec)
+	v.LevelKey = rec.LevelName
+	if rec.Level != nil && rec.Level.Name != "" {
+		v.LevelKey = rec.Level.Name
+	}
 	// The call's tags and parent tags; record_info's info.record often has
 	// none (docs/platform.md §B.record_info), so the turns' tags count too.
 	tags, groups := slices.Clone(rec.Tags), slices.Clone(rec.TagGroups)

@@ -60,6 +60,12 @@ func (s *Server) Routes() http.Handler {
 			r.Get("/overview/leads.xlsx", s.h(s.leadsExport))
 			r.Get("/search", s.h(s.searchPage)) // transcript search (search.go)
 
+			// Quality review (qa_*.go): the queue; reviews' claim, hand back.
+			r.Get("/qa", http.RedirectHandler("/qa/queue", http.StatusSeeOther).ServeHTTP)
+			r.Get("/qa/queue", s.h(s.queuePage))
+			r.Post("/qa/reviews/{rid}/claim", s.h(s.reviewClaim))
+			r.Post("/qa/reviews/{rid}/handback", s.h(s.reviewHandBack))
+
 			r.Get("/recordings/{task}/{call}", s.h(s.recording))             // a call's recording, streamed
 			r.Head("/recordings/{task}/{call}", s.h(s.recording))            // players ask for the size first
 			r.Get("/templates/{templateid}/audio/{n}", s.h(s.templateAudio)) // hear a template
@@ -94,6 +100,7 @@ func (s *Server) Routes() http.Handler {
 				r.Get("/calls/export-progress", s.h(s.callExportProgress))
 				r.Get("/calls/{call}", s.h(s.callDetail))
 				r.Post("/calls/{call}/review", s.h(s.callReview))
+				r.Post("/calls/{call}/qa", s.h(s.callQA)) // submit the call's review (qa_review.go)
 
 				// Managers and admins: changes to a task.
 				r.Group(func(r chi.Router) {
@@ -158,6 +165,11 @@ func (s *Server) Routes() http.Handler {
 			// The call warehouse (warehouse.go): its sync and the intent levels.
 			r.Get("/sync", s.h(s.syncPage))
 			r.Post("/sync", s.h(s.syncNow))
+			// Scorecards (qa_scorecards.go).
+			r.Get("/qa/scorecards", s.h(s.scorecardsPage))
+			r.Post("/qa/scorecards", s.h(s.scorecardCreate))
+			r.Get("/qa/scorecards/{sc}", s.h(s.scorecardPage))
+			r.Post("/qa/scorecards/{sc}", s.h(s.scorecardUpdate))
 			r.Get("/settings", s.h(s.settingsPage))
 			r.Post("/settings", s.h(s.settingsSave))
 		})

@@ -98,6 +98,13 @@ var secRoutes = map[string]secRule{
 	"GET /overview/export.xlsx":                          secAnyone,
 	"GET /overview/leads.xlsx":                           secAnyone, // numbers masked per task (supervisors: never in full)
 	"GET /search":                                        secAnyone, // transcript search, numbers masked per task
+	// Quality review: the queue, claim and hand back, submitting a review
+	// (the handlers refuse managers: they dispute, they do not review).
+	"GET /qa":                          secAnyone,
+	"GET /qa/queue":                    secAnyone,
+	"POST /qa/reviews/{rid}/claim":     secAnyone,
+	"POST /qa/reviews/{rid}/handback":  secAnyone,
+	"POST /tasks/{id}/calls/{call}/qa": secAnyone,
 
 	// Managers and admins: tasks, lifecycle, numbers, do-not-call, audit.
 	"GET /tasks/new":           secManager,
@@ -149,6 +156,11 @@ var secRoutes = map[string]secRule{
 	"POST /users/{uid}/password": secAdmin,
 	"POST /users/{uid}/disable":  secAdmin,
 	"POST /users/{uid}/enable":   secAdmin,
+	// Scorecards.
+	"GET /qa/scorecards":       secAdmin,
+	"POST /qa/scorecards":      secAdmin,
+	"GET /qa/scorecards/{sc}":  secAdmin,
+	"POST /qa/scorecards/{sc}": secAdmin,
 }
 
 // secWrites are the platform endpoints that change something; no refused

@@ -78,7 +78,7 @@ func auditLink(e AuditRowVM) string {
 		return ""
 	}
 	switch e.Action {
-	case "call.review":
+	case "call.review", "qa.review.submit", "qa.dispute", "qa.rule":
 		if call := argText(ZH, e.Args["call"]); call != "" {
 			return TaskURL(url.PathEscape(e.TaskID), "calls", url.PathEscape(call))
 		}

@@ -256,6 +256,8 @@ type CallDetailVM struct {
 	DNCURL      string // POST: the customer onto the do-not-call list
 	CSRFToken   string
 	Return      string // the list's query, carried through the review POST
+	LevelKey    string // the robot's level as figures and reviews name it
+	Review      *ReviewPanelVM
 }
 
 func anyTagSelected(f CallFilterVM) bool {

@@ -1,0 +1,382 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"dialdesk/audit"
+	"dialdesk/internal/qa"
+	"dialdesk/store"
+	"dialdesk/views"
+)
+
+// A call's review on its page: the scorecard beside the transcript and the
+// audio, the human level and tags beside the robot's, notes pinned to a
+// turn or a time, the history of changes.
+
+// reviewAccess is what a user may do with a call's review.
+type reviewAccess struct {
+	exists    bool
+	review    store.Review
+	canSubmit bool
+	hidden    bool // assigned to another reviewer and not done: its form is theirs
+}
+
+// accessOf decides: managers never submit (they dispute); a supervisor
+// submits a review assigned to them, one in the shared pool (claiming it),
+// or an ad-hoc review of a call no plan picked, and edits only their own
+// until it is disputed; admins may do all of it.
+func accessOf(u store.User, rv store.Review, exists bool) reviewAccess {
+	a := reviewAccess{exists: exists, review: rv}
+	admin := u.Role == store.RoleAdmin
+	reviewer := admin || u.Role == store.RoleSupervisor
+	switch {
+	case !exists:
+		a.canSubmit = reviewer
+	case rv.State == store.ReviewDisputed || rv.State == store.ReviewRuled:
+		a.canSubmit = false
+	case rv.Submitted():
+		a.canSubmit = reviewer && (admin || rv.Reviewer == u.Username)
+	default:
+		a.canSubmit = reviewer && (admin || rv.Assignee == "" || rv.Assignee == u.Username)
+		a.hidden = !admin && rv.Assignee != "" && rv.Assignee != u.Username
+	}
+	return a
+}
+
+// reviewOf loads a call's review and what u may do with it.
+func (s *Server) reviewOf(ctx context.Context, u store.User, taskID, key string) (string, reviewAccess, error) {
+	rk, err := s.store.CallReviewKey(ctx, taskID, key)
+	if err != nil {
+		return "", reviewAccess{}, err
+	}
+	rv, err := s.store.ReviewOfCall(ctx, taskID, rk)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return "", reviewAccess{}, err
+	}
+	return rk, accessOf(u, rv, err == nil), nil
+}
+
+// reviewCard is the scorecard a review is scored on: the version it was
+// scored on, else its scorecard's current version; nil for none (ad hoc).
+func (s *Server) reviewCard(ctx context.Context, rv store.Review) (*store.Scorecard, error) {
+	var c store.Scorecard
+	var err error
+	switch {
+	case rv.VersionID > 0:
+		c, err = s.store.ScorecardVersion(ctx, rv.VersionID)
+	case rv.ScorecardID > 0:
+		c, err = s.store.GetScorecard(ctx, rv.ScorecardID)
+	default:
+		return nil, nil
+	}
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil
+	}
+	return &c, err
+}
+
+// humanLevels are the levels a reviewer may choose: the platform's level
+// names (or, surface A only, the levels seen on stored calls).
+func (s *Server) humanLevels(ctx context.Context) []string {
+	choices, _ := s.levelChoices(ctx)
+	var out []string
+	for _, c := range choices {
+		if len(c.Words) > 0 && !slices.Contains(out, c.Words[0]) {
+			out = append(out, c.Words[0])
+		}
+	}
+	return out
+}
+
+// tagChoices are the tags a reviewer may give: the platform's tags and the
+// robot's own.
+func (s *Server) tagChoices(ctx context.Context, robot []string) []string {
+	out := slices.Clone(robot)
+	for _, g := range s.callMeta(ctx).tagGroups {
+		for _, t := range g.Tags {
+			if t.Name != "" && !slices.Contains(out, t.Name) {
+				out = append(out, t.Name)
+			}
+		}
+	}
+	return out
+}
+
+func chipNames(cs []views.Chip) []string {
+	out := make([]string, 0, len(cs))
+	for _, c := range cs {
+		out = append(out, c.Name)
+	}
+	return out
+}
+
+// reviewPanel builds the review part of a call's page for u.
+func (s *Server) reviewPanel(ctx context.Context, u store.User, taskID, key string, v views.CallDetailVM, fromQueue bool) (*views.ReviewPanelVM, error) {
+	_, a, err := s.reviewOf(ctx, u, taskID, key)
+	if err != nil {
+		return nil, err
+	}
+	rv := a.review
+	p := &views.ReviewPanelVM{Action: callURL(taskID, key) + "/qa", Exists: a.exists, State: rv.State,
+		CanSubmit: a.canSubmit, RobotLevel: v.LevelKey, Reviewer: rv.Reviewer, FromQueue: fromQueue}
+	if a.exists && rv.Submitted() {
+		p.ReviewedAt = views.When(ctx, rv.ReviewedAt)
+	}
+	if a.hidden {
+		p.AssignedTo = rv.Assignee
+		return p, nil
+	}
+	if !a.exists && !a.canSubmit {
+		return p, nil
+	}
+	card, err := s.reviewCard(ctx, rv)
+	if err != nil {
+		return nil, err
+	}
+	if card != nil {
+		p.Card = scorecardVM(*card, rv.Scores, rv.Submitted())
+	}
+	p.Verdict, p.Total = rv.Verdict, rv.Total
+	p.HumanLevel, p.Comment = rv.HumanLevel, rv.Comment
+	p.Levels = s.humanLevels(ctx)
+	robotTags := chipNames(v.Tags)
+	given := robotTags
+	if rv.TagsSet {
+		given = rv.HumanTags
+	}
+	for _, t := range s.tagChoices(ctx, robotTags) {
+		p.Tags = append(p.Tags, views.TagChoiceVM{Name: t, Checked: slices.Contains(given, t), Robot: slices.Contains(robotTags, t)})
+	}
+	p.HumanTags = rv.HumanTags
+	p.TagsSet = rv.TagsSet
+	for i, t := range v.Turns {
+		p.Turns = append(p.Turns, views.TurnChoiceVM{Index: i, OffsetMS: t.OffsetMS, Robot: t.Robot, Text: t.Text})
+	}
+	for _, n := range rv.Notes {
+		nv := views.NoteVM{Turn: n.Turn, MS: n.MS, Text: n.Text, By: n.By, At: views.When(ctx, fromMSTime(n.At))}
+		if n.Turn >= 0 && n.Turn < len(v.Turns) && nv.MS < 0 {
+			nv.MS = v.Turns[n.Turn].OffsetMS
+		}
+		p.Notes = append(p.Notes, nv)
+	}
+	if a.exists {
+		hist, err := s.store.ReviewHistory(ctx, rv.ID)
+		if err != nil {
+			return nil, err
+		}
+		for _, h := range hist {
+			p.History = append(p.History, views.HistoryVM{At: views.When(ctx, h.At), By: h.By, What: h.What, Args: h.Args})
+		}
+	}
+	return p, nil
+}
+
+func scorecardVM(c store.Scorecard, scores map[string]qa.Score, scored bool) *views.ReviewCardVM {
+	vm := &views.ReviewCardVM{Name: c.Name, Version: c.Version, PassMark: c.Card.PassMark, Total: c.Card.Total()}
+	for _, g := range c.Card.Groups() {
+		grp := views.CriteriaGroupVM{Name: g}
+		for _, cr := range c.Card.Criteria {
+			if cr.Group != g {
+				continue
+			}
+			sc, ok := scores[cr.Key]
+			cv := views.CriterionVM{Key: cr.Key, Name: cr.Name, Desc: cr.Desc, Pass: cr.Kind == qa.KindPass, Points: cr.Points,
+				Critical: cr.Critical, Comment: sc.Comment}
+			if ok {
+				cv.Score, cv.Passed = strconv.Itoa(sc.Points), sc.Pass
+				cv.Failed = scored && cr.Failed(sc)
+			} else if !scored {
+				cv.Score, cv.Passed = strconv.Itoa(cr.Points), true // start from full marks
+			}
+			grp.Criteria = append(grp.Criteria, cv)
+		}
+		vm.Groups = append(vm.Groups, grp)
+	}
+	return vm
+}
+
+// reviewForm is a submitted review as typed.
+type reviewForm struct {
+	Scores     map[string]qa.Score
+	HumanLevel string
+	Tags       []string
+	Comment    string
+	NoteText   string
+	NoteTurn   int   // -1: none
+	NoteMS     int64 // -1: none
+}
+
+func readReviewForm(r *http.Request, card *store.Scorecard) (reviewForm, bool) {
+	f := reviewForm{Scores: map[string]qa.Score{}, NoteTurn: -1, NoteMS: -1}
+	ok := true
+	if card != nil {
+		for _, c := range card.Card.Criteria {
+			p := "crit_" + c.Key + "_"
+			sc := qa.Score{Comment: trimTo(strings.TrimSpace(r.PostForm.Get(p+"comment")), 500)}
+			if c.Kind == qa.KindPass {
+				sc.Pass = r.PostForm.Get(p+"pass") == "1"
+			} else {
+				n, err := strconv.Atoi(strings.TrimSpace(r.PostForm.Get(p + "points")))
+				if err != nil || n < 0 || n > c.Points {
+					ok = false
+				}
+				sc.Points = n
+			}
+			f.Scores[c.Key] = sc
+		}
+	}
+	f.HumanLevel = trimTo(strings.TrimSpace(r.PostForm.Get("human_level")), 100)
+	for _, t := range r.PostForm["tag"] {
+		if t = trimTo(strings.TrimSpace(t), 100); t != "" && !slices.Contains(f.Tags, t) {
+			f.Tags = append(f.Tags, t)
+		}
+	}
+	f.Comment = trimTo(strings.TrimSpace(r.PostForm.Get("comment")), 2000)
+	f.NoteText = trimTo(strings.TrimSpace(r.PostForm.Get("note_text")), 500)
+	if t := r.PostForm.Get("note_turn"); t != "" {
+		n, err := strconv.Atoi(t)
+		if err != nil || n < 0 {
+			ok = false
+		}
+		f.NoteTurn = n
+	}
+	if t := strings.TrimSpace(r.PostForm.Get("note_at")); t != "" {
+		ms, good := parseClock(t)
+		if !good {
+			ok = false
+		}
+		f.NoteMS = ms
+	}
+	return f, ok
+}
+
+// parseClock reads a time in the recording: "75" seconds or "1:15".
+func parseClock(v string) (int64, bool) {
+	m, sec, hasMin := strings.Cut(v, ":")
+	if !hasMin {
+		m, sec = "0", v
+	}
+	mi, err1 := strconv.Atoi(m)
+	se, err2 := strconv.Atoi(sec)
+	if err1 != nil || err2 != nil || mi < 0 || se < 0 || (hasMin && se > 59) || mi > 600 {
+		return 0, false
+	}
+	return int64(mi*60+se) * 1000, true
+}
+
+// callQA serves POST /tasks/{id}/calls/{call}/qa: submits the call's review
+// (scores, human level and tags, comment, a new note), then goes to the next
+// call of the reviewer's queue (from the queue) or back to the call.
+func (s *Server) callQA(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	id, key := TaskID(r), chi.URLParam(r, "call")
+	if !validCallKey(key) {
+		return errNotFound
+	}
+	if err := parseForm(w, r); err != nil {
+		return err
+	}
+	u, _ := currentUser(r)
+	if u.Role == store.RoleManager {
+		return errForbidden // managers dispute; they do not review
+	}
+	settings, _ := s.store.GetTaskCallSettings(ctx, id)
+	v, err := s.callView(ctx, id, key, settings)
+	if err != nil {
+		return err
+	}
+	rk, a, err := s.reviewOf(ctx, u, id, key)
+	if err != nil {
+		return err
+	}
+	if !a.canSubmit {
+		return errForbidden
+	}
+	card, err := s.reviewCard(ctx, a.review)
+	if err != nil {
+		return err
+	}
+	f, ok := readReviewForm(r, card)
+	levels := s.humanLevels(ctx)
+	if f.HumanLevel != "" && !slices.Contains(levels, f.HumanLevel) {
+		ok = false
+	}
+	robotTags := chipNames(v.Tags)
+	allowed := s.tagChoices(ctx, robotTags)
+	for _, t := range f.Tags {
+		if !slices.Contains(allowed, t) {
+			ok = false
+		}
+	}
+	if f.NoteTurn >= len(v.Turns) {
+		ok = false
+	}
+	back := callURL(id, key) + reviewReturn(r.PostForm.Get("from"))
+	if !ok {
+		s.setFlash(w, r, views.T(ctx, "qa.review.err"), true)
+		return redirect(w, r, back)
+	}
+	in := store.ReviewInput{TaskID: id, CallKey: rk, RobotLevel: v.LevelKey, Scores: f.Scores,
+		HumanLevel: f.HumanLevel, Comment: f.Comment}
+	if sameSet(f.Tags, robotTags) {
+		in.HumanTags = nil
+	} else {
+		in.HumanTags, in.TagsSet = f.Tags, true
+	}
+	if card != nil {
+		res := card.Card.Evaluate(f.Scores)
+		in.ScorecardID, in.VersionID, in.Total = card.ID, card.VersionID, res.Total
+		in.Verdict = store.VerdictFail
+		if res.Pass {
+			in.Verdict = store.VerdictPass
+		}
+	}
+	if f.NoteText != "" {
+		in.NewNotes = []store.Note{{Turn: f.NoteTurn, MS: f.NoteMS, Text: f.NoteText, By: u.Username, At: s.now().UnixMilli()}}
+	}
+	rv, err := s.store.SubmitReview(ctx, in, u.Username)
+	if err != nil {
+		return err
+	}
+	s.auditLog(r, id, audit.QAReviewSubmit, audit.Args{"call": key, "phone": s.shownPhone(ctx, id, key),
+		"total": rv.Total, "verdict": rv.Verdict, "level": rv.HumanLevel}, "")
+	s.setFlash(w, r, views.T(ctx, "qa.review.saved"), false)
+	if r.PostForm.Get("from") == "queue" {
+		next, err := s.nextInQueue(ctx, u.Username)
+		if err != nil {
+			return err
+		}
+		return redirect(w, r, next)
+	}
+	return redirect(w, r, back)
+}
+
+func reviewReturn(from string) string {
+	if from == "queue" {
+		return "?" + url.Values{"from": {"queue"}}.Encode()
+	}
+	return ""
+}
+
+func sameSet(a, b []string) bool {
+	x, y := slices.Clone(a), slices.Clone(b)
+	slices.Sort(x)
+	slices.Sort(y)
+	return slices.Equal(x, y)
+}
+
+func fromMSTime(v int64) time.Time {
+	if v == 0 {
+		return time.Time{}
+	}
+	return time.UnixMilli(v)
+}

@@ -1,0 +1,279 @@
+package handlers_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"dialdesk/internal/qa"
+	"dialdesk/internal/testapp"
+	"dialdesk/platform"
+	"dialdesk/store"
+)
+
+// qaWorld is an app with stored, answered calls of one task (each with a
+// five-turn transcript), a scorecard, and a plan whose picks are assigned.
+type qaWorld struct {
+	app   *testapp.App
+	task  string
+	card  int64
+	plan  store.Plan
+	calls []string
+}
+
+var qaCard = qa.Scorecard{PassMark: 60, Criteria: []qa.Criterion{
+	{Key: "greet", Group: "开场", Name: "开场白", Kind: qa.KindPoints, Points: 40},
+	{Key: "script", Group: "话术", Name: "按话术介绍", Kind: qa.KindPoints, Points: 40},
+	{Key: "legal", Group: "合规", Name: "不承诺收益", Kind: qa.KindPass, Points: 20, Critical: true},
+}}
+
+func newQAWorld(t *testing.T, n int) qaWorld {
+	t.Helper()
+	app := testapp.New(t, testapp.Options{SurfaceAOnly: true})
+	app.RememberSandboxTasks(t)
+	ctx := context.Background()
+	w := qaWorld{app: app, task: app.Sandbox.TaskIDs()[0]}
+	at := time.Now().Add(-time.Hour)
+	for i := range n {
+		id := fmt.Sprintf("qa%03d", i)
+		c := store.Call{CallID: id, TaskID: w.task, Tel: fmt.Sprintf("1381234%04d", i), Status: 2,
+			Intention: []string{"有意向", "无意向"}[i%2], StartAt: at.Add(time.Duration(i) * time.Minute), FeeMS: 40_000}
+		c.AnswerAt = c.StartAt.Add(3 * time.Second)
+		for j := range 5 {
+			c.Messages = append(c.Messages, store.CallMessage{Sender: platform.Sender(1 - j%2), Content: fmt.Sprintf("第%d句", j+1),
+				At: c.AnswerAt.Add(time.Duration(j*5) * time.Second)})
+		}
+		if _, err := app.Store.SaveCall(ctx, c, false); err != nil {
+			t.Fatal(err)
+		}
+		w.calls = append(w.calls, id)
+	}
+	if _, err := app.Store.CreateUser(ctx, "sup2", "sup2-password-x", store.RoleSupervisor); err != nil {
+		t.Fatal(err)
+	}
+	var err error
+	if w.card, err = app.Store.CreateScorecard(ctx, "外呼质检", qaCard, "admin"); err != nil {
+		t.Fatal(err)
+	}
+	w.plan = store.Plan{Name: "每日抽检", ScorecardID: w.card, Tasks: []string{w.task}, Rules: qa.Rules{Percent: 100},
+		Reviewers: []string{"supervisor"}, Active: true}
+	if w.plan.ID, err = app.Store.SavePlan(ctx, w.plan, "manager"); err != nil {
+		t.Fatal(err)
+	}
+	return w
+}
+
+// pick assigns calls to reviewer through the plan, as sampling does.
+func (w qaWorld) pick(t *testing.T, reviewer string, keys ...string) {
+	t.Helper()
+	var picks []store.NewPick
+	for _, k := range keys {
+		picks = append(picks, store.NewPick{Key: k, Reason: qa.ReasonRandom, Assignee: reviewer})
+	}
+	if _, err := w.app.Store.AddPicks(context.Background(), w.plan, "2026-12-03", w.task, len(keys), picks); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func (w qaWorld) callPath(key string) string { return "/tasks/" + w.task + "/calls/" + key }
+
+func loginAs(t *testing.T, app *testapp.App, user, pw string) *http.Client {
+	t.Helper()
+	c := app.NewClient()
+	if res := app.LoginAs(t, c, user, pw); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("login %s: %d", user, res.StatusCode)
+	}
+	return c
+}
+
+func fullMarks() url.Values {
+	return url.Values{"crit_greet_points": {"40"}, "crit_script_points": {"30"}, "crit_legal_pass": {"1"}}
+}
+
+// TestQAReviewFromTheQueue: a supervisor's queue counts and lists the calls
+// assigned to them oldest first; the call page in review mode shows the
+// scorecard; submitting scores it (verdict derived), keeps a note pinned to
+// a turn, the human level beside the robot's, history and audit, and goes
+// on to the next call of the queue.
+func TestQAReviewFromTheQueue(t *testing.T) {
+	w := newQAWorld(t, 3)
+	w.pick(t, "supervisor", w.calls[0], w.calls[1])
+	c := w.app.Login(t, store.RoleSupervisor)
+
+	_, body := w.app.Get(t, c, "/qa/queue")
+	d := doc(t, body)
+	if got := d.Find("[data-testid=count-todo]").AttrOr("data-value", ""); got != "2" {
+		t.Errorf("to do %q, want 2", got)
+	}
+	if n := d.Find("[data-testid=queue-row]").Length(); n != 2 {
+		t.Fatalf("%d rows, want 2", n)
+	}
+	first, _ := d.Find("[data-testid=queue-open]").First().Attr("href")
+	if !strings.Contains(first, w.calls[0]) || !strings.Contains(first, "from=queue") {
+		t.Errorf("first row opens %q, want the oldest call in review mode", first)
+	}
+
+	_, body = w.app.Get(t, c, first)
+	d = doc(t, body)
+	if n := d.Find("[data-testid=review-form] [data-testid=criterion]").Length(); n != 3 {
+		t.Fatalf("%d criteria on the review form, want 3", n)
+	}
+	if next, _ := d.Find("#call-next").Attr("href"); !strings.Contains(next, w.calls[1]) {
+		t.Errorf("j goes to %q, want the queue's next call", next)
+	}
+	form := fullMarks()
+	form.Set("crit_legal_pass", "") // a critical failure: 70 points, but not passed
+	form.Set("from", "queue")
+	form.Set("human_level", "无意向")
+	form.Set("note_turn", "2")
+	form.Set("note_text", "客户在这里已经拒绝")
+	form.Set("comment", "承诺收益")
+	res := w.app.PostForm(t, c, w.callPath(w.calls[0])+"/qa", form)
+	if res.StatusCode != http.StatusSeeOther || !strings.Contains(res.Header.Get("Location"), w.calls[1]) {
+		t.Fatalf("submit: %d → %q, want 303 to the next call", res.StatusCode, res.Header.Get("Location"))
+	}
+	rv, err := w.app.Store.ReviewOfCall(context.Background(), w.task, w.calls[0])
+	if err != nil || rv.State != store.ReviewDone || rv.Total != 70 || rv.Verdict != store.VerdictFail ||
+		rv.HumanLevel != "无意向" || rv.RobotLevel != "有意向" || len(rv.Notes) != 1 || rv.Notes[0].Turn != 2 || rv.VersionID == 0 {
+		t.Fatalf("review %+v %v", rv, err)
+	}
+
+	_, body = w.app.Get(t, c, w.callPath(w.calls[0]))
+	d = doc(t, body)
+	if got := d.Find("[data-testid=fact-human-level]").Text(); got != "无意向" {
+		t.Errorf("human level %q beside the robot's", got)
+	}
+	if got := d.Find("[data-testid=review-verdict]").AttrOr("data-verdict", ""); got != "fail" {
+		t.Errorf("verdict %q, want fail", got)
+	}
+	note := d.Find("[data-testid=note-seek]")
+	if note.AttrOr("data-seek-turn", "") != "2" || note.AttrOr("data-seek-ms", "") != "10000" {
+		t.Errorf("note seeks turn %q at %q ms, want turn 2 at 10000", note.AttrOr("data-seek-turn", ""), note.AttrOr("data-seek-ms", ""))
+	}
+	if d.Find("[data-testid=history-entry][data-what=submit]").Length() != 1 {
+		t.Error("no history entry for the submission")
+	}
+	// The reviewer edits it: a second history entry names what changed.
+	form = fullMarks()
+	form.Set("human_level", "无意向")
+	form.Set("comment", "承诺收益")
+	if res := w.app.PostForm(t, c, w.callPath(w.calls[0])+"/qa", form); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("edit: %d", res.StatusCode)
+	}
+	hist, _ := w.app.Store.ReviewHistory(context.Background(), rv.ID)
+	if len(hist) != 3 || hist[2].What != store.HistEdit || hist[2].Args["verdict"] == nil || hist[2].By != "supervisor" {
+		t.Errorf("history %+v, want picked, submit, edit (verdict changed)", hist)
+	}
+	entries, _ := w.app.Store.Audit(context.Background(), store.AuditFilter{Username: "supervisor"})
+	if len(entries) == 0 || entries[0].Action != "qa.review.submit" || entries[0].TaskID != w.task {
+		t.Errorf("audit %+v", entries)
+	}
+
+	_, body = w.app.Get(t, c, "/qa/queue")
+	d = doc(t, body)
+	if d.Find("[data-testid=count-todo]").AttrOr("data-value", "") != "1" || d.Find("[data-testid=count-done]").AttrOr("data-value", "") != "1" {
+		t.Errorf("counts after one review: %s", d.Find("[data-testid=queue-counts]").Text())
+	}
+}
+
+// TestQAReviewRoles: another supervisor sees neither the form nor the
+// scores of a call assigned to someone else and cannot submit it; anyone
+// reviewing may review a call no plan picked (ad hoc, no scorecard);
+// managers never submit; admins may.
+func TestQAReviewRoles(t *testing.T) {
+	w := newQAWorld(t, 3)
+	w.pick(t, "supervisor", w.calls[0])
+	other := loginAs(t, w.app, "sup2", "sup2-password-x")
+
+	_, body := w.app.Get(t, other, w.callPath(w.calls[0]))
+	d := doc(t, body)
+	if d.Find("[data-testid=review-form]").Length() != 0 || d.Find("[data-testid=criterion]").Length() != 0 ||
+		d.Find("[data-testid=review-assigned]").Length() != 1 {
+		t.Errorf("another's review form shown to sup2: %s", d.Find("[data-testid=review-panel]").Text())
+	}
+	if res := w.app.PostForm(t, other, w.callPath(w.calls[0])+"/qa", fullMarks()); res.StatusCode != http.StatusForbidden {
+		t.Errorf("sup2 submits another's review: %d, want 403", res.StatusCode)
+	}
+	// Ad hoc: a call no plan picked.
+	res := w.app.PostForm(t, other, w.callPath(w.calls[1])+"/qa", url.Values{"human_level": {"有意向"}})
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("ad-hoc review: %d", res.StatusCode)
+	}
+	rv, err := w.app.Store.ReviewOfCall(context.Background(), w.task, w.calls[1])
+	if err != nil || rv.PlanID != 0 || rv.ScorecardID != 0 || rv.Reviewer != "sup2" || rv.State != store.ReviewDone {
+		t.Errorf("ad-hoc review %+v %v", rv, err)
+	}
+	// The call list marks it reviewed as before.
+	marks, _ := w.app.Store.CallMarks(context.Background(), w.task, []string{w.calls[1]})
+	if !marks[w.calls[1]].Reviewed() {
+		t.Error("an ad-hoc review does not mark the call reviewed")
+	}
+
+	mgr := w.app.Login(t, store.RoleManager)
+	if res := w.app.PostForm(t, mgr, w.callPath(w.calls[2])+"/qa", url.Values{}); res.StatusCode != http.StatusForbidden {
+		t.Errorf("manager submits a review: %d, want 403", res.StatusCode)
+	}
+	_, body = w.app.Get(t, mgr, w.callPath(w.calls[2]))
+	if doc(t, body).Find("[data-testid=review-form]").Length() != 0 {
+		t.Error("a manager is offered the review form")
+	}
+	admin := w.app.Login(t, store.RoleAdmin)
+	_, body = w.app.Get(t, admin, w.callPath(w.calls[0]))
+	if doc(t, body).Find("[data-testid=review-form] [data-testid=criterion]").Length() != 3 {
+		t.Error("an admin does not see the assigned call's review form")
+	}
+}
+
+// TestQAScorecardVersions: an admin creates a scorecard; once a review was
+// scored on it, editing it makes version 2, and the old review keeps
+// version 1's criteria and total.
+func TestQAScorecardVersions(t *testing.T) {
+	w := newQAWorld(t, 2)
+	admin := w.app.Login(t, store.RoleAdmin)
+	w.pick(t, "supervisor", w.calls[0])
+	sup := w.app.Login(t, store.RoleSupervisor)
+	if res := w.app.PostForm(t, sup, w.callPath(w.calls[0])+"/qa", fullMarks()); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("submit: %d", res.StatusCode)
+	}
+	before, _ := w.app.Store.ReviewOfCall(context.Background(), w.task, w.calls[0])
+
+	edit := url.Values{"name": {"外呼质检"}, "pass_mark": {"50"},
+		"c0_key": {"greet"}, "c0_name": {"开场白"}, "c0_kind": {"points"}, "c0_points": {"50"},
+		"c1_name": {"礼貌用语"}, "c1_kind": {"pass"}, "c1_points": {"50"}, "c1_critical": {"1"}}
+	path := fmt.Sprintf("/qa/scorecards/%d", w.card)
+	if res := w.app.PostForm(t, admin, path, edit); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("edit scorecard: %d", res.StatusCode)
+	}
+	card, _ := w.app.Store.GetScorecard(context.Background(), w.card)
+	if card.Version != 2 || len(card.Card.Criteria) != 2 || card.Card.Criteria[1].Key == "greet" {
+		t.Errorf("after the edit: version %d, criteria %+v", card.Version, card.Card.Criteria)
+	}
+	after, _ := w.app.Store.ReviewOfCall(context.Background(), w.task, w.calls[0])
+	if after.VersionID != before.VersionID || after.Total != 90 {
+		t.Errorf("old review moved: version %d→%d, total %d", before.VersionID, after.VersionID, after.Total)
+	}
+	_, body := w.app.Get(t, sup, w.callPath(w.calls[0]))
+	d := doc(t, body)
+	if n := d.Find("[data-testid=criterion]").Length(); n != 3 {
+		t.Errorf("old review shows %d criteria, want version 1's 3", n)
+	}
+	// A second edit before any review on version 2 changes it in place.
+	if res := w.app.PostForm(t, admin, path, edit); res.StatusCode != http.StatusSeeOther {
+		t.Fatal(res.StatusCode)
+	}
+	if card, _ := w.app.Store.GetScorecard(context.Background(), w.card); card.Version != 2 {
+		t.Errorf("an unused version was copied: version %d", card.Version)
+	}
+	// A bad form comes back with its message and the input.
+	res, body := w.app.PostFormBody(t, admin, "/qa/scorecards", url.Values{"name": {"空表"}, "pass_mark": {"10"}})
+	if res.StatusCode != http.StatusUnprocessableEntity || doc(t, body).Find("[data-testid=err-criteria]").Length() != 1 {
+		t.Errorf("empty scorecard: %d", res.StatusCode)
+	}
+	if res, _ := w.app.Get(t, sup, "/qa/scorecards"); res.StatusCode != http.StatusForbidden {
+		t.Errorf("supervisor on scorecards: %d, want 403", res.StatusCode)
+	}
+}

@@ -1,0 +1,282 @@
+package views
+
+import (
+	"context"
+	"strconv"
+	"strings"
+)
+
+// Quality review (质检) view models: scorecards, the review panel of a
+// call's page, the queue.
+
+// CriterionRowVM is one criterion row of the scorecard form, as typed.
+type CriterionRowVM struct {
+	Key, Group, Name, Desc, Kind, Points string
+	Critical                             bool
+}
+
+// ScorecardFormVM is the scorecard form.
+type ScorecardFormVM struct {
+	Action   string
+	Name     string
+	PassMark string
+	Rows     []CriterionRowVM
+	Errors   map[string]string
+}
+
+// Err returns the message of a field.
+func (f ScorecardFormVM) Err(field string) string { return f.Errors[field] }
+
+// ScorecardRowVM is a scorecard in the list.
+type ScorecardRowVM struct {
+	ID        int64
+	URL, Name string
+	Version   int
+	Criteria  int
+	Total     int
+	PassMark  int
+	Updated   string
+}
+
+// ScorecardsVM is GET /qa/scorecards.
+type ScorecardsVM struct {
+	Cards []ScorecardRowVM
+	New   ScorecardFormVM
+}
+
+// ScorecardEditVM is GET /qa/scorecards/{sc}.
+type ScorecardEditVM struct {
+	Card ScorecardRowVM
+	Form ScorecardFormVM
+}
+
+// CriterionVM is one criterion on the review panel with its score.
+type CriterionVM struct {
+	Key, Name, Desc string
+	Pass            bool // a pass/fail criterion
+	Points          int
+	Critical        bool
+	Score           string // points given ("" none yet)
+	Passed          bool
+	Failed          bool
+	Comment         string
+}
+
+// CriteriaGroupVM is a group of criteria.
+type CriteriaGroupVM struct {
+	Name     string
+	Criteria []CriterionVM
+}
+
+// ReviewCardVM is the scorecard on the review panel.
+type ReviewCardVM struct {
+	Name     string
+	Version  int
+	PassMark int
+	Total    int
+	Groups   []CriteriaGroupVM
+}
+
+// TagChoiceVM is a tag the reviewer may give.
+type TagChoiceVM struct {
+	Name    string
+	Checked bool
+	Robot   bool // the robot gave it
+}
+
+// TurnChoiceVM is a transcript turn a note can be pinned to.
+type TurnChoiceVM struct {
+	Index    int
+	OffsetMS int64
+	Robot    bool
+	Text     string
+}
+
+// Label is the turn's choice label: its number and first words.
+func (t TurnChoiceVM) Label() string {
+	r := []rune(t.Text)
+	if len(r) > 16 {
+		r = append(r[:16], '…')
+	}
+	return strconv.Itoa(t.Index+1) + ". " + string(r)
+}
+
+// NoteVM is a note on the review.
+type NoteVM struct {
+	Turn int   // -1: none
+	MS   int64 // where it seeks, -1: nowhere
+	Text string
+	By   string
+	At   string
+}
+
+// Seek is the note's data-seek-ms value ("" when it has no place).
+func (n NoteVM) Seek() string {
+	if n.MS < 0 {
+		return ""
+	}
+	return strconv.FormatInt(n.MS, 10)
+}
+
+// HistoryVM is one change to a review.
+type HistoryVM struct {
+	At, By, What string
+	Args         map[string]any
+}
+
+// DisputeVM is a dispute of a review.
+type DisputeVM struct {
+	By, Reason, At       string
+	Outcome              string
+	RuledBy, Ruling, RAt string
+}
+
+// ReviewPanelVM is the review part of a call's page.
+type ReviewPanelVM struct {
+	Action     string
+	Exists     bool
+	State      string
+	CanSubmit  bool
+	AssignedTo string // held by another reviewer: nothing else is shown
+	FromQueue  bool
+	Card       *ReviewCardVM
+	Total      int
+	Verdict    string // pass, fail, ""
+	RobotLevel string
+	HumanLevel string
+	Levels     []string
+	Tags       []TagChoiceVM
+	HumanTags  []string
+	TagsSet    bool
+	Comment    string
+	Notes      []NoteVM
+	Turns      []TurnChoiceVM
+	History    []HistoryVM
+	Reviewer   string
+	ReviewedAt string
+
+	Disputes    []DisputeVM
+	CanDispute  bool
+	CanRule     bool
+	DisputeURL  string
+	RuleURL     string
+	ReviewState string
+}
+
+// Submitted reports whether the review has been scored.
+func (p ReviewPanelVM) Submitted() bool { return p.Exists && p.State != "todo" }
+
+// ShownLevel is the human level as shown: the robot's when "same as robot".
+func (p ReviewPanelVM) ShownLevel() string {
+	if p.HumanLevel == "" {
+		return p.RobotLevel
+	}
+	return p.HumanLevel
+}
+
+// QueueRowVM is one review in the queue.
+type QueueRowVM struct {
+	ID       int64
+	URL      string
+	Task     string
+	Callee   string
+	Picked   string
+	Reason   string
+	Robot    string
+	Human    string
+	Verdict  string
+	Assignee string
+	Claim    string // POST: claim it from the pool
+	HandBack string // POST: give it back to the pool
+}
+
+// QueueVM is GET /qa/queue.
+type QueueVM struct {
+	Which                string
+	Todo, Done, Disputed int
+	Pool                 int
+	Rows                 []QueueRowVM
+	FirstURL             string
+}
+
+func criterionKind(c CriterionVM) string {
+	if c.Pass {
+		return "pass"
+	}
+	return "points"
+}
+
+// clock is a time in the recording, m:ss.
+func clock(ms int64) string {
+	s := ms / 1000
+	return strconv.FormatInt(s/60, 10) + ":" + pad2(s%60)
+}
+
+func pad2(n int64) string {
+	if n < 10 {
+		return "0" + strconv.FormatInt(n, 10)
+	}
+	return strconv.FormatInt(n, 10)
+}
+
+func orNone(ctx context.Context, s string) string {
+	if s == "" {
+		return T(ctx, "qa.none")
+	}
+	return s
+}
+
+func joinOrNone(ctx context.Context, list []string) string {
+	if len(list) == 0 {
+		return T(ctx, "qa.none")
+	}
+	return strings.Join(list, "、")
+}
+
+// historyDetail words a history entry's arguments: the total and verdict of
+// a submission, the fields an edit changed, a dispute's outcome.
+func historyDetail(ctx context.Context, h HistoryVM) string {
+	var parts []string
+	switch h.What {
+	case "submit":
+		if v, ok := h.Args["verdict"].(string); ok && v != "" {
+			parts = append(parts, Tf(ctx, "qa.hist.scored", fmtNum(h.Args["total"]), T(ctx, "qa.verdict."+v)))
+		}
+	case "edit":
+		var fields []string
+		for _, f := range []string{"total", "verdict", "level", "tags", "comment", "criteria"} {
+			if _, ok := h.Args[f]; ok {
+				fields = append(fields, T(ctx, "qa.field."+f))
+			}
+		}
+		if len(fields) > 0 {
+			parts = append(parts, Tf(ctx, "qa.hist.changed", strings.Join(fields, T(ctx, "qa.list.sep"))))
+		}
+	case "rule":
+		if o, ok := h.Args["outcome"].(string); ok {
+			parts = append(parts, T(ctx, "qa.dispute."+o))
+		}
+	}
+	if n, ok := h.Args["notes"]; ok {
+		parts = append(parts, Tf(ctx, "qa.hist.notes", fmtNum(n)))
+	}
+	return strings.Join(parts, T(ctx, "qa.list.sep"))
+}
+
+func fmtNum(v any) string {
+	switch n := v.(type) {
+	case float64:
+		return strconv.FormatFloat(n, 'f', -1, 64)
+	case int:
+		return strconv.Itoa(n)
+	}
+	return ""
+}
+
+// reasonName words why a plan picked a call ("" is an ad-hoc review).
+func reasonName(ctx context.Context, reason string) string {
+	if reason == "" {
+		return T(ctx, "qa.reason.adhoc")
+	}
+	return T(ctx, "qa.reason."+reason)
+}
