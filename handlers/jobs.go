@@ -37,7 +37,7 @@ func (s *Server) StartJobs(ctx context.Context) {
 		return
 	}
 	s.jobsStarted = true
-	list := []jobs.Job{s.sender, s.resolver, s.tasks.refresher(), jobs.RuleRecheck{Store: s.store}}
+	list := []jobs.Job{s.sender, s.resolver, s.tasks.refresher(), jobs.RuleRecheck{Store: s.store}, s.sampler.Job()}
 	if s.callSync != nil {
 		list = append(list, s.callSync)
 	}

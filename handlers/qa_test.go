@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"dialdesk/internal/qa"
+	"dialdesk/jobs"
 	"dialdesk/internal/testapp"
 	"dialdesk/platform"
 	"dialdesk/store"
@@ -275,5 +276,76 @@ func TestQAScorecardVersions(t *testing.T) {
 	}
 	if res, _ := w.app.Get(t, sup, "/qa/scorecards"); res.StatusCode != http.StatusForbidden {
 		t.Errorf("supervisor on scorecards: %d, want 403", res.StatusCode)
+	}
+}
+
+// TestQAPlanPicksAndPool: a manager's plan (every call of one level, the
+// shared pool) picks calls once the sampler runs; a supervisor claims one
+// from the pool and hands it back; a bad plan form comes back with its
+// message.
+func TestQAPlanPicksAndPool(t *testing.T) {
+	w := newQAWorld(t, 6)
+	mgr := w.app.Login(t, store.RoleManager)
+	form := url.Values{"name": {"有意向全检"}, "scorecard": {fmt.Sprint(w.card)}, "mode": {"none"},
+		"task": {w.task}, "level": {"有意向"}, "active": {"1"}}
+	if res := w.app.PostForm(t, mgr, "/qa/plans", form); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("create plan: %d", res.StatusCode)
+	}
+	bad := url.Values{"name": {""}, "scorecard": {"999"}, "mode": {"percent"}, "amount": {"120"}}
+	res, body := w.app.PostFormBody(t, mgr, "/qa/plans", bad)
+	d := doc(t, body)
+	if res.StatusCode != http.StatusUnprocessableEntity || d.Find("[data-testid=err-name]").Length() != 1 ||
+		d.Find("[data-testid=err-amount]").Length() != 1 || d.Find("[data-testid=err-scorecard]").Length() != 1 {
+		t.Errorf("bad plan: %d", res.StatusCode)
+	}
+	plans, _ := w.app.Store.Plans(context.Background())
+	var p store.Plan
+	for _, x := range plans {
+		if x.Name == "有意向全检" {
+			p = x
+		}
+	}
+	sampler := &jobs.QASampler{Store: w.app.Store, Loc: w.app.Config.Location}
+	if err := sampler.Round(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	pool, _ := w.app.Store.Queue(context.Background(), "", "pool", 100)
+	if len(pool) != 3 || pool[0].PlanID != p.ID || pool[0].Reason != qa.ReasonLevel {
+		t.Fatalf("pool %+v, want the 3 有意向 calls", pool)
+	}
+	sup := w.app.Login(t, store.RoleSupervisor)
+	_, body = w.app.Get(t, sup, "/qa/queue?show=pool")
+	if n := doc(t, body).Find("[data-testid=queue-claim]").Length(); n != 3 {
+		t.Fatalf("%d claim buttons, want 3", n)
+	}
+	// Before claiming, the form is open to whoever claims it first.
+	claim := fmt.Sprintf("/qa/reviews/%d/claim", pool[0].ID)
+	res = w.app.PostForm(t, sup, claim, nil)
+	if res.StatusCode != http.StatusSeeOther || !strings.Contains(res.Header.Get("Location"), pool[0].CallKey) {
+		t.Fatalf("claim: %d %q", res.StatusCode, res.Header.Get("Location"))
+	}
+	other := loginAs(t, w.app, "sup2", "sup2-password-x")
+	if res := w.app.PostForm(t, other, claim, nil); res.StatusCode != http.StatusSeeOther ||
+		!strings.Contains(res.Header.Get("Location"), "pool") {
+		t.Errorf("a second claim: %d %q, want back to the pool", res.StatusCode, res.Header.Get("Location"))
+	}
+	if res := w.app.PostForm(t, other, w.callPath(pool[0].CallKey)+"/qa", fullMarks()); res.StatusCode != http.StatusForbidden {
+		t.Errorf("sup2 reviews sup's claimed call: %d, want 403", res.StatusCode)
+	}
+	if res := w.app.PostForm(t, other, fmt.Sprintf("/qa/reviews/%d/handback", pool[0].ID), nil); res.StatusCode != http.StatusForbidden {
+		t.Errorf("sup2 hands back sup's call: %d, want 403", res.StatusCode)
+	}
+	if res := w.app.PostForm(t, sup, fmt.Sprintf("/qa/reviews/%d/handback", pool[0].ID), nil); res.StatusCode != http.StatusSeeOther {
+		t.Errorf("hand back: %d", res.StatusCode)
+	}
+	if rv, _ := w.app.Store.GetReview(context.Background(), pool[0].ID); rv.Assignee != "" {
+		t.Errorf("handed back, still held by %q", rv.Assignee)
+	}
+	// A second round picks nothing more.
+	if err := sampler.Round(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if pool, _ := w.app.Store.Queue(context.Background(), "", "pool", 100); len(pool) != 3 {
+		t.Errorf("after a second round: %d in the pool, want 3", len(pool))
 	}
 }

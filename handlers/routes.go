@@ -138,6 +138,11 @@ func (s *Server) Routes() http.Handler {
 			r.Post("/tasks/bulk", s.h(s.bulkRun))
 			r.Get("/tasks/bulk/{run}", s.h(s.bulkResult))
 			// The do-not-call list (donotcall.go).
+			// Review plans (qa_plans.go).
+			r.Get("/qa/plans", s.h(s.plansPage))
+			r.Post("/qa/plans", s.h(s.planCreate))
+			r.Get("/qa/plans/{plan}", s.h(s.planPage))
+			r.Post("/qa/plans/{plan}", s.h(s.planUpdate))
 			r.Get("/dnc", s.h(s.dncPage))
 			r.Post("/dnc", s.h(s.dncAdd))
 			r.Post("/dnc/upload", s.h(s.dncUpload))

@@ -96,6 +96,7 @@ type Server struct {
 	sender   *jobs.ImportSender
 	resolver *jobs.PushResolver // files pushed calls under their task
 	pushes   *pushCommitter     // the push receiver's group commit (pushcommit.go)
+	sampler  *jobs.QASampler    // the review plans' daily picks
 	callSync *jobs.CallSync     // nil unless Config.CallSync
 	// warehouse runs the call warehouse's jobs; nil when Config.Warehouse
 	// is (handlers/jobs.go).
@@ -182,6 +183,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	s.sender = s.newImportSender()
 	s.resolver = &jobs.PushResolver{Store: s.store, Client: s.client, Log: s.log, Now: s.now}
+	s.sampler = &jobs.QASampler{Store: s.store, Loc: s.loc, Now: s.now, Log: s.log}
 	if cfg.CallSync {
 		s.callSync = &jobs.CallSync{Store: s.store, Client: s.client, Log: s.log, Now: s.now}
 	}

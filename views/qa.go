@@ -280,3 +280,43 @@ func reasonName(ctx context.Context, reason string) string {
 	}
 	return T(ctx, "qa.reason."+reason)
 }
+
+// CheckVM is one checkbox of a list.
+type CheckVM struct {
+	Value, Label string
+	Checked      bool
+}
+
+// PlanFormVM is the plan form.
+type PlanFormVM struct {
+	Action                                string
+	Name, Scorecard, Mode, Amount         string
+	Cards                                 []Option
+	Tasks, Levels, Reviewers              []CheckVM
+	LongerThan, EarlyHangup, ExcludeUnder string
+	Active                                bool
+	Errors                                map[string]string
+}
+
+// Err returns the message of a field.
+func (f PlanFormVM) Err(field string) string { return f.Errors[field] }
+
+// PlanRowVM is a plan in the list.
+type PlanRowVM struct {
+	URL, Name, Scorecard, Rule string
+	Tasks, Reviewers           []string
+	Active                     bool
+}
+
+// PlansVM is GET /qa/plans.
+type PlansVM struct {
+	Plans   []PlanRowVM
+	New     PlanFormVM
+	NoCards bool
+}
+
+// PlanEditVM is GET /qa/plans/{plan}.
+type PlanEditVM struct {
+	Name string
+	Form PlanFormVM
+}
