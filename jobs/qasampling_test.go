@@ -11,7 +11,6 @@ import (
 	"dialdesk/store"
 )
 
-
 // saveDay stores n answered calls of task on 2026-12-01 (Shanghai), keys
 // prefix000…, every 7th one A级, 30 s each.
 func saveDay(t *testing.T, st *store.Store, task, prefix string, from, n int) {
