@@ -169,6 +169,22 @@ func (s *Server) reviewPanel(ctx context.Context, u store.User, taskID, key stri
 		p.Notes = append(p.Notes, nv)
 	}
 	if a.exists {
+		id := strconv.FormatInt(rv.ID, 10)
+		p.DisputeURL, p.RuleURL = "/qa/reviews/"+id+"/dispute", "/qa/reviews/"+id+"/rule"
+		p.CanDispute = canDispute(u, rv)
+		p.CanRule = rv.State == store.ReviewDisputed && canRule(u, rv)
+		ds, err := s.store.DisputesOf(ctx, rv.ID)
+		if err != nil {
+			return nil, err
+		}
+		for _, d := range ds {
+			dv := views.DisputeVM{By: d.OpenedBy, Reason: d.Reason, At: views.When(ctx, d.OpenedAt), Outcome: d.Outcome,
+				RuledBy: d.RuledBy, Ruling: d.Ruling}
+			if d.Outcome != "" {
+				dv.RAt = views.When(ctx, d.RuledAt)
+			}
+			p.Disputes = append(p.Disputes, dv)
+		}
 		hist, err := s.store.ReviewHistory(ctx, rv.ID)
 		if err != nil {
 			return nil, err

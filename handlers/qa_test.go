@@ -349,3 +349,55 @@ func TestQAPlanPicksAndPool(t *testing.T) {
 		t.Errorf("after a second round: %d in the pool, want 3", len(pool))
 	}
 }
+
+// TestQADispute: a manager disputes a submitted review (supervisors cannot);
+// its reviewer cannot rule on it; another supervisor does, once, and the
+// ruling is shown and recorded.
+func TestQADispute(t *testing.T) {
+	w := newQAWorld(t, 2)
+	w.pick(t, "supervisor", w.calls[0])
+	sup := w.app.Login(t, store.RoleSupervisor)
+	if res := w.app.PostForm(t, sup, w.callPath(w.calls[0])+"/qa", fullMarks()); res.StatusCode != http.StatusSeeOther {
+		t.Fatal(res.StatusCode)
+	}
+	rv, _ := w.app.Store.ReviewOfCall(context.Background(), w.task, w.calls[0])
+	base := fmt.Sprintf("/qa/reviews/%d", rv.ID)
+	if res := w.app.PostForm(t, sup, base+"/dispute", url.Values{"reason": {"不服"}}); res.StatusCode != http.StatusForbidden {
+		t.Errorf("a supervisor disputes: %d, want 403", res.StatusCode)
+	}
+	mgr := w.app.Login(t, store.RoleManager)
+	_, body := w.app.Get(t, mgr, w.callPath(w.calls[0]))
+	if doc(t, body).Find("[data-testid=dispute-form]").Length() != 1 {
+		t.Error("the manager is not offered the dispute form")
+	}
+	if res := w.app.PostForm(t, mgr, base+"/dispute", url.Values{"reason": {"客户明确表示有意向"}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("dispute: %d", res.StatusCode)
+	}
+	if res := w.app.PostForm(t, sup, base+"/rule", url.Values{"outcome": {"upheld"}}); res.StatusCode != http.StatusForbidden {
+		t.Errorf("the reviewer rules on their own review: %d, want 403", res.StatusCode)
+	}
+	if res := w.app.PostForm(t, mgr, base+"/rule", url.Values{"outcome": {"upheld"}}); res.StatusCode != http.StatusForbidden {
+		t.Errorf("the manager rules: %d, want 403", res.StatusCode)
+	}
+	other := loginAs(t, w.app, "sup2", "sup2-password-x")
+	_, body = w.app.Get(t, other, w.callPath(w.calls[0]))
+	if doc(t, body).Find("[data-testid=rule-form]").Length() != 1 {
+		t.Error("sup2 is not offered the ruling form")
+	}
+	if res := w.app.PostForm(t, other, base+"/rule", url.Values{"outcome": {"overturned"}, "ruling": {"录音中客户说愿意了解"}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("rule: %d", res.StatusCode)
+	}
+	if res := w.app.PostForm(t, admin(t, w), base+"/rule", url.Values{"outcome": {"upheld"}}); res.StatusCode != http.StatusForbidden {
+		t.Errorf("a second ruling: %d, want 403 (final)", res.StatusCode)
+	}
+	ds, _ := w.app.Store.DisputesOf(context.Background(), rv.ID)
+	if len(ds) != 1 || ds[0].Outcome != store.DisputeOverturned || ds[0].RuledBy != "sup2" || ds[0].OpenedBy != "manager" {
+		t.Errorf("disputes %+v", ds)
+	}
+	_, body = w.app.Get(t, mgr, w.callPath(w.calls[0]))
+	if got := doc(t, body).Find("[data-testid=dispute]").AttrOr("data-outcome", ""); got != "overturned" {
+		t.Errorf("the page shows the ruling %q", got)
+	}
+}
+
+func admin(t *testing.T, w qaWorld) *http.Client { return w.app.Login(t, store.RoleAdmin) }

@@ -65,6 +65,8 @@ func (s *Server) Routes() http.Handler {
 			r.Get("/qa/queue", s.h(s.queuePage))
 			r.Post("/qa/reviews/{rid}/claim", s.h(s.reviewClaim))
 			r.Post("/qa/reviews/{rid}/handback", s.h(s.reviewHandBack))
+			r.Post("/qa/reviews/{rid}/dispute", s.h(s.reviewDispute)) // managers and admins (qa_disputes.go)
+			r.Post("/qa/reviews/{rid}/rule", s.h(s.reviewRule))       // another supervisor, or an admin
 
 			r.Get("/recordings/{task}/{call}", s.h(s.recording))             // a call's recording, streamed
 			r.Head("/recordings/{task}/{call}", s.h(s.recording))            // players ask for the size first

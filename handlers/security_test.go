@@ -104,6 +104,8 @@ var secRoutes = map[string]secRule{
 	"GET /qa/queue":                    secAnyone,
 	"POST /qa/reviews/{rid}/claim":     secAnyone,
 	"POST /qa/reviews/{rid}/handback":  secAnyone,
+	"POST /qa/reviews/{rid}/dispute":   secAnyone, // the handler: managers and admins
+	"POST /qa/reviews/{rid}/rule":      secAnyone, // the handler: another supervisor, or an admin
 	"POST /tasks/{id}/calls/{call}/qa": secAnyone,
 
 	// Managers and admins: tasks, lifecycle, numbers, do-not-call, audit.
