@@ -401,3 +401,60 @@ func TestQADispute(t *testing.T) {
 }
 
 func admin(t *testing.T, w qaWorld) *http.Client { return w.app.Login(t, store.RoleAdmin) }
+
+// TestQAReport: two reviews, one agreeing with the robot and one not, read
+// as 50% agreement on the report (overall, per task, per script template)
+// with their matrix; the export lists every review, the number masked for
+// a supervisor and whole for a manager.
+func TestQAReport(t *testing.T) {
+	w := newQAWorld(t, 3)
+	ctx := context.Background()
+	if err := w.app.Store.SetTaskCallSettings(ctx, w.task, store.TaskCallSettings{NumberHide: 2, TemplateName: "回访话术"}); err != nil {
+		t.Fatal(err)
+	}
+	w.pick(t, "supervisor", w.calls[0], w.calls[1])
+	sup := w.app.Login(t, store.RoleSupervisor)
+	// calls[0]: robot 有意向, human the same; calls[1]: robot 无意向, human 有意向.
+	if res := w.app.PostForm(t, sup, w.callPath(w.calls[0])+"/qa", fullMarks()); res.StatusCode != http.StatusSeeOther {
+		t.Fatal(res.StatusCode)
+	}
+	form := fullMarks()
+	form.Set("crit_greet_points", "0")
+	form.Set("human_level", "有意向")
+	if res := w.app.PostForm(t, sup, w.callPath(w.calls[1])+"/qa", form); res.StatusCode != http.StatusSeeOther {
+		t.Fatal(res.StatusCode)
+	}
+	mgr := w.app.Login(t, store.RoleManager)
+	_, body := w.app.Get(t, mgr, "/qa/reports")
+	d := doc(t, body)
+	kpi := func(k string) string { return d.Find("[data-kpi=" + k + "]").AttrOr("data-value", "") }
+	if kpi("reviewed") != "2" || kpi("agreement") != "50.0%" || kpi("passrate") != "50.0%" || kpi("avgscore") != "70.0" {
+		t.Errorf("kpis: reviewed %s, agreement %s, pass rate %s, average %s", kpi("reviewed"), kpi("agreement"), kpi("passrate"), kpi("avgscore"))
+	}
+	// po = 0.5; robot 有意向 1, 无意向 1; human 有意向 2: pe = 0.5·1 + 0.5·0 = 0.5, κ = 0.
+	if kpi("kappa") != "0.00" {
+		t.Errorf("kappa %s, want 0.00", kpi("kappa"))
+	}
+	if d.Find("[data-chart=agreement] svg rect").Length() != 4 || d.Find("[data-testid=matrix-table] td.diag").Length() != 2 {
+		t.Error("the matrix is not a 2×2 drawing with its table")
+	}
+	if got := d.Find("[data-testid=per-template] [data-testid=agreement-row] td").First().Text(); got != "回访话术" {
+		t.Errorf("per template: %q", got)
+	}
+	if got := d.Find("[data-testid=failed] td").First().Text(); !strings.Contains(got, "按话术介绍") {
+		t.Errorf("most failed %q, want 按话术介绍 (failed twice)", got)
+	}
+	for _, tc := range []struct {
+		c     *http.Client
+		phone string
+	}{{sup, "138****0000"}, {mgr, "13812340000"}} {
+		res, body := w.app.Get(t, tc.c, "/qa/reports/export.xlsx")
+		if res.StatusCode != 200 {
+			t.Fatalf("export: %d", res.StatusCode)
+		}
+		_, rows := xlsxRows(t, body)
+		if len(rows) != 3 || rows[1][2] != tc.phone || rows[1][8] != "是" || rows[2][8] != "否" {
+			t.Errorf("export rows %q", rows)
+		}
+	}
+}

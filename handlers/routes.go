@@ -63,6 +63,8 @@ func (s *Server) Routes() http.Handler {
 			// Quality review (qa_*.go): the queue; reviews' claim, hand back.
 			r.Get("/qa", http.RedirectHandler("/qa/queue", http.StatusSeeOther).ServeHTTP)
 			r.Get("/qa/queue", s.h(s.queuePage))
+			r.Get("/qa/reports", s.h(s.reportsPage)) // qa_reports.go
+			r.Get("/qa/reports/export.xlsx", s.h(s.reportExport))
 			r.Post("/qa/reviews/{rid}/claim", s.h(s.reviewClaim))
 			r.Post("/qa/reviews/{rid}/handback", s.h(s.reviewHandBack))
 			r.Post("/qa/reviews/{rid}/dispute", s.h(s.reviewDispute)) // managers and admins (qa_disputes.go)

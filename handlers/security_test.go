@@ -104,6 +104,8 @@ var secRoutes = map[string]secRule{
 	"GET /qa/queue":                    secAnyone,
 	"POST /qa/reviews/{rid}/claim":     secAnyone,
 	"POST /qa/reviews/{rid}/handback":  secAnyone,
+	"GET /qa/reports":                  secAnyone, // numbers in the export masked for supervisors
+	"GET /qa/reports/export.xlsx":      secAnyone,
 	"POST /qa/reviews/{rid}/dispute":   secAnyone, // the handler: managers and admins
 	"POST /qa/reviews/{rid}/rule":      secAnyone, // the handler: another supervisor, or an admin
 	"POST /tasks/{id}/calls/{call}/qa": secAnyone,

@@ -396,3 +396,80 @@ func (s *Store) DisputesOf(ctx context.Context, reviewID int64) ([]Dispute, erro
 	}
 	return out, rows.Err()
 }
+
+// ReportFilter selects the submitted reviews of a report: reviewed in
+// [From, To), of the tasks (none: every task), plan (0: any) and reviewer
+// ("" any).
+type ReportFilter struct {
+	From, To time.Time
+	Tasks    []string
+	PlanID   int64
+	Reviewer string
+}
+
+// ReportReviews returns the submitted reviews a report counts, oldest
+// first, with each one's disputes.
+func (s *Store) ReportReviews(ctx context.Context, f ReportFilter) ([]Review, map[int64][]Dispute, error) {
+	q := `SELECT ` + reviewColumns + ` FROM qa_reviews WHERE state <> 'todo' AND reviewed_at >= ? AND reviewed_at < ?`
+	args := []any{ms(f.From), ms(f.To)}
+	if len(f.Tasks) > 0 {
+		q += ` AND task_id IN (` + inList(len(f.Tasks)) + `)`
+		args = inArgs(args, f.Tasks)
+	}
+	if f.PlanID > 0 {
+		q, args = q+` AND plan_id = ?`, append(args, f.PlanID)
+	}
+	if f.Reviewer != "" {
+		q, args = q+` AND reviewer = ?`, append(args, f.Reviewer)
+	}
+	rows, err := s.db.QueryContext(ctx, q+` ORDER BY reviewed_at, id`, args...)
+	if err != nil {
+		return nil, nil, fmt.Errorf("store: report: %w", err)
+	}
+	var out []Review
+	for rows.Next() {
+		r, err := scanReview(rows)
+		if err != nil {
+			rows.Close()
+			return nil, nil, err
+		}
+		out = append(out, r)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, nil, err
+	}
+	ids := make([]int64, len(out))
+	for i, r := range out {
+		ids[i] = r.ID
+	}
+	disputes := map[int64][]Dispute{}
+	err = queryIn(ctx, s.db, `SELECT id, review_id, opened_by, reason, opened_at, outcome, ruled_by, ruling, ruled_at
+		FROM qa_disputes WHERE review_id IN ({in}) ORDER BY id`, nil, ids, func(rows *sql.Rows) error {
+		var d Dispute
+		var opened, ruled int64
+		if err := rows.Scan(&d.ID, &d.ReviewID, &d.OpenedBy, &d.Reason, &opened, &d.Outcome, &d.RuledBy, &d.Ruling, &ruled); err != nil {
+			return err
+		}
+		d.OpenedAt, d.RuledAt = fromMS(opened), fromMS(ruled)
+		disputes[d.ReviewID] = append(disputes[d.ReviewID], d)
+		return nil
+	})
+	return out, disputes, err
+}
+
+// TaskTemplates returns the script template name each task was created
+// with, where dialdesk recorded it.
+func (s *Store) TaskTemplates(ctx context.Context, tasks []string) (map[string]string, error) {
+	out := map[string]string{}
+	err := queryIn(ctx, s.db, `SELECT task_id, template_name FROM task_call_settings WHERE task_id IN ({in})`, nil, tasks,
+		func(rows *sql.Rows) error {
+			var id, name string
+			if err := rows.Scan(&id, &name); err != nil {
+				return err
+			}
+			out[id] = name
+			return nil
+		})
+	return out, err
+}

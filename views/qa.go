@@ -320,3 +320,98 @@ type PlanEditVM struct {
 	Name string
 	Form PlanFormVM
 }
+
+// AgreementVM is robot-vs-human agreement over a set of reviews.
+type AgreementVM struct {
+	Name      string
+	N         int
+	Agreement float64
+	Kappa     float64
+	KappaOK   bool
+}
+
+// AgreementText is the percent agreement, "—" without reviews.
+func (a AgreementVM) AgreementText() string {
+	if a.N == 0 {
+		return "—"
+	}
+	return strconv.FormatFloat(a.Agreement*100, 'f', 1, 64) + "%"
+}
+
+// KappaText is Cohen's kappa to two places, "—" when undefined.
+func (a AgreementVM) KappaText() string {
+	if !a.KappaOK {
+		return "—"
+	}
+	return strconv.FormatFloat(a.Kappa, 'f', 2, 64)
+}
+
+// MatrixCellVM is one cell of the confusion matrix's SVG.
+type MatrixCellVM struct {
+	X, Y, W, H, TX, TY string
+	Class              string
+	Count              int
+	Dark               bool
+	Robot, Human       string
+}
+
+// AxisLabelVM is a label of the matrix's SVG.
+type AxisLabelVM struct {
+	Text, X, Y string
+}
+
+// MatrixVM is the confusion matrix: robot levels down, human levels across.
+type MatrixVM struct {
+	Labels               []string
+	Counts               [][]int
+	W, H                 float64
+	Cells                []MatrixCellVM
+	RowLabels, ColLabels []AxisLabelVM
+}
+
+// ViewBox is the SVG's viewBox.
+func (m MatrixVM) ViewBox() string {
+	return "0 0 " + strconv.FormatFloat(m.W, 'f', 0, 64) + " " + strconv.FormatFloat(m.H, 'f', 0, 64)
+}
+
+// CountVM is a name and a count.
+type CountVM struct {
+	Name string
+	N    int
+}
+
+// ReviewerVM is a reviewer's line of the report.
+type ReviewerVM struct {
+	Name                                   string
+	Reviewed, Disputed, Upheld, Overturned int
+}
+
+// QAReportVM is GET /qa/reports.
+type QAReportVM struct {
+	From, To, Plan, Reviewer string
+	Tasks                    []string
+	TaskChoices              []CheckVM
+	PlanChoices              []Option
+	ReviewerChoices          []Option
+	ExportURL                string
+
+	Reviewed, Scored, Passed     int
+	AvgScore                     float64
+	Disputes, Upheld, Overturned int
+	Overall                      AgreementVM
+	Matrix                       MatrixVM
+	PerTask, PerTemplate         []AgreementVM
+	Failed                       []CountVM
+	Reviewers                    []ReviewerVM
+}
+
+// PassRate is the share of scored reviews that passed, as a percentage.
+func (v QAReportVM) PassRate() string { return Percent(v.Passed, v.Scored) }
+
+// AvgText is the average score.
+func (v QAReportVM) AvgText() string {
+	if v.Scored == 0 {
+		return "—"
+	}
+	return strconv.FormatFloat(v.AvgScore, 'f', 1, 64)
+}
