@@ -427,7 +427,7 @@ func TestQAReport(t *testing.T) {
 	mgr := w.app.Login(t, store.RoleManager)
 	_, body := w.app.Get(t, mgr, "/qa/reports")
 	d := doc(t, body)
-	kpi := func(k string) string { return d.Find("[data-kpi=" + k + "]").AttrOr("data-value", "") }
+	kpi := func(k string) string { return d.Find("[data-kpi="+k+"]").AttrOr("data-value", "") }
 	if kpi("reviewed") != "2" || kpi("agreement") != "50.0%" || kpi("passrate") != "50.0%" || kpi("avgscore") != "70.0" {
 		t.Errorf("kpis: reviewed %s, agreement %s, pass rate %s, average %s", kpi("reviewed"), kpi("agreement"), kpi("passrate"), kpi("avgscore"))
 	}
