@@ -10,6 +10,7 @@ import (
 	"github.com/a-h/templ"
 	"github.com/justinas/nosurf"
 
+	"dialdesk/store"
 	"dialdesk/views"
 )
 
@@ -52,6 +53,13 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request, nav, titleKey stri
 	}
 	if u, ok := currentUser(r); ok {
 		p.User, p.Role = u.Username, string(u.Role)
+		if u.Role == store.RoleAdmin || u.Role == store.RoleManager {
+			n, err := s.store.UnseenAlerts(ctx, u.Username)
+			if err != nil {
+				s.log.Error("page: unseen alerts", "err", err)
+			}
+			p.Alerts = n
+		}
 	}
 	p.Flash, p.FlashErr = s.takeFlash(w, r)
 	for _, l := range views.Langs {

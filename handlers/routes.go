@@ -160,6 +160,7 @@ func (s *Server) Routes() http.Handler {
 			r.Get("/rules/{rid}", s.h(s.ruleEdit))
 			r.Post("/rules/{rid}", s.h(s.ruleUpdate))
 			r.Post("/rules/{rid}/delete", s.h(s.ruleDelete))
+			r.Get("/alerts", s.h(s.alertsPage)) // high-severity rule alerts (alerts.go)
 		})
 
 		// Admins only.
@@ -181,6 +182,7 @@ func (s *Server) Routes() http.Handler {
 			r.Post("/qa/scorecards/{sc}", s.h(s.scorecardUpdate))
 			r.Get("/settings", s.h(s.settingsPage))
 			r.Post("/settings", s.h(s.settingsSave))
+			r.Post("/alerts/webhook", s.h(s.alertsWebhook)) // where rule alerts are POSTed
 		})
 	})
 	return r

@@ -150,3 +150,50 @@ func TestRulesPageAndRecheck(t *testing.T) {
 		t.Error("the rule is still there")
 	}
 }
+
+// TestHighSeverityBanner: a call arriving with a hit of a high-severity
+// rule puts a banner on the next page a manager opens (not a supervisor's);
+// the alerts page lists it and, opened, the banner goes. An admin sets the
+// webhook there: only an http(s) address is taken.
+func TestHighSeverityBanner(t *testing.T) {
+	app := testapp.New(t, testapp.Options{})
+	app.RememberSandboxTasks(t)
+	ctx := context.Background()
+	if _, err := app.Store.SaveRule(ctx, store.ExampleRules()[0], "boss"); err != nil {
+		t.Fatal(err)
+	}
+	task := app.Sandbox.TaskIDs()[0]
+	searchCall(t, app, task, "alert-1", "13900001111", time.Now().Add(-time.Minute), "您好", "我要去曝光你们")
+	mgr := app.Login(t, store.RoleManager)
+	sup := app.Login(t, store.RoleSupervisor)
+	_, body := app.Get(t, mgr, "/tasks")
+	if got := doc(t, body).Find("[data-testid=alert-banner]").Text(); !strings.Contains(got, "1") {
+		t.Fatalf("manager's banner %q, want one new alert", got)
+	}
+	if _, body := app.Get(t, sup, "/tasks"); doc(t, body).Find("[data-testid=alert-banner]").Length() != 0 {
+		t.Error("a supervisor sees the alerts banner")
+	}
+	_, body = app.Get(t, mgr, "/alerts")
+	d := doc(t, body)
+	if d.Find("[data-testid=alert-row]").Length() != 1 || d.Find("[data-testid=alert-call]").AttrOr("href", "") != "/tasks/"+url.PathEscape(task)+"/calls/alert-1" {
+		t.Errorf("alerts page: %d rows", d.Find("[data-testid=alert-row]").Length())
+	}
+	if d.Find("[data-testid=webhook-form]").Length() != 0 {
+		t.Error("a manager sees the webhook form")
+	}
+	if _, body := app.Get(t, mgr, "/tasks"); doc(t, body).Find("[data-testid=alert-banner]").Length() != 0 {
+		t.Error("the banner stays after the alerts were seen")
+	}
+
+	admin := app.Login(t, store.RoleAdmin)
+	res, body := app.PostFormBody(t, admin, "/alerts/webhook", url.Values{"url": {"javascript:alert(1)"}})
+	if res.StatusCode != 422 || doc(t, body).Find("[data-testid=error-url]").Length() != 1 {
+		t.Errorf("a javascript: webhook: %d", res.StatusCode)
+	}
+	if res := app.PostForm(t, admin, "/alerts/webhook", url.Values{"url": {"https://hooks.example/dialdesk"}}); res.StatusCode != 303 {
+		t.Fatalf("webhook: %d", res.StatusCode)
+	}
+	if v, _ := app.Store.Setting(ctx, store.SettingWebhookURL); v != "https://hooks.example/dialdesk" {
+		t.Errorf("webhook stored as %q", v)
+	}
+}

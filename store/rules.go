@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -204,6 +206,9 @@ func ruleHits(r KeywordRule, callID, taskID string, msgs []CallMessage) []RuleHi
 type ruleChecker struct {
 	rules    []KeywordRule
 	del, ins *sql.Stmt
+	// alert, when set, raises an alert for a high-severity hit (new calls;
+	// not a loaded history).
+	alert *sql.Stmt
 }
 
 func newRuleChecker(ctx context.Context, tx *sql.Tx) (*ruleChecker, error) {
@@ -225,6 +230,33 @@ func newRuleChecker(ctx context.Context, tx *sql.Tx) (*ruleChecker, error) {
 func (k *ruleChecker) close() {
 	k.del.Close()
 	k.ins.Close()
+	if k.alert != nil {
+		k.alert.Close()
+	}
+}
+
+// raiseAlerts makes check raise an alert for each high-severity rule a call
+// hits (at most once per rule and call), due for the webhook at now when
+// one is set.
+func (k *ruleChecker) raiseAlerts(ctx context.Context, tx *sql.Tx, now int64) error {
+	if !slices.ContainsFunc(k.rules, func(r KeywordRule) bool { return r.Severity == SeverityHigh }) {
+		return nil
+	}
+	hook, err := webhookURL(ctx, tx)
+	if err != nil {
+		return fmt.Errorf("store: alerts: %w", err)
+	}
+	state := HookNone
+	if hook != "" {
+		state = HookPending
+	}
+	k.alert, err = tx.PrepareContext(ctx, `INSERT INTO rule_alerts (rule_id, call_id, task_id, word, created_at, hook_state, hook_next)
+		VALUES (?, ?, ?, ?, `+strconv.FormatInt(now, 10)+`, `+strconv.Itoa(state)+`, `+strconv.FormatInt(now, 10)+`)
+		ON CONFLICT (rule_id, call_id) DO NOTHING`)
+	if err != nil {
+		return fmt.Errorf("store: alerts: %w", err)
+	}
+	return nil
 }
 
 // check replaces a call's hits with those of its turns (every rule).
@@ -233,9 +265,15 @@ func (k *ruleChecker) check(ctx context.Context, c Call, msgs []CallMessage) err
 		return fmt.Errorf("store: rule hits: %w", err)
 	}
 	for _, r := range k.rules {
-		for _, h := range ruleHits(r, c.CallID, c.TaskID, msgs) {
+		hits := ruleHits(r, c.CallID, c.TaskID, msgs)
+		for _, h := range hits {
 			if _, err := k.ins.ExecContext(ctx, h.RuleID, h.CallID, h.Seq, h.Pos, h.Word, c.TaskID, ms(c.StartAt)); err != nil {
 				return fmt.Errorf("store: rule hits: %w", err)
+			}
+		}
+		if len(hits) > 0 && r.Severity == SeverityHigh && k.alert != nil {
+			if _, err := k.alert.ExecContext(ctx, r.ID, c.CallID, c.TaskID, hits[0].Word); err != nil {
+				return fmt.Errorf("store: alerts: %w", err)
 			}
 		}
 	}

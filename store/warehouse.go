@@ -138,6 +138,10 @@ func (s *Store) upsertEach(ctx context.Context, calls []Call, kind upsertKind, r
 		return 0, err
 	}
 	defer u.close()
+	// New calls (not a loaded history): high-severity hits raise alerts.
+	if err := u.rules.raiseAlerts(ctx, tx, ms(s.now())); err != nil {
+		return 0, err
+	}
 	if err := u.prefetch(ctx, calls); err != nil {
 		return 0, err
 	}

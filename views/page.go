@@ -17,6 +17,7 @@ type Page struct {
 	Flash     string          // one-time message after a redirect
 	FlashErr  bool            // the flash reports a failure
 	Demo      bool            // show the demo banner
+	Alerts    int             // managers and admins: high-severity rule alerts not seen yet
 }
 
 // IsAdmin reports whether the user is an admin.

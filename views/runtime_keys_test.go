@@ -77,6 +77,7 @@ var runtimeKeys = map[string][]string{
 	"qa.field.":       {"total", "verdict", "level", "tags", "comment", "criteria"},
 	"qa.reason.":      {"random", "level", "long", "hangup", "rule"},
 	"rules.severity.": {"1", "2", "3"},
+	"alerts.failed.":  {"status", "timeout", "connect", "url", "encode"},
 	"rules.color.":    {"red", "orange", "yellow", "green", "blue", "purple", "grey"},
 }
 
