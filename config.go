@@ -1,12 +1,14 @@
 package main
 
 import (
+	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"net"
 	"net/url"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -20,6 +22,8 @@ import (
 type config struct {
 	Addr            string
 	DataDir         string
+	DatabaseURL     string // postgres://…; empty: SQLite in DataDir
+	SessionKey      string // hex, 96 bytes; empty: generated and kept (secrets.go)
 	ICallURL        string
 	ICallAppID      string
 	ICallSignature  string
@@ -74,6 +78,8 @@ func (c *config) fields() []struct {
 	}{
 		{"DIALDESK_ADDR", "listen address", &c.Addr},
 		{"DIALDESK_DATA_DIR", "SQLite database, generated session keys and push token", &c.DataDir},
+		{"DIALDESK_DATABASE_URL", "PostgreSQL database (postgres://…) shared by every instance; empty: SQLite in the data dir", &c.DatabaseURL},
+		{"DIALDESK_SESSION_KEY", "session cookie keys, 192 hex digits (default: generated, kept in the data dir, or in the database on PostgreSQL)", &c.SessionKey},
 		{"DIALDESK_ICALL_URL", "surface A base, up to and including /api/icall/5/task/ (empty: demo sandbox)", &c.ICallURL},
 		{"DIALDESK_ICALL_APPID", "surface A appid", &c.ICallAppID},
 		{"DIALDESK_ICALL_SIGNATURE", "surface A signature", &c.ICallSignature},
@@ -82,7 +88,7 @@ func (c *config) fields() []struct {
 		{"DIALDESK_RECORDINGS_URL", "base URL under which v1 recordfile paths are served", &c.RecordingsURL},
 		{"DIALDESK_RECORDING_HOSTS", "extra hosts the recording proxy may fetch from (comma list of host:port, or host alone for every port)", &c.RecordingHosts},
 		{"DIALDESK_PUBLIC_URL", "how the platform reaches dialdesk (push_url is built from it); required with a real platform, in demo mode it follows the listen address", &c.PublicURL},
-		{"DIALDESK_PUSH_TOKEN", "secret path segment of the push receiver (default: generated, kept in the data dir)", &c.PushToken},
+		{"DIALDESK_PUSH_TOKEN", "secret path segment of the push receiver (default: generated, kept in the data dir, or in the database on PostgreSQL)", &c.PushToken},
 		{"DIALDESK_ADMIN_USER", "create this admin at start when no user exists", &c.AdminUser},
 		{"DIALDESK_ADMIN_PASSWORD", "password of DIALDESK_ADMIN_USER", &c.AdminPassword},
 		{"DIALDESK_TZ", "zone for showing times", &c.TZ},
@@ -151,6 +157,15 @@ func (c *config) load(args []string, getenv func(string) string, stderr io.Write
 	return c.Validate()
 }
 
+// database is where the store is: the PostgreSQL URL, or the SQLite file
+// in the data dir.
+func (c *config) database() string {
+	if c.DatabaseURL != "" {
+		return c.DatabaseURL
+	}
+	return filepath.Join(c.DataDir, "dialdesk.db")
+}
+
 // Demo reports whether no platform is configured (the sandbox runs in-process).
 func (c *config) Demo() bool { return c.ICallURL == "" }
 
@@ -162,6 +177,14 @@ func (c *config) Validate() error {
 	}
 	if c.DataDir == "" {
 		errs = append(errs, errors.New("DIALDESK_DATA_DIR is empty"))
+	}
+	if c.DatabaseURL != "" && !store.IsPostgresURL(c.DatabaseURL) {
+		errs = append(errs, errors.New("DIALDESK_DATABASE_URL: want a postgres:// URL (leave it empty for SQLite in the data dir)"))
+	}
+	if c.SessionKey != "" {
+		if k, err := hex.DecodeString(c.SessionKey); err != nil || len(k) != sessionKeyBytes {
+			errs = append(errs, fmt.Errorf("DIALDESK_SESSION_KEY: want %d hex digits", 2*sessionKeyBytes))
+		}
 	}
 	loc, err := time.LoadLocation(c.TZ)
 	if err != nil {

@@ -15,7 +15,8 @@ import (
 // runResetPassword gives a user a new random password and prints it:
 // `dialdesk reset-password [-data-dir DIR] USERNAME`, the way back in when
 // the demo's printed admin password is lost. It works on the database in the
-// data dir (DIALDESK_DATA_DIR, default ./data) and also while dialdesk runs;
+// data dir (DIALDESK_DATA_DIR, default ./data), or on DIALDESK_DATABASE_URL's
+// PostgreSQL when set, and also while dialdesk runs;
 // the user's sessions end (a new password changes the user's stamp).
 func runResetPassword(ctx context.Context, args []string, getenv func(string) string, out io.Writer) error {
 	fs := flag.NewFlagSet("dialdesk reset-password", flag.ContinueOnError)
@@ -37,7 +38,9 @@ func runResetPassword(ctx context.Context, args []string, getenv func(string) st
 		return errors.New("reset-password: name one user")
 	}
 	path := filepath.Join(dir, "dialdesk.db")
-	if _, err := os.Stat(path); err != nil {
+	if u := getenv("DIALDESK_DATABASE_URL"); u != "" {
+		path = u
+	} else if _, err := os.Stat(path); err != nil {
 		return fmt.Errorf("reset-password: no database at %s (see -data-dir): %w", path, err)
 	}
 	st, err := store.Open(path)

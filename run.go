@@ -37,6 +37,12 @@ func run(ctx context.Context, args []string, getenv func(string) string) error {
 	if len(args) > 0 && args[0] == "backup" {
 		return runBackup(ctx, args[1:], getenv, os.Stdout)
 	}
+	if len(args) > 0 && args[0] == "migrate" {
+		return runMigrate(ctx, args[1:], getenv, os.Stdout)
+	}
+	if len(args) > 0 && args[0] == "copy-db" {
+		return runCopyDB(ctx, args[1:], getenv, os.Stdout)
+	}
 	cfg := defaultConfig()
 	if err := cfg.load(args, getenv, os.Stderr); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -48,18 +54,18 @@ func run(ctx context.Context, args []string, getenv func(string) string) error {
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return fmt.Errorf("data dir: %w", err)
 	}
-	st, err := store.Open(filepath.Join(cfg.DataDir, "dialdesk.db"))
+	st, err := store.Open(cfg.database())
 	if err != nil {
 		return err
 	}
 	defer st.Close()
 
-	sessionKey, err := loadOrCreateSecret(cfg.DataDir, "session.key", 96) // 64 hash + 32 block
+	sessionKey, err := sessionKey(ctx, cfg, st)
 	if err != nil {
 		return err
 	}
 	if cfg.PushToken == "" {
-		tok, err := loadOrCreateSecret(cfg.DataDir, "push.token", 24)
+		tok, err := instanceSecret(ctx, cfg, st, "push.token", pushTokenBytes)
 		if err != nil {
 			return err
 		}
@@ -314,15 +320,26 @@ func ensureAdmin(ctx context.Context, st *store.Store, cfg config, log *slog.Log
 	if err != nil || n > 0 {
 		return err
 	}
+	// Instances starting at once on one database all find no user; the
+	// username is unique, so one creates the admin and the others find it
+	// taken, which is as good.
 	switch {
 	case cfg.AdminUser != "":
-		if _, err := st.CreateUser(ctx, cfg.AdminUser, cfg.AdminPassword, store.RoleAdmin); err != nil {
+		_, err := st.CreateUser(ctx, cfg.AdminUser, cfg.AdminPassword, store.RoleAdmin)
+		if errors.Is(err, store.ErrUsernameTaken) {
+			return nil
+		}
+		if err != nil {
 			return fmt.Errorf("create admin %q: %w", cfg.AdminUser, err)
 		}
 		log.Info("created the first admin", "username", cfg.AdminUser)
 	case cfg.Demo():
 		pw := randomPassword()
-		if _, err := st.CreateUser(ctx, "admin", pw, store.RoleAdmin); err != nil {
+		_, err := st.CreateUser(ctx, "admin", pw, store.RoleAdmin)
+		if errors.Is(err, store.ErrUsernameTaken) {
+			return nil
+		}
+		if err != nil {
 			return err
 		}
 		// Printed once, on purpose: it is the only way into a fresh demo.

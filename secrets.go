@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
@@ -9,6 +10,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"dialdesk/store"
 )
 
 // loadOrCreateSecret returns the hex secret kept in dir/name, creating it
@@ -40,4 +43,31 @@ func randomPassword() string {
 	b := make([]byte, 12)
 	rand.Read(b)
 	return hex.EncodeToString(b)
+}
+
+// Sizes of the generated secrets: the session cookie's hash key (64 bytes)
+// and block key (32), and the push token.
+const (
+	sessionKeyBytes = 96
+	pushTokenBytes  = 24
+)
+
+// sessionKey returns the session cookie keys: DIALDESK_SESSION_KEY when
+// set, else the generated ones (instanceSecret).
+func sessionKey(ctx context.Context, cfg config, st *store.Store) ([]byte, error) {
+	if cfg.SessionKey != "" {
+		return hex.DecodeString(cfg.SessionKey) // checked by Validate
+	}
+	return instanceSecret(ctx, cfg, st, "session.key", sessionKeyBytes)
+}
+
+// instanceSecret returns the generated secret called name. One instance on
+// SQLite keeps it in a file of its data dir; on PostgreSQL it is kept in
+// the database, so that every instance uses the same (a cookie issued by
+// one is good on the others; the platform pushes to any of them).
+func instanceSecret(ctx context.Context, cfg config, st *store.Store, name string, n int) ([]byte, error) {
+	if st.Postgres() {
+		return st.SharedSecret(ctx, name, n)
+	}
+	return loadOrCreateSecret(cfg.DataDir, name, n)
 }

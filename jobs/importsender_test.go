@@ -7,7 +7,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -15,12 +14,13 @@ import (
 	"time"
 
 	"dialdesk/client"
+	"dialdesk/internal/testdb"
 	"dialdesk/store"
 )
 
 func openStore(t *testing.T) *store.Store {
 	t.Helper()
-	s, err := store.Open(filepath.Join(t.TempDir(), "t.db"))
+	s, err := store.Open(testdb.Target(t, "t.db"))
 	if err != nil {
 		t.Fatal(err)
 	}

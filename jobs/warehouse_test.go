@@ -6,11 +6,11 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"dialdesk/client"
+	"dialdesk/internal/testdb"
 	"dialdesk/sandbox"
 	"dialdesk/store"
 )
@@ -40,7 +40,7 @@ func newWHEnv(t testing.TB, h sandbox.History) *whEnv {
 	t.Cleanup(srv.Close)
 	e.cl = client.New(client.WithICall(srv.URL+"/platform/api/icall/5/task/", "demo-appid", "demo-signature"),
 		client.WithV1(srv.URL+"/platform/", "demo-token"), client.WithLocation(shanghai))
-	e.path = filepath.Join(t.TempDir(), "dd.db")
+	e.path = testdb.Target(t, "dd.db")
 	e.reopen(t)
 	var known []store.KnownTask
 	for _, id := range e.sb.TaskIDs() {
@@ -163,7 +163,7 @@ func TestWarehouseSyncIdempotentAndRight(t *testing.T) {
 	// Every answered call got a record (surface B) and is marked for its
 	// transcript; no call is stored twice.
 	var answered, withRecord, toFetch int
-	e.st.DB().QueryRow(`SELECT COUNT(*), SUM(record_id <> ''), SUM(transcript_state = 1) FROM calls WHERE answer_at > 0`).
+	e.st.DB().QueryRow(`SELECT COUNT(*), SUM(CASE WHEN record_id <> '' THEN 1 ELSE 0 END), SUM(CASE WHEN transcript_state = 1 THEN 1 ELSE 0 END) FROM calls WHERE answer_at > 0`).
 		Scan(&answered, &withRecord, &toFetch)
 	if answered == 0 || withRecord != answered || toFetch != answered {
 		t.Errorf("answered %d, with record %d, to fetch %d", answered, withRecord, toFetch)
@@ -319,7 +319,7 @@ func TestTranscriptsAtTheSetRate(t *testing.T) {
 		t.Errorf("%d requests in %v: faster than 4/s", n, clock.Sub(time.Unix(0, 0)))
 	}
 	var left, stored, turns int
-	e.st.DB().QueryRow(`SELECT SUM(transcript_state = 1), SUM(transcript_state = 2), SUM(robot_turns) FROM calls WHERE answer_at > 0`).Scan(&left, &stored, &turns)
+	e.st.DB().QueryRow(`SELECT SUM(CASE WHEN transcript_state = 1 THEN 1 ELSE 0 END), SUM(CASE WHEN transcript_state = 2 THEN 1 ELSE 0 END), SUM(robot_turns) FROM calls WHERE answer_at > 0`).Scan(&left, &stored, &turns)
 	if left != 0 || stored != answered || turns < answered {
 		t.Errorf("to fetch %d, stored %d of %d, robot turns %d", left, stored, answered, turns)
 	}

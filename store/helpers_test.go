@@ -3,15 +3,16 @@ package store
 // Helpers shared by the store tests of several files.
 
 import (
-	"path/filepath"
 	"testing"
+
+	"dialdesk/internal/testdb"
 )
 
-// openTest opens a new store in a temporary directory, closed at the end of
-// the test.
+// openTest opens a new store (SQLite in a temporary directory, or a fresh
+// PostgreSQL schema: see package testdb), closed at the end of the test.
 func openTest(t *testing.T) *Store {
 	t.Helper()
-	s, err := Open(filepath.Join(t.TempDir(), "test.db"))
+	s, err := Open(testdb.Target(t, "test.db"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -155,14 +156,11 @@ func scanImport(sc interface{ Scan(...any) error }) (Import, error) {
 // CreateImport starts an import in state parsing.
 func (s *Store) CreateImport(ctx context.Context, taskID, fileName, username string) (Import, error) {
 	now := ms(s.now())
-	res, err := s.db.ExecContext(ctx, `INSERT INTO imports (task_id, file_name, username, state, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?)`, taskID, fileName, username, ImportParsing, now, now)
+	var id int64
+	err := s.db.QueryRowContext(ctx, `INSERT INTO imports (task_id, file_name, username, state, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?) RETURNING id`, taskID, fileName, username, ImportParsing, now, now).Scan(&id)
 	if err != nil {
 		return Import{}, fmt.Errorf("store: create import: %w", err)
-	}
-	id, err := res.LastInsertId()
-	if err != nil {
-		return Import{}, err
 	}
 	return s.Import(ctx, id)
 }
@@ -567,7 +565,7 @@ func (s *Store) DropRows(ctx context.Context, id int64, batch int, reason string
 // ImportRows returns the first limit rows of an import, as they will be sent.
 func (s *Store) ImportRows(ctx context.Context, id int64, limit int) ([]ImportRow, error) {
 	return s.queryRows(ctx, `SELECT r.import_id, r.line, r.task_id, r.phone, r.outid, r.file_outid, r.variables, r.batch,
-		COALESCE(b.state = 'sent', 0), r.deleted
+		CASE WHEN b.state = 'sent' THEN 1 ELSE 0 END, r.deleted
 		FROM import_rows r LEFT JOIN import_batches b ON b.import_id = r.import_id AND b.batch = r.batch
 		WHERE r.import_id = ? ORDER BY r.line LIMIT ?`, id, limit)
 }
@@ -706,7 +704,7 @@ func (s *Store) AbandonImport(ctx context.Context, id int64) (Abandoned, error) 
 // means all of them.
 func (s *Store) ImportRejects(ctx context.Context, id int64, limit int) ([]ImportReject, error) {
 	if limit <= 0 {
-		limit = -1
+		limit = math.MaxInt32 // no limit; PostgreSQL refuses SQLite's -1
 	}
 	rows, err := s.db.QueryContext(ctx, `SELECT line, raw, phone, reason, detail, first, cells FROM import_rejects
 		WHERE import_id = ? ORDER BY line LIMIT ?`, id, limit)

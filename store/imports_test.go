@@ -2,15 +2,15 @@ package store
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
 
+	"dialdesk/internal/testdb"
 	"github.com/google/go-cmp/cmp"
 )
 
 func openImportsStore(t *testing.T) *Store {
 	t.Helper()
-	s, err := Open(filepath.Join(t.TempDir(), "t.db"))
+	s, err := Open(testdb.Target(t, "t.db"))
 	if err != nil {
 		t.Fatal(err)
 	}

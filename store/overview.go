@@ -378,7 +378,7 @@ func (s *Store) DataAsOf(ctx context.Context) (time.Time, error) {
 // stays fast on a large history). Colors are as stored: unchecked.
 func (s *Store) LevelColors(ctx context.Context) (map[string]string, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT level_key, MAX(level_color) FROM
-		(SELECT level_key, level_color FROM calls ORDER BY start_at DESC LIMIT 5000)
+		(SELECT level_key, level_color FROM calls ORDER BY start_at DESC LIMIT 5000) recent
 		WHERE level_color <> '' GROUP BY level_key`)
 	if err != nil {
 		return nil, fmt.Errorf("store: level colors: %w", err)
@@ -410,7 +410,8 @@ func (s *Store) TodayVsWeek(ctx context.Context, tasks []string, dim string, tod
 	var args []any
 	if dim == DimAll {
 		// Per task: the per-task rollups, every task or the picked ones.
-		q = `SELECT task_id, hour >= ?, SUM(calls), SUM(connected) FROM call_rollups WHERE dim = 'all' AND task_id <> ''`
+		q = `SELECT task_id AS k, CASE WHEN hour >= ? THEN 1 ELSE 0 END AS today, calls, connected
+			FROM call_rollups WHERE dim = 'all' AND task_id <> ''`
 		args = append(args, mid)
 		if len(tasks) > 0 {
 			q += ` AND task_id IN (?` + strings.Repeat(", ?", len(tasks)-1) + `)`
@@ -418,13 +419,17 @@ func (s *Store) TodayVsWeek(ctx context.Context, tasks []string, dim string, tod
 				args = append(args, t)
 			}
 		}
-		q += ` AND hour >= ? AND hour < ? GROUP BY task_id, hour >= ?`
-		args = append(args, start, end, mid)
+		q += ` AND hour >= ? AND hour < ?`
+		args = append(args, start, end)
 	} else {
 		src, srcArgs := rollupSource(tasks)
-		q = `SELECT val, hour >= ?, SUM(calls), SUM(connected) FROM ` + src + ` AND dim = ? AND hour >= ? AND hour < ? GROUP BY val, hour >= ?`
-		args = append(append([]any{mid}, srcArgs...), dim, start, end, mid)
+		q = `SELECT val AS k, CASE WHEN hour >= ? THEN 1 ELSE 0 END AS today, calls, connected
+			FROM ` + src + ` AND dim = ? AND hour >= ? AND hour < ?`
+		args = append(append([]any{mid}, srcArgs...), dim, start, end)
 	}
+	// Grouped outside: PostgreSQL does not take "hour >= ?" in the select
+	// list and in GROUP BY as one expression (they are two parameters).
+	q = `SELECT k, today, SUM(calls), SUM(connected) FROM (` + q + `) r GROUP BY k, today`
 	rows, err := s.db.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: today vs week: %w", err)

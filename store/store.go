@@ -25,7 +25,7 @@ import (
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
 
-//go:embed migrations/*.sql
+//go:embed migrations/*.sql migrations_pg/*.sql
 var migrations embed.FS
 
 // ErrNotFound is returned when a row asked for by its key does not exist.
@@ -35,12 +35,40 @@ var ErrNotFound = errors.New("store: not found")
 type Store struct {
 	db  *sql.DB
 	now func() time.Time
+	pg  bool
+	// migrateLock is the PostgreSQL advisory lock key held while migrating.
+	migrateLock int64
 }
 
-// Open opens (creating if needed) the SQLite database at path and applies every
-// migration not yet applied. Use ":memory:"-like paths only in tests; the
-// data directory must exist.
-func Open(path string) (*Store, error) {
+// Open opens the database at target and applies every migration not yet
+// applied: a postgres:// URL is a PostgreSQL database (dialect.go), anything
+// else the path of a SQLite file, created if needed (its directory must
+// exist).
+func Open(target string) (*Store, error) {
+	if IsPostgresURL(target) {
+		return openPG(target)
+	}
+	return openSQLite(target)
+}
+
+func openPG(dsn string) (*Store, error) {
+	ctx := context.Background()
+	db, lock, err := openPostgres(ctx, dsn)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkPostgres(ctx, db); err != nil {
+		db.Close()
+		return nil, err
+	}
+	db.SetMaxOpenConns(16)
+	db.SetMaxIdleConns(4)
+	db.SetConnMaxIdleTime(5 * time.Minute)
+	s := &Store{db: db, now: time.Now, pg: true, migrateLock: lock}
+	return s, s.start(ctx)
+}
+
+func openSQLite(path string) (*Store, error) {
 	if err := privateFile(path); err != nil {
 		return nil, err
 	}
@@ -70,19 +98,25 @@ func Open(path string) (*Store, error) {
 	db.SetMaxIdleConns(4)
 	db.SetConnMaxIdleTime(5 * time.Minute)
 	s := &Store{db: db, now: time.Now}
-	if err := s.migrate(context.Background()); err != nil {
-		db.Close()
-		return nil, err
+	return s, s.start(context.Background())
+}
+
+// start migrates and fills what the migrations leave to the code; the
+// store is closed when that fails.
+func (s *Store) start(ctx context.Context) error {
+	if err := s.migrate(ctx); err != nil {
+		s.db.Close()
+		return err
 	}
-	if err := s.buildWarehouse(context.Background()); err != nil {
-		db.Close()
-		return nil, err
+	if err := s.buildWarehouse(ctx); err != nil {
+		s.db.Close()
+		return err
 	}
-	if err := s.buildSearch(context.Background()); err != nil {
-		db.Close()
-		return nil, err
+	if err := s.buildSearch(ctx); err != nil {
+		s.db.Close()
+		return err
 	}
-	return s, nil
+	return nil
 }
 
 // privateFile creates the database file readable by its owner only (0600),
@@ -117,23 +151,39 @@ func (s *Store) DB() *sql.DB { return s.db }
 // SetClock replaces the store's clock (tests).
 func (s *Store) SetClock(now func() time.Time) { s.now = now }
 
-// migrate applies migrations/NNNN_name.sql in order, each in its own
-// transaction, recording them in schema_migrations.
+// migrate applies migrations/NNNN_name.sql (on PostgreSQL
+// migrations_pg/NNNN_name.sql) in order, each in its own transaction,
+// recording them in schema_migrations. On PostgreSQL it holds an advisory
+// lock throughout, so that of two instances starting at once one migrates
+// and the other then finds everything applied.
 func (s *Store) migrate(ctx context.Context) error {
+	dir := "migrations"
+	if s.pg {
+		dir = "migrations_pg"
+		conn, err := s.db.Conn(ctx)
+		if err != nil {
+			return fmt.Errorf("store: migrate: %w", err)
+		}
+		defer conn.Close()
+		if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock(?)`, s.migrateLock); err != nil {
+			return fmt.Errorf("store: migrate: lock: %w", err)
+		}
+		defer conn.ExecContext(context.Background(), `SELECT pg_advisory_unlock(?)`, s.migrateLock)
+	}
 	if _, err := s.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
 		version    INTEGER PRIMARY KEY,
 		name       TEXT   NOT NULL,
 		applied_at BIGINT NOT NULL)`); err != nil {
 		return fmt.Errorf("store: create schema_migrations: %w", err)
 	}
-	names, err := fs.Glob(migrations, "migrations/*.sql")
+	names, err := fs.Glob(migrations, dir+"/*.sql")
 	if err != nil {
 		return err
 	}
 	sort.Strings(names)
 	seen := map[int]string{}
 	for _, name := range names {
-		base := strings.TrimPrefix(name, "migrations/")
+		base := strings.TrimPrefix(name, dir+"/")
 		num, _, ok := strings.Cut(base, "_")
 		version, err := strconv.Atoi(num)
 		if !ok || err != nil {

@@ -3,11 +3,11 @@ package store
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"dialdesk/internal/testdb"
 	"github.com/google/go-cmp/cmp"
 	"golang.org/x/crypto/bcrypt"
 )
@@ -15,7 +15,7 @@ import (
 func init() { SetBcryptCost(bcrypt.MinCost) }
 
 func TestOpenTwiceKeepsData(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "d.db")
+	path := testdb.Target(t, "d.db")
 	s, err := Open(path)
 	if err != nil {
 		t.Fatal(err)

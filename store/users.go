@@ -118,15 +118,12 @@ func (s *Store) CreateUser(ctx context.Context, username, password string, role 
 		return User{}, err
 	}
 	now := s.now()
-	res, err := s.db.ExecContext(ctx, `INSERT INTO users (username, password_hash, role, disabled, created_at)
-		VALUES (?, ?, ?, 0, ?) ON CONFLICT (username) DO NOTHING`, username, hash, string(role), ms(now))
-	if err != nil {
-		return User{}, fmt.Errorf("store: create user: %w", err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
+	var id int64
+	err = s.db.QueryRowContext(ctx, `INSERT INTO users (username, password_hash, role, disabled, created_at)
+		VALUES (?, ?, ?, 0, ?) ON CONFLICT (username) DO NOTHING RETURNING id`, username, hash, string(role), ms(now)).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
 		return User{}, ErrUsernameTaken
 	}
-	id, err := res.LastInsertId()
 	if err != nil {
 		return User{}, fmt.Errorf("store: create user: %w", err)
 	}

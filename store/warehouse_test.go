@@ -45,6 +45,11 @@ func groupByRollups(t *testing.T, s *Store) map[rollupKey]rollupVal {
 		"reach":    `SELECT task_id, ` + hour + `, CAST(robot_turns AS TEXT), ` + metric + ` FROM calls WHERE answer_at > 0 AND transcript_state IN (2, 4) GROUP BY 1, 2, 3`,
 		"lastnode": `SELECT task_id, ` + hour + `, last_node, ` + metric + ` FROM calls WHERE answer_at > 0 AND hangup_side = 2 GROUP BY 1, 2, 3`,
 	}
+	if s.pg {
+		queries["tag"] = `SELECT task_id, ` + hour + `, tag, ` + metric + ` FROM calls
+			JOIN (SELECT DISTINCT call_id AS tcid, j.value->>'name' AS tag FROM calls, jsonb_array_elements(calls.tags::jsonb) j) t ON tcid = call_id
+			GROUP BY 1, 2, 3`
+	}
 	for dim, q := range queries {
 		rows, err := s.db.QueryContext(ctx, q)
 		if err != nil {

@@ -17,7 +17,7 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
+	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -27,6 +27,7 @@ import (
 
 	"dialdesk/client"
 	"dialdesk/handlers"
+	"dialdesk/internal/testdb"
 	"dialdesk/sandbox"
 	"dialdesk/store"
 )
@@ -83,6 +84,9 @@ func New(t testing.TB, opts Options) *App {
 	logger := opts.Logger
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
+		if os.Getenv("TMPLOG") != "" {
+			logger = slog.New(slog.NewTextHandler(os.Stderr, nil))
+		}
 	}
 
 	// The sandbox, mounted under a prefix.
@@ -99,7 +103,7 @@ func New(t testing.TB, opts Options) *App {
 	})
 	mux.Handle(SandboxPrefix+"/", http.StripPrefix(SandboxPrefix, sb))
 
-	st, err := store.Open(filepath.Join(t.TempDir(), "dialdesk.db"))
+	st, err := store.Open(testdb.Target(t, "dialdesk.db"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,89 @@
+// Package testdb gives each test a database of its own, on the database the
+// test run is for: a SQLite file in the test's temporary directory, or, when
+// DIALDESK_TEST_DB=postgres, a fresh schema of the PostgreSQL database named
+// by DIALDESK_TEST_POSTGRES (a postgres:// URL), dropped when the test ends.
+//
+// `make test` runs the store, jobs and handlers tests a second time with
+// DIALDESK_TEST_DB=postgres when DIALDESK_TEST_POSTGRES is set; .ci/run
+// starts a throwaway cluster for it.
+package testdb
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+)
+
+// EnvDB chooses the database of a test run ("postgres", or "" for SQLite).
+const EnvDB = "DIALDESK_TEST_DB"
+
+// EnvPostgres is the PostgreSQL URL the tests make their schemas in.
+const EnvPostgres = "DIALDESK_TEST_POSTGRES"
+
+// Postgres reports whether this test run is on PostgreSQL.
+func Postgres() bool { return os.Getenv(EnvDB) == "postgres" }
+
+// Target returns where the test's store goes: a new SQLite file named name
+// in t.TempDir(), or a postgres:// URL of a new, empty schema.
+func Target(t testing.TB, name string) string {
+	t.Helper()
+	if !Postgres() {
+		return filepath.Join(t.TempDir(), name)
+	}
+	return Schema(t)
+}
+
+var (
+	adminOnce sync.Once
+	admin     *sql.DB
+	adminErr  error
+)
+
+// Schema makes a new schema in DIALDESK_TEST_POSTGRES's database and
+// returns a URL whose connections use it (search_path), dropped with
+// everything in it when the test ends. Without DIALDESK_TEST_POSTGRES the
+// test is skipped, or fails when CI=true.
+func Schema(t testing.TB) string {
+	t.Helper()
+	dsn := os.Getenv(EnvPostgres)
+	if dsn == "" {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("%s is not set: CI runs every test on PostgreSQL too", EnvPostgres)
+		}
+		t.Skipf("%s is not set: no PostgreSQL to run this test on", EnvPostgres)
+	}
+	adminOnce.Do(func() {
+		admin, adminErr = sql.Open("pgx", dsn)
+		if adminErr == nil {
+			admin.SetMaxIdleConns(2)
+		}
+	})
+	if adminErr != nil {
+		t.Fatalf("%s: %v", EnvPostgres, adminErr)
+	}
+	name := "t_" + strings.ToLower(rand.Text())
+	if _, err := admin.ExecContext(context.Background(), `CREATE SCHEMA `+name); err != nil {
+		t.Fatalf("create schema on %s: %v", EnvPostgres, err)
+	}
+	t.Cleanup(func() {
+		if _, err := admin.ExecContext(context.Background(), `DROP SCHEMA `+name+` CASCADE`); err != nil {
+			t.Errorf("drop schema %s: %v", name, err)
+		}
+	})
+	u, err := url.Parse(dsn)
+	if err != nil {
+		t.Fatalf("%s: %v", EnvPostgres, err)
+	}
+	q := u.Query()
+	q.Set("search_path", name+",public")
+	u.RawQuery = q.Encode()
+	return u.String()
+}

@@ -1,0 +1,179 @@
+package store
+
+// The store's SQL is written once, for both databases, in SQLite's spelling
+// of parameters (?). Everything PostgreSQL needs besides lives in this file:
+//
+//   - the parameters are renumbered ($1, $2, …) by a thin wrapper around
+//     pgx's database/sql driver, so every statement — the store's own and a
+//     test's through DB() — runs unchanged;
+//   - each transaction takes one advisory lock of the database first, as
+//     SQLite's BEGIN IMMEDIATE takes its write lock: the store's
+//     read-then-write transactions were written for one writer at a time and
+//     keep that guarantee across instances;
+//   - the migrations are a set of their own (migrations_pg/, same numbers),
+//     applied under a session advisory lock so that instances starting at
+//     once migrate once;
+//   - the database must have a UTF-8 LC_CTYPE (checkPostgres).
+//
+// Upserts (ON CONFLICT … DO UPDATE/NOTHING) and RETURNING are spelled the
+// same in both.
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"fmt"
+	"hash/fnv"
+	"strconv"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
+)
+
+// IsPostgresURL reports whether target names a PostgreSQL database
+// (postgres:// or postgresql://) rather than a SQLite file.
+func IsPostgresURL(target string) bool {
+	return strings.HasPrefix(target, "postgres://") || strings.HasPrefix(target, "postgresql://")
+}
+
+// Postgres reports whether the store is on PostgreSQL.
+func (s *Store) Postgres() bool { return s.pg }
+
+// Lock keys of pg_advisory_lock: one for the migrations, one taken by
+// every transaction. Each is mixed with the schema's name, so that schemas
+// of one database (the tests') do not wait for each other.
+const (
+	lockMigrate = 0x6469616c_00000001 // "dial"
+	lockWrite   = 0x6469616c_00000002
+)
+
+func lockKey(base int64, schema string) int64 {
+	h := fnv.New32a()
+	h.Write([]byte(schema))
+	return base ^ int64(h.Sum32())<<8
+}
+
+// openPostgres opens the database at the postgres:// URL dsn through pgx's
+// database/sql driver, wrapped by rebindConnector.
+func openPostgres(ctx context.Context, dsn string) (*sql.DB, int64, error) {
+	cfg, err := pgx.ParseConfig(dsn)
+	if err != nil {
+		return nil, 0, fmt.Errorf("store: database URL: %w", err)
+	}
+	rc := &rebindConnector{Connector: stdlib.GetConnector(*cfg)}
+	db := sql.OpenDB(rc)
+	var schema string
+	if err := db.QueryRowContext(ctx, `SELECT current_schema()`).Scan(&schema); err != nil {
+		db.Close()
+		return nil, 0, fmt.Errorf("store: connect to PostgreSQL: %w", err)
+	}
+	rc.writeLock = lockKey(lockWrite, schema)
+	return db, lockKey(lockMigrate, schema), nil
+}
+
+// checkPostgres refuses a database whose character classification is not
+// UTF-8: pg_trgm then makes no trigrams of Chinese text, and searches find
+// nothing.
+func checkPostgres(ctx context.Context, db *sql.DB) error {
+	var enc, ctype string
+	if err := db.QueryRowContext(ctx, `SELECT current_setting('server_encoding'), current_setting('lc_ctype')`).Scan(&enc, &ctype); err != nil {
+		return fmt.Errorf("store: read the database's encoding: %w", err)
+	}
+	norm := func(s string) string { return strings.ReplaceAll(strings.ToLower(s), "-", "") }
+	if norm(enc) != "utf8" || !strings.Contains(norm(ctype), "utf8") {
+		return fmt.Errorf("store: the PostgreSQL database has encoding %s and LC_CTYPE %q; dialdesk needs UTF8 and a UTF-8 LC_CTYPE "+
+			"(Chinese search depends on it): create it with  CREATE DATABASE dialdesk ENCODING 'UTF8' LC_CTYPE 'C.UTF-8' LC_COLLATE 'C.UTF-8' TEMPLATE template0", enc, ctype)
+	}
+	return nil
+}
+
+// rebind turns SQLite's ? parameters into PostgreSQL's $1, $2, … Question
+// marks inside quoted strings, quoted names and comments are left alone.
+func rebind(q string) string {
+	if !strings.Contains(q, "?") {
+		return q
+	}
+	var b strings.Builder
+	b.Grow(len(q) + 16)
+	n := 0
+	for i := 0; i < len(q); i++ {
+		c := q[i]
+		switch {
+		case c == '\'' || c == '"':
+			j := i + 1
+			for j < len(q) && q[j] != c {
+				j++
+			}
+			b.WriteString(q[i:min(j+1, len(q))])
+			i = j
+		case c == '-' && i+1 < len(q) && q[i+1] == '-':
+			j := strings.IndexByte(q[i:], '\n')
+			if j < 0 {
+				j = len(q) - i
+			}
+			b.WriteString(q[i : i+j])
+			i += j - 1
+		case c == '?':
+			n++
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(n))
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
+}
+
+// rebindConnector hands out pgx connections whose statements are rebound.
+type rebindConnector struct {
+	driver.Connector
+	writeLock int64
+}
+
+func (c *rebindConnector) Connect(ctx context.Context) (driver.Conn, error) {
+	conn, err := c.Connector.Connect(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &rebindConn{Conn: conn.(*stdlib.Conn), writeLock: c.writeLock}, nil
+}
+
+// rebindConn is a pgx connection that rebinds every statement and locks
+// every transaction (see the file's comment).
+type rebindConn struct {
+	*stdlib.Conn
+	writeLock int64
+}
+
+func (c *rebindConn) Prepare(q string) (driver.Stmt, error) { return c.Conn.Prepare(rebind(q)) }
+
+func (c *rebindConn) PrepareContext(ctx context.Context, q string) (driver.Stmt, error) {
+	return c.Conn.PrepareContext(ctx, rebind(q))
+}
+
+func (c *rebindConn) ExecContext(ctx context.Context, q string, args []driver.NamedValue) (driver.Result, error) {
+	if len(args) > 0 {
+		q = rebind(q)
+	}
+	return c.Conn.ExecContext(ctx, q, args)
+}
+
+func (c *rebindConn) QueryContext(ctx context.Context, q string, args []driver.NamedValue) (driver.Rows, error) {
+	if len(args) > 0 {
+		q = rebind(q)
+	}
+	return c.Conn.QueryContext(ctx, q, args)
+}
+
+func (c *rebindConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
+	tx, err := c.Conn.BeginTx(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := c.Conn.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, []driver.NamedValue{{Ordinal: 1, Value: c.writeLock}}); err != nil {
+		tx.Rollback()
+		return nil, err
+	}
+	return tx, nil
+}
