@@ -2,7 +2,7 @@
 GO  ?= go
 BIN ?= dialdesk
 
-.PHONY: all generate build run test check-generated bench bench-overview bench-search bench-warehouse bench-push fmt lint deps
+.PHONY: all generate build run test test-postgres deps-postgres check-generated bench bench-overview bench-search bench-warehouse bench-push fmt lint deps
 
 all: build
 
@@ -22,10 +22,34 @@ build: generate
 run: build
 	./$(BIN)
 
-## test: every test with the race detector, then the generated-files check.
+## test: every test with the race detector on SQLite and, at the same time, the tests
+## of PG_PKGS again on PostgreSQL: DIALDESK_TEST_POSTGRES names a database (postgres://…)
+## in which each test makes a schema of its own; `make test-postgres` starts a throwaway
+## cluster for it (.ci/run does). Without it the PostgreSQL pass is skipped with a message,
+## and fails when CI=true. The generated-files check comes first.
 ## Browser tests need chromium (make deps); they skip without it, and fail without it when CI=true.
+PG_PKGS = . ./store ./jobs ./handlers
 test: check-generated
-	$(GO) test -race -count=1 -timeout 20m ./...
+	@pg=; \
+	if [ -n "$${DIALDESK_TEST_POSTGRES:-}" ]; then \
+		log=$$(mktemp); \
+		DIALDESK_TEST_DB=postgres $(GO) test -count=1 -timeout 20m $(PG_PKGS) >$$log 2>&1 & pg=$$!; \
+	elif [ "$${CI:-}" = true ]; then \
+		echo "DIALDESK_TEST_POSTGRES is not set: with CI=true the tests must run on PostgreSQL too (.ci/run starts a cluster)"; exit 1; \
+	else \
+		echo "PostgreSQL pass skipped: DIALDESK_TEST_POSTGRES is not set (make test-postgres starts a throwaway cluster)"; \
+	fi; \
+	$(GO) test -race -count=1 -timeout 20m ./...; rc=$$?; \
+	if [ -n "$$pg" ]; then \
+		wait $$pg; prc=$$?; echo "--- on PostgreSQL: $(PG_PKGS)"; cat $$log; rm -f $$log; \
+		if [ $$prc != 0 ]; then rc=1; fi; \
+	fi; \
+	exit $$rc
+
+## test-postgres: make test with a throwaway PostgreSQL cluster (make deps-postgres first)
+test-postgres:
+	@dir=$$(mktemp -d); trap '.ci/pg-cluster stop '"$$dir"'; rm -rf '"$$dir" EXIT; \
+	export DIALDESK_TEST_POSTGRES=$$(.ci/pg-cluster start $$dir) && $(MAKE) test
 
 ## check-generated: committed *_templ.go must match the .templ sources
 check-generated: generate
@@ -70,6 +94,11 @@ lint:
 	@out="$$(gofmt -l .)"; if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) tool staticcheck ./...
 	$(GO) mod tidy -diff
+
+## deps-postgres: Debian's PostgreSQL server, for the tests' second pass (make test-postgres)
+deps-postgres:
+	@if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	$$SUDO apt-get update && $$SUDO apt-get install -y --no-install-recommends postgresql
 
 ## deps: what the browser tests need (Debian): chromium and a Chinese font for screenshots;
 ## and nginx for the test of deploy/nginx.conf, unpacked into .cache/nginx (no service is

@@ -102,8 +102,23 @@ func openSQLite(path string) (*Store, error) {
 }
 
 // start migrates and fills what the migrations leave to the code; the
-// store is closed when that fails.
+// store is closed when that fails. On PostgreSQL it holds an advisory lock
+// throughout, so that of instances starting at once one does it and the
+// others then find it done.
 func (s *Store) start(ctx context.Context) error {
+	if s.pg {
+		conn, err := s.db.Conn(ctx)
+		if err != nil {
+			s.db.Close()
+			return fmt.Errorf("store: migrate: %w", err)
+		}
+		defer conn.Close()
+		if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock(?)`, s.migrateLock); err != nil {
+			s.db.Close()
+			return fmt.Errorf("store: migrate: lock: %w", err)
+		}
+		defer conn.ExecContext(context.Background(), `SELECT pg_advisory_unlock(?)`, s.migrateLock)
+	}
 	if err := s.migrate(ctx); err != nil {
 		s.db.Close()
 		return err
@@ -153,22 +168,11 @@ func (s *Store) SetClock(now func() time.Time) { s.now = now }
 
 // migrate applies migrations/NNNN_name.sql (on PostgreSQL
 // migrations_pg/NNNN_name.sql) in order, each in its own transaction,
-// recording them in schema_migrations. On PostgreSQL it holds an advisory
-// lock throughout, so that of two instances starting at once one migrates
-// and the other then finds everything applied.
+// recording them in schema_migrations (under start's lock on PostgreSQL).
 func (s *Store) migrate(ctx context.Context) error {
 	dir := "migrations"
 	if s.pg {
 		dir = "migrations_pg"
-		conn, err := s.db.Conn(ctx)
-		if err != nil {
-			return fmt.Errorf("store: migrate: %w", err)
-		}
-		defer conn.Close()
-		if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock(?)`, s.migrateLock); err != nil {
-			return fmt.Errorf("store: migrate: lock: %w", err)
-		}
-		defer conn.ExecContext(context.Background(), `SELECT pg_advisory_unlock(?)`, s.migrateLock)
 	}
 	if _, err := s.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
 		version    INTEGER PRIMARY KEY,

@@ -17,7 +17,6 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
-	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -84,9 +83,6 @@ func New(t testing.TB, opts Options) *App {
 	logger := opts.Logger
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
-		if os.Getenv("TMPLOG") != "" {
-			logger = slog.New(slog.NewTextHandler(os.Stderr, nil))
-		}
 	}
 
 	// The sandbox, mounted under a prefix.
