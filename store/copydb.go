@@ -31,8 +31,8 @@ const copyBatch = 200
 // CopyTo copies every table of s (a SQLite store) into dst (a PostgreSQL
 // store, migrated to the same version and empty), in one transaction of
 // dst, and returns each table's row count on both sides; it fails when a
-// count differs. Rows that dst's own triggers add while a table is copied
-// (the all-tasks rollups) are replaced by the source's.
+// count differs. The transcript search index is not copied (SQLite's holds
+// no text it could give back): dst builds its own from the copied turns.
 func (s *Store) CopyTo(ctx context.Context, dst *Store) ([]TableCount, error) {
 	if s.pg || !dst.pg {
 		return nil, errors.New("store: copy goes from SQLite to PostgreSQL")
@@ -62,12 +62,18 @@ func (s *Store) CopyTo(ctx context.Context, dst *Store) ([]TableCount, error) {
 		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM `+t).Scan(&n); err != nil {
 			return nil, fmt.Errorf("store: copy: destination table %s: %w", t, err)
 		}
+		if skip, ok := notCopied[t]; ok && skip == "" {
+			continue
+		}
 		if n > 0 && t != "settings" {
 			return nil, fmt.Errorf("%w: %s has %d rows", ErrNotEmpty, t, n)
 		}
 	}
 	var counts []TableCount
 	for _, t := range tables {
+		if skip, ok := notCopied[t]; ok && skip == "" {
+			continue
+		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM `+t); err != nil { // what triggers or the start put there
 			return nil, fmt.Errorf("store: copy %s: %w", t, err)
 		}
@@ -107,14 +113,26 @@ func (s *Store) CopyTo(ctx context.Context, dst *Store) ([]TableCount, error) {
 			return counts, fmt.Errorf("store: copy: %s has %d rows in the source and %d in the destination", counts[i].Table, counts[i].From, counts[i].To)
 		}
 	}
-	return counts, tx.Commit()
+	if err := tx.Commit(); err != nil {
+		return counts, err
+	}
+	return counts, dst.buildSearch(ctx)
 }
+
+// notCopied: the search index's tables, made again from the turns, and the
+// setting saying it was.
+var notCopied = map[string]string{"search_docs": "", "search_tri": "", "search_short": "", "settings": settingSearchBuilt}
 
 // tablesInOrder lists the SQLite store's tables (not the migrations'
 // record), each after the tables its foreign keys name.
 func (s *Store) tablesInOrder(ctx context.Context) ([]string, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT name FROM sqlite_master WHERE type = 'table'
-		AND name NOT LIKE 'sqlite%' AND name <> 'schema_migrations' ORDER BY name`)
+	// Not: SQLite's own, the migrations' record, virtual tables and their
+	// shadow tables (FTS5's name_data, name_idx…).
+	rows, err := s.db.QueryContext(ctx, `SELECT name FROM sqlite_master t WHERE type = 'table'
+		AND name NOT LIKE 'sqlite%' AND name <> 'schema_migrations' AND sql NOT LIKE 'CREATE VIRTUAL%'
+		AND NOT EXISTS (SELECT 1 FROM sqlite_master v WHERE v.type = 'table' AND v.sql LIKE 'CREATE VIRTUAL%'
+			AND t.name LIKE v.name || '\_%' ESCAPE '\')
+		ORDER BY name`)
 	if err != nil {
 		return nil, err
 	}
@@ -183,7 +201,11 @@ func (s *Store) tablesInOrder(ctx context.Context) ([]string, error) {
 // copyTable copies the rows of table t from s into tx, copyBatch at a time,
 // and returns how many it read.
 func (s *Store) copyTable(ctx context.Context, tx *sql.Tx, t string) (int64, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT * FROM `+t)
+	q := `SELECT * FROM ` + t
+	if t == "settings" {
+		q += ` WHERE key <> '` + notCopied[t] + `'`
+	}
+	rows, err := s.db.QueryContext(ctx, q)
 	if err != nil {
 		return 0, fmt.Errorf("store: copy %s: %w", t, err)
 	}

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"dialdesk/internal/search"
 	"dialdesk/internal/testdb"
 	"github.com/google/go-cmp/cmp"
 )
@@ -211,6 +212,16 @@ func TestCopySQLiteToPostgres(t *testing.T) {
 	must(err)
 	if wantOv.Total != gotOv.Total {
 		t.Errorf("overview totals: copy %+v, source %+v", gotOv.Total, wantOv.Total)
+	}
+	// The search index is made again from the copied turns.
+	for _, q := range []string{"robot", "ro"} {
+		want, err := src.SearchCalls(ctx, SearchFilter{Query: search.Parse(q)})
+		must(err)
+		got, err := dst.SearchCalls(ctx, SearchFilter{Query: search.Parse(q)})
+		must(err)
+		if want.Total == 0 || got.Total != want.Total {
+			t.Errorf("search %q: %d calls on the copy, %d on the source", q, got.Total, want.Total)
+		}
 	}
 	if _, err := dst.Authenticate(ctx, "ann", "ann-password-1"); err != nil {
 		t.Errorf("the copied user does not log in: %v", err)

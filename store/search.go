@@ -84,15 +84,20 @@ func (s *Store) SearchCalls(ctx context.Context, f SearchFilter) (SearchResult, 
 		byTable[tb] = e
 	}
 	var streams []*docStream
-	type check struct{ table, expr string }
+	type check struct {
+		table, cond string
+		args        []any
+	}
 	var excl []check
 	for _, tb := range []string{"search_tri", "search_short"} {
 		e := byTable[tb]
 		switch {
 		case len(e[0]) > 0:
-			streams = append(streams, newDocStream(s.db, tb, ftsExpr(e[0], e[1], f.Speaker), lo, hi))
+			cond, args := s.matchCond(tb, e[0], e[1], f.Speaker)
+			streams = append(streams, newDocStream(s.db, tb, cond, args, lo, hi))
 		case len(e[1]) > 0:
-			excl = append(excl, check{tb, ftsExpr(nil, e[1], f.Speaker)})
+			cond, args := s.matchCond(tb, nil, e[1], f.Speaker)
+			excl = append(excl, check{tb, cond, args})
 		}
 	}
 
@@ -103,7 +108,7 @@ func (s *Store) SearchCalls(ctx context.Context, f SearchFilter) (SearchResult, 
 		docs := batch
 		batch = batch[:0:0]
 		for _, c := range excl {
-			bad, err := anyOf(ctx, s.db, c.table, c.expr, docs)
+			bad, err := anyOf(ctx, s.db, c.table, c.cond, c.args, docs)
 			if err != nil {
 				return err
 			}

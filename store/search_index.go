@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -12,8 +13,9 @@ import (
 	"dialdesk/platform"
 )
 
-// The transcript index, SQLite's part: every statement that knows FTS5 is
-// in this file (migration 0110 makes the tables). A call with turns is one
+// The transcript index, the database's part: every statement that knows
+// FTS5 (SQLite) or pg_trgm (PostgreSQL) is in this file (migration 0110
+// makes the tables, the same names and columns in both). A call with turns is one
 // document: its robot turns and its customer turns, folded, one turn a line,
 // in search_tri (trigrams: terms of three characters and more) and, as the
 // distinct one- and two-character grams, in search_short (a short term is
@@ -187,6 +189,54 @@ func ftsExpr(include, exclude []search.Term, speaker int) string {
 	return expr
 }
 
+// matchCond is the condition on a table's rows that ftsExpr states for
+// SQLite: FTS5's MATCH there; on PostgreSQL a substring test per term
+// (LIKE, served by the trigram indexes) in search_tri, and containment of
+// the gram (served by the GIN indexes on the arrays) in search_short.
+func (s *Store) matchCond(table string, include, exclude []search.Term, speaker int) (string, []any) {
+	if !s.pg {
+		return table + ` MATCH ?`, []any{ftsExpr(include, exclude, speaker)}
+	}
+	var args []any
+	cols := []string{"robot", "customer"}
+	switch speaker {
+	case SpeakerRobot:
+		cols = cols[:1]
+	case SpeakerCustomer:
+		cols = cols[1:]
+	}
+	term := func(t search.Term) string {
+		var or []string
+		for _, c := range cols {
+			if table == "search_short" {
+				or = append(or, c+`_g @> ARRAY[CAST(? AS TEXT)]`)
+				args = append(args, t.Text)
+			} else {
+				or = append(or, c+` LIKE ? ESCAPE '\'`)
+				args = append(args, "%"+likeEscaper.Replace(t.Text)+"%")
+			}
+		}
+		return "(" + strings.Join(or, " OR ") + ")"
+	}
+	var and []string
+	for _, t := range include {
+		and = append(and, term(t))
+	}
+	var or []string
+	for _, t := range exclude {
+		or = append(or, term(t))
+	}
+	switch {
+	case len(and) == 0:
+		return "(" + strings.Join(or, " OR ") + ")", args
+	case len(or) == 0:
+		return strings.Join(and, " AND "), args
+	}
+	return strings.Join(and, " AND ") + " AND NOT (" + strings.Join(or, " OR ") + ")", args
+}
+
+var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+
 // indexTable is the table that answers a term.
 func indexTable(t search.Term) string {
 	if t.Short() {
@@ -201,7 +251,8 @@ func indexTable(t search.Term) string {
 type docStream struct {
 	db      *sql.DB
 	table   string
-	expr    string
+	cond    string // matchCond's
+	args    []any
 	lo      int64
 	buf     []int64
 	next    int64 // the highest doc not read yet
@@ -210,8 +261,8 @@ type docStream struct {
 	scanned int
 }
 
-func newDocStream(db *sql.DB, table, expr string, lo, hi int64) *docStream {
-	return &docStream{db: db, table: table, expr: expr, lo: lo, next: hi, chunk: 256}
+func newDocStream(db *sql.DB, table, cond string, args []any, lo, hi int64) *docStream {
+	return &docStream{db: db, table: table, cond: cond, args: args, lo: lo, next: hi, chunk: 256}
 }
 
 // head returns the current document (ok false at the end).
@@ -249,8 +300,8 @@ func (d *docStream) fill(ctx context.Context) error {
 		d.done = true
 		return nil
 	}
-	rows, err := d.db.QueryContext(ctx, `SELECT rowid FROM `+d.table+` WHERE `+d.table+` MATCH ?
-		AND rowid BETWEEN ? AND ? ORDER BY rowid DESC LIMIT ?`, d.expr, d.lo, d.next, d.chunk)
+	rows, err := d.db.QueryContext(ctx, `SELECT rowid FROM `+d.table+` WHERE `+d.cond+`
+		AND rowid BETWEEN ? AND ? ORDER BY rowid DESC LIMIT ?`, append(slices.Clip(d.args), d.lo, d.next, d.chunk)...)
 	if err != nil {
 		return fmt.Errorf("store: search: %w", err)
 	}
@@ -276,20 +327,20 @@ func (d *docStream) fill(ctx context.Context) error {
 	return nil
 }
 
-// anyOf returns which of docs match an expression of one table.
-func anyOf(ctx context.Context, db *sql.DB, table, expr string, docs []int64) (map[int64]bool, error) {
+// anyOf returns which of docs match a condition (matchCond's) of one table.
+func anyOf(ctx context.Context, db *sql.DB, table, cond string, args []any, docs []int64) (map[int64]bool, error) {
 	out := map[int64]bool{}
 	if len(docs) == 0 {
 		return out, nil
 	}
-	st, err := db.PrepareContext(ctx, `SELECT 1 FROM `+table+` WHERE `+table+` MATCH ? AND rowid = ?`)
+	st, err := db.PrepareContext(ctx, `SELECT 1 FROM `+table+` WHERE `+cond+` AND rowid = ?`)
 	if err != nil {
 		return nil, fmt.Errorf("store: search: %w", err)
 	}
 	defer st.Close()
 	for _, doc := range docs {
 		var one int
-		err := st.QueryRowContext(ctx, expr, doc).Scan(&one)
+		err := st.QueryRowContext(ctx, append(slices.Clip(args), doc)...).Scan(&one)
 		if errors.Is(err, sql.ErrNoRows) {
 			continue
 		}

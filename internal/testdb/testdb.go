@@ -62,9 +62,14 @@ func Schema(t testing.TB) string {
 	}
 	adminOnce.Do(func() {
 		admin, adminErr = sql.Open("pgx", dsn)
-		if adminErr == nil {
-			admin.SetMaxIdleConns(2)
+		if adminErr != nil {
+			return
 		}
+		admin.SetMaxIdleConns(2)
+		// Extensions are the database's, one schema holds each: pg_trgm
+		// goes to public, which every test's search_path ends with, rather
+		// than into the first test's schema (migration 0110 asks for it).
+		_, adminErr = admin.ExecContext(context.Background(), `CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public`)
 	})
 	if adminErr != nil {
 		t.Fatalf("%s: %v", EnvPostgres, adminErr)
