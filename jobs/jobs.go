@@ -101,8 +101,10 @@ type Runner struct {
 }
 
 // LeaseTTL is how long a claimed lease lasts without renewal: the time another
-// instance waits before taking over the job of one that died.
-const LeaseTTL = 30 * time.Second
+// instance waits before taking over the job of one that died. With the
+// import sender's 10 s between rounds, an import whose sender died goes on
+// within 30 s on another instance (renewed every third of it).
+const LeaseTTL = 20 * time.Second
 
 // NewRunner returns a runner whose rounds are claimed in lease under the name
 // holder (unique per instance; e.g. host name and process id). lease may be

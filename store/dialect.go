@@ -26,6 +26,7 @@ import (
 	"hash/fnv"
 	"strconv"
 	"strings"
+	"sync/atomic"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
@@ -68,7 +69,7 @@ func openPostgres(ctx context.Context, dsn string) (*sql.DB, int64, error) {
 		db.Close()
 		return nil, 0, fmt.Errorf("store: connect to PostgreSQL: %w", err)
 	}
-	rc.writeLock = lockKey(lockWrite, schema)
+	rc.writeLock.Store(lockKey(lockWrite, schema))
 	return db, lockKey(lockMigrate, schema), nil
 }
 
@@ -128,7 +129,9 @@ func rebind(q string) string {
 // rebindConnector hands out pgx connections whose statements are rebound.
 type rebindConnector struct {
 	driver.Connector
-	writeLock int64
+	// writeLock is known once the first connection has read its schema;
+	// every connection reads it when it begins a transaction.
+	writeLock atomic.Int64
 }
 
 func (c *rebindConnector) Connect(ctx context.Context) (driver.Conn, error) {
@@ -136,14 +139,14 @@ func (c *rebindConnector) Connect(ctx context.Context) (driver.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &rebindConn{Conn: conn.(*stdlib.Conn), writeLock: c.writeLock}, nil
+	return &rebindConn{Conn: conn.(*stdlib.Conn), connector: c}, nil
 }
 
 // rebindConn is a pgx connection that rebinds every statement and locks
 // every transaction (see the file's comment).
 type rebindConn struct {
 	*stdlib.Conn
-	writeLock int64
+	connector *rebindConnector
 }
 
 func (c *rebindConn) Prepare(q string) (driver.Stmt, error) { return c.Conn.Prepare(rebind(q)) }
@@ -171,7 +174,7 @@ func (c *rebindConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver
 	if err != nil {
 		return nil, err
 	}
-	if _, err := c.Conn.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, []driver.NamedValue{{Ordinal: 1, Value: c.writeLock}}); err != nil {
+	if _, err := c.Conn.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, []driver.NamedValue{{Ordinal: 1, Value: c.connector.writeLock.Load()}}); err != nil {
 		tx.Rollback()
 		return nil, err
 	}

@@ -237,3 +237,42 @@ func TestCopySQLiteToPostgres(t *testing.T) {
 		t.Errorf("copy into a database with data: %v", err)
 	}
 }
+
+// On PostgreSQL a transaction begins only once the one before it has ended,
+// as on SQLite (BEGIN IMMEDIATE): the second sees what the first wrote.
+func TestPostgresTransactionsOneAtATime(t *testing.T) {
+	s, err := Open(testdb.Schema(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ctx := context.Background()
+	tx1, err := s.db.BeginTx(ctx, nil) // the connection that read the schema, reused
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx1.Exec(`INSERT INTO settings (key, value, updated_at) VALUES ('k', 'first', 0)`); err != nil {
+		t.Fatal(err)
+	}
+	seen := make(chan string, 1)
+	go func() {
+		tx2, err := s.db.BeginTx(ctx, nil)
+		if err != nil {
+			seen <- err.Error()
+			return
+		}
+		defer tx2.Rollback()
+		var v string
+		if err := tx2.QueryRow(`SELECT COALESCE(MAX(value), 'nothing') FROM settings WHERE key = 'k'`).Scan(&v); err != nil {
+			v = err.Error()
+		}
+		seen <- v
+	}()
+	time.Sleep(300 * time.Millisecond) // the second would read now, were it not waiting
+	if err := tx1.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if v := <-seen; v != "first" {
+		t.Errorf("the second transaction read %q, want the first one's committed write", v)
+	}
+}

@@ -112,7 +112,7 @@ func (s *Store) LevelsSeen(ctx context.Context) ([]LevelSeen, error) {
 	// read along a primary key.
 	rows, err := s.db.QueryContext(ctx, `SELECT val, SUM(calls) FROM (
 			SELECT val, calls FROM call_rollups_all WHERE dim = 'level' AND val <> ''
-			UNION ALL SELECT val, calls FROM call_rollups WHERE task_id = '' AND dim = 'level' AND val <> '')
+			UNION ALL SELECT val, calls FROM call_rollups WHERE task_id = '' AND dim = 'level' AND val <> '') levels
 		GROUP BY val ORDER BY SUM(calls) DESC, val`)
 	if err != nil {
 		return nil, fmt.Errorf("store: levels seen: %w", err)
