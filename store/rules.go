@@ -220,7 +220,7 @@ func newRuleChecker(ctx context.Context, tx *sql.Tx) (*ruleChecker, error) {
 	if k.del, err = tx.PrepareContext(ctx, `DELETE FROM rule_hits WHERE call_id = ?`); err != nil {
 		return nil, fmt.Errorf("store: rule hits: %w", err)
 	}
-	if k.ins, err = tx.PrepareContext(ctx, `INSERT OR IGNORE INTO rule_hits (rule_id, call_id, seq, pos, word, task_id, start_at) VALUES (?, ?, ?, ?, ?, ?, ?)`); err != nil {
+	if k.ins, err = tx.PrepareContext(ctx, `INSERT INTO rule_hits (rule_id, call_id, seq, pos, word, task_id, start_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`); err != nil {
 		k.del.Close()
 		return nil, fmt.Errorf("store: rule hits: %w", err)
 	}
@@ -376,7 +376,7 @@ func (s *Store) RecheckRules(ctx context.Context, batch int) (more bool, err err
 				return false, err
 			}
 			for _, h := range ruleHits(r, d.id, d.task, msgs) {
-				if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO rule_hits (rule_id, call_id, seq, pos, word, task_id, start_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+				if _, err := tx.ExecContext(ctx, `INSERT INTO rule_hits (rule_id, call_id, seq, pos, word, task_id, start_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
 					h.RuleID, h.CallID, h.Seq, h.Pos, h.Word, d.task, d.start); err != nil {
 					return false, fmt.Errorf("store: recheck: %w", err)
 				}
