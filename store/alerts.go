@@ -102,7 +102,8 @@ func (s *Store) UnseenAlerts(ctx context.Context, username string) (int, error) 
 // SeeAlerts records that username saw every alert up to id.
 func (s *Store) SeeAlerts(ctx context.Context, username string, id int64) error {
 	_, err := s.db.ExecContext(ctx, `INSERT INTO alert_seen (username, last_id) VALUES (?, ?)
-		ON CONFLICT (username) DO UPDATE SET last_id = MAX(alert_seen.last_id, excluded.last_id)`, username, id)
+		ON CONFLICT (username) DO UPDATE SET
+			last_id = CASE WHEN excluded.last_id > alert_seen.last_id THEN excluded.last_id ELSE alert_seen.last_id END`, username, id)
 	if err != nil {
 		return fmt.Errorf("store: see alerts: %w", err)
 	}
