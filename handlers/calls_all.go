@@ -26,6 +26,7 @@ const allCallsPageSize = 20
 // number), page.
 type allCallsForm struct {
 	Task, From, To, Level, Answered, Q, Page, Rule string
+	Review, Human                                  string // review state (none, todo, done, disputed), human level
 }
 
 // levelChoice is one intent level the filter offers: the platform's level
@@ -42,6 +43,7 @@ type allCallsChoices struct {
 	Tasks  []store.KnownTask
 	Levels []levelChoice
 	Rules  []store.KeywordRule
+	Human  []string // the levels a reviewer may give
 	Loc    *time.Location
 	Now    time.Time
 }
@@ -49,7 +51,8 @@ type allCallsChoices struct {
 func readAllCallsForm(q url.Values) allCallsForm {
 	g := func(k string, n int) string { return trimTo(strings.TrimSpace(q.Get(k)), n) }
 	return allCallsForm{Task: g("task", 100), From: g("from", 30), To: g("to", 30), Level: g("level", 100),
-		Answered: g("answered", 5), Q: g("q", 40), Page: g("page", 10), Rule: g("rule", 20)}
+		Answered: g("answered", 5), Q: g("q", 40), Page: g("page", 10), Rule: g("rule", 20),
+		Review: g("review", 10), Human: g("human", 100)}
 }
 
 // Validate returns the store's filter (without limit and offset), the page,
@@ -93,6 +96,19 @@ func (f *allCallsForm) Validate(ctx context.Context, c allCallsChoices) (store.C
 			errs["rule"] = views.T(ctx, "calls.err.rule")
 		}
 	}
+	switch f.Review {
+	case "", "none", store.ReviewTodo, store.ReviewDone, store.ReviewDisputed:
+		sf.ReviewState = f.Review
+	default:
+		errs["review"] = views.T(ctx, "calls.err.review")
+	}
+	if f.Human != "" {
+		if slices.Contains(c.Human, f.Human) {
+			sf.HumanLevel = f.Human
+		} else {
+			errs["human"] = views.T(ctx, "calls.all.err.level")
+		}
+	}
 	if f.Q != "" {
 		if keywordRe.MatchString(f.Q) {
 			sf.Keyword = f.Q
@@ -124,7 +140,8 @@ func parseDay(v string, loc *time.Location, now time.Time) (time.Time, bool) {
 // carry exactly the filter shown.
 func (f allCallsForm) query() url.Values {
 	v := url.Values{}
-	for k, x := range map[string]string{"task": f.Task, "from": f.From, "to": f.To, "level": f.Level, "q": f.Q, "rule": f.Rule} {
+	for k, x := range map[string]string{"task": f.Task, "from": f.From, "to": f.To, "level": f.Level, "q": f.Q, "rule": f.Rule,
+		"review": f.Review, "human": f.Human} {
 		if x != "" {
 			v.Set(k, x)
 		}
@@ -180,7 +197,7 @@ func (s *Server) allCalls(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	c := allCallsChoices{Tasks: known, Levels: levels, Rules: rules, Loc: s.loc, Now: s.now()}
+	c := allCallsChoices{Tasks: known, Levels: levels, Rules: rules, Human: s.humanLevels(ctx), Loc: s.loc, Now: s.now()}
 	form := readAllCallsForm(r.URL.Query())
 	sf, page, errs := form.Validate(ctx, c)
 	v := views.AllCallsVM{Filter: allCallsFilterView(form, c, errs), Invalid: len(errs) > 0}
@@ -209,7 +226,10 @@ func (s *Server) allCalls(w http.ResponseWriter, r *http.Request) error {
 
 func allCallsFilterView(f allCallsForm, c allCallsChoices, errs map[string]string) views.AllCallsFilterVM {
 	vm := views.AllCallsFilterVM{Task: f.Task, From: f.From, To: f.To, Level: f.Level, Answered: f.Answered == "1",
-		Q: f.Q, Rule: f.Rule, Errors: errs, Active: len(f.query()) > 0}
+		Q: f.Q, Rule: f.Rule, Review: f.Review, Human: f.Human, Errors: errs, Active: len(f.query()) > 0}
+	for _, l := range c.Human {
+		vm.HumanLevels = append(vm.HumanLevels, views.Option{Value: l, Label: l})
+	}
 	for _, r := range c.Rules {
 		vm.Rules = append(vm.Rules, views.Option{Value: strconv.FormatInt(r.ID, 10), Label: r.Name})
 	}
@@ -247,9 +267,10 @@ func (s *Server) allCallRows(ctx context.Context, username string, calls []store
 		byTask[c.TaskID] = append(byTask[c.TaskID], c.CallID)
 	}
 	type taskMarks struct {
-		marks map[string]store.CallMark
-		read  map[string]bool
-		hide  int
+		marks   map[string]store.CallMark
+		reviews map[string]store.Review
+		read    map[string]bool
+		hide    int
 	}
 	per := map[string]taskMarks{}
 	for task, keys := range byTask {
@@ -259,6 +280,9 @@ func (s *Server) allCallRows(ctx context.Context, username string, calls []store
 			return nil, err
 		}
 		if tm.read, err = s.store.ReadCalls(ctx, task, username, keys); err != nil {
+			return nil, err
+		}
+		if tm.reviews, err = s.store.ReviewsOfCalls(ctx, task, keys); err != nil {
 			return nil, err
 		}
 		cs, _ := s.store.GetTaskCallSettings(ctx, task)
@@ -277,6 +301,9 @@ func (s *Server) allCallRows(ctx context.Context, username string, calls []store
 			Reviewed: tm.marks[c.CallID].Reviewed(), Unread: !c.AnswerAt.IsZero() && !tm.read[c.CallID]}
 		row.Level, row.Others = intentionChips(client.SplitIntentions(c.Intention), levels)
 		row.Rules = ruleChips(hits[c.CallID], byID)
+		if rv, ok := tm.reviews[c.CallID]; ok && rv.Submitted() {
+			row.HumanLevel, row.Verdict = humanOf(rv), rv.Verdict
+		}
 		if validTaskID(c.TaskID) {
 			row.URL, row.TaskURL, row.TaskName = callURL(c.TaskID, c.CallID), "/tasks/"+url.PathEscape(c.TaskID), cmp.Or(names[c.TaskID], c.TaskID)
 		}

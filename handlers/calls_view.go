@@ -53,6 +53,10 @@ func (s *Server) callRows(ctx context.Context, taskID, username string, f callFi
 	if err != nil {
 		return nil, err
 	}
+	reviews, err := s.store.ReviewsOfCalls(ctx, taskID, keys)
+	if err != nil {
+		return nil, err
+	}
 	q := f.query(false)
 	if p.Page > 1 {
 		q.Set("page", strconv.Itoa(p.Page))
@@ -67,6 +71,9 @@ func (s *Server) callRows(ctx context.Context, taskID, username string, f callFi
 		m := marks[it.Key]
 		row := views.CallRowVM{Key: it.Key, Reviewed: m.Reviewed(), Unread: it.answered() && !read[it.Key],
 			URL: callURL(taskID, it.Key) + encodeQuery(q)}
+		if rv, ok := reviews[it.Key]; ok && rv.Submitted() {
+			row.HumanLevel, row.Verdict = humanOf(rv), rv.Verdict
+		}
 		if b := it.B; b != nil {
 			row.Callee = maskPhone(string(b.Callee), cs.NumberHide)
 			row.Time = views.When(ctx, b.CallDate.In(s.client.Location()))

@@ -7,6 +7,8 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/PuerkitoBio/goquery"
 	"time"
 
 	"dialdesk/internal/qa"
@@ -455,6 +457,60 @@ func TestQAReport(t *testing.T) {
 		_, rows := xlsxRows(t, body)
 		if len(rows) != 3 || rows[1][2] != tc.phone || rows[1][8] != "是" || rows[2][8] != "否" {
 			t.Errorf("export rows %q", rows)
+		}
+	}
+}
+
+// TestQACallList: GET /calls shows the human level beside the robot's and
+// filters by review state and by human level.
+func TestQACallList(t *testing.T) {
+	w := newQAWorld(t, 4)
+	w.pick(t, "supervisor", w.calls[0], w.calls[1], w.calls[2])
+	sup := w.app.Login(t, store.RoleSupervisor)
+	form := fullMarks()
+	form.Set("human_level", "无意向") // robot: 有意向
+	if res := w.app.PostForm(t, sup, w.callPath(w.calls[0])+"/qa", form); res.StatusCode != http.StatusSeeOther {
+		t.Fatal(res.StatusCode)
+	}
+	if res := w.app.PostForm(t, sup, w.callPath(w.calls[1])+"/qa", fullMarks()); res.StatusCode != http.StatusSeeOther { // robot 无意向, same
+		t.Fatal(res.StatusCode)
+	}
+	rows := func(q string) map[string]string {
+		t.Helper()
+		res, body := w.app.Get(t, sup, "/calls?"+q)
+		if res.StatusCode != 200 {
+			t.Fatalf("/calls?%s: %d", q, res.StatusCode)
+		}
+		out := map[string]string{}
+		doc(t, body).Find("[data-testid=call-row]").Each(func(_ int, s *goquery.Selection) {
+			out[s.AttrOr("data-call", "")] = s.Find("[data-testid=human-level]").Text()
+		})
+		return out
+	}
+	// The task's own list too.
+	_, body := w.app.Get(t, sup, "/tasks/"+w.task+"/calls")
+	if got := doc(t, body).Find("[data-call=" + w.calls[0] + "] [data-testid=human-level]").Text(); !strings.HasSuffix(got, "无意向") {
+		t.Errorf("task list: human level %q", got)
+	}
+	all := rows("")
+	if !strings.HasSuffix(all[w.calls[0]], "无意向") || !strings.HasSuffix(all[w.calls[1]], "无意向") || all[w.calls[2]] != "" {
+		t.Errorf("human levels in the list: %q", all)
+	}
+	for q, want := range map[string][]string{
+		"review=done":                     {w.calls[0], w.calls[1]},
+		"review=todo":                     {w.calls[2]},
+		"review=none":                     {w.calls[3]},
+		"human=" + url.QueryEscape("无意向"): {w.calls[0], w.calls[1]},
+		"human=" + url.QueryEscape("有意向"): {},
+	} {
+		got := rows(q)
+		if len(got) != len(want) {
+			t.Errorf("%s: %d rows %v, want %v", q, len(got), got, want)
+		}
+		for _, k := range want {
+			if _, ok := got[k]; !ok {
+				t.Errorf("%s: %s missing", q, k)
+			}
 		}
 	}
 }

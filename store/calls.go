@@ -181,6 +181,8 @@ type CallFilter struct {
 	From, To     time.Time // start time
 	ExcludeIDs   []string  // callids not wanted (already listed elsewhere)
 	RuleID       int64     // calls this keyword rule flags
+	ReviewState  string    // "none": no review; todo, done (or ruled), disputed: the review's state
+	HumanLevel   string    // the level a submitted review gives (the robot's when "same as robot")
 	Limit        int       // 0: 15
 	Offset       int
 }
@@ -234,6 +236,23 @@ func (f CallFilter) where() (string, []any) {
 	}
 	if !f.To.IsZero() {
 		conds, args = append(conds, "start_at <= ?"), append(args, ms(f.To))
+	}
+	switch f.ReviewState {
+	case "":
+	case "none":
+		conds = append(conds, "NOT EXISTS (SELECT 1 FROM qa_reviews r WHERE r.task_id = calls.task_id AND r.call_key = calls.call_id)")
+	default:
+		states := []any{f.ReviewState}
+		if f.ReviewState == ReviewDone {
+			states = append(states, ReviewRuled)
+		}
+		conds = append(conds, "EXISTS (SELECT 1 FROM qa_reviews r WHERE r.task_id = calls.task_id AND r.call_key = calls.call_id AND r.state IN ("+inList(len(states))+"))")
+		args = append(args, states...)
+	}
+	if f.HumanLevel != "" {
+		conds = append(conds, `EXISTS (SELECT 1 FROM qa_reviews r WHERE r.task_id = calls.task_id AND r.call_key = calls.call_id
+			AND r.state <> 'todo' AND (r.human_level = ? OR (r.human_level = '' AND r.robot_level = ?)))`)
+		args = append(args, f.HumanLevel, f.HumanLevel)
 	}
 	if f.RuleID != 0 {
 		conds, args = append(conds, "call_id IN (SELECT call_id FROM rule_hits WHERE rule_id = ?)"), append(args, f.RuleID)

@@ -16,17 +16,20 @@ type AllCallsVM struct {
 // AllCallsFilterVM is the filter form of GET /calls, holding the input as
 // typed.
 type AllCallsFilterVM struct {
-	Task     string
-	Tasks    []Option
-	From, To string // days, 2006-01-02
-	Level    string
-	Levels   []Option
-	Answered bool
-	Q        string
-	Rule     string
-	Rules    []Option // keyword rules
-	Errors   map[string]string
-	Active   bool
+	Task        string
+	Tasks       []Option
+	From, To    string // days, 2006-01-02
+	Level       string
+	Levels      []Option
+	Answered    bool
+	Q           string
+	Rule        string
+	Rules       []Option // keyword rules
+	Review      string   // review state: none, todo, done, disputed
+	Human       string   // the human level a review gave
+	HumanLevels []Option
+	Errors      map[string]string
+	Active      bool
 }
 
 // Err returns the message for field, "" if it is fine.
@@ -39,19 +42,21 @@ type Option struct {
 
 // AllCallRowVM is one row of GET /calls.
 type AllCallRowVM struct {
-	Key      string
-	URL      string // "" when the call is not filed under a task yet
-	TaskURL  string
-	TaskName string
-	Callee   string
-	Time     string
-	TalkTime string
-	Status   string
-	Level    *Chip  // the intent level, in the task pages' words
-	Others   []Chip // the other intention values
-	Rules    []Chip // keyword rules the call hits
-	Reviewed bool
-	Unread   bool
+	Key        string
+	URL        string // "" when the call is not filed under a task yet
+	TaskURL    string
+	TaskName   string
+	Callee     string
+	Time       string
+	TalkTime   string
+	Status     string
+	Level      *Chip  // the intent level, in the task pages' words
+	Others     []Chip // the other intention values
+	Rules      []Chip // keyword rules the call hits
+	Reviewed   bool
+	HumanLevel string // a submitted review's level ("" none)
+	Verdict    string // pass, fail, "" (no scorecard)
+	Unread     bool
 }
 
 // dayInputType is the type of a day input holding v: a value a date input

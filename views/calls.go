@@ -169,6 +169,8 @@ type CallRowVM struct {
 	Status     string   // surface A call status
 	HangupBy   string
 	Reviewed   bool
+	HumanLevel string // a submitted review's level, "" none
+	Verdict    string
 	Unread     bool
 	PushOnly   bool // stored from a push or the sync, not (yet) in the platform's records
 }
