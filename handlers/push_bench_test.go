@@ -42,6 +42,7 @@ import (
 //	make bench-push                                     # SQLite in a temp dir
 //	DIALDESK_BENCH_PUSH_DSN=postgres://… make bench-push # the store at that URL (store.Open)
 //	DIALDESK_BENCH_PUSH_BATCH=1 make bench-push         # one transaction a push, for comparison
+//	DIALDESK_BENCH_PUSH_LANES=4 make bench-push         # 4 transactions at once (Config.PushLanes; for PostgreSQL)
 func BenchmarkPushReceiver(b *testing.B) {
 	if os.Getenv("DIALDESK_BENCH_PUSH") == "" {
 		b.Skip("make bench-push runs it (a minute of load)")
@@ -71,8 +72,10 @@ func BenchmarkPushReceiver(b *testing.B) {
 	}
 	defer logf.Close()
 	m := metrics.New(nil)
+	lanes, _ := strconv.Atoi(os.Getenv("DIALDESK_BENCH_PUSH_LANES"))
 	srv, err := handlers.New(handlers.Config{
-		Store: st,
+		Store:     st,
+		PushLanes: lanes,
 		// Pushes naming their task never reach the platform.
 		Client:      client.New(client.WithICall("http://127.0.0.1:9/api/icall/5/task/", "bench", "bench"), client.WithObserver(m.Upstream)),
 		PublicURL:   "http://127.0.0.1",
@@ -164,6 +167,7 @@ func BenchmarkPushReceiver(b *testing.B) {
 	}
 	b.Logf("%s: stored/refused %.2f; %d calls in the store for %d answered 200 (lost %d); mean transaction %.1f pushes; load average %s before, %s after",
 		kind, stored.rate()/refused.rate(), n, stored.ok, lost, meanBatch, load0, load1)
+	b.Logf("push lanes %d (DIALDESK_BENCH_PUSH_LANES)", max(lanes, 1))
 	if lost != 0 || n != stored.ok || stored.ok != len(stored.lat) {
 		b.Errorf("lost pushes or failed answers: %d stored for %d answered 200 of %d (%v)", n, stored.ok, len(stored.lat), stored.statuses)
 	}

@@ -3,6 +3,8 @@ package handlers
 import (
 	"context"
 	"fmt"
+	"hash/fnv"
+	"strings"
 	"sync"
 	"time"
 
@@ -34,6 +36,30 @@ const (
 	gatherWait = time.Millisecond
 	gatherFrom = 4
 )
+
+// pushLanes are the group commit's lanes: each writes its own
+// transactions, so with n lanes n transactions may be written at once
+// (Config.PushLanes). A call id always takes the same lane, so that two
+// pushes of one call are never in two transactions at once.
+type pushLanes []*pushCommitter
+
+func newPushLanes(n int, save func(context.Context, []store.Call) []store.PushResult, batched func(int)) pushLanes {
+	lanes := make(pushLanes, max(n, 1))
+	for i := range lanes {
+		lanes[i] = &pushCommitter{save: save, batched: batched}
+	}
+	return lanes
+}
+
+// store stores c in its lane (pushCommitter.store).
+func (l pushLanes) store(ctx context.Context, c store.Call) store.PushResult {
+	if len(l) == 1 {
+		return l[0].store(ctx, c)
+	}
+	h := fnv.New32a()
+	h.Write([]byte(strings.TrimSpace(c.CallID)))
+	return l[h.Sum32()%uint32(len(l))].store(ctx, c)
+}
 
 // pushCommitter gathers pushes into shared transactions.
 type pushCommitter struct {

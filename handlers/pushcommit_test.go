@@ -98,3 +98,49 @@ func waitFor(t *testing.T, cond func() bool) {
 		time.Sleep(time.Millisecond)
 	}
 }
+
+// With several lanes, every push of one call id takes the same lane (its
+// pushes are never in two transactions at once), and different calls
+// spread over the lanes.
+func TestPushLanes(t *testing.T) {
+	var mu sync.Mutex
+	seen := map[string]map[int]bool{} // call id → lanes that wrote it
+	lanes := make(pushLanes, 4)
+	for i := range lanes {
+		lanes[i] = &pushCommitter{save: func(_ context.Context, calls []store.Call) []store.PushResult {
+			mu.Lock()
+			defer mu.Unlock()
+			for _, c := range calls {
+				if seen[c.CallID] == nil {
+					seen[c.CallID] = map[int]bool{}
+				}
+				seen[c.CallID][i] = true
+			}
+			return make([]store.PushResult, len(calls))
+		}}
+	}
+	var wg sync.WaitGroup
+	for i := range 200 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			lanes.store(context.Background(), store.Call{CallID: fmt.Sprintf("call-%d", i%50)})
+		}()
+	}
+	wg.Wait()
+	used := map[int]bool{}
+	for id, ls := range seen {
+		if len(ls) != 1 {
+			t.Errorf("%s written by lanes %v", id, ls)
+		}
+		for l := range ls {
+			used[l] = true
+		}
+	}
+	if len(seen) != 50 || len(used) < 2 {
+		t.Errorf("%d calls over %d lanes", len(seen), len(used))
+	}
+	if l := newPushLanes(0, nil, nil); len(l) != 1 {
+		t.Errorf("default lanes = %d, want 1", len(l))
+	}
+}

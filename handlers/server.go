@@ -70,6 +70,11 @@ type Config struct {
 	// Metrics counts requests, pushes, import sending and the jobs' leases
 	// (package metrics; main serves them on their own listener). nil: none.
 	Metrics *metrics.Metrics
+	// PushLanes is how many transactions of pushes may be written at once
+	// (pushcommit.go; default 1). SQLite has one writer, so more gain
+	// nothing there; a database with concurrent writers (PostgreSQL) may
+	// take a few. A call id always goes to the same lane.
+	PushLanes int
 	// CallSync runs the background call sync (jobs.CallSync) among the jobs.
 	// main sets it; tests leave it off and run rounds themselves, so that
 	// the platform sees only the calls they make.
@@ -95,7 +100,7 @@ type Server struct {
 	jobs     *jobs.Runner   // the background jobs (jobs.go)
 	sender   *jobs.ImportSender
 	resolver *jobs.PushResolver // files pushed calls under their task
-	pushes   *pushCommitter     // the push receiver's group commit (pushcommit.go)
+	pushes   pushLanes          // the push receiver's group commit (pushcommit.go)
 	sampler  *jobs.QASampler    // the review plans' daily picks
 	callSync *jobs.CallSync     // nil unless Config.CallSync
 	// warehouse runs the call warehouse's jobs; nil when Config.Warehouse
@@ -174,7 +179,7 @@ func New(cfg Config) (*Server, error) {
 		exportPages:  maxExportPages,
 	}
 	s.tasks = newTaskCache(s, cfg.RefreshInterval)
-	s.pushes = &pushCommitter{save: cfg.Store.SavePushes, batched: s.metrics.PushBatch}
+	s.pushes = newPushLanes(cfg.PushLanes, cfg.Store.SavePushes, s.metrics.PushBatch)
 	if s.jobs = cfg.Jobs; s.jobs == nil {
 		s.jobs = newRunner(cfg)
 	}
