@@ -101,9 +101,11 @@ type Runner struct {
 }
 
 // LeaseTTL is how long a claimed lease lasts without renewal: the time another
-// instance waits before taking over the job of one that died. With the
-// import sender's 10 s between rounds, an import whose sender died goes on
-// within 30 s on another instance (renewed every third of it).
+// instance waits before taking over the job of one that died (renewed every
+// third of it). An instance that finds a job's lease held asks again after a
+// quarter of it when the job's rounds are closer than the TTL (the holder
+// then never lets it lapse): the import sender of a dead instance is taken
+// over within 25 s.
 const LeaseTTL = 20 * time.Second
 
 // NewRunner returns a runner whose rounds are claimed in lease under the name
@@ -200,10 +202,16 @@ func (r *Runner) loop(ctx context.Context, j Job, wake <-chan struct{}) {
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
-		more := r.round(ctx, j)
+		more, taken := r.round(ctx, j)
 		pause := (<-chan time.Time)(nil)
-		if more {
+		switch {
+		case more:
 			pause = time.After(50 * time.Millisecond)
+		case taken && every <= r.ttl:
+			// Another instance holds the lease, renewing it at every round:
+			// ask again well before a lease of a dead holder has expired
+			// for long, so that its work goes on within a TTL and a bit.
+			pause = time.After(r.ttl / 4)
 		}
 		select {
 		case <-ctx.Done():
@@ -217,10 +225,10 @@ func (r *Runner) loop(ctx context.Context, j Job, wake <-chan struct{}) {
 
 // round runs one round of j if this instance holds (or takes) its lease,
 // renewing the lease while the round runs; it reports whether the job asked
-// for another round at once.
-func (r *Runner) round(ctx context.Context, j Job) (more bool) {
+// for another round at once, and whether another instance held the lease.
+func (r *Runner) round(ctx context.Context, j Job) (more, taken bool) {
 	if ctx.Err() != nil {
-		return false
+		return false, false
 	}
 	rctx := ctx
 	if r.leased(j) {
@@ -229,11 +237,11 @@ func (r *Runner) round(ctx context.Context, j Job) (more bool) {
 			if ctx.Err() == nil {
 				r.log.Warn("jobs: claim lease", "job", j.Name(), "err", err)
 			}
-			return false
+			return false, false
 		}
 		r.told(j.Name(), ok)
 		if !ok {
-			return false
+			return false, true
 		}
 		var cancel context.CancelFunc
 		rctx, cancel = context.WithCancel(ctx)
@@ -245,11 +253,11 @@ func (r *Runner) round(ctx context.Context, j Job) (more bool) {
 	err := j.Round(rctx)
 	switch {
 	case errors.Is(err, ErrMore):
-		return true
+		return true, false
 	case err != nil && ctx.Err() == nil:
 		r.log.Warn("jobs: round failed", "job", j.Name(), "err", err)
 	}
-	return false
+	return false, false
 }
 
 // renew keeps the lease of a running round; when it cannot, the round's
