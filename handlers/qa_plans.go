@@ -24,7 +24,7 @@ import (
 // planForm is the plan form as typed.
 type planForm struct {
 	Name, Scorecard, Mode, Amount      string
-	Tasks, Levels, Reviewers           []string
+	Tasks, Levels, Reviewers, KWRules  []string
 	LongerThan, EarlyHangup, ExcludeUS string
 	Active                             bool
 }
@@ -41,7 +41,7 @@ func readPlanForm(r *http.Request) planForm {
 		return out
 	}
 	return planForm{Name: g("name", 100), Scorecard: g("scorecard", 20), Mode: g("mode", 10), Amount: g("amount", 10),
-		Tasks: list("task"), Levels: list("level"), Reviewers: list("reviewer"),
+		Tasks: list("task"), Levels: list("level"), Reviewers: list("reviewer"), KWRules: list("rule"),
 		LongerThan: g("longer_than", 6), EarlyHangup: g("early_hangup", 6), ExcludeUS: g("exclude_under", 6),
 		Active: r.PostForm.Get("active") == "1"}
 }
@@ -52,6 +52,7 @@ type planChoices struct {
 	Tasks     []store.KnownTask
 	Levels    []string
 	Reviewers []string // supervisors and admins, enabled
+	Rules     []store.KeywordRule
 }
 
 func (s *Server) planChoices(ctx context.Context) (planChoices, error) {
@@ -65,6 +66,9 @@ func (s *Server) planChoices(ctx context.Context) (planChoices, error) {
 	}
 	c.Tasks = slices.DeleteFunc(c.Tasks, func(t store.KnownTask) bool { return t.Deleted })
 	c.Levels = s.humanLevels(ctx)
+	if c.Rules, err = s.store.Rules(ctx); err != nil {
+		return c, err
+	}
 	users, err := s.store.Users(ctx)
 	if err != nil {
 		return c, err
@@ -119,6 +123,12 @@ func (f planForm) Validate(ctx context.Context, c planChoices) (store.Plan, map[
 		}
 	}
 	p.Rules.AlwaysLevels = f.Levels
+	for _, id := range f.KWRules {
+		if !slices.ContainsFunc(c.Rules, func(r store.KeywordRule) bool { return strconv.FormatInt(r.ID, 10) == id }) {
+			errs["rules"] = views.T(ctx, "qa.plan.err.rule")
+		}
+	}
+	p.Rules.AlwaysRules = f.KWRules
 	for _, u := range f.Reviewers {
 		if !slices.Contains(c.Reviewers, u) {
 			errs["reviewers"] = views.T(ctx, "qa.plan.err.reviewer")
@@ -141,7 +151,7 @@ func (f planForm) Validate(ctx context.Context, c planChoices) (store.Plan, map[
 
 func formOfPlan(p store.Plan) planForm {
 	f := planForm{Name: p.Name, Scorecard: strconv.FormatInt(p.ScorecardID, 10), Tasks: p.Tasks, Levels: p.Rules.AlwaysLevels,
-		Reviewers: p.Reviewers, Active: p.Active, Mode: "none"}
+		Reviewers: p.Reviewers, KWRules: p.Rules.AlwaysRules, Active: p.Active, Mode: "none"}
 	switch {
 	case p.Rules.Percent > 0:
 		f.Mode, f.Amount = "percent", strconv.FormatFloat(p.Rules.Percent, 'f', -1, 64)
@@ -169,6 +179,10 @@ func planFormView(f planForm, c planChoices, action string, errs map[string]stri
 	}
 	for _, l := range c.Levels {
 		v.Levels = append(v.Levels, views.CheckVM{Value: l, Label: l, Checked: slices.Contains(f.Levels, l)})
+	}
+	for _, r := range c.Rules {
+		id := strconv.FormatInt(r.ID, 10)
+		v.KWRules = append(v.KWRules, views.CheckVM{Value: id, Label: r.Name, Checked: slices.Contains(f.KWRules, id)})
 	}
 	for _, u := range c.Reviewers {
 		v.Reviewers = append(v.Reviewers, views.CheckVM{Value: u, Label: u, Checked: slices.Contains(f.Reviewers, u)})

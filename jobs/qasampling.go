@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
+	"strconv"
 	"time"
 
 	"dialdesk/internal/qa"
@@ -95,6 +97,22 @@ func (q *QASampler) RunDay(ctx context.Context, p store.Plan, day string) (int, 
 			keys[i] = c.CallID
 			cands[i] = qa.Candidate{Key: c.CallID, Level: c.Level, TalkMS: c.TalkMS, Answered: c.Answered, HangupSide: c.HangupSide}
 			level[c.CallID] = c.Level
+		}
+		if len(p.Rules.AlwaysRules) > 0 {
+			for start := 0; start < len(keys); start += 500 {
+				hits, err := q.Store.RuleHitsOf(ctx, keys[start:min(start+500, len(keys))])
+				if err != nil {
+					return added, err
+				}
+				for i := start; i < min(start+500, len(keys)); i++ {
+					for _, h := range hits[keys[i]] {
+						id := strconv.FormatInt(h.RuleID, 10)
+						if !slices.Contains(cands[i].RuleHits, id) {
+							cands[i].RuleHits = append(cands[i].RuleHits, id)
+						}
+					}
+				}
+			}
 		}
 		taken, err := q.Store.ReviewedKeys(ctx, task, keys)
 		if err != nil {

@@ -149,3 +149,45 @@ func TestQASamplingDays(t *testing.T) {
 		t.Errorf("%d picks differ between arriving and afresh", diff)
 	}
 }
+
+// TestQASamplingKeywordRule: a plan that always includes the calls a
+// keyword rule flags picks exactly those, and nothing else with no random
+// share.
+func TestQASamplingKeywordRule(t *testing.T) {
+	st := openStore(t)
+	ctx := context.Background()
+	rule, err := st.SaveRule(ctx, store.KeywordRule{Name: "投诉", Words: []string{"投诉"}, Severity: 1}, "manager")
+	if err != nil {
+		t.Fatal(err)
+	}
+	day := time.Date(2026, 12, 1, 10, 0, 0, 0, shanghai)
+	for i := range 6 {
+		c := store.Call{CallID: fmt.Sprintf("k%d", i), TaskID: "t1", Status: 2, StartAt: day.Add(time.Duration(i) * time.Minute), FeeMS: 20_000}
+		c.AnswerAt = c.StartAt.Add(time.Second)
+		words := "好的，谢谢"
+		if i%3 == 0 {
+			words = "我要投诉你们"
+		}
+		c.Messages = []store.CallMessage{{Sender: 0, Content: words, At: c.AnswerAt.Add(time.Second)}}
+		if _, err := st.SaveCall(ctx, c, false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	card, _ := st.CreateScorecard(ctx, "s", qa.Scorecard{PassMark: 1, Criteria: []qa.Criterion{{Key: "a", Name: "a", Kind: qa.KindPass, Points: 1}}}, "admin")
+	p := store.Plan{Name: "投诉全检", ScorecardID: card, Active: true, Rules: qa.Rules{AlwaysRules: []string{fmt.Sprint(rule)}}}
+	if p.ID, err = st.SavePlan(ctx, p, "manager"); err != nil {
+		t.Fatal(err)
+	}
+	n, err := (&QASampler{Store: st, Loc: shanghai}).RunDay(ctx, p, "2026-12-01")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool, _ := st.Queue(ctx, "", "pool", 100)
+	got := map[string]string{}
+	for _, rv := range pool {
+		got[rv.CallKey] = rv.Reason
+	}
+	if n != 2 || got["k0"] != qa.ReasonRule || got["k3"] != qa.ReasonRule {
+		t.Errorf("picked %d: %v, want k0 and k3 for the rule", n, got)
+	}
+}

@@ -292,7 +292,7 @@ type PlanFormVM struct {
 	Action                                string
 	Name, Scorecard, Mode, Amount         string
 	Cards                                 []Option
-	Tasks, Levels, Reviewers              []CheckVM
+	Tasks, Levels, Reviewers, KWRules     []CheckVM
 	LongerThan, EarlyHangup, ExcludeUnder string
 	Active                                bool
 	Errors                                map[string]string
