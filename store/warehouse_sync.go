@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -177,8 +178,8 @@ func (s *Store) RecordSyncRun(ctx context.Context, taskID string, watermark time
 // fetch, the most recently run first.
 func (s *Store) SyncStates(ctx context.Context) ([]SyncState, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT w.task_id, w.watermark, w.calls_stored, w.last_run, w.last_error, w.first_seen,
-		(SELECT COUNT(*) FROM calls c WHERE c.transcript_state = ? AND c.task_id = w.task_id)
-		FROM warehouse_sync w ORDER BY w.last_run DESC, w.task_id`, TranscriptToFetch)
+		(SELECT COUNT(*) FROM calls c WHERE c.transcript_state = `+stateToFetch+` AND c.task_id = w.task_id)
+		FROM warehouse_sync w ORDER BY w.last_run DESC, w.task_id`)
 	if err != nil {
 		return nil, fmt.Errorf("store: sync states: %w", err)
 	}
@@ -196,6 +197,13 @@ func (s *Store) SyncStates(ctx context.Context) ([]SyncState, error) {
 	return out, rows.Err()
 }
 
+// The transcript states the partial indexes on calls hold (migration 0142),
+// as the literals a query names for SQLite to use them.
+var (
+	stateToFetch = strconv.Itoa(TranscriptToFetch)
+	stateStored  = strconv.Itoa(TranscriptStored)
+)
+
 // PendingTranscript is an answered call whose record_info is to be fetched.
 type PendingTranscript struct {
 	CallID   string
@@ -207,7 +215,7 @@ type PendingTranscript struct {
 // fetch, the newest first (yesterday's calls before last month's backfill).
 func (s *Store) TranscriptsToFetch(ctx context.Context, limit int) ([]PendingTranscript, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT call_id, task_id, record_id FROM calls
-		WHERE transcript_state = ? AND record_id <> '' AND task_id <> '' ORDER BY start_at DESC LIMIT ?`, TranscriptToFetch, limit)
+		WHERE transcript_state = `+stateToFetch+` AND record_id <> '' AND task_id <> '' ORDER BY start_at DESC LIMIT ?`, limit)
 	if err != nil {
 		return nil, fmt.Errorf("store: transcripts to fetch: %w", err)
 	}
@@ -232,8 +240,8 @@ func (s *Store) PruneTranscripts(ctx context.Context, cutoff time.Time, limit in
 		return 0, fmt.Errorf("store: prune transcripts: %w", err)
 	}
 	defer tx.Rollback()
-	rows, err := tx.QueryContext(ctx, `SELECT call_id FROM calls WHERE transcript_state = ? AND start_at < ?
-		ORDER BY start_at LIMIT ?`, TranscriptStored, ms(cutoff), limit)
+	rows, err := tx.QueryContext(ctx, `SELECT call_id FROM calls WHERE transcript_state = `+stateStored+` AND start_at < ?
+		ORDER BY start_at LIMIT ?`, ms(cutoff), limit)
 	if err != nil {
 		return 0, fmt.Errorf("store: prune transcripts: %w", err)
 	}

@@ -403,3 +403,68 @@ func TestBatchWithACallTwice(t *testing.T) {
 		t.Errorf("r9's level %q, want B级 (the batch's last word on it)", level)
 	}
 }
+
+// TestTranscriptStates: the fetcher's list (newest first), the count per
+// task on the sync page and retention (oldest stored first) find the calls
+// in their states, whichever way each call got there.
+func TestTranscriptStates(t *testing.T) {
+	s := openTest(t)
+	ctx := context.Background()
+	at := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	var recs []Call
+	for i := range 6 {
+		c := Call{CallID: fmt.Sprintf("c%d", i), RecordID: fmt.Sprintf("r%d", i), TaskID: []string{"t1", "t2"}[i%2],
+			StartAt: at.Add(time.Duration(i) * time.Hour), LevelName: "A级"}
+		if i < 5 {
+			c.AnswerAt = c.StartAt.Add(5 * time.Second) // answered: to fetch
+		}
+		recs = append(recs, c)
+	}
+	if _, err := s.SaveRecords(ctx, recs); err != nil {
+		t.Fatal(err)
+	}
+	// c0's and c2's turns arrive (stored); c4's record_info fails for good.
+	for _, i := range []int{0, 2} {
+		info := recs[i]
+		info.Messages = []CallMessage{{Sender: 1, Content: "您好"}}
+		if err := s.SaveTranscript(ctx, info); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.MarkTranscriptFailed(ctx, "c4"); err != nil {
+		t.Fatal(err)
+	}
+	for _, task := range []string{"t1", "t2"} {
+		if err := s.RecordSyncRun(ctx, task, at, ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	pending, err := s.TranscriptsToFetch(ctx, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, p := range pending {
+		ids = append(ids, p.CallID)
+	}
+	if !cmp.Equal(ids, []string{"c3", "c1"}) {
+		t.Errorf("to fetch: %v, want [c3 c1] (newest first)", ids)
+	}
+	states, err := s.SyncStates(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, st := range states {
+		if st.ToFetch != 2 && st.TaskID == "t2" || st.ToFetch != 0 && st.TaskID == "t1" {
+			t.Errorf("task %s: %d to fetch", st.TaskID, st.ToFetch)
+		}
+	}
+	if n, err := s.PruneTranscripts(ctx, at.Add(24*time.Hour), 1); err != nil || n != 1 {
+		t.Fatalf("pruned %d, %v", n, err)
+	}
+	got, _ := s.Call(ctx, "t1", "c0")
+	if got.TranscriptState != TranscriptPruned || len(got.Messages) != 0 {
+		t.Errorf("c0 after pruning one: state %d, %d turns; want the oldest pruned", got.TranscriptState, len(got.Messages))
+	}
+	checkRollups(t, s, "transcript states")
+}
