@@ -36,6 +36,9 @@ func runBackup(ctx context.Context, args []string, getenv func(string) string, o
 		fs.Usage()
 		return errors.New("backup: name the file to write")
 	}
+	if u := getenv("DIALDESK_DATABASE_URL"); store.IsPostgresURL(u) {
+		return errors.New("backup: DIALDESK_DATABASE_URL is a PostgreSQL database: back it up with pg_dump (README, Running in production)")
+	}
 	src := filepath.Join(dir, "dialdesk.db")
 	if err := store.BackupFile(ctx, src, fs.Arg(0)); err != nil {
 		return fmt.Errorf("backup: %w", err)

@@ -39,7 +39,11 @@ func (s *Store) Ready(ctx context.Context) []Check {
 		db = Check{Name: "database", Detail: "not answering", Err: err}
 		return []Check{db, {Name: "schema", Detail: "not checked"}}
 	}
-	want, err := latestMigration()
+	dir := "migrations"
+	if s.pg {
+		dir = "migrations_pg"
+	}
+	want, err := latestMigration(dir)
 	if err != nil {
 		return []Check{db, {Name: "schema", Detail: "migrations unreadable", Err: err}}
 	}
@@ -54,15 +58,16 @@ func (s *Store) Ready(ctx context.Context) []Check {
 	return []Check{db, {Name: "schema", OK: true, Detail: "ok"}}
 }
 
-// latestMigration is the highest migration number this binary carries.
-func latestMigration() (int, error) {
-	names, err := fs.Glob(migrations, "migrations/*.sql")
+// latestMigration is the highest migration number this binary carries in
+// dir (migrations, or migrations_pg for PostgreSQL).
+func latestMigration(dir string) (int, error) {
+	names, err := fs.Glob(migrations, dir+"/*.sql")
 	if err != nil {
 		return 0, err
 	}
 	top := 0
 	for _, name := range names {
-		num, _, _ := strings.Cut(strings.TrimPrefix(name, "migrations/"), "_")
+		num, _, _ := strings.Cut(strings.TrimPrefix(name, dir+"/"), "_")
 		if v, err := strconv.Atoi(num); err == nil && v > top {
 			top = v
 		}
