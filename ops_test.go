@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -101,6 +102,15 @@ func TestRunOperators(t *testing.T) {
 	}
 	if err := runBackup(ctx, []string{"-data-dir", dir, target}, env(nil), io.Discard); err == nil {
 		t.Error("a backup over an existing file succeeded")
+	}
+	// On PostgreSQL the command says to use pg_dump, and writes nothing.
+	pgTarget := filepath.Join(t.TempDir(), "pg.db")
+	err = runBackup(ctx, []string{pgTarget}, env(map[string]string{"DIALDESK_DATABASE_URL": "postgres://db.example/dialdesk"}), io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "pg_dump") {
+		t.Errorf("backup with a PostgreSQL database: %v, want a pointer to pg_dump", err)
+	}
+	if _, err := os.Stat(pgTarget); err == nil {
+		t.Error("backup with a PostgreSQL database wrote a file")
 	}
 }
 
