@@ -167,6 +167,13 @@ func (s *Server) overview(ctx context.Context, q overviewQuery) (views.OverviewV
 			return v, err
 		}
 		v.Charts = overviewCharts(lang, s.loc, ov, colors, s.client.HasV1())
+		rc, err := s.ruleHitsChart(ctx, lang, q)
+		if err != nil {
+			return v, err
+		}
+		if rc != nil {
+			v.Charts = append(v.Charts, *rc)
+		}
 		v.ExportURL = "/overview/export.xlsx?" + q.values().Encode()
 		if ov.Total.Connected > 0 {
 			v.Leads = &views.LeadsVM{From: q.From.Format(dayLayout), To: q.To.Format(dayLayout), Tasks: q.Tasks}

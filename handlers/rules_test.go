@@ -197,3 +197,46 @@ func TestHighSeverityBanner(t *testing.T) {
 		t.Errorf("webhook stored as %q", v)
 	}
 }
+
+// TestOverviewRuleHitsChart: the overview gains a chart of the calls each
+// rule flagged per day, in the rules' colors, with its table.
+func TestOverviewRuleHitsChart(t *testing.T) {
+	app := testapp.New(t, testapp.Options{})
+	app.RememberSandboxTasks(t)
+	ctx := context.Background()
+	if _, err := app.Store.SaveRule(ctx, store.ExampleRules()[0], "boss"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := app.Store.SaveRule(ctx, store.ExampleRules()[2], "boss"); err != nil {
+		t.Fatal(err)
+	}
+	task := app.Sandbox.TaskIDs()[0]
+	day := time.Date(2026, 3, 6, 10, 0, 0, 0, time.FixedZone("CST", 8*3600)) // the display zone's day
+	searchCall(t, app, task, "ov-1", "13900001111", day, "您好", "我要投诉")
+	searchCall(t, app, task, "ov-2", "13900002222", day.Add(time.Hour), "您好", "打12315，别打了")
+	searchCall(t, app, task, "ov-3", "13900003333", day.AddDate(0, 0, 1), "您好", "退订")
+	c := app.Login(t, store.RoleSupervisor)
+	_, body := app.Get(t, c, "/overview?from=2026-03-06&to=2026-03-07")
+	d := doc(t, body)
+	ch := d.Find("[data-chart=rulehits]")
+	if ch.Length() != 1 || ch.Find("svg").Length() != 1 {
+		t.Fatalf("no rule hits chart")
+	}
+	var head []string
+	ch.Find("thead th").Each(func(_ int, s *goquery.Selection) { head = append(head, s.Text()) })
+	var rows []string
+	ch.Find("tbody tr").Each(func(_ int, s *goquery.Selection) {
+		var cells []string
+		s.Children().Each(func(_ int, c *goquery.Selection) { cells = append(cells, c.Text()) })
+		rows = append(rows, strings.Join(cells, " "))
+	})
+	if !strings.HasSuffix(strings.Join(head, "|"), "|投诉风险|退订") {
+		t.Errorf("head %v", head)
+	}
+	if strings.Join(rows, "|") != "2026-03-06 2 1|2026-03-07 0 1" {
+		t.Errorf("rows %q", rows)
+	}
+	if ch.Find(`rect[fill="#d92d20"]`).Length() < 2 { // the day's column and the legend
+		t.Error("the complaint rule is not drawn in its color")
+	}
+}

@@ -432,3 +432,57 @@ func (s *Store) SeedExampleRules(ctx context.Context) error {
 	}
 	return s.SetSetting(ctx, settingRulesSeeded, "1")
 }
+
+// RuleDay is how many calls a rule flagged on one day.
+type RuleDay struct {
+	RuleID int64
+	Day    time.Time // midnight in the zone asked for
+	Calls  int
+}
+
+// RuleHitsByDay counts, per rule and day (in loc) of the call's start, the
+// calls of tasks (none: every task) started in [from, to) that a rule
+// flags.
+func (s *Store) RuleHitsByDay(ctx context.Context, tasks []string, from, to time.Time, loc *time.Location) ([]RuleDay, error) {
+	q := `SELECT DISTINCT rule_id, call_id, start_at FROM rule_hits WHERE start_at >= ? AND start_at < ?`
+	args := []any{ms(from), ms(to)}
+	if len(tasks) > 0 {
+		q += ` AND task_id IN (` + inList(len(tasks)) + `)`
+		for _, t := range tasks {
+			args = append(args, t)
+		}
+	}
+	rows, err := s.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: rule hits by day: %w", err)
+	}
+	defer rows.Close()
+	type key struct {
+		rule int64
+		day  time.Time
+	}
+	counts := map[key]int{}
+	for rows.Next() {
+		var rule, start int64
+		var call string
+		if err := rows.Scan(&rule, &call, &start); err != nil {
+			return nil, err
+		}
+		t := fromMS(start).In(loc)
+		counts[key{rule, time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, loc)}]++
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	out := make([]RuleDay, 0, len(counts))
+	for k, n := range counts {
+		out = append(out, RuleDay{RuleID: k.rule, Day: k.day, Calls: n})
+	}
+	slices.SortFunc(out, func(a, b RuleDay) int {
+		if c := a.Day.Compare(b.Day); c != 0 {
+			return c
+		}
+		return int(a.RuleID - b.RuleID)
+	})
+	return out, nil
+}

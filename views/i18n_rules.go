@@ -109,6 +109,7 @@ func init() {
 func init() {
 	Register(map[string]string{
 		"alerts.title":            "高风险提醒",
+		"overview.chart.rulehits": "每天有多少通话命中质检规则",
 		"rules.alerts.link":       "高风险提醒和 Webhook 推送",
 		"alerts.intro":            "通话命中严重程度为“高”的质检规则时会出现在这里；打开本页即视为已读。",
 		"alerts.banner":           "有 %d 通新通话命中高风险质检规则，点此查看",
@@ -134,6 +135,7 @@ func init() {
 	}, map[string]string{
 		"alerts.title":            "High-severity alerts",
 		"rules.alerts.link":       "High-severity alerts and their webhook",
+		"overview.chart.rulehits": "Calls flagged by keyword rules, by day",
 		"alerts.intro":            "Calls that hit a keyword rule of high severity show here; opening this page marks them seen.",
 		"alerts.banner":           "%d new calls hit a high-severity keyword rule: see them",
 		"alerts.col.word":         "Word",
