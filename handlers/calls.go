@@ -172,5 +172,5 @@ func (s *Server) shownPhone(ctx context.Context, taskID, key string) string {
 		return ""
 	}
 	cs, _ := s.store.GetTaskCallSettings(ctx, taskID)
-	return maskPhone(c.Tel, cs.NumberHide)
+	return phoneFor(ctx, c.Tel, cs.NumberHide)
 }

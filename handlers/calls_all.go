@@ -295,7 +295,7 @@ func (s *Server) allCallRows(ctx context.Context, username string, calls []store
 	rows := make([]views.AllCallRowVM, 0, len(calls))
 	for _, c := range calls {
 		tm := per[c.TaskID]
-		row := views.AllCallRowVM{Key: c.CallID, Callee: maskPhone(c.Tel, tm.hide), Time: views.When(ctx, c.StartAt),
+		row := views.AllCallRowVM{Key: c.CallID, Callee: phoneFor(ctx, c.Tel, tm.hide), Time: views.When(ctx, c.StartAt),
 			TalkTime: views.Duration(ctx, time.Duration(c.FeeMS)*time.Millisecond),
 			Status:   views.CallStatusName(views.LangOf(ctx), int(c.Status)),
 			Reviewed: tm.marks[c.CallID].Reviewed(), Unread: !c.AnswerAt.IsZero() && !tm.read[c.CallID]}

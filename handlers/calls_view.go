@@ -75,7 +75,7 @@ func (s *Server) callRows(ctx context.Context, taskID, username string, f callFi
 			row.HumanLevel, row.Verdict = humanOf(rv), rv.Verdict
 		}
 		if b := it.B; b != nil {
-			row.Callee = maskPhone(string(b.Callee), cs.NumberHide)
+			row.Callee = phoneFor(ctx, string(b.Callee), cs.NumberHide)
 			row.Time = views.When(ctx, b.CallDate.In(s.client.Location()))
 			row.TalkTime = views.Duration(ctx, time.Duration(b.Bill)*time.Millisecond)
 			row.Rounds = strconv.Itoa(int(b.Rounds))
@@ -86,7 +86,7 @@ func (s *Server) callRows(ctx context.Context, taskID, username string, f callFi
 		} else {
 			a := it.A
 			row.PushOnly = s.client.HasV1()
-			row.Callee = maskPhone(a.Tel, cs.NumberHide)
+			row.Callee = phoneFor(ctx, a.Tel, cs.NumberHide)
 			row.Time = views.When(ctx, a.StartAt)
 			row.TalkTime = views.Duration(ctx, time.Duration(a.FeeMS)*time.Millisecond)
 			row.Rounds = strconv.Itoa(a.UserMsgs)
@@ -128,6 +128,15 @@ func hangupName(lang views.Lang, d int) string {
 	return "—"
 }
 
+// phoneFor is a number as the user of ctx may see it: managers and admins
+// whole, everyone else (supervisors) masked as the task's number_hide says.
+func phoneFor(ctx context.Context, p string, hide int) string {
+	if u, ok := ctx.Value(userKey{}).(store.User); ok && (u.Role == store.RoleAdmin || u.Role == store.RoleManager) {
+		return p
+	}
+	return maskPhone(p, hide)
+}
+
 // maskPhone applies number_hide to a number the platform gave in full (a
 // number it already masked stays as it is).
 func maskPhone(p string, hide int) string {
@@ -148,7 +157,7 @@ func maskPhone(p string, hide int) string {
 func (s *Server) storedCallView(ctx context.Context, taskID string, c store.Call, cs store.TaskCallSettings) views.CallDetailVM {
 	lang := views.LangOf(ctx)
 	msg := func(k string) string { return views.Msg(lang, k) }
-	v := views.CallDetailVM{Title: maskPhone(c.Tel, cs.NumberHide), Intentions: client.SplitIntentions(c.Intention), LevelKey: c.LevelKey}
+	v := views.CallDetailVM{Title: phoneFor(ctx, c.Tel, cs.NumberHide), Intentions: client.SplitIntentions(c.Intention), LevelKey: c.LevelKey}
 	if c.LevelName != "" {
 		c := views.NewChip(c.LevelName, c.LevelColor)
 		v.Level = &c
@@ -210,7 +219,7 @@ func (s *Server) recordView(ctx context.Context, taskID string, ri *client.Recor
 	msg := func(k string) string { return views.Msg(lang, k) }
 	rec := ri.Info.Record
 	loc := s.client.Location()
-	v := views.CallDetailVM{Title: maskPhone(string(rec.Callee), cs.NumberHide), Score: strconv.Itoa(int(rec.Score))}
+	v := views.CallDetailVM{Title: phoneFor(ctx, string(rec.Callee), cs.NumberHide), Score: strconv.Itoa(int(rec.Score))}
 	v.Level = levelChip(&rec)
 	v.LevelKey = rec.LevelName
 	if rec.Level != nil && rec.Level.Name != "" {

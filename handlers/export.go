@@ -265,12 +265,12 @@ func (s *Server) exportRow(ctx context.Context, lang views.Lang, it callItem, hi
 		for _, t := range b.Tags {
 			tags = append(tags, t.Name)
 		}
-		return []any{maskPhone(string(b.Callee), hide), exportTime(b.CallDate.In(s.client.Location()), s.loc),
+		return []any{phoneFor(ctx, string(b.Callee), hide), exportTime(b.CallDate.In(s.client.Location()), s.loc),
 			seconds(int64(b.Bill)), int(b.Rounds), int(b.Score), level,
 			strings.Join(tags, "、"), hangupName(lang, int(b.HangupDisposition)), string(b.CallerNumber), rev}
 	}
 	a := it.A
-	row := []any{maskPhone(a.Tel, hide), exportTime(a.StartAt, s.loc), seconds(a.FeeMS)}
+	row := []any{phoneFor(ctx, a.Tel, hide), exportTime(a.StartAt, s.loc), seconds(a.FeeMS)}
 	if s.client.HasV1() { // a pushed call merged into surface B's list
 		return append(row, a.UserMsgs, "", strings.Join(client.SplitIntentions(a.Intention), "、"), "", "", a.Caller, rev)
 	}

@@ -514,3 +514,51 @@ func TestQACallList(t *testing.T) {
 		}
 	}
 }
+
+// TestMaskingPerRole: with the task's number_hide on, a supervisor sees its
+// numbers masked on the call lists, the call page, the queue and the calls
+// export; managers and admins see them whole.
+func TestMaskingPerRole(t *testing.T) {
+	w := newQAWorld(t, 2)
+	ctx := context.Background()
+	if err := w.app.Store.SetTaskCallSettings(ctx, w.task, store.TaskCallSettings{NumberHide: 2}); err != nil {
+		t.Fatal(err)
+	}
+	w.pick(t, "supervisor", w.calls[0])
+	whole, masked := "13812340000", "138****0000"
+	for _, tc := range []struct {
+		role store.Role
+		want string
+	}{{store.RoleSupervisor, masked}, {store.RoleManager, whole}, {store.RoleAdmin, whole}} {
+		c := w.app.Login(t, tc.role)
+		_, body := w.app.Get(t, c, "/calls?task="+w.task)
+		if got := doc(t, body).Find("[data-call=" + w.calls[0] + "] [data-testid=call-link]").Text(); got != tc.want {
+			t.Errorf("%s on /calls: %q, want %q", tc.role, got, tc.want)
+		}
+		_, body = w.app.Get(t, c, "/tasks/"+w.task+"/calls")
+		if got := doc(t, body).Find("[data-call=" + w.calls[0] + "]").Text(); !strings.Contains(got, tc.want) {
+			t.Errorf("%s on the task's calls: %q, want %q", tc.role, got, tc.want)
+		}
+		_, body = w.app.Get(t, c, w.callPath(w.calls[0]))
+		if got := doc(t, body).Find("[data-testid=call-title]").Text(); got != tc.want {
+			t.Errorf("%s on the call page: %q, want %q", tc.role, got, tc.want)
+		}
+		res, body := w.app.Get(t, c, "/tasks/"+w.task+"/calls/export.xlsx")
+		if res.StatusCode != 200 {
+			t.Fatalf("%s export: %d", tc.role, res.StatusCode)
+		}
+		_, rows := xlsxRows(t, body)
+		found := false
+		for _, row := range rows {
+			found = found || (len(row) > 0 && row[0] == tc.want)
+		}
+		if !found {
+			t.Errorf("%s export: no row with %q", tc.role, tc.want)
+		}
+	}
+	sup := w.app.Login(t, store.RoleSupervisor)
+	_, body := w.app.Get(t, sup, "/qa/queue")
+	if got := doc(t, body).Find("[data-testid=queue-open]").Text(); got != masked {
+		t.Errorf("queue: %q, want %q", got, masked)
+	}
+}
