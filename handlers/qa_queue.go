@@ -61,6 +61,15 @@ func (s *Server) queueNeighbours(ctx context.Context, user, taskID, key string) 
 	return prev, next, nil
 }
 
+// qaHome serves GET /qa: reviewers' queue; managers, who do not review,
+// the reports.
+func (s *Server) qaHome(w http.ResponseWriter, r *http.Request) error {
+	if u, _ := currentUser(r); u.Role == store.RoleManager {
+		return redirect(w, r, "/qa/reports")
+	}
+	return redirect(w, r, "/qa/queue")
+}
+
 // queuePage serves GET /qa/queue?show=todo|done|disputed|pool.
 func (s *Server) queuePage(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()

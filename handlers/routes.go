@@ -61,7 +61,7 @@ func (s *Server) Routes() http.Handler {
 			r.Get("/search", s.h(s.searchPage)) // transcript search (search.go)
 
 			// Quality review (qa_*.go): the queue; reviews' claim, hand back.
-			r.Get("/qa", http.RedirectHandler("/qa/queue", http.StatusSeeOther).ServeHTTP)
+			r.Get("/qa", s.h(s.qaHome))
 			r.Get("/qa/queue", s.h(s.queuePage))
 			r.Get("/qa/reports", s.h(s.reportsPage)) // qa_reports.go
 			r.Get("/qa/reports/export.xlsx", s.h(s.reportExport))
