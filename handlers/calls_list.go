@@ -103,6 +103,14 @@ type callItem struct {
 	A   *store.Call
 }
 
+// callID is the platform's call id of the item ("" unknown).
+func (it callItem) callID() string {
+	if it.B != nil {
+		return string(it.B.CallID)
+	}
+	return it.A.CallID
+}
+
 func (it callItem) start(loc *time.Location) time.Time {
 	if it.B != nil {
 		return it.B.CallDate.In(loc)

@@ -66,6 +66,21 @@ func (s *Server) callRows(ctx context.Context, taskID, username string, f callFi
 	if s.client.HasV1() && slices.ContainsFunc(p.Items, func(it callItem) bool { return it.A != nil }) {
 		levels, _ = s.levelChoices(ctx)
 	}
+	// Keyword rules' hits, by the platform's call id.
+	callIDs := make([]string, 0, len(p.Items))
+	for _, it := range p.Items {
+		callIDs = append(callIDs, it.callID())
+	}
+	hits, err := s.store.RuleHitsOf(ctx, callIDs)
+	if err != nil {
+		return nil, err
+	}
+	var rules map[int64]store.KeywordRule
+	if len(hits) > 0 {
+		if rules, err = s.rulesByID(ctx); err != nil {
+			return nil, err
+		}
+	}
 	rows := make([]views.CallRowVM, 0, len(p.Items))
 	for _, it := range p.Items {
 		m := marks[it.Key]
@@ -96,6 +111,7 @@ func (s *Server) callRows(ctx context.Context, taskID, username string, f callFi
 				row.Level, row.Tags = intentionChips(row.Intentions, levels)
 			}
 		}
+		row.Rules = ruleChips(hits[it.callID()], rules)
 		rows = append(rows, row)
 	}
 	return rows, nil

@@ -107,6 +107,10 @@ func TestRulesPageAndRecheck(t *testing.T) {
 	if d.Find("[data-testid=rule-recheck]").Length() != 0 || d.Find("[data-testid=rule-calls]").Text() != "1" || d.Find("#rules-list[hx-get]").Length() != 0 {
 		t.Errorf("after the re-check: calls %q", d.Find("[data-testid=rule-calls]").Text())
 	}
+	_, body = app.Get(t, c, "/tasks/"+url.PathEscape(task)+"/calls")
+	if got := doc(t, body).Find(`[data-call="k1"] [data-testid=rule]`).Text(); got != "违规承诺" {
+		t.Errorf("the task's call list shows rule chip %q for k1, want 违规承诺", got)
+	}
 	_, body = app.Get(t, c, "/tasks/"+url.PathEscape(task)+"/calls/k1")
 	d = doc(t, body)
 	if d.Find("[data-testid=fact-rules] [data-testid=rule]").Text() != "违规承诺" {

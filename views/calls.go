@@ -172,7 +172,8 @@ type CallRowVM struct {
 	HumanLevel string // a submitted review's level, "" none
 	Verdict    string
 	Unread     bool
-	PushOnly   bool // stored from a push or the sync, not (yet) in the platform's records
+	PushOnly   bool   // stored from a push or the sync, not (yet) in the platform's records
+	Rules      []Chip // keyword rules the call hits
 }
 
 // CallListVM is GET /tasks/{id}/calls.
