@@ -49,8 +49,18 @@ func (h pageHook) RoundTrip(r *http.Request) (*http.Response, error) {
 
 func hookedApp(t *testing.T, h pageHook, opts ...client.Option) *testapp.App {
 	t.Helper()
-	return testapp.New(t, testapp.Options{ClientOptions: append([]client.Option{
+	return testapp.New(t, testapp.Options{SandboxNow: seededAfternoon, ClientOptions: append([]client.Option{
 		client.WithHTTPClient(&http.Client{Transport: h, Timeout: 30 * time.Second})}, opts...)})
+}
+
+// seededAfternoon is the sandbox's clock for these tests: 15:00 in Shanghai
+// today, so that the seeded world has the same calls (pages) whatever the
+// hour the tests run at; late in the evening its calling hours are over
+// and the busiest task has fewer pages than they need.
+func seededAfternoon() time.Time {
+	cst := time.FixedZone("CST", 8*3600)
+	y, m, d := time.Now().In(cst).Date()
+	return time.Date(y, m, d, 15, 0, 0, 0, cst)
 }
 
 // allRecords pages through the platform as the export should.
@@ -93,7 +103,7 @@ func xlsxRows(t *testing.T, body string) (*excelize.File, [][]string) {
 // TestExportStreamAllPages: the streamed file opens and holds exactly the
 // filtered list, every page of it, every column, in the list's order.
 func TestExportStreamAllPages(t *testing.T) {
-	app := testapp.New(t, testapp.Options{})
+	app := testapp.New(t, testapp.Options{SandboxNow: seededAfternoon})
 	app.RememberSandboxTasks(t)
 	id, _ := busyTask(t, app)
 	want := allRecords(t, app, client.RecordQuery{TaskID: id, Keyword: "0"})
