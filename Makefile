@@ -28,18 +28,19 @@ run: build
 ## cluster for it (.ci/run does). Without it the PostgreSQL pass is skipped with a message,
 ## and fails when CI=true. The generated-files check comes first.
 ## Browser tests need chromium (make deps); they skip without it, and fail without it when CI=true.
+## -timeout 40m per package: handlers takes about 7 minutes alone, but a busy machine can triple it.
 PG_PKGS = . ./store ./jobs ./handlers
 test: check-generated
 	@pg=; \
 	if [ -n "$${DIALDESK_TEST_POSTGRES:-}" ]; then \
 		log=$$(mktemp); \
-		DIALDESK_TEST_DB=postgres $(GO) test -count=1 -timeout 20m $(PG_PKGS) >$$log 2>&1 & pg=$$!; \
+		DIALDESK_TEST_DB=postgres $(GO) test -count=1 -timeout 40m $(PG_PKGS) >$$log 2>&1 & pg=$$!; \
 	elif [ "$${CI:-}" = true ]; then \
 		echo "DIALDESK_TEST_POSTGRES is not set: with CI=true the tests must run on PostgreSQL too (.ci/run starts a cluster)"; exit 1; \
 	else \
 		echo "PostgreSQL pass skipped: DIALDESK_TEST_POSTGRES is not set (make test-postgres starts a throwaway cluster)"; \
 	fi; \
-	$(GO) test -race -count=1 -timeout 20m ./...; rc=$$?; \
+	$(GO) test -race -count=1 -timeout 40m ./...; rc=$$?; \
 	if [ -n "$$pg" ]; then \
 		wait $$pg; prc=$$?; echo "--- on PostgreSQL: $(PG_PKGS)"; cat $$log; rm -f $$log; \
 		if [ $$prc != 0 ]; then rc=1; fi; \
