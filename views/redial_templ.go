@@ -83,8 +83,8 @@ type RedialLinkVM struct {
 var redialWords = map[int]int{4: 3, 8: 9, 6: 4, 7: 5, 3: 7, 5: 6}
 
 // RedialOutcomeName is an outcome (a surface B number status) in lang: the
-// call status's words where one means the same (无人接听, 用户正忙 …), the
-// number status's otherwise (线路故障, 呼损 …).
+// call status's words where one means the same (无人接听、用户正忙 …), the
+// number status's otherwise (线路故障、呼损 …).
 func RedialOutcomeName(lang Lang, n int) string {
 	if c, ok := redialWords[n]; ok {
 		return CallStatusName(lang, c)
