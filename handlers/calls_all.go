@@ -273,6 +273,7 @@ func (s *Server) allCallRows(ctx context.Context, username string, calls []store
 		hide    int
 	}
 	per := map[string]taskMarks{}
+	hideOf := s.hideOf(ctx)
 	for task, keys := range byTask {
 		var tm taskMarks
 		var err error
@@ -285,11 +286,7 @@ func (s *Server) allCallRows(ctx context.Context, username string, calls []store
 		if tm.reviews, err = s.store.ReviewsOfCalls(ctx, task, keys); err != nil {
 			return nil, err
 		}
-		cs, _ := s.store.GetTaskCallSettings(ctx, task)
-		tm.hide = cs.NumberHide
-		if !validTaskID(task) { // not filed under a task (yet): its masking is unknown
-			tm.hide = client.NumberHideMiddle4
-		}
+		tm.hide = hideOf(task)
 		per[task] = tm
 	}
 	rows := make([]views.AllCallRowVM, 0, len(calls))

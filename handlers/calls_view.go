@@ -146,11 +146,32 @@ func hangupName(lang views.Lang, d int) string {
 
 // phoneFor is a number as the user of ctx may see it: managers and admins
 // whole, everyone else (supervisors) masked as the task's number_hide says.
+// It is the one rule: every page, export and search result that shows a
+// customer's number goes through it (README, users and roles).
 func phoneFor(ctx context.Context, p string, hide int) string {
 	if u, ok := ctx.Value(userKey{}).(store.User); ok && (u.Role == store.RoleAdmin || u.Role == store.RoleManager) {
 		return p
 	}
 	return maskPhone(p, hide)
+}
+
+// hideOf is a lookup of each task's number masking as phoneFor takes it,
+// read once per task: the task's number_hide, and the middle four for calls
+// not filed under a task (yet), whose masking is unknown.
+func (s *Server) hideOf(ctx context.Context) func(taskID string) int {
+	hide := map[string]int{}
+	return func(taskID string) int {
+		h, ok := hide[taskID]
+		if !ok {
+			cs, _ := s.store.GetTaskCallSettings(ctx, taskID)
+			h = cs.NumberHide
+			if !validTaskID(taskID) {
+				h = client.NumberHideMiddle4
+			}
+			hide[taskID] = h
+		}
+		return h
+	}
 }
 
 // maskPhone applies number_hide to a number the platform gave in full (a

@@ -266,6 +266,7 @@ func (s *Server) importVM(r *http.Request, imp store.Import) (views.ImportVM, er
 		return v, err
 	}
 	v.Redial = rd
+	cs, _ := s.store.GetTaskCallSettings(ctx, imp.TaskID)
 	switch imp.State {
 	case store.ImportParsing, store.ImportFailed:
 		return v, nil
@@ -275,7 +276,7 @@ func (s *Server) importVM(r *http.Request, imp store.Import) (views.ImportVM, er
 			return v, err
 		}
 		for _, row := range rows {
-			v.Preview = append(v.Preview, views.PreviewRowVM{Line: row.Line, Phone: row.Phone, Values: variableValues(row.Variables, imp.Variables)})
+			v.Preview = append(v.Preview, views.PreviewRowVM{Line: row.Line, Phone: phoneFor(ctx, row.Phone, cs.NumberHide), Values: variableValues(row.Variables, imp.Variables)})
 		}
 	}
 	rejects, err := s.store.ImportRejects(ctx, imp.ID, previewRejts)
@@ -283,7 +284,7 @@ func (s *Server) importVM(r *http.Request, imp store.Import) (views.ImportVM, er
 		return v, err
 	}
 	for _, rj := range rejects {
-		v.Rejects = append(v.Rejects, views.RejectRowVM{Line: rj.Line, Raw: rj.Raw, Reason: rejectText(views.Lang(lang), rejectOf(rj))})
+		v.Rejects = append(v.Rejects, views.RejectRowVM{Line: rj.Line, Raw: phoneFor(ctx, rj.Raw, cs.NumberHide), Reason: rejectText(views.Lang(lang), rejectOf(rj))})
 	}
 	return v, nil
 }
@@ -356,23 +357,33 @@ func (s *Server) importLive(w http.ResponseWriter, r *http.Request) error {
 }
 
 // importRejects serves GET /tasks/{id}/numbers/imports/{iid}/rejects.xlsx:
-// every row not imported, with its reason.
+// every row not imported, with its reason. Managers and admins get their
+// rows back as the file had them, to correct and upload again; supervisors
+// get the phone cell masked as the task says (phoneFor), like every number
+// they see.
 func (s *Server) importRejects(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
 	imp := currentImport(r)
-	rejects, err := s.store.ImportRejects(r.Context(), imp.ID, 0)
+	rejects, err := s.store.ImportRejects(ctx, imp.ID, 0)
 	if err != nil {
 		return err
 	}
-	header, err := s.store.ImportHeader(r.Context(), imp.ID)
+	header, err := s.store.ImportHeader(ctx, imp.ID)
 	if err != nil {
 		return err
 	}
+	phoneCol := numbers.PhoneColumn(header)
+	cs, _ := s.store.GetTaskCallSettings(ctx, imp.TaskID)
 	rows := make([]numbers.Rejected, len(rejects))
 	for i, rj := range rejects {
 		rows[i] = rejectOf(rj)
+		rows[i].Raw = phoneFor(ctx, rows[i].Raw, cs.NumberHide)
+		if phoneCol >= 0 && phoneCol < len(rows[i].Cells) {
+			rows[i].Cells[phoneCol] = phoneFor(ctx, rows[i].Cells[phoneCol], cs.NumberHide)
+		}
 	}
 	var buf bytes.Buffer
-	lang := views.LangOf(r.Context())
+	lang := views.LangOf(ctx)
 	words := numbers.RejectWords{Sheet: views.Msg(lang, "numbers.report.sheet"),
 		Header:       [3]string{views.Msg(lang, "numbers.report.row"), views.Msg(lang, "numbers.report.number"), views.Msg(lang, "numbers.report.reason")},
 		Reason:       func(rj numbers.Rejected) string { return rejectText(lang, rj) },
@@ -380,7 +391,7 @@ func (s *Server) importRejects(w http.ResponseWriter, r *http.Request) error {
 		LineReason: func(rj numbers.Rejected) string {
 			return fmt.Sprintf(views.Msg(lang, "numbers.report.linereason"), rj.Line, rejectText(lang, rj))
 		}}
-	if err := numbers.WriteRejectReport(&buf, header, numbers.PhoneColumn(header), rows, words); err != nil {
+	if err := numbers.WriteRejectReport(&buf, header, phoneCol, rows, words); err != nil {
 		return err
 	}
 	return sendXLSX(w, fmt.Sprintf("rejected-%d.xlsx", imp.ID), buf.Bytes())

@@ -68,6 +68,7 @@ func (s *Server) numberList(r *http.Request, taskID string, canDelete bool) (vie
 	page = max(page, 1)
 	l := views.NumberListVM{Action: views.TaskURL(taskID, "numbers"), Keyword: phoneKeyword(q.Get("q")), Page: page,
 		History: q.Get("history") == "1", CanDelete: canDelete, FromStore: !s.client.HasV1()}
+	cs, _ := s.store.GetTaskCallSettings(ctx, taskID)
 	if l.FromStore {
 		// Status: the latest stored call's (surface A's call statuses).
 		status, callStatus := q.Get("status"), -1
@@ -98,7 +99,7 @@ func (s *Server) numberList(r *http.Request, taskID string, canDelete bool) (vie
 		}
 		vars := map[string]string{}
 		for _, row := range rows {
-			n := views.NumberRowVM{Phone: row.Phone, OutID: row.OutID, Status: views.CallStatusName(views.LangOf(ctx), int(client.CallNotDialed)), Unsure: !row.Sent}
+			n := views.NumberRowVM{Phone: phoneFor(ctx, row.Phone, cs.NumberHide), OutID: row.OutID, Status: views.CallStatusName(views.LangOf(ctx), int(client.CallNotDialed)), Unsure: !row.Sent}
 			vars[row.OutID] = row.Variables
 			if c, ok := calls[row.OutID]; ok {
 				n.CallURL = finishedCallURL(taskID, c)
@@ -163,7 +164,7 @@ func (s *Server) numberList(r *http.Request, taskID string, canDelete bool) (vie
 			return l, err
 		}
 		for _, n := range res.Numbers {
-			row := views.NumberRowVM{Phone: n.Number.String(), OutID: outids[n.Number.String()], Status: views.NumberStatusName(views.LangOf(ctx), int(n.Status)),
+			row := views.NumberRowVM{Phone: phoneFor(ctx, n.Number.String(), cs.NumberHide), OutID: outids[n.Number.String()], Status: views.NumberStatusName(views.LangOf(ctx), int(n.Status)),
 				Operator: operatorLabel(ctx, n.MobileType), Location: strings.TrimSpace(n.Province + " " + n.City), CallDate: views.When(ctx, n.CallDate.In(s.client.Location()))}
 			if c, ok := calls[row.OutID]; ok {
 				row.CallURL = finishedCallURL(taskID, c)

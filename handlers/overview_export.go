@@ -14,7 +14,6 @@ import (
 	"unicode/utf8"
 
 	"dialdesk/audit"
-	"dialdesk/client"
 	"dialdesk/internal/xlsxstream"
 	"dialdesk/store"
 	"dialdesk/views"
@@ -142,19 +141,7 @@ func (s *Server) leadsExport(w http.ResponseWriter, r *http.Request) error {
 	for _, t := range known {
 		names[t.ID] = t.Name
 	}
-	hide := map[string]int{}
-	hideOf := func(task string) int {
-		if h, ok := hide[task]; ok {
-			return h
-		}
-		cs, _ := s.store.GetTaskCallSettings(ctx, task)
-		hide[task] = cs.NumberHide
-		if !canManage(r) && cs.NumberHide == 0 {
-			// Supervisors never get a full number in a file that leaves dialdesk.
-			hide[task] = client.NumberHideMiddle4
-		}
-		return hide[task]
-	}
+	hideOf := s.hideOf(ctx)
 
 	rc := http.NewResponseController(w)
 	_ = rc.SetWriteDeadline(time.Now().Add(exportWriteWindow))
@@ -181,7 +168,7 @@ func (s *Server) leadsExport(w http.ResponseWriter, r *http.Request) error {
 	}
 	rows := 0
 	err = s.store.Leads(ctx, store.LeadQuery{Tasks: q.Tasks, From: q.Start(), To: q.End(), Levels: levels, Tags: tags}, func(l store.Lead) error {
-		row := []any{maskPhone(l.Tel, hideOf(l.TaskID)), names[l.TaskID], views.When(ctx, l.StartAt), l.Level,
+		row := []any{phoneFor(ctx, l.Tel, hideOf(l.TaskID)), names[l.TaskID], views.When(ctx, l.StartAt), l.Level,
 			strings.Join(l.Tags, "、"), l.TalkMS / 1000}
 		values := decodeVariables(l.Variables)
 		for _, v := range vars {

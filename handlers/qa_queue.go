@@ -89,20 +89,15 @@ func (s *Server) queuePage(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	v := views.QueueVM{Which: which, Todo: counts.Todo, Done: counts.Done, Disputed: counts.Disputed, Pool: counts.Pool}
-	hide := map[string]int{}
+	hideOf := s.hideOf(ctx)
 	for _, rv := range list {
-		h, ok := hide[rv.TaskID]
-		if !ok {
-			cs, _ := s.store.GetTaskCallSettings(ctx, rv.TaskID)
-			h, hide[rv.TaskID] = cs.NumberHide, cs.NumberHide
-		}
 		row := views.QueueRowVM{ID: rv.ID, URL: queueURL(rv), Task: s.taskName(ctx, rv.TaskID), Picked: views.When(ctx, rv.CreatedAt),
 			Reason: rv.Reason, Robot: rv.RobotLevel, Human: rv.HumanLevel, Verdict: rv.Verdict, Assignee: rv.Assignee}
 		if which != "todo" {
 			row.URL = callURL(rv.TaskID, rv.CallKey)
 		}
 		if c, err := s.store.Call(ctx, rv.TaskID, rv.CallKey); err == nil {
-			row.Callee = s.shownNumber(u, c.Tel, h)
+			row.Callee = phoneFor(ctx, c.Tel, hideOf(rv.TaskID))
 		}
 		id := strconv.FormatInt(rv.ID, 10)
 		if which == "pool" && u.Role != store.RoleManager {
@@ -176,13 +171,4 @@ func (s *Server) reviewHandBack(w http.ResponseWriter, r *http.Request) error {
 	s.auditLog(r, rv.TaskID, audit.QAReviewHandBack, audit.Args{"call": rv.CallKey}, "")
 	s.setFlash(w, r, views.T(ctx, "qa.handback.ok"), false)
 	return redirect(w, r, "/qa/queue")
-}
-
-// shownNumber is a number as u may see it: whole for managers and admins,
-// masked as the task says for supervisors.
-func (s *Server) shownNumber(u store.User, tel string, hide int) string {
-	if u.Role == store.RoleSupervisor {
-		return maskPhone(tel, hide)
-	}
-	return tel
 }

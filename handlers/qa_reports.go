@@ -264,7 +264,6 @@ func (s *Server) reportExport(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	u, _ := currentUser(r)
 	var buf bytes.Buffer
 	xw, err := xlsxstream.New(&buf, xlsxstream.Options{SheetName: msg("qa.export.sheet"),
 		ColWidths: []float64{18, 22, 16, 16, 12, 18, 12, 12, 8, 8, 10, 40, 30, 40, 16}})
@@ -285,17 +284,12 @@ func (s *Server) reportExport(w http.ResponseWriter, r *http.Request) error {
 	for _, p := range plans {
 		planNames[p.ID] = p.Name
 	}
-	hide := map[string]int{}
+	hideOf := s.hideOf(ctx)
 	cards := map[int64]*store.Scorecard{}
 	for _, rv := range reviews {
-		h, ok := hide[rv.TaskID]
-		if !ok {
-			cs, _ := s.store.GetTaskCallSettings(ctx, rv.TaskID)
-			h, hide[rv.TaskID] = cs.NumberHide, cs.NumberHide
-		}
 		phone := ""
 		if c, err := s.store.Call(ctx, rv.TaskID, rv.CallKey); err == nil {
-			phone = s.shownNumber(u, c.Tel, h)
+			phone = phoneFor(ctx, c.Tel, hideOf(rv.TaskID))
 		}
 		plan := planNames[rv.PlanID]
 		if rv.PlanID == 0 {

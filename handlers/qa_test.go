@@ -11,6 +11,7 @@ import (
 	"github.com/PuerkitoBio/goquery"
 	"time"
 
+	"dialdesk/client"
 	"dialdesk/internal/qa"
 	"dialdesk/internal/testapp"
 	"dialdesk/jobs"
@@ -515,50 +516,105 @@ func TestQACallList(t *testing.T) {
 	}
 }
 
-// TestMaskingPerRole: with the task's number_hide on, a supervisor sees its
-// numbers masked on the call lists, the call page, the queue and the calls
-// export; managers and admins see them whole.
+// TestMaskingPerRole: one rule everywhere (phoneFor): a supervisor sees a
+// customer's number masked as the task's number_hide says, whole when it is
+// off; managers and admins always whole. It holds on the numbers page, the
+// import's page and its rejected-rows file, the call lists, the call page,
+// the calls export, the overview's leads export, search and the queue.
 func TestMaskingPerRole(t *testing.T) {
 	w := newQAWorld(t, 2)
 	ctx := context.Background()
-	if err := w.app.Store.SetTaskCallSettings(ctx, w.task, store.TaskCallSettings{NumberHide: 2}); err != nil {
-		t.Fatal(err)
-	}
+	whole := "13812340000" // w.calls[0]'s number
+	// The number on a running task's list (w.task has ended), twice in the
+	// file: the second row is rejected (a duplicate) and comes back in the
+	// rejected-rows file.
+	mgr := w.app.Login(t, store.RoleManager)
+	numTask := numbersTask(t, w.app)
+	imp := uploadImport(t, w.app, mgr, "/tasks/"+numTask+"/numbers", "a.xlsx", workbook(t, [][]any{{"号码"}, {whole}, {whole}}))
+	w.app.Server.WaitImports()
+	w.app.PostForm(t, mgr, imp+"/confirm", nil)
+	w.app.Server.WaitImports()
 	w.pick(t, "supervisor", w.calls[0])
-	whole, masked := "13812340000", "138****0000"
-	for _, tc := range []struct {
-		role store.Role
-		want string
-	}{{store.RoleSupervisor, masked}, {store.RoleManager, whole}, {store.RoleAdmin, whole}} {
-		c := w.app.Login(t, tc.role)
-		_, body := w.app.Get(t, c, "/calls?task="+w.task)
-		if got := doc(t, body).Find("[data-call=" + w.calls[0] + "] [data-testid=call-link]").Text(); got != tc.want {
-			t.Errorf("%s on /calls: %q, want %q", tc.role, got, tc.want)
-		}
-		_, body = w.app.Get(t, c, "/tasks/"+w.task+"/calls")
-		if got := doc(t, body).Find("[data-call=" + w.calls[0] + "]").Text(); !strings.Contains(got, tc.want) {
-			t.Errorf("%s on the task's calls: %q, want %q", tc.role, got, tc.want)
-		}
-		_, body = w.app.Get(t, c, w.callPath(w.calls[0]))
-		if got := doc(t, body).Find("[data-testid=call-title]").Text(); got != tc.want {
-			t.Errorf("%s on the call page: %q, want %q", tc.role, got, tc.want)
-		}
-		res, body := w.app.Get(t, c, "/tasks/"+w.task+"/calls/export.xlsx")
+	now := time.Now().In(cst) // the overview's days are in DIALDESK_TZ
+	leads := "/overview/leads.xlsx?task=" + w.task + "&from=" + now.AddDate(0, 0, -1).Format("2006-01-02") + "&to=" + now.AddDate(0, 0, 1).Format("2006-01-02")
+	// xlsxHas reports whether a row of the file at path has want in column col.
+	xlsxHas := func(t *testing.T, c *http.Client, path string, col int, want string) bool {
+		t.Helper()
+		res, body := w.app.Get(t, c, path)
 		if res.StatusCode != 200 {
-			t.Fatalf("%s export: %d", tc.role, res.StatusCode)
+			t.Fatalf("%s: %d", path, res.StatusCode)
 		}
 		_, rows := xlsxRows(t, body)
-		found := false
-		for _, row := range rows {
-			found = found || (len(row) > 0 && row[0] == tc.want)
+		for _, row := range rows[1:] {
+			if len(row) > col && row[col] == want {
+				return true
+			}
 		}
-		if !found {
-			t.Errorf("%s export: no row with %q", tc.role, tc.want)
+		t.Logf("%s: %v", path, rows)
+		return false
+	}
+	for _, hide := range []int{client.NumberHideMiddle4, client.NumberHideLast4, client.NumberHideOff} {
+		for _, task := range []string{w.task, numTask} {
+			if err := w.app.Store.SetTaskCallSettings(ctx, task, store.TaskCallSettings{NumberHide: hide}); err != nil {
+				t.Fatal(err)
+			}
 		}
+		masked := map[int]string{client.NumberHideMiddle4: "138****0000", client.NumberHideLast4: "1381234****", client.NumberHideOff: whole}[hide]
+		for _, role := range []store.Role{store.RoleSupervisor, store.RoleManager, store.RoleAdmin} {
+			t.Run(fmt.Sprintf("hide%d/%s", hide, role), func(t *testing.T) {
+				want := whole
+				if role == store.RoleSupervisor {
+					want = masked
+				}
+				c := w.app.Login(t, role)
+				page := func(path string) *goquery.Document {
+					t.Helper()
+					body := mustGet(t, w.app, c, path)
+					if want != whole && strings.Contains(body, whole) {
+						t.Errorf("%s shows %s whole", path, whole)
+					}
+					return doc(t, body)
+				}
+				d := page("/tasks/" + numTask + "/numbers")
+				if got := d.Find("[data-testid=number-row]").AttrOr("data-phone", ""); got != want {
+					t.Errorf("numbers page: %q, want %q", got, want)
+				}
+				if got := d.Find("[data-testid=number-row]").Text(); !strings.Contains(got, want) {
+					t.Errorf("numbers page row: %q, want %q", got, want)
+				}
+				if got := strings.TrimSpace(page(imp).Find("[data-testid=reject-row]").Text()); !strings.Contains(got, want) {
+					t.Errorf("import's rejected row: %q, want %q", got, want)
+				}
+				if !xlsxHas(t, c, imp+"/rejects.xlsx", 0, want) {
+					t.Errorf("rejected-rows file: no row with %q", want)
+				}
+				if got := page("/calls?task=" + w.task).Find("[data-call=" + w.calls[0] + "] [data-testid=call-link]").Text(); got != want {
+					t.Errorf("/calls: %q, want %q", got, want)
+				}
+				if got := page("/tasks/" + w.task + "/calls").Find("[data-call=" + w.calls[0] + "]").Text(); !strings.Contains(got, want) {
+					t.Errorf("the task's calls: %q, want %q", got, want)
+				}
+				if got := page(w.callPath(w.calls[0])).Find("[data-testid=call-title]").Text(); got != want {
+					t.Errorf("the call page: %q, want %q", got, want)
+				}
+				if got := page("/search?q=" + url.QueryEscape("第1句")).Find("[data-call=" + w.calls[0] + "] [data-testid=call-link]").Text(); got != want {
+					t.Errorf("search: %q, want %q", got, want)
+				}
+				if !xlsxHas(t, c, "/tasks/"+w.task+"/calls/export.xlsx", 0, want) {
+					t.Errorf("calls export: no row with %q", want)
+				}
+				if !xlsxHas(t, c, leads, 0, want) {
+					t.Errorf("leads export: no row with %q", want)
+				}
+			})
+		}
+	}
+	if err := w.app.Store.SetTaskCallSettings(ctx, w.task, store.TaskCallSettings{NumberHide: client.NumberHideMiddle4}); err != nil {
+		t.Fatal(err)
 	}
 	sup := w.app.Login(t, store.RoleSupervisor)
 	_, body := w.app.Get(t, sup, "/qa/queue")
-	if got := doc(t, body).Find("[data-testid=queue-open]").Text(); got != masked {
-		t.Errorf("queue: %q, want %q", got, masked)
+	if got := doc(t, body).Find("[data-testid=queue-open]").Text(); got != "138****0000" {
+		t.Errorf("queue: %q, want 138****0000", got)
 	}
 }

@@ -204,23 +204,14 @@ func (s *Server) searchRows(ctx context.Context, calls []store.Call, sf store.Se
 	for _, k := range known {
 		names[k.ID] = cmp.Or(k.Name, k.ID)
 	}
-	hide := map[string]int{}
+	hideOf := s.hideOf(ctx)
 	var terms []string
 	for _, t := range sf.Query.Include() {
 		terms = append(terms, t.Text)
 	}
 	rows := make([]views.SearchRowVM, 0, len(calls))
 	for _, c := range calls {
-		h, ok := hide[c.TaskID]
-		if !ok {
-			cs, _ := s.store.GetTaskCallSettings(ctx, c.TaskID)
-			h = cs.NumberHide
-			if !validTaskID(c.TaskID) {
-				h = client.NumberHideMiddle4
-			}
-			hide[c.TaskID] = h
-		}
-		row := views.SearchRowVM{Key: c.CallID, Callee: maskPhone(c.Tel, h), Time: views.When(ctx, c.StartAt)}
+		row := views.SearchRowVM{Key: c.CallID, Callee: phoneFor(ctx, c.Tel, hideOf(c.TaskID)), Time: views.When(ctx, c.StartAt)}
 		row.Level, _ = intentionChips(client.SplitIntentions(c.Intention), levels)
 		if c.LevelName != "" {
 			chip := views.NewChip(c.LevelName, c.LevelColor)

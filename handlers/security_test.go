@@ -96,7 +96,7 @@ var secRoutes = map[string]secRule{
 	"GET /tasks/{id}/numbers/imports/{iid}/rejects.xlsx": secAnyone,
 	"GET /overview":                                      secAnyone, // figures and charts: managers, admins and supervisors
 	"GET /overview/export.xlsx":                          secAnyone,
-	"GET /overview/leads.xlsx":                           secAnyone, // numbers masked per task (supervisors: never in full)
+	"GET /overview/leads.xlsx":                           secAnyone, // numbers masked per task for supervisors (phoneFor)
 	"GET /search":                                        secAnyone, // transcript search, numbers masked per task
 	// Quality review: the queue, claim and hand back, submitting a review
 	// (the handlers refuse managers: they dispute, they do not review).
