@@ -19,6 +19,7 @@ import (
 
 	"dialdesk/client"
 	"dialdesk/handlers"
+	"dialdesk/jobs"
 	"dialdesk/metrics"
 	"dialdesk/store"
 )
@@ -90,6 +91,12 @@ func BenchmarkPushReceiver(b *testing.B) {
 	if n, err := strconv.Atoi(os.Getenv("DIALDESK_BENCH_PUSH_BATCH")); err == nil && n > 0 {
 		handlers.SetPushBatchLimit(srv, n)
 	}
+	// The search indexer runs as on an instance (the other jobs would only
+	// call the platform): it takes the stored pushes' turns off the search
+	// queue while the pushes come.
+	runner := jobs.NewRunner(st, "bench", slog.New(slog.NewTextHandler(logf, nil)))
+	runner.Start(context.Background(), jobs.SearchIndex{Store: st})
+	defer runner.Stop()
 	hs := httptest.NewServer(srv.Routes())
 	defer hs.Close()
 	tr := &http.Transport{MaxIdleConns: senders * 2, MaxIdleConnsPerHost: senders * 2}
@@ -150,6 +157,20 @@ func BenchmarkPushReceiver(b *testing.B) {
 	batches1 := gatherHist(b, m)
 	b.StopTimer()
 	load1 := loadAvg()
+	// How far the search index trails at the end, and how long it takes to
+	// catch up once the pushes stop.
+	queued, err := st.SearchQueued(context.Background())
+	if err != nil {
+		b.Fatal(err)
+	}
+	drain := time.Now()
+	for left := queued; left > 0 && time.Since(drain) < 10*time.Minute; {
+		time.Sleep(100 * time.Millisecond)
+		if left, err = st.SearchQueued(context.Background()); err != nil {
+			b.Fatal(err)
+		}
+	}
+	drained := time.Since(drain)
 
 	var n int
 	if err := st.DB().QueryRowContext(context.Background(),
@@ -167,7 +188,8 @@ func BenchmarkPushReceiver(b *testing.B) {
 	}
 	b.Logf("%s: stored/refused %.2f; %d calls in the store for %d answered 200 (lost %d); mean transaction %.1f pushes; load average %s before, %s after",
 		kind, stored.rate()/refused.rate(), n, stored.ok, lost, meanBatch, load0, load1)
-	b.Logf("push lanes %d (DIALDESK_BENCH_PUSH_LANES)", max(lanes, 1))
+	b.Logf("push lanes %d (DIALDESK_BENCH_PUSH_LANES); search queue %d calls when the pushes stopped, indexed %.1f s later",
+		max(lanes, 1), queued, drained.Seconds())
 	if lost != 0 || n != stored.ok || stored.ok != len(stored.lat) {
 		b.Errorf("lost pushes or failed answers: %d stored for %d answered 200 of %d (%v)", n, stored.ok, len(stored.lat), stored.statuses)
 	}
@@ -177,6 +199,8 @@ func BenchmarkPushReceiver(b *testing.B) {
 	b.ReportMetric(stored.pct(0.99), "p99-stored-ms")
 	b.ReportMetric(refused.pct(0.99), "p99-refused-ms")
 	b.ReportMetric(meanBatch, "pushes/tx")
+	b.ReportMetric(float64(queued), "queued-at-end")
+	b.ReportMetric(drained.Seconds(), "index-catch-up-s")
 }
 
 type phaseResult struct {

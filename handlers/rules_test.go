@@ -139,7 +139,11 @@ func TestRulesPageAndRecheck(t *testing.T) {
 	if len(hits["k1"]) != 0 || len(hits["k2"]) != 1 || hits["k2"][0].Word != "别打了" {
 		t.Errorf("after the edit: %+v", hits)
 	}
-	// A re-check under way shows on the list, which asks for itself again.
+	// A re-check under way shows on the list, which asks for itself again
+	// (the jobs stopped, so that it stays under way).
+	if err := app.Server.StopJobs(10 * time.Second); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := app.Store.SaveRule(context.Background(), store.ExampleRules()[1], "boss"); err != nil {
 		t.Fatal(err)
 	}

@@ -159,7 +159,7 @@ func (s *Server) searchPage(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		v.Searched = true
-		v.Total, v.More, v.Partial = res.Total, res.More, res.Partial
+		v.Total, v.More, v.Partial, v.Behind = res.Total, res.More, res.Partial, res.Behind
 		if res.Partial {
 			v.SearchedTo = views.When(ctx, res.SearchedTo)
 		}

@@ -56,6 +56,7 @@ type Metrics struct {
 	importRows *prometheus.CounterVec
 	importFail prometheus.Counter
 	leases     *prometheus.GaugeVec
+	searchQ    prometheus.Gauge
 }
 
 // New returns the metrics, registered with the Go runtime and process
@@ -102,13 +103,17 @@ func New(sync SyncSource) *Metrics {
 		Name: "dialdesk_job_lease_held",
 		Help: "1 when this instance holds the named background job's lease (runs its rounds), else 0.",
 	}, []string{"job"})
+	m.searchQ = prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "dialdesk_search_queue_calls",
+		Help: "Calls whose turns wait for the search indexer, as its last round on this instance left them (searches read them meanwhile, slower).",
+	})
 	for _, o := range []string{PushReceived, PushStored, PushDuplicate, PushDeadLetter, PushFailed, PushRefused} {
 		m.pushes.WithLabelValues(o) // present at 0 from the start: rate() needs the first sample
 	}
 	m.importRows.WithLabelValues("sent")
 	m.importRows.WithLabelValues("refused")
 	m.reg.MustRegister(m.httpReqs, m.httpDur, m.upReqs, m.upDur, m.pushes, m.pushBatch,
-		m.importRows, m.importFail, m.leases,
+		m.importRows, m.importFail, m.leases, m.searchQ,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if sync != nil {
 		m.reg.MustRegister(&syncCollector{m: m, src: sync})
@@ -255,4 +260,12 @@ func (c *syncCollector) Collect(ch chan<- prometheus.Metric) {
 		}
 		ch <- prometheus.MustNewConstMetric(syncLastRunDesc, prometheus.GaugeValue, float64(st.LastRun.UnixMilli())/1000, st.TaskID)
 	}
+}
+
+// SearchQueue records how many calls wait for the search indexer.
+func (m *Metrics) SearchQueue(n int) {
+	if m == nil {
+		return
+	}
+	m.searchQ.Set(float64(n))
 }

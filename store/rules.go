@@ -76,6 +76,8 @@ func scanRule(sc interface{ Scan(...any) error }) (KeywordRule, error) {
 	}
 	json.Unmarshal([]byte(words), &r.Words)
 	r.CreatedAt, r.UpdatedAt, r.Rechecking = fromMS(created), fromMS(updated), state == 1
+	// A queued call indexed while the re-check runs is counted twice.
+	r.RecheckDone = min(r.RecheckDone, r.RecheckTotal)
 	return r, nil
 }
 
@@ -124,7 +126,9 @@ func (s *Store) SaveRule(ctx context.Context, r KeywordRule, by string) (int64, 
 	}
 	defer tx.Rollback()
 	var total int64
-	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM search_docs`).Scan(&total); err != nil {
+	// The calls with turns: indexed, or queued for the first time.
+	if err := tx.QueryRowContext(ctx, `SELECT (SELECT COUNT(*) FROM search_docs) +
+		(SELECT COUNT(*) FROM search_pending p WHERE NOT EXISTS (SELECT 1 FROM search_docs d WHERE d.call_id = p.call_id))`).Scan(&total); err != nil {
 		return 0, fmt.Errorf("store: save rule: %w", err)
 	}
 	if r.ID == 0 {
@@ -342,15 +346,65 @@ func (s *Store) RecheckRules(ctx context.Context, batch int) (more bool, err err
 	if err != nil {
 		return false, fmt.Errorf("store: recheck: %w", err)
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT d.doc, c.call_id, c.task_id, c.start_at FROM search_docs d JOIN calls c ON c.call_id = d.call_id
-		WHERE d.doc > ? ORDER BY d.doc LIMIT ?`, r.recheckCursor, batch)
-	if err != nil {
-		return false, fmt.Errorf("store: recheck: %w", err)
+	check := func(id, task string, start int64) error {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM rule_hits WHERE rule_id = ? AND call_id = ?`, r.ID, id); err != nil {
+			return fmt.Errorf("store: recheck: %w", err)
+		}
+		if r.TaskID != "" && r.TaskID != task {
+			return nil
+		}
+		msgs, err := callMessagesOf(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		for _, h := range ruleHits(r, id, task, msgs) {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO rule_hits (rule_id, call_id, seq, pos, word, task_id, start_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+				h.RuleID, h.CallID, h.Seq, h.Pos, h.Word, task, start); err != nil {
+				return fmt.Errorf("store: recheck: %w", err)
+			}
+		}
+		return nil
 	}
 	type doc struct {
 		doc      int64
 		id, task string
 		start    int64
+	}
+	// The walk goes by the search index's documents; a call still in the
+	// search queue (search_queue.go) may get its document behind the walk's
+	// cursor, so the calls queued when the walk starts are checked first.
+	// Calls written after that were checked with the rule as it is now.
+	if r.recheckCursor == -1 {
+		var queued []doc
+		rows, err := tx.QueryContext(ctx, `SELECT c.call_id, c.task_id, c.start_at FROM search_pending p JOIN calls c ON c.call_id = p.call_id`)
+		if err != nil {
+			return false, fmt.Errorf("store: recheck: %w", err)
+		}
+		for rows.Next() {
+			var d doc
+			if err := rows.Scan(&d.id, &d.task, &d.start); err != nil {
+				rows.Close()
+				return false, err
+			}
+			queued = append(queued, d)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return false, err
+		}
+		for _, d := range queued {
+			if err := check(d.id, d.task, d.start); err != nil {
+				return false, err
+			}
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE keyword_rules SET recheck_done = recheck_done + ? WHERE id = ?`, len(queued), r.ID); err != nil {
+			return false, fmt.Errorf("store: recheck: %w", err)
+		}
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT d.doc, c.call_id, c.task_id, c.start_at FROM search_docs d JOIN calls c ON c.call_id = d.call_id
+		WHERE d.doc > ? ORDER BY d.doc LIMIT ?`, r.recheckCursor, batch)
+	if err != nil {
+		return false, fmt.Errorf("store: recheck: %w", err)
 	}
 	var docs []doc
 	for rows.Next() {
@@ -367,20 +421,8 @@ func (s *Store) RecheckRules(ctx context.Context, batch int) (more bool, err err
 	}
 	cursor := r.recheckCursor
 	for _, d := range docs {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM rule_hits WHERE rule_id = ? AND call_id = ?`, r.ID, d.id); err != nil {
-			return false, fmt.Errorf("store: recheck: %w", err)
-		}
-		if r.TaskID == "" || r.TaskID == d.task {
-			msgs, err := callMessagesOf(ctx, tx, d.id)
-			if err != nil {
-				return false, err
-			}
-			for _, h := range ruleHits(r, d.id, d.task, msgs) {
-				if _, err := tx.ExecContext(ctx, `INSERT INTO rule_hits (rule_id, call_id, seq, pos, word, task_id, start_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
-					h.RuleID, h.CallID, h.Seq, h.Pos, h.Word, d.task, d.start); err != nil {
-					return false, fmt.Errorf("store: recheck: %w", err)
-				}
-			}
+		if err := check(d.id, d.task, d.start); err != nil {
+			return false, err
 		}
 		cursor = d.doc
 	}

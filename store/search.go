@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -44,6 +45,9 @@ type SearchResult struct {
 	Partial bool   // calls started before SearchedTo were not examined
 	// SearchedTo is the start time of the oldest call examined when Partial.
 	SearchedTo time.Time
+	// Behind counts calls of the range whose turns are not indexed yet and
+	// that the search did not read either (more than pendingScanMax wait).
+	Behind int
 }
 
 // SearchCalls runs a search. A query without a term to include finds
@@ -101,7 +105,15 @@ func (s *Store) SearchCalls(ctx context.Context, f SearchFilter) (SearchResult, 
 		}
 	}
 
-	var found []int64
+	// The calls in the search queue: their documents (if any) are stale, and
+	// their turns are matched here instead.
+	queued, err := s.searchPending(ctx, f, lo, hi)
+	if err != nil {
+		return res, err
+	}
+	res.Behind = queued.behind
+
+	var found []searchHit
 	scanned := 0
 	var batch []int64
 	flush := func() error {
@@ -118,11 +130,14 @@ func (s *Store) SearchCalls(ctx context.Context, f SearchFilter) (SearchResult, 
 		if err != nil {
 			return err
 		}
-		found = append(found, docs...)
+		for _, d := range docs {
+			found = append(found, searchHit{doc: d})
+		}
 		return nil
 	}
 	batchSize := min(64, maxScan)
 	var last int64
+	walked := false // the walk reached the end of the range
 walk:
 	for {
 		doc, ok, err := intersect(ctx, streams)
@@ -130,7 +145,11 @@ walk:
 			return res, err
 		}
 		if !ok {
+			walked = true
 			break
+		}
+		if queued.stale[doc] {
+			continue
 		}
 		batch = append(batch, doc)
 		last = doc
@@ -155,19 +174,156 @@ walk:
 			return res, err
 		}
 	}
+	// The queued calls found go in by start time; past where the walk
+	// stopped counting, they are not counted either.
+	if len(queued.hits) > 0 {
+		for _, h := range queued.hits {
+			if walked || h.doc >= last {
+				found = append(found, h)
+			}
+		}
+		slices.SortStableFunc(found, func(a, b searchHit) int { return cmp.Compare(b.doc, a.doc) })
+	}
 	if len(found) > maxTotal {
 		found, res.More = found[:maxTotal], true
 	}
 	res.Total = len(found)
 	if f.Offset < len(found) {
 		page := found[f.Offset:min(f.Offset+limit, len(found))]
-		calls, err := s.docCalls(ctx, page)
+		calls, err := s.hitCalls(ctx, page)
 		if err != nil {
 			return res, err
 		}
 		res.Calls = calls
 	}
 	return res, nil
+}
+
+// searchHit is a call found: by its document, or (a queued call) by its
+// call id, doc then being where its document would be (for the order).
+type searchHit struct {
+	doc    int64
+	callID string
+}
+
+// pendingScanMax is the most queued calls one search reads itself.
+const pendingScanMax = 20_000
+
+// queuedMatches is what a search learnt from the search queue.
+type queuedMatches struct {
+	stale  map[int64]bool // documents of queued calls: skipped
+	hits   []searchHit    // queued calls that match, newest first
+	behind int            // queued calls of the range not read
+}
+
+// searchPending matches the queued calls of the filter's range against the
+// query, the way the index would once they are in it: each term within one
+// turn's folded text of the speaker's side (search.Contains).
+func (s *Store) searchPending(ctx context.Context, f SearchFilter, lo, hi int64) (queuedMatches, error) {
+	q := queuedMatches{stale: map[int64]bool{}}
+	rows, err := s.db.QueryContext(ctx, `SELECT p.call_id, COALESCE(c.start_at, 0), COALESCE(d.doc, -1) FROM search_pending p
+		LEFT JOIN calls c ON c.call_id = p.call_id LEFT JOIN search_docs d ON d.call_id = p.call_id`)
+	if err != nil {
+		return q, fmt.Errorf("store: search: %w", err)
+	}
+	type cand struct {
+		id    string
+		start int64
+	}
+	var cands []cand
+	for rows.Next() {
+		var c cand
+		var doc int64
+		if err := rows.Scan(&c.id, &c.start, &doc); err != nil {
+			rows.Close()
+			return q, fmt.Errorf("store: search: %w", err)
+		}
+		if doc >= 0 {
+			q.stale[doc] = true
+		}
+		if key := max(c.start, 0) * docSlots; key >= lo && key <= hi {
+			cands = append(cands, c)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return q, fmt.Errorf("store: search: %w", err)
+	}
+	if len(cands) == 0 {
+		return q, nil
+	}
+	slices.SortFunc(cands, func(a, b cand) int { return cmp.Compare(b.start, a.start) })
+	if len(cands) > pendingScanMax {
+		q.behind = len(cands) - pendingScanMax
+		cands = cands[:pendingScanMax]
+	}
+	ids := make([]string, len(cands))
+	for i, c := range cands {
+		ids[i] = c.id
+	}
+	keep, err := s.filterCalls(ctx, f, ids)
+	if err != nil {
+		return q, err
+	}
+	var passed []string
+	for _, id := range ids {
+		if keep[id] {
+			passed = append(passed, id)
+		}
+	}
+	turns, err := turnTexts(ctx, s.db, passed)
+	if err != nil {
+		return q, err
+	}
+	include, exclude := f.Query.Include(), f.Query.Exclude()
+	for _, c := range cands {
+		msgs, ok := turns[c.id]
+		if !ok || !keep[c.id] {
+			continue
+		}
+		robot, customer := speakerTexts(msgs)
+		var texts []string
+		switch f.Speaker {
+		case SpeakerRobot:
+			texts = robot
+		case SpeakerCustomer:
+			texts = customer
+		default:
+			texts = append(robot, customer...)
+		}
+		if turnsMatch(texts, include, exclude) {
+			q.hits = append(q.hits, searchHit{doc: max(c.start, 0)*docSlots + docSlots - 1, callID: c.id})
+		}
+	}
+	return q, nil
+}
+
+// turnsMatch reports whether every included term is in one of the turns and
+// no excluded term is in any.
+func turnsMatch(texts []string, include, exclude []search.Term) bool {
+	folded := make([]string, len(texts))
+	for i, t := range texts {
+		folded[i] = search.Fold(t)
+	}
+	in := func(term string) bool {
+		for _, t := range folded {
+			if strings.Contains(t, term) {
+				return true
+			}
+		}
+		return false
+	}
+	for _, t := range include {
+		if !in(t.Text) {
+			return false
+		}
+	}
+	for _, t := range exclude {
+		if in(t.Text) {
+			return false
+		}
+	}
+	return true
 }
 
 // intersect returns the next document (newest first) every stream holds,
@@ -196,18 +352,11 @@ func intersect(ctx context.Context, streams []*docStream) (int64, bool, error) {
 	}
 }
 
-// filterDocs keeps the documents whose call passes the filter's conditions
-// on the calls row (the time range is the documents' own order).
-func (s *Store) filterDocs(ctx context.Context, f SearchFilter, docs []int64) ([]int64, error) {
-	if len(docs) == 0 || len(f.TaskIDs) == 0 && len(f.Levels) == 0 && len(f.Tags) == 0 && f.Reviewed == 0 {
-		return docs, nil
-	}
+// callConds are the filter's conditions on the calls row c (the time range
+// aside), with their arguments; none: the filter has none.
+func callConds(f SearchFilter) ([]string, []any) {
 	var conds []string
 	var args []any
-	conds = append(conds, "d.doc IN ("+inList(len(docs))+")")
-	for _, d := range docs {
-		args = append(args, d)
-	}
 	if len(f.TaskIDs) > 0 {
 		conds = append(conds, "c.task_id IN ("+inList(len(f.TaskIDs))+")")
 		for _, t := range f.TaskIDs {
@@ -233,6 +382,22 @@ func (s *Store) filterDocs(ctx context.Context, f SearchFilter, docs []int64) ([
 	case 2:
 		conds = append(conds, "NOT "+reviewed)
 	}
+	return conds, args
+}
+
+// filterDocs keeps the documents whose call passes the filter's conditions
+// on the calls row (the time range is the documents' own order).
+func (s *Store) filterDocs(ctx context.Context, f SearchFilter, docs []int64) ([]int64, error) {
+	fc, fa := callConds(f)
+	if len(docs) == 0 || len(fc) == 0 {
+		return docs, nil
+	}
+	conds := []string{"d.doc IN (" + inList(len(docs)) + ")"}
+	var args []any
+	for _, d := range docs {
+		args = append(args, d)
+	}
+	conds, args = append(conds, fc...), append(args, fa...)
 	rows, err := s.db.QueryContext(ctx, `SELECT d.doc FROM search_docs d JOIN calls c ON c.call_id = d.call_id
 		WHERE `+strings.Join(conds, " AND ")+` ORDER BY d.doc DESC`, args...)
 	if err != nil {
@@ -250,30 +415,106 @@ func (s *Store) filterDocs(ctx context.Context, f SearchFilter, docs []int64) ([
 	return out, rows.Err()
 }
 
-// docCalls returns the calls of documents, in the documents' order, with
-// their turns.
-func (s *Store) docCalls(ctx context.Context, docs []int64) ([]Call, error) {
-	args := make([]any, len(docs))
-	for i, d := range docs {
-		args[i] = d
+// filterCalls reports which of the calls pass the filter's conditions on the
+// calls row (the time range aside).
+func (s *Store) filterCalls(ctx context.Context, f SearchFilter, ids []string) (map[string]bool, error) {
+	out := make(map[string]bool, len(ids))
+	fc, fa := callConds(f)
+	if len(fc) == 0 {
+		for _, id := range ids {
+			out[id] = true
+		}
+		return out, nil
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT `+prefixed("c.", callColumns)+` FROM search_docs d JOIN calls c ON c.call_id = d.call_id
-		WHERE d.doc IN (`+inList(len(docs))+`) ORDER BY d.doc DESC`, args...)
+	for start := 0; start < len(ids); start += searchQueueChunk {
+		part := ids[start:min(start+searchQueueChunk, len(ids))]
+		var args []any
+		for _, id := range part {
+			args = append(args, id)
+		}
+		rows, err := s.db.QueryContext(ctx, `SELECT c.call_id FROM calls c WHERE c.call_id IN (`+inList(len(part))+`) AND `+
+			strings.Join(fc, " AND "), append(args, fa...)...)
+		if err != nil {
+			return nil, fmt.Errorf("store: search: %w", err)
+		}
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("store: search: %w", err)
+			}
+			out[id] = true
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("store: search: %w", err)
+		}
+	}
+	return out, nil
+}
+
+// hitCalls returns the calls of a page of hits, in the page's order, with
+// their turns.
+func (s *Store) hitCalls(ctx context.Context, page []searchHit) ([]Call, error) {
+	var docs []any
+	ids := make([]string, len(page))
+	for i, h := range page {
+		if h.callID == "" {
+			docs = append(docs, h.doc)
+		}
+		ids[i] = h.callID
+	}
+	if len(docs) > 0 {
+		byDoc := map[int64]string{}
+		rows, err := s.db.QueryContext(ctx, `SELECT doc, call_id FROM search_docs WHERE doc IN (`+inList(len(docs))+`)`, docs...)
+		if err != nil {
+			return nil, fmt.Errorf("store: search: %w", err)
+		}
+		for rows.Next() {
+			var d int64
+			var id string
+			if err := rows.Scan(&d, &id); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("store: search: %w", err)
+			}
+			byDoc[d] = id
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("store: search: %w", err)
+		}
+		for i, h := range page {
+			if h.callID == "" {
+				ids[i] = byDoc[h.doc]
+			}
+		}
+	}
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT `+callColumns+` FROM calls WHERE call_id IN (`+inList(len(ids))+`)`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: search: %w", err)
 	}
-	var out []Call
+	byID := map[string]Call{}
 	for rows.Next() {
 		c, err := scanCall(rows)
 		if err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("store: search: %w", err)
 		}
-		out = append(out, c)
+		byID[c.CallID] = c
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return nil, err
+	}
+	out := make([]Call, 0, len(ids))
+	for _, id := range ids {
+		if c, ok := byID[id]; ok {
+			out = append(out, c)
+		}
 	}
 	for i := range out {
 		if out[i].Messages, err = callMessagesOf(ctx, s.db, out[i].CallID); err != nil {

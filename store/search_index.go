@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"dialdesk/internal/search"
-	"dialdesk/platform"
 )
 
 // The transcript index, the database's part: every statement that knows
@@ -101,21 +100,41 @@ func (x *searchIndex) drop(ctx context.Context, callID string) error {
 	return nil
 }
 
-// put replaces a call's document with its turns (none: no document).
-func (x *searchIndex) put(ctx context.Context, callID string, start time.Time, msgs []CallMessage) error {
-	if err := x.drop(ctx, callID); err != nil {
-		return err
-	}
+// searchDoc is a call's document as the index's tables take it.
+type searchDoc struct {
+	robot, customer           string // folded turns, one a line (search_tri)
+	robotGrams, customerGrams string // the short grams (search_short)
+}
+
+// docOf makes the document of a call's turns (nil: none, no turns). It
+// reads nothing, so it can run before the transaction that writes it.
+func docOf(msgs []CallMessage) *searchDoc {
 	if len(msgs) == 0 {
 		return nil
 	}
-	var robot, customer []string
-	for _, m := range msgs {
-		if m.Sender == platform.SenderRobot {
-			robot = append(robot, m.Content)
-		} else {
-			customer = append(customer, m.Content)
+	robot, customer := speakerTexts(msgs)
+	lines := func(ts []string) string { // folded text has no new line: it parts turns
+		out := make([]string, len(ts))
+		for i, t := range ts {
+			out[i] = search.Fold(t)
 		}
+		return strings.Join(out, "\n")
+	}
+	return &searchDoc{lines(robot), lines(customer), search.Grams(robot), search.Grams(customer)}
+}
+
+// put replaces a call's document with its turns (none: no document).
+func (x *searchIndex) put(ctx context.Context, callID string, start time.Time, msgs []CallMessage) error {
+	return x.putDoc(ctx, callID, start, docOf(msgs))
+}
+
+// putDoc replaces a call's document (nil: no document).
+func (x *searchIndex) putDoc(ctx context.Context, callID string, start time.Time, d *searchDoc) error {
+	if err := x.drop(ctx, callID); err != nil {
+		return err
+	}
+	if d == nil {
+		return nil
 	}
 	base := max(ms(start), 0) * docSlots
 	var doc int64
@@ -137,17 +156,10 @@ func (x *searchIndex) put(ctx context.Context, callID string, start time.Time, m
 	if _, err := x.ins.ExecContext(ctx, doc, callID); err != nil {
 		return fmt.Errorf("store: search index: %w", err)
 	}
-	lines := func(ts []string) string { // folded text has no new line: it parts turns
-		out := make([]string, len(ts))
-		for i, t := range ts {
-			out[i] = search.Fold(t)
-		}
-		return strings.Join(out, "\n")
-	}
-	if _, err := x.insTri.ExecContext(ctx, doc, lines(robot), lines(customer)); err != nil {
+	if _, err := x.insTri.ExecContext(ctx, doc, d.robot, d.customer); err != nil {
 		return fmt.Errorf("store: search index: %w", err)
 	}
-	if _, err := x.insShort.ExecContext(ctx, doc, search.Grams(robot), search.Grams(customer)); err != nil {
+	if _, err := x.insShort.ExecContext(ctx, doc, d.robotGrams, d.customerGrams); err != nil {
 		return fmt.Errorf("store: search index: %w", err)
 	}
 	return nil
@@ -354,8 +366,9 @@ func anyOf(ctx context.Context, db *sql.DB, table, cond string, args []any, docs
 
 const settingSearchBuilt = "search_built"
 
-// buildSearch runs once, after migration 0110: it indexes the turns stored
-// before the index existed.
+// buildSearch runs once, after migration 0110 (or into a copied database):
+// it queues the calls whose turns were stored before the index existed, for
+// the indexer.
 func (s *Store) buildSearch(ctx context.Context) error {
 	if _, err := s.Setting(ctx, settingSearchBuilt); err == nil {
 		return nil
@@ -367,40 +380,10 @@ func (s *Store) buildSearch(ctx context.Context) error {
 		return err
 	}
 	defer tx.Rollback()
-	rows, err := tx.QueryContext(ctx, `SELECT DISTINCT c.call_id, c.start_at FROM calls c JOIN call_messages m ON m.call_id = c.call_id`)
-	if err != nil {
+	// WHERE true: SQLite's parser needs it before ON CONFLICT after a SELECT.
+	if _, err := tx.ExecContext(ctx, `INSERT INTO search_pending (call_id) SELECT DISTINCT call_id FROM call_messages WHERE true
+		ON CONFLICT (call_id) DO NOTHING`); err != nil {
 		return fmt.Errorf("store: build search: %w", err)
-	}
-	type idStart struct {
-		id    string
-		start int64
-	}
-	var calls []idStart
-	for rows.Next() {
-		var c idStart
-		if err := rows.Scan(&c.id, &c.start); err != nil {
-			rows.Close()
-			return err
-		}
-		calls = append(calls, c)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	x, err := newSearchIndex(ctx, tx)
-	if err != nil {
-		return err
-	}
-	defer x.close()
-	for _, c := range calls {
-		msgs, err := callMessagesOf(ctx, tx, c.id)
-		if err != nil {
-			return err
-		}
-		if err := x.put(ctx, c.id, fromMS(c.start), msgs); err != nil {
-			return err
-		}
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO settings (key, value, updated_at) VALUES (?, '1', ?)`, settingSearchBuilt, ms(s.now())); err != nil {
 		return err

@@ -199,6 +199,9 @@ type upserter struct {
 	// search is what the search index is to be told, in order, once the
 	// batch's other writes are done (flushSearch).
 	search []searchPut
+	// inline indexes the batch's turns in its own transaction (a bulk
+	// load); otherwise flushSearch queues the calls for the indexer.
+	inline bool
 }
 
 // searchPut is a call's document for the search index: its turns, or
@@ -220,7 +223,22 @@ type searchPut struct {
 // and the documents go in by start time: the index's row ids follow start
 // times, and FTS5 writes out its pending terms whenever a row id comes
 // lower than the one before.
+//
+// Unless the upserter is inline, the calls only go into the search queue
+// (search_queue.go): the indexer puts them in later, in batches.
 func (u *upserter) flushSearch(ctx context.Context) error {
+	if !u.inline {
+		seen := make(map[string]bool, len(u.search))
+		ids := make([]string, 0, len(u.search))
+		for _, p := range u.search {
+			if !seen[p.callID] {
+				seen[p.callID] = true
+				ids = append(ids, p.callID)
+			}
+		}
+		u.search = u.search[:0]
+		return queueSearch(ctx, u.tx, ids)
+	}
 	last := make(map[string]int, len(u.search))
 	for i, p := range u.search {
 		last[p.callID] = i
@@ -1044,6 +1062,7 @@ func (b *BulkLoader) Add(ctx context.Context, calls []Call) error {
 		return err
 	}
 	defer u.close()
+	u.inline = true
 	now := ms(b.s.now())
 	d := rollupDeltas{}
 	for _, n := range calls {

@@ -13,6 +13,7 @@ type SearchVM struct {
 	More       bool   // more calls than Total match (counting stopped)
 	Partial    bool   // calls before SearchedTo were not searched
 	SearchedTo string // when Partial: the oldest call searched
+	Behind     int    // newest calls still being indexed and not searched
 	Pager      PagerVM
 }
 
