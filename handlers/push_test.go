@@ -121,21 +121,25 @@ func TestSyncFillsMissingPushes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	begin, end := app.Sandbox.Now().Add(-60*24*time.Hour), app.Sandbox.Now().Add(time.Hour)
 	var taskID string
 	var first client.CallResult
+	var begin, end time.Time
 	for _, tk := range tasks {
 		if tk.Status != client.TaskRunning {
 			continue
 		}
-		p, err := app.Client.QueryTimeTaskData(ctx, client.TimeTaskQuery{TaskID: tk.ID, Begin: begin, End: end})
-		if err == nil && len(p.Data) > 0 {
-			taskID, first = tk.ID, p.Data[0]
+		if page, ok := firstCallPage(t, app, tk.ID); ok {
+			// The sync walks the span of the task's first page of calls
+			// (every running task's calls in it), not the seeded world's
+			// two months: one round is then a few hundred calls, not two
+			// thousand, and the same things are asserted of it.
+			taskID, first = tk.ID, page[0]
+			begin, end = callSpan(page)
 			break
 		}
 	}
 	if taskID == "" {
-		t.Fatal("the seeded world has no running task with calls")
+		t.Fatal("the seeded world has no running task with two calls")
 	}
 	// One call arrives by push without a task in the URL.
 	b, _ := json.Marshal(map[string]any{"result": map[string]any{"data": first, "ret_code": "000000"}})
@@ -306,19 +310,20 @@ func TestSyncWalksJustFinishedTask(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	begin, end := app.Sandbox.Now().Add(-60*24*time.Hour), app.Sandbox.Now().Add(time.Hour)
 	var taskID string
+	var begin, end time.Time
 	for _, tk := range tasks {
 		if tk.Status != client.TaskRunning {
 			continue
 		}
-		if p, err := app.Client.QueryTimeTaskData(ctx, client.TimeTaskQuery{TaskID: tk.ID, Begin: begin, End: end}); err == nil && len(p.Data) > 0 {
+		if page, ok := firstCallPage(t, app, tk.ID); ok {
 			taskID = tk.ID
+			begin, end = callSpan(page) // as in TestSyncFillsMissingPushes
 			break
 		}
 	}
 	if taskID == "" {
-		t.Fatal("the seeded world has no running task with calls")
+		t.Fatal("the seeded world has no running task with two calls")
 	}
 	// Round 1 sees the task running, over an empty window.
 	past := begin.Add(-24 * time.Hour)
@@ -345,4 +350,27 @@ func TestSyncWalksJustFinishedTask(t *testing.T) {
 	if st.Tasks != st2.Tasks-1 || st.Stored != 0 {
 		t.Errorf("third round walked %d tasks (second: %d) and stored %d; want the finished one left alone", st.Tasks, st2.Tasks, st.Stored)
 	}
+}
+
+// firstCallPage returns the first page of a task's calls over the seeded
+// world's last two months (oldest first), and whether it holds two or more.
+func firstCallPage(t *testing.T, app *testapp.App, taskID string) ([]client.CallResult, bool) {
+	t.Helper()
+	begin, end := app.Sandbox.Now().Add(-60*24*time.Hour), app.Sandbox.Now().Add(time.Hour)
+	p, err := app.Client.QueryTimeTaskData(t.Context(), client.TimeTaskQuery{TaskID: taskID, Begin: begin, End: end})
+	return p.Data, err == nil && len(p.Data) >= 2
+}
+
+// callSpan is a sync window holding every call of page (by start time,
+// which query_time_task_data selects on), with a minute to spare each side.
+func callSpan(page []client.CallResult) (begin, end time.Time) {
+	begin, end = page[0].Detail.StartTime.Time(), page[0].Detail.StartTime.Time()
+	for _, c := range page[1:] {
+		if s := c.Detail.StartTime.Time(); s.Before(begin) {
+			begin = s
+		} else if s.After(end) {
+			end = s
+		}
+	}
+	return begin.Add(-time.Minute), end.Add(time.Minute)
 }

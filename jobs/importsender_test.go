@@ -18,9 +18,22 @@ import (
 	"dialdesk/store"
 )
 
+// migratedTarget is testdb.Target with the migrations already applied: on
+// SQLite a copy of a database migrated once per test binary (testdb.Migrated).
+func migratedTarget(t testing.TB, name string) string {
+	t.Helper()
+	return testdb.Migrated(t, name, func(path string) error {
+		s, err := store.Open(path)
+		if err != nil {
+			return err
+		}
+		return s.Close()
+	})
+}
+
 func openStore(t *testing.T) *store.Store {
 	t.Helper()
-	s, err := store.Open(testdb.Target(t, "t.db"))
+	s, err := store.Open(migratedTarget(t, "t.db"))
 	if err != nil {
 		t.Fatal(err)
 	}

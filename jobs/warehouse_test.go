@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"dialdesk/client"
-	"dialdesk/internal/testdb"
 	"dialdesk/sandbox"
 	"dialdesk/store"
 )
@@ -40,7 +39,7 @@ func newWHEnv(t testing.TB, h sandbox.History) *whEnv {
 	t.Cleanup(srv.Close)
 	e.cl = client.New(client.WithICall(srv.URL+"/platform/api/icall/5/task/", "demo-appid", "demo-signature"),
 		client.WithV1(srv.URL+"/platform/", "demo-token"), client.WithLocation(shanghai))
-	e.path = testdb.Target(t, "dd.db")
+	e.path = migratedTarget(t, "dd.db")
 	e.reopen(t)
 	var known []store.KnownTask
 	for _, id := range e.sb.TaskIDs() {

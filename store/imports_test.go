@@ -4,13 +4,12 @@ import (
 	"context"
 	"testing"
 
-	"dialdesk/internal/testdb"
 	"github.com/google/go-cmp/cmp"
 )
 
 func openImportsStore(t *testing.T) *Store {
 	t.Helper()
-	s, err := Open(testdb.Target(t, "t.db"))
+	s, err := Open(migratedTarget(t, "t.db"))
 	if err != nil {
 		t.Fatal(err)
 	}

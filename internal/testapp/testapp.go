@@ -99,7 +99,7 @@ func New(t testing.TB, opts Options) *App {
 	})
 	mux.Handle(SandboxPrefix+"/", http.StripPrefix(SandboxPrefix, sb))
 
-	st, err := store.Open(testdb.Target(t, "dialdesk.db"))
+	st, err := store.Open(MigratedStore(t, "dialdesk.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -156,6 +156,20 @@ func New(t testing.TB, opts Options) *App {
 	t.Cleanup(hs.Close)
 	app.URL, app.HTTP, app.Server, app.Config = hs.URL, hs, srv, cfg
 	return app
+}
+
+// MigratedStore returns where a test's store goes (testdb.Target), with the
+// migrations already applied there: on SQLite a copy of a database migrated
+// once per test binary (testdb.Migrated).
+func MigratedStore(t testing.TB, name string) string {
+	t.Helper()
+	return testdb.Migrated(t, name, func(path string) error {
+		st, err := store.Open(path)
+		if err != nil {
+			return err
+		}
+		return st.Close()
+	})
 }
 
 // RememberSandboxTasks stores every task of the sandbox's world (finished
