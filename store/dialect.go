@@ -9,7 +9,10 @@ package store
 //   - each transaction takes one advisory lock of the database first, as
 //     SQLite's BEGIN IMMEDIATE takes its write lock: the store's
 //     read-then-write transactions were written for one writer at a time and
-//     keep that guarantee across instances;
+//     keep that guarantee across instances. The search indexer's alone does
+//     not (unlocked): it is the only writer of the index's tables, and its
+//     hold of the queue's rows is row locks, so the pushes and the sync go on
+//     while it writes;
 //   - the migrations are a set of their own (migrations_pg/, same numbers),
 //     applied under a session advisory lock so that instances starting at
 //     once migrate once;
@@ -169,10 +172,22 @@ func (c *rebindConn) QueryContext(ctx context.Context, q string, args []driver.N
 	return c.Conn.QueryContext(ctx, q, args)
 }
 
+// unlockedKey marks the context of a transaction that takes no write lock.
+type unlockedKey struct{}
+
+// unlocked returns ctx for BeginTx of a transaction that, on PostgreSQL,
+// does not take the write lock (see the file's comment for who may).
+func unlocked(ctx context.Context) context.Context {
+	return context.WithValue(ctx, unlockedKey{}, true)
+}
+
 func (c *rebindConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
 	tx, err := c.Conn.BeginTx(ctx, opts)
 	if err != nil {
 		return nil, err
+	}
+	if ctx.Value(unlockedKey{}) != nil {
+		return tx, nil
 	}
 	if _, err := c.Conn.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, []driver.NamedValue{{Ordinal: 1, Value: c.connector.writeLock.Load()}}); err != nil {
 		tx.Rollback()

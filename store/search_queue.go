@@ -26,6 +26,7 @@ const searchQueueChunk = 200
 // queueSearch adds calls to the search queue, or bumps their generation if
 // they are queued already (the indexer may be reading the old turns).
 func queueSearch(ctx context.Context, tx *sql.Tx, ids []string) error {
+	ids = slices.Sorted(slices.Values(ids)) // the indexer's order (IndexPending)
 	for start := 0; start < len(ids); start += searchQueueChunk {
 		part := ids[start:min(start+searchQueueChunk, len(ids))]
 		args := make([]any, len(part))
@@ -84,9 +85,10 @@ func (s *Store) IndexPending(ctx context.Context, batch int) (n int, more bool, 
 	if len(todo) == 0 {
 		return 0, false, nil
 	}
-	ids := make([]string, len(todo))
+	ids := make([]string, len(todo)) // in call id order
+	gens := make(map[string]int64, len(todo))
 	for i, q := range todo {
-		ids[i] = q.id
+		ids[i], gens[q.id] = q.id, q.gen
 	}
 	turns, err := turnTexts(ctx, s.db, ids)
 	if err != nil {
@@ -98,28 +100,48 @@ func (s *Store) IndexPending(ctx context.Context, batch int) (n int, more bool, 
 	// By start time: the index's row ids follow start times (see flushSearch).
 	slices.SortStableFunc(todo, func(a, b queued) int { return cmp.Compare(a.start, b.start) })
 
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, err := s.db.BeginTx(unlocked(ctx), nil)
 	if err != nil {
 		return 0, false, fmt.Errorf("store: index: %w", err)
 	}
 	defer tx.Rollback()
+	// Off the queue first, in call id order (the order the writers queue
+	// them in: no two transactions wait for each other's rows in turn); a
+	// call queued again since it was read keeps its row, and its turn.
+	taken := map[string]bool{}
+	for start := 0; start < len(ids); start += searchQueueChunk {
+		part := ids[start:min(start+searchQueueChunk, len(ids))]
+		var args []any
+		var cond []string
+		for _, id := range part {
+			args = append(args, id, gens[id])
+			cond = append(cond, "(call_id = ? AND gen = ?)")
+		}
+		rows, err := tx.QueryContext(ctx, `DELETE FROM search_pending WHERE `+strings.Join(cond, " OR ")+` RETURNING call_id`, args...)
+		if err != nil {
+			return 0, false, fmt.Errorf("store: index: %w", err)
+		}
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return 0, false, fmt.Errorf("store: index: %w", err)
+			}
+			taken[id] = true
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return 0, false, fmt.Errorf("store: index: %w", err)
+		}
+	}
 	x, err := newSearchIndex(ctx, tx)
 	if err != nil {
 		return 0, false, err
 	}
 	defer x.close()
-	del, err := tx.PrepareContext(ctx, `DELETE FROM search_pending WHERE call_id = ? AND gen = ?`)
-	if err != nil {
-		return 0, false, fmt.Errorf("store: index: %w", err)
-	}
-	defer del.Close()
 	for _, q := range todo {
-		res, err := del.ExecContext(ctx, q.id, q.gen)
-		if err != nil {
-			return 0, false, fmt.Errorf("store: index: %w", err)
-		}
-		if k, err := res.RowsAffected(); err != nil || k == 0 {
-			continue // queued again since it was read (or indexed by another round)
+		if !taken[q.id] {
+			continue
 		}
 		if err := x.putDoc(ctx, q.id, fromMS(q.start), q.doc); err != nil {
 			return 0, false, err

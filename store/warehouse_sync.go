@@ -259,22 +259,19 @@ func (s *Store) PruneTranscripts(ctx context.Context, cutoff time.Time, limit in
 		return 0, err
 	}
 	now := ms(s.now())
-	x, err := newSearchIndex(ctx, tx)
-	if err != nil {
-		return 0, err
-	}
-	defer x.close()
 	for _, id := range ids {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM call_messages WHERE call_id = ?`, id); err != nil {
 			return 0, fmt.Errorf("store: prune transcripts: %w", err)
-		}
-		if err := x.drop(ctx, id); err != nil {
-			return 0, err
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE calls SET transcript_state = ?, updated_at = ? WHERE call_id = ?`,
 			TranscriptPruned, now, id); err != nil {
 			return 0, fmt.Errorf("store: prune transcripts: %w", err)
 		}
+	}
+	// The index drops their documents (the indexer is the index's only
+	// writer); searches skip them at once.
+	if err := queueSearch(ctx, tx, ids); err != nil {
+		return 0, err
 	}
 	return len(ids), tx.Commit()
 }
