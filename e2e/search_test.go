@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/chromedp"
 
 	"dialdesk/client"
@@ -77,11 +78,25 @@ func TestSearchInBrowser(t *testing.T) {
 	b := NewBrowser(t)
 	b.Login(app, store.RoleSupervisor)
 
+	// "/" opens the search from any page, and on it puts the cursor in the box.
 	b.Do(
 		chromedp.Navigate(app.URL+"/tasks"),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid=nav-search]`)),
-		chromedp.Click(chromedp.CSS(`[data-testid=nav-search]`)),
+		slashKey,
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid=search-q]`)),
+	)
+	if !strings.HasSuffix(eval[string](t, b, `location.pathname`), "/search") {
+		t.Fatal(`"/" did not open the search page`)
+	}
+	eval[bool](t, b, `(document.activeElement.blur(), true)`)
+	b.Do(slashKey)
+	if id := eval[string](t, b, `document.activeElement.id`); id != "s-q" {
+		t.Fatalf(`"/" on the search page focused %q, want the search box`, id)
+	}
+	if v := eval[string](t, b, `document.activeElement.value`); v != "" {
+		t.Fatalf(`the search box holds %q after "/", want nothing`, v)
+	}
+	b.Do(
 		chromedp.SendKeys(chromedp.CSS(`[data-testid=search-q]`), "12315"),
 		chromedp.Click(chromedp.CSS(`[data-testid=search-go]`)),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid=search-results]`)),
@@ -117,3 +132,18 @@ func TestSearchInBrowser(t *testing.T) {
 		t.Errorf("browser console:\n%v", p)
 	}
 }
+
+// slashKey presses "/" as a keyboard does: one keyDown carrying its text
+// (chromedp.KeyEvent sends the text as an event of its own, which a page's
+// keydown handler cannot cancel).
+var slashKey = chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
+	for _, p := range []input.DispatchKeyEventParams{
+		{Type: input.DispatchKeyEventTypeKeyDown, Key: "/", Code: "Slash", Text: "/", WindowsVirtualKeyCode: 191, NativeVirtualKeyCode: 191},
+		{Type: input.DispatchKeyEventTypeKeyUp, Key: "/", Code: "Slash", WindowsVirtualKeyCode: 191, NativeVirtualKeyCode: 191},
+	} {
+		if _, err := chromedp.Call(ctx, input.DispatchKeyEvent, p); err != nil {
+			return err
+		}
+	}
+	return nil
+})

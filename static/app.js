@@ -35,6 +35,24 @@
     if (a && b && a !== b) window.location.reload();
   });
 
+  // "/" (outside a field) goes to the transcript search: focuses its box on
+  // the search page, opens the search page elsewhere.
+  document.addEventListener("keydown", function (e) {
+    if (e.key !== "/" || e.ctrlKey || e.metaKey || e.altKey || e.defaultPrevented) return;
+    var t = e.target;
+    if (t && (t.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName))) return;
+    var box = document.querySelector("[data-testid=search-q]");
+    var link = document.querySelector("[data-testid=nav-search]");
+    if (box) {
+      e.preventDefault();
+      box.focus();
+      box.select();
+    } else if (link) {
+      e.preventDefault();
+      window.location.assign(link.href);
+    }
+  });
+
   // Buttons with data-confirm ask before submitting their form.
   document.addEventListener("submit", function (e) {
     var btn = e.submitter;

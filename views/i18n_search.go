@@ -4,6 +4,7 @@ package views
 func init() {
 	Register(map[string]string{
 		"nav.search":          "搜索",
+		"nav.search.key":      "搜索所有通话的对话内容（快捷键 /）",
 		"search.title":        "搜索",
 		"search.placeholder":  "搜索对话内容，例如：12315 投诉",
 		"search.go":           "搜索",
@@ -27,6 +28,7 @@ func init() {
 		"search.err.reviewed": "请选择复核状态。",
 	}, map[string]string{
 		"nav.search":          "Search",
+		"nav.search.key":      "Search every call's conversation (shortcut: /)",
 		"search.title":        "Search",
 		"search.placeholder":  "Search the conversations, e.g. 12315 complaint",
 		"search.go":           "Search",
