@@ -26,6 +26,13 @@ func validCallKey(k string) bool { return callKeyRe.MatchString(k) && k != "." &
 // facts, recording, previous/next within the filtered list (the query
 // string carries the list's filters and page). Opening it marks it read.
 func (s *Server) callDetail(w http.ResponseWriter, r *http.Request) error {
+	return s.renderCallDetail(w, r, http.StatusOK, r.URL.Query().Get("from") == "queue", nil)
+}
+
+// renderCallDetail answers with a call's page; fromQueue: in review mode,
+// j/k walking the reviewer's queue. edit, when not nil, changes the review
+// panel before it is drawn (a refused review: what was typed, the messages).
+func (s *Server) renderCallDetail(w http.ResponseWriter, r *http.Request, status int, fromQueue bool, edit func(*views.ReviewPanelVM)) error {
 	ctx := r.Context()
 	id, key := TaskID(r), chi.URLParam(r, "call")
 	if !validCallKey(key) {
@@ -72,9 +79,11 @@ func (s *Server) callDetail(w http.ResponseWriter, r *http.Request) error {
 	v.CanDNC = u.Role == store.RoleAdmin || u.Role == store.RoleManager
 	v.DNCURL = callURL(id, key) + "/dnc"
 	v.Return = q.Encode()
-	fromQueue := r.URL.Query().Get("from") == "queue"
 	if v.Review, err = s.reviewPanel(ctx, u, id, key, v, fromQueue); err != nil {
 		return err
+	}
+	if edit != nil {
+		edit(v.Review)
 	}
 	if fromQueue { // j/k walk the reviewer's queue
 		if v.PrevURL, v.NextURL, err = s.queueNeighbours(ctx, u.Username, id, key); err != nil {
@@ -90,7 +99,7 @@ func (s *Server) callDetail(w http.ResponseWriter, r *http.Request) error {
 			v.Facts[i].Value = v.Header.Name // surface A names no task in the call: the task's own name
 		}
 	}
-	return s.render(w, r, http.StatusOK, views.CallDetailPage(p, v))
+	return s.render(w, r, status, views.CallDetailPage(p, v))
 }
 
 // recordingURL is dialdesk's own address of a call's recording.

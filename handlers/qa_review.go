@@ -223,17 +223,19 @@ func scorecardVM(c store.Scorecard, scores map[string]qa.Score, scored bool) *vi
 // reviewForm is a submitted review as typed.
 type reviewForm struct {
 	Scores     map[string]qa.Score
+	Points     map[string]string // each points criterion's score as typed
 	HumanLevel string
 	Tags       []string
 	Comment    string
 	NoteText   string
-	NoteTurn   int   // -1: none
-	NoteMS     int64 // -1: none
+	NoteTurnIn string // note_turn as typed
+	NoteAtIn   string // note_at as typed
+	NoteTurn   int    // -1: none
+	NoteMS     int64  // -1: none
 }
 
-func readReviewForm(r *http.Request, card *store.Scorecard) (reviewForm, bool) {
-	f := reviewForm{Scores: map[string]qa.Score{}, NoteTurn: -1, NoteMS: -1}
-	ok := true
+func readReviewForm(r *http.Request, card *store.Scorecard) reviewForm {
+	f := reviewForm{Scores: map[string]qa.Score{}, Points: map[string]string{}, NoteTurn: -1, NoteMS: -1}
 	if card != nil {
 		for _, c := range card.Card.Criteria {
 			p := "crit_" + c.Key + "_"
@@ -241,11 +243,8 @@ func readReviewForm(r *http.Request, card *store.Scorecard) (reviewForm, bool) {
 			if c.Kind == qa.KindPass {
 				sc.Pass = r.PostForm.Get(p+"pass") == "1"
 			} else {
-				n, err := strconv.Atoi(strings.TrimSpace(r.PostForm.Get(p + "points")))
-				if err != nil || n < 0 || n > c.Points {
-					ok = false
-				}
-				sc.Points = n
+				f.Points[c.Key] = trimTo(strings.TrimSpace(r.PostForm.Get(p+"points")), 20)
+				sc.Points, _ = strconv.Atoi(f.Points[c.Key])
 			}
 			f.Scores[c.Key] = sc
 		}
@@ -258,21 +257,74 @@ func readReviewForm(r *http.Request, card *store.Scorecard) (reviewForm, bool) {
 	}
 	f.Comment = trimTo(strings.TrimSpace(r.PostForm.Get("comment")), 2000)
 	f.NoteText = trimTo(strings.TrimSpace(r.PostForm.Get("note_text")), 500)
-	if t := r.PostForm.Get("note_turn"); t != "" {
-		n, err := strconv.Atoi(t)
-		if err != nil || n < 0 {
-			ok = false
-		}
+	f.NoteTurnIn = trimTo(strings.TrimSpace(r.PostForm.Get("note_turn")), 20)
+	if n, err := strconv.Atoi(f.NoteTurnIn); err == nil && n >= 0 {
 		f.NoteTurn = n
 	}
-	if t := strings.TrimSpace(r.PostForm.Get("note_at")); t != "" {
-		ms, good := parseClock(t)
-		if !good {
-			ok = false
-		}
+	f.NoteAtIn = trimTo(strings.TrimSpace(r.PostForm.Get("note_at")), 20)
+	if ms, ok := parseClock(f.NoteAtIn); ok {
 		f.NoteMS = ms
 	}
-	return f, ok
+	return f
+}
+
+// Validate gives each bad field's message, keyed by the input's name
+// ("crit_<key>_points", human_level, tag, note_turn, note_at); none when
+// the review may be saved. levels and tags are those a reviewer may
+// choose, turns the number of the call's turns.
+func (f reviewForm) Validate(ctx context.Context, card *store.Scorecard, levels, tags []string, turns int) map[string]string {
+	errs := map[string]string{}
+	if card != nil {
+		for _, c := range card.Card.Criteria {
+			if c.Kind == qa.KindPass {
+				continue
+			}
+			field := "crit_" + c.Key + "_points"
+			n, err := strconv.Atoi(f.Points[c.Key])
+			switch {
+			case f.Points[c.Key] == "":
+				errs[field] = views.Tf(ctx, "qa.review.err.points.missing", c.Points)
+			case err != nil || n < 0 || n > c.Points:
+				errs[field] = views.Tf(ctx, "qa.review.err.points.range", c.Points)
+			}
+		}
+	}
+	if f.HumanLevel != "" && !slices.Contains(levels, f.HumanLevel) {
+		errs["human_level"] = views.T(ctx, "qa.review.err.human_level")
+	}
+	for _, t := range f.Tags {
+		if !slices.Contains(tags, t) {
+			errs["tag"] = views.Tf(ctx, "qa.review.err.tag", t)
+			break
+		}
+	}
+	if f.NoteTurnIn != "" && (f.NoteTurn < 0 || f.NoteTurn >= turns) {
+		errs["note_turn"] = views.T(ctx, "qa.review.err.note_turn")
+	}
+	if f.NoteAtIn != "" && f.NoteMS < 0 {
+		errs["note_at"] = views.T(ctx, "qa.review.err.note_at")
+	}
+	return errs
+}
+
+// refill puts what was typed back into the review panel, with the messages
+// beside the bad fields.
+func (f reviewForm) refill(p *views.ReviewPanelVM, errs map[string]string) {
+	p.Errors = errs
+	if p.Card != nil {
+		for gi := range p.Card.Groups {
+			for ci := range p.Card.Groups[gi].Criteria {
+				c := &p.Card.Groups[gi].Criteria[ci]
+				sc := f.Scores[c.Key]
+				c.Score, c.Passed, c.Comment, c.Failed = f.Points[c.Key], sc.Pass, sc.Comment, false
+			}
+		}
+	}
+	p.HumanLevel, p.Comment = f.HumanLevel, f.Comment
+	for i := range p.Tags {
+		p.Tags[i].Checked = slices.Contains(f.Tags, p.Tags[i].Name)
+	}
+	p.NoteTurn, p.NoteAt, p.NoteText = f.NoteTurnIn, f.NoteAtIn, f.NoteText
 }
 
 // parseClock reads a time in the recording: "75" seconds or "1:15".
@@ -321,25 +373,11 @@ func (s *Server) callQA(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	f, ok := readReviewForm(r, card)
-	levels := s.humanLevels(ctx)
-	if f.HumanLevel != "" && !slices.Contains(levels, f.HumanLevel) {
-		ok = false
-	}
+	f := readReviewForm(r, card)
 	robotTags := chipNames(v.Tags)
-	allowed := s.tagChoices(ctx, robotTags)
-	for _, t := range f.Tags {
-		if !slices.Contains(allowed, t) {
-			ok = false
-		}
-	}
-	if f.NoteTurn >= len(v.Turns) {
-		ok = false
-	}
-	back := callURL(id, key) + reviewReturn(r.PostForm.Get("from"))
-	if !ok {
-		s.setFlash(w, r, views.T(ctx, "qa.review.err"), true)
-		return redirect(w, r, back)
+	if errs := f.Validate(ctx, card, s.humanLevels(ctx), s.tagChoices(ctx, robotTags), len(v.Turns)); len(errs) > 0 {
+		return s.renderCallDetail(w, r, http.StatusUnprocessableEntity, r.PostForm.Get("from") == "queue",
+			func(p *views.ReviewPanelVM) { f.refill(p, errs) })
 	}
 	in := store.ReviewInput{TaskID: id, CallKey: rk, RobotLevel: v.LevelKey, Scores: f.Scores,
 		HumanLevel: f.HumanLevel, Comment: f.Comment}
@@ -373,7 +411,7 @@ func (s *Server) callQA(w http.ResponseWriter, r *http.Request) error {
 		}
 		return redirect(w, r, next)
 	}
-	return redirect(w, r, back)
+	return redirect(w, r, callURL(id, key)+reviewReturn(r.PostForm.Get("from")))
 }
 
 func reviewReturn(from string) string {

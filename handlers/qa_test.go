@@ -184,6 +184,82 @@ func TestQAReviewFromTheQueue(t *testing.T) {
 	}
 }
 
+// TestQAReviewFieldErrors: a refused review is not saved; the call's page
+// comes back (422) with a message beside each bad field, as the task form
+// has them, and everything the reviewer typed still in the form.
+func TestQAReviewFieldErrors(t *testing.T) {
+	w := newQAWorld(t, 1)
+	w.pick(t, "supervisor", w.calls[0])
+	c := w.app.Login(t, store.RoleSupervisor)
+	form := url.Values{"crit_greet_points": {"45"}, "crit_greet_comment": {"开场太快"}, "crit_script_points": {""},
+		"crit_legal_pass": {"1"}, "human_level": {"没有这个等级"}, "comment": {"总评还在"},
+		"note_turn": {"9"}, "note_at": {"1:75"}, "note_text": {"客户在这里拒绝"}, "from": {"queue"}}
+	res, body := w.app.PostFormBody(t, c, w.callPath(w.calls[0])+"/qa", form)
+	if res.StatusCode != http.StatusUnprocessableEntity {
+		t.Fatalf("bad review: %d, want 422", res.StatusCode)
+	}
+	d := doc(t, body)
+	f := d.Find("[data-testid=review-form]")
+	for field, want := range map[string]string{
+		"crit_greet_points":  "0 到 40",            // out of range
+		"crit_script_points": "请给这一项打分（0 到 40 分）", // missing
+		"human_level":        "人工意向",
+		"note_turn":          "一句",
+		"note_at":            "1:15",
+	} {
+		if got := f.Find("[data-testid=error-" + field + "]").Text(); !strings.Contains(got, want) {
+			t.Errorf("%s: message %q, want one with %q", field, got, want)
+		}
+	}
+	if n := f.Find(".field-error").Length(); n != 5 {
+		t.Errorf("%d messages, want 5 (none for the tags)", n)
+	}
+	if got := f.Find("[data-testid=form-errors]").Text(); !strings.Contains(got, "5") {
+		t.Errorf("summary %q, want it to count 5", got)
+	}
+	// The message is beside its criterion, and the input points at it.
+	greet := f.Find("[data-testid=criterion][data-key=greet]")
+	if greet.Find("[data-testid=error-crit_greet_points]").Length() != 1 ||
+		greet.Find("input[name=crit_greet_points]").AttrOr("aria-invalid", "") != "true" ||
+		greet.Find("input[name=crit_greet_points]").AttrOr("aria-describedby", "") != "err-crit_greet_points" {
+		t.Error("the score's message is not beside its criterion")
+	}
+	for sel, want := range map[string]string{
+		"input[name=crit_greet_points]":  "45",
+		"input[name=crit_greet_comment]": "开场太快",
+		"input[name=crit_script_points]": "",
+		"input[name=note_at]":            "1:75",
+		"input[name=note_text]":          "客户在这里拒绝",
+		"input[name=from]":               "queue",
+	} {
+		if got, ok := f.Find(sel).Attr("value"); !ok || got != want {
+			t.Errorf("%s: value %q, want %q kept", sel, got, want)
+		}
+	}
+	if _, ok := f.Find("input[name=crit_legal_pass]").Attr("checked"); !ok {
+		t.Error("the pass criterion was unticked")
+	}
+	if got := f.Find("textarea[name=comment]").Text(); got != "总评还在" {
+		t.Errorf("comment %q, want it kept", got)
+	}
+	if rv, err := w.app.Store.ReviewOfCall(context.Background(), w.task, w.calls[0]); err != nil || rv.Submitted() {
+		t.Errorf("a refused review was saved: %+v %v", rv, err)
+	}
+
+	// A tag not offered: its message alone; then a good review is saved.
+	form = fullMarks()
+	form.Add("tag", "乱写的标签")
+	res, body = w.app.PostFormBody(t, c, w.callPath(w.calls[0])+"/qa", form)
+	f = doc(t, body).Find("[data-testid=review-form]")
+	if res.StatusCode != http.StatusUnprocessableEntity || f.Find(".field-error").Length() != 1 ||
+		!strings.Contains(f.Find("[data-testid=error-tag]").Text(), "乱写的标签") {
+		t.Errorf("unknown tag: %d, messages %q", res.StatusCode, f.Find(".field-error").Text())
+	}
+	if res := w.app.PostForm(t, c, w.callPath(w.calls[0])+"/qa", fullMarks()); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("good review: %d", res.StatusCode)
+	}
+}
+
 // TestQAReviewRoles: another supervisor sees neither the form nor the
 // scores of a call assigned to someone else and cannot submit it; anyone
 // reviewing may review a call no plan picked (ad hoc, no scorecard);

@@ -48,7 +48,7 @@ func init() {
 		"qa.review":                "质检",
 		"qa.review.submit":         "提交质检",
 		"qa.review.saved":          "质检结果已保存。",
-		"qa.review.err":            "质检结果未保存：请检查分数、人工意向、标签和备注的位置。",
+		"qa.review.err":            "质检结果未保存：有 %d 处需要修改，请看标红的说明。",
 		"qa.review.keys":           "数字键：给当前评分项打分；Enter：提交并进入下一通；j／k：下一通／上一通；空格：播放／暂停",
 		"qa.review.assignedto":     "这通电话已分配给 %s 质检。",
 		"qa.review.none":           "这通电话尚未质检。",
@@ -213,6 +213,14 @@ func init() {
 		"qa.plan.err.reviewer":     "所选质检员不存在或已停用。",
 		"qa.plan.err.seconds":      "秒数须为 0 到 86400 的整数。",
 
+		// Beside a field of a refused review.
+		"qa.review.err.points.missing": "请给这一项打分（0 到 %d 分）。",
+		"qa.review.err.points.range":   "分数应在 0 到 %d 之间。",
+		"qa.review.err.human_level":    "请从列表中选择人工意向。",
+		"qa.review.err.tag":            "标签“%s”不在可选标签中。",
+		"qa.review.err.note_turn":      "请从列表中选择备注所在的一句。",
+		"qa.review.err.note_at":        "请按秒数（如 75）或分秒（如 1:15）填写录音时间。",
+
 		"audit.action.qa.scorecard.create": "新建评分表",
 		"audit.action.qa.scorecard.edit":   "修改评分表",
 		"audit.action.qa.plan.create":      "新建质检计划",
@@ -278,7 +286,7 @@ func init() {
 		"qa.review":                "Review",
 		"qa.review.submit":         "Submit review",
 		"qa.review.saved":          "Review saved.",
-		"qa.review.err":            "The review was not saved: check the scores, the human level, the tags and where the note is pinned.",
+		"qa.review.err":            "The review was not saved: %d things need fixing; see the messages in red.",
 		"qa.review.keys":           "Digits: score the focused criterion; Enter: submit and go to the next call; j/k: next/previous call; space: play/pause",
 		"qa.review.assignedto":     "This call is assigned to %s for review.",
 		"qa.review.none":           "This call has not been reviewed.",
@@ -442,6 +450,14 @@ func init() {
 		"qa.plan.err.level":        "A chosen level does not exist.",
 		"qa.plan.err.reviewer":     "A chosen reviewer does not exist or is disabled.",
 		"qa.plan.err.seconds":      "Seconds must be a whole number from 0 to 86400.",
+
+		// Beside a field of a refused review.
+		"qa.review.err.points.missing": "Please score this criterion (0 to %d).",
+		"qa.review.err.points.range":   "The score must be between 0 and %d.",
+		"qa.review.err.human_level":    "Please choose a human level from the list.",
+		"qa.review.err.tag":            "The tag “%s” is not one of the tags to choose from.",
+		"qa.review.err.note_turn":      "Please choose the note's turn from the list.",
+		"qa.review.err.note_at":        "Please give the time in the recording in seconds or minutes:seconds, like 75 or 1:15.",
 
 		"audit.action.qa.scorecard.create": "create scorecard",
 		"audit.action.qa.scorecard.edit":   "edit scorecard",

@@ -161,6 +161,20 @@ type ReviewPanelVM struct {
 	DisputeURL  string
 	RuleURL     string
 	ReviewState string
+
+	// A refused submission: each bad field's message by its input's name
+	// ("crit_<key>_points", human_level, tag, note_turn, note_at), and
+	// the new note as typed.
+	Errors                     map[string]string
+	NoteTurn, NoteAt, NoteText string
+}
+
+// Invalid is a field's aria-invalid: "true" when it has a message.
+func (p ReviewPanelVM) Invalid(field string) string {
+	if p.Errors[field] != "" {
+		return "true"
+	}
+	return "false"
 }
 
 // Submitted reports whether the review has been scored.
