@@ -524,15 +524,6 @@ func (s *Store) hitCalls(ctx context.Context, page []searchHit) ([]Call, error) 
 	return out, nil
 }
 
-// prefixed qualifies a column list with a table alias.
-func prefixed(alias, cols string) string {
-	parts := strings.Split(cols, ",")
-	for i, p := range parts {
-		parts[i] = alias + strings.TrimSpace(p)
-	}
-	return strings.Join(parts, ", ")
-}
-
 // TagNames returns the names of the tags stored calls carry, in name order,
 // at most limit.
 func (s *Store) TagNames(ctx context.Context, limit int) ([]string, error) {
