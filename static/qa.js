@@ -39,6 +39,20 @@
     }
   });
 
+  // One submission per page: Enter's own submit and the browser's implicit
+  // one (or a second Enter) would save the review, and its new note, twice.
+  document.addEventListener("submit", function (e) {
+    var form = e.target;
+    if (!form || form.id !== "review-form") return;
+    if (form.hasAttribute("data-sent")) { e.preventDefault(); return; }
+    form.setAttribute("data-sent", "");
+  });
+  // A page the browser kept and shows again (Back) may be sent again.
+  window.addEventListener("pageshow", function (e) {
+    var form = document.getElementById("review-form");
+    if (e.persisted && form) form.removeAttribute("data-sent");
+  });
+
   document.addEventListener("keydown", function (e) {
     if (e.ctrlKey || e.metaKey || e.altKey) return;
     var form = document.getElementById("review-form");
