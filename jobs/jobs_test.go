@@ -2,10 +2,13 @@ package jobs
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"dialdesk/store"
 )
 
 // memLease is a lease table in memory with the store's semantics.
@@ -148,5 +151,75 @@ func TestRunnerLocalJobsRunEverywhere(t *testing.T) {
 	}
 	if both {
 		t.Errorf("the leased job ran on both runners: %d and %d", leased[0].Load(), leased[1].Load())
+	}
+}
+
+// TestRunnersOnOneDatabaseNeverOverlap: two runners, each on its own store
+// of one database (two instances; PostgreSQL in its pass of the tests), run
+// one leased job: its rounds never overlap, and when the holder dies (its
+// rounds stop, its lease is not given back) the other takes the job over
+// once the lease has run out.
+func TestRunnersOnOneDatabaseNeverOverlap(t *testing.T) {
+	target := migratedTarget(t, "leases.db")
+	var running atomic.Int32
+	var overlap atomic.Bool
+	var rounds [2]atomic.Int32
+	var runners [2]*Runner
+	for i := range runners {
+		st, err := store.Open(target)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { st.Close() })
+		runners[i] = NewRunner(st, fmt.Sprintf("instance-%d", i), nil)
+		runners[i].ttl = 600 * time.Millisecond
+	}
+	job := func(i int) Job {
+		return Func("sync", 10*time.Millisecond, func(ctx context.Context) error {
+			if running.Add(1) > 1 {
+				overlap.Store(true)
+			}
+			defer running.Add(-1)
+			rounds[i].Add(1)
+			select { // a round takes a while, as a sync's does
+			case <-time.After(15 * time.Millisecond):
+			case <-ctx.Done():
+			}
+			return nil
+		})
+	}
+	ctxs := [2]context.Context{}
+	cancels := [2]context.CancelFunc{}
+	for i := range runners {
+		ctxs[i], cancels[i] = context.WithCancel(context.Background())
+		runners[i].Start(ctxs[i], job(i))
+	}
+	t.Cleanup(func() {
+		for i := range runners {
+			cancels[i]()
+			runners[i].Stop()
+		}
+	})
+	waitUntil := func(what string, cond func() bool) {
+		t.Helper()
+		for end := time.Now().Add(10 * time.Second); !cond(); time.Sleep(10 * time.Millisecond) {
+			if time.Now().After(end) {
+				t.Fatalf("waited 10 s for %s (rounds %d and %d)", what, rounds[0].Load(), rounds[1].Load())
+			}
+		}
+	}
+	waitUntil("twenty rounds", func() bool { return rounds[0].Load()+rounds[1].Load() >= 20 })
+	holder := 0
+	if rounds[1].Load() > rounds[0].Load() {
+		holder = 1
+	}
+	if other := rounds[1-holder].Load(); other != 0 {
+		t.Errorf("both instances ran rounds while both were alive (%d and %d)", rounds[holder].Load(), other)
+	}
+	cancels[holder]() // dies: no round any more, the lease not given back
+	before := rounds[1-holder].Load()
+	waitUntil("the other instance to take the job over", func() bool { return rounds[1-holder].Load() > before+5 })
+	if overlap.Load() {
+		t.Error("two rounds of the job ran at once")
 	}
 }
