@@ -284,7 +284,7 @@ func (s *Server) importVM(r *http.Request, imp store.Import) (views.ImportVM, er
 		return v, err
 	}
 	for _, rj := range rejects {
-		v.Rejects = append(v.Rejects, views.RejectRowVM{Line: rj.Line, Raw: phoneFor(ctx, rj.Raw, cs.NumberHide), Reason: rejectText(views.Lang(lang), rejectOf(rj))})
+		v.Rejects = append(v.Rejects, views.RejectRowVM{Line: rj.Line, Raw: rejectPhone(ctx, rj.Raw, rj.Phone, cs.NumberHide), Reason: rejectText(views.Lang(lang), rejectOf(rj))})
 	}
 	return v, nil
 }
@@ -356,6 +356,17 @@ func (s *Server) importLive(w http.ResponseWriter, r *http.Request) error {
 	return s.render(w, r, http.StatusOK, views.ImportRegion(v))
 }
 
+// rejectPhone is a rejected row's phone cell as the user of ctx may see it
+// (phoneFor): managers and admins the cell as the file had it; a supervisor
+// the valid number it holds masked, even when the file wrote it with spaces
+// or dashes, which masking the cell itself would leave mostly readable.
+func rejectPhone(ctx context.Context, cell, phone string, hide int) string {
+	if shown := phoneFor(ctx, phone, hide); phone != "" && shown != phone {
+		return shown
+	}
+	return phoneFor(ctx, cell, hide)
+}
+
 // importRejects serves GET /tasks/{id}/numbers/imports/{iid}/rejects.xlsx:
 // every row not imported, with its reason. Managers and admins get their
 // rows back as the file had them, to correct and upload again; supervisors
@@ -377,9 +388,9 @@ func (s *Server) importRejects(w http.ResponseWriter, r *http.Request) error {
 	rows := make([]numbers.Rejected, len(rejects))
 	for i, rj := range rejects {
 		rows[i] = rejectOf(rj)
-		rows[i].Raw = phoneFor(ctx, rows[i].Raw, cs.NumberHide)
+		rows[i].Raw = rejectPhone(ctx, rj.Raw, rj.Phone, cs.NumberHide)
 		if phoneCol >= 0 && phoneCol < len(rows[i].Cells) {
-			rows[i].Cells[phoneCol] = phoneFor(ctx, rows[i].Cells[phoneCol], cs.NumberHide)
+			rows[i].Cells[phoneCol] = rejectPhone(ctx, rows[i].Cells[phoneCol], rj.Phone, cs.NumberHide)
 		}
 	}
 	var buf bytes.Buffer

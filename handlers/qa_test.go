@@ -602,11 +602,12 @@ func TestMaskingPerRole(t *testing.T) {
 	ctx := context.Background()
 	whole := "13812340000" // w.calls[0]'s number
 	// The number on a running task's list (w.task has ended), twice in the
-	// file: the second row is rejected (a duplicate) and comes back in the
-	// rejected-rows file.
+	// file: the second row, written with spaces, is rejected (a duplicate)
+	// and comes back in the rejected-rows file as written, or masked.
 	mgr := w.app.Login(t, store.RoleManager)
 	numTask := numbersTask(t, w.app)
-	imp := uploadImport(t, w.app, mgr, "/tasks/"+numTask+"/numbers", "a.xlsx", workbook(t, [][]any{{"号码"}, {whole}, {whole}}))
+	spaced := "138 1234 0000"
+	imp := uploadImport(t, w.app, mgr, "/tasks/"+numTask+"/numbers", "a.xlsx", workbook(t, [][]any{{"号码"}, {whole}, {spaced}}))
 	w.app.Server.WaitImports()
 	w.app.PostForm(t, mgr, imp+"/confirm", nil)
 	w.app.Server.WaitImports()
@@ -638,9 +639,9 @@ func TestMaskingPerRole(t *testing.T) {
 		masked := map[int]string{client.NumberHideMiddle4: "138****0000", client.NumberHideLast4: "1381234****", client.NumberHideOff: whole}[hide]
 		for _, role := range []store.Role{store.RoleSupervisor, store.RoleManager, store.RoleAdmin} {
 			t.Run(fmt.Sprintf("hide%d/%s", hide, role), func(t *testing.T) {
-				want := whole
-				if role == store.RoleSupervisor {
-					want = masked
+				want, rejected := whole, spaced
+				if role == store.RoleSupervisor && hide != client.NumberHideOff {
+					want, rejected = masked, masked
 				}
 				c := w.app.Login(t, role)
 				page := func(path string) *goquery.Document {
@@ -658,11 +659,11 @@ func TestMaskingPerRole(t *testing.T) {
 				if got := d.Find("[data-testid=number-row]").Text(); !strings.Contains(got, want) {
 					t.Errorf("numbers page row: %q, want %q", got, want)
 				}
-				if got := strings.TrimSpace(page(imp).Find("[data-testid=reject-row]").Text()); !strings.Contains(got, want) {
-					t.Errorf("import's rejected row: %q, want %q", got, want)
+				if got := strings.TrimSpace(page(imp).Find("[data-testid=reject-row]").Text()); !strings.Contains(got, rejected) {
+					t.Errorf("import's rejected row: %q, want %q", got, rejected)
 				}
-				if !xlsxHas(t, c, imp+"/rejects.xlsx", 0, want) {
-					t.Errorf("rejected-rows file: no row with %q", want)
+				if !xlsxHas(t, c, imp+"/rejects.xlsx", 0, rejected) {
+					t.Errorf("rejected-rows file: no row with %q", rejected)
 				}
 				if got := page("/calls?task=" + w.task).Find("[data-call=" + w.calls[0] + "] [data-testid=call-link]").Text(); got != want {
 					t.Errorf("/calls: %q, want %q", got, want)
@@ -692,5 +693,31 @@ func TestMaskingPerRole(t *testing.T) {
 	_, body := w.app.Get(t, sup, "/qa/queue")
 	if got := doc(t, body).Find("[data-testid=queue-open]").Text(); got != "138****0000" {
 		t.Errorf("queue: %q, want 138****0000", got)
+	}
+}
+
+// TestMaskingNumbersFromPlatform: with surface B the numbers page lists the
+// platform's numbers, masked by the same rule.
+func TestMaskingNumbersFromPlatform(t *testing.T) {
+	app := testapp.New(t, testapp.Options{})
+	taskID := numbersTask(t, app)
+	path, _, _ := previewImport(t, app, taskID, 1) // 13700000000
+	app.PostForm(t, app.Login(t, store.RoleManager), path+"/confirm", nil)
+	app.Server.WaitImports()
+	if err := app.Store.SetTaskCallSettings(context.Background(), taskID, store.TaskCallSettings{NumberHide: client.NumberHideMiddle4}); err != nil {
+		t.Fatal(err)
+	}
+	for role, want := range map[store.Role]string{store.RoleSupervisor: "137****0000", store.RoleManager: "13700000000", store.RoleAdmin: "13700000000"} {
+		body := mustGet(t, app, app.Login(t, role), "/tasks/"+taskID+"/numbers")
+		d := doc(t, body)
+		if d.Find(`[data-testid="from-store"]`).Length() != 0 {
+			t.Fatal("the list is not the platform's")
+		}
+		if got := d.Find("[data-testid=number-row]").AttrOr("data-phone", ""); got != want {
+			t.Errorf("%s: %q, want %q", role, got, want)
+		}
+		if want != "13700000000" && strings.Contains(body, "13700000000") {
+			t.Errorf("%s: the page shows the number whole", role)
+		}
 	}
 }
