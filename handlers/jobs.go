@@ -37,7 +37,7 @@ func (s *Server) StartJobs(ctx context.Context) {
 		return
 	}
 	s.jobsStarted = true
-	list := []jobs.Job{s.sender, s.resolver, s.tasks.refresher(), jobs.RuleRecheck{Store: s.store}, jobs.SearchIndex{Store: s.store, Metrics: s.metrics}, s.sampler.Job(),
+	list := []jobs.Job{s.sender, s.resolver, s.tasks.refresher(), jobs.RuleRecheck{Store: s.store}, &jobs.SearchIndex{Store: s.store, Metrics: s.metrics}, s.sampler.Job(),
 		jobs.RuleWebhook{Store: s.store, PublicURL: s.cfg.PublicURL, Now: s.now, Log: s.log}}
 	if s.callSync != nil {
 		list = append(list, s.callSync)

@@ -95,7 +95,7 @@ func BenchmarkPushReceiver(b *testing.B) {
 	// call the platform): it takes the stored pushes' turns off the search
 	// queue while the pushes come.
 	runner := jobs.NewRunner(st, "bench", slog.New(slog.NewTextHandler(logf, nil)))
-	runner.Start(context.Background(), jobs.SearchIndex{Store: st})
+	runner.Start(context.Background(), &jobs.SearchIndex{Store: st})
 	defer runner.Stop()
 	hs := httptest.NewServer(srv.Routes())
 	defer hs.Close()

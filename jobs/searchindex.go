@@ -2,6 +2,7 @@ package jobs
 
 import (
 	"context"
+	"sync/atomic"
 	"time"
 
 	"dialdesk/metrics"
@@ -21,24 +22,27 @@ const searchIndexBatch = 256
 type SearchIndex struct {
 	Store   *store.Store
 	Metrics *metrics.Metrics // the queue's length after each round (nil: none)
+
+	upserts atomic.Int64 // the store's Upserts at the end of the last round
 }
 
 // Name implements Job.
-func (SearchIndex) Name() string { return SearchIndexName }
+func (*SearchIndex) Name() string { return SearchIndexName }
 
 // Every implements Job.
-func (SearchIndex) Every() time.Duration { return time.Second }
+func (*SearchIndex) Every() time.Duration { return time.Second }
 
-// searchIndexYield is the queue length under which the indexer yields to
-// other writers; above it, it runs flat out so that searches, which read the
-// queued calls themselves, stay quick.
-const searchIndexYield = 10_000
+// searchIndexYield is the queue length up to which the indexer yields to
+// the calls being written; past it, it runs flat out so that the index
+// trails by no more than about that.
+const searchIndexYield = 50_000
 
-// Round implements Job. With more queued, it waits twice as long as its
-// batch took before asking for the next round, so that the writes the index
-// trails (pushes, the sync) keep most of the database's writer while a
-// burst lasts, unless the queue has grown past searchIndexYield.
-func (j SearchIndex) Round(ctx context.Context) error {
+// Round implements Job. When calls were written on this instance during its
+// batch (a burst of pushes, the sync), it waits twice as long as the batch
+// took before asking for the next round, so that those writes keep most of
+// the database's writer, unless the queue has grown past searchIndexYield;
+// otherwise it goes on at once.
+func (j *SearchIndex) Round(ctx context.Context) error {
 	start := time.Now()
 	_, more, err := j.Store.IndexPending(ctx, searchIndexBatch)
 	if err != nil {
@@ -53,7 +57,9 @@ func (j SearchIndex) Round(ctx context.Context) error {
 		return err
 	}
 	j.Metrics.SearchQueue(n)
-	if n > searchIndexYield {
+	writes := j.Store.Upserts()
+	busy := writes != j.upserts.Swap(writes)
+	if !busy || n > searchIndexYield {
 		return ErrMore
 	}
 	t := time.NewTimer(2 * time.Since(start))

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -211,20 +210,23 @@ type ruleChecker struct {
 	rules    []KeywordRule
 	del, ins *sql.Stmt
 	// alert, when set, raises an alert for a high-severity hit (new calls;
-	// not a loaded history).
-	alert *sql.Stmt
+	// not a loaded history), made at alertNow, its webhook state alertState.
+	alert      *sql.Stmt
+	alertNow   int64
+	alertState int
+	prep       preparer
 }
 
-func newRuleChecker(ctx context.Context, tx *sql.Tx) (*ruleChecker, error) {
+func newRuleChecker(ctx context.Context, tx *sql.Tx, prep preparer) (*ruleChecker, error) {
 	rules, err := rulesOf(ctx, tx)
 	if err != nil {
 		return nil, err
 	}
-	k := &ruleChecker{rules: rules}
-	if k.del, err = tx.PrepareContext(ctx, `DELETE FROM rule_hits WHERE call_id = ?`); err != nil {
+	k := &ruleChecker{rules: rules, prep: prep}
+	if k.del, err = prep(ctx, `DELETE FROM rule_hits WHERE call_id = ?`); err != nil {
 		return nil, fmt.Errorf("store: rule hits: %w", err)
 	}
-	if k.ins, err = tx.PrepareContext(ctx, `INSERT INTO rule_hits (rule_id, call_id, seq, pos, word, task_id, start_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`); err != nil {
+	if k.ins, err = prep(ctx, `INSERT INTO rule_hits (rule_id, call_id, seq, pos, word, task_id, start_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`); err != nil {
 		k.del.Close()
 		return nil, fmt.Errorf("store: rule hits: %w", err)
 	}
@@ -254,9 +256,9 @@ func (k *ruleChecker) raiseAlerts(ctx context.Context, tx *sql.Tx, now int64) er
 	if hook != "" {
 		state = HookPending
 	}
-	k.alert, err = tx.PrepareContext(ctx, `INSERT INTO rule_alerts (rule_id, call_id, task_id, word, created_at, hook_state, hook_next)
-		VALUES (?, ?, ?, ?, `+strconv.FormatInt(now, 10)+`, `+strconv.Itoa(state)+`, `+strconv.FormatInt(now, 10)+`)
-		ON CONFLICT (rule_id, call_id) DO NOTHING`)
+	k.alertNow, k.alertState = now, state
+	k.alert, err = k.prep(ctx, `INSERT INTO rule_alerts (rule_id, call_id, task_id, word, created_at, hook_state, hook_next)
+		VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (rule_id, call_id) DO NOTHING`)
 	if err != nil {
 		return fmt.Errorf("store: alerts: %w", err)
 	}
@@ -276,7 +278,7 @@ func (k *ruleChecker) check(ctx context.Context, c Call, msgs []CallMessage) err
 			}
 		}
 		if len(hits) > 0 && r.Severity == SeverityHigh && k.alert != nil {
-			if _, err := k.alert.ExecContext(ctx, r.ID, c.CallID, c.TaskID, hits[0].Word); err != nil {
+			if _, err := k.alert.ExecContext(ctx, r.ID, c.CallID, c.TaskID, hits[0].Word, k.alertNow, k.alertState, k.alertNow); err != nil {
 				return fmt.Errorf("store: alerts: %w", err)
 			}
 		}

@@ -20,6 +20,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
@@ -38,6 +39,10 @@ type Store struct {
 	pg  bool
 	// migrateLock is the PostgreSQL advisory lock key held while migrating.
 	migrateLock int64
+	stmts       stmtCache // statements the warehouse's writes repeat (stmtcache.go)
+	// upserts counts the warehouse's write transactions committed by this
+	// process (Upserts): the search indexer yields to them.
+	upserts atomic.Int64
 }
 
 // Open opens the database at target and applies every migration not yet
@@ -157,7 +162,15 @@ func privateFile(path string) error {
 }
 
 // Close closes the database.
-func (s *Store) Close() error { return s.db.Close() }
+func (s *Store) Close() error {
+	s.closeStmts()
+	return s.db.Close()
+}
+
+// Upserts returns how many write transactions of calls (pushes, the sync,
+// transcripts) this process has committed: a background job comparing two
+// readings knows whether such writes are going on.
+func (s *Store) Upserts() int64 { return s.upserts.Load() }
 
 // DB returns the underlying database, for packages that need a query the
 // store does not offer yet (prefer adding a method here).

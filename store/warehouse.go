@@ -133,7 +133,7 @@ func (s *Store) upsertEach(ctx context.Context, calls []Call, kind upsertKind, r
 		return 0, fmt.Errorf("store: upsert calls: %w", err)
 	}
 	defer tx.Rollback()
-	u, err := newUpserter(ctx, tx)
+	u, err := newUpserter(ctx, s, tx)
 	if err != nil {
 		return 0, err
 	}
@@ -168,7 +168,7 @@ func (s *Store) upsertEach(ctx context.Context, calls []Call, kind upsertKind, r
 			created++
 		}
 	}
-	if err := deltas.apply(ctx, tx); err != nil {
+	if err := deltas.apply(ctx, u.prep); err != nil {
 		return 0, err
 	}
 	if err := u.flushSearch(ctx); err != nil {
@@ -177,6 +177,7 @@ func (s *Store) upsertEach(ctx context.Context, calls []Call, kind upsertKind, r
 	if err := tx.Commit(); err != nil {
 		return 0, fmt.Errorf("store: upsert calls: %w", err)
 	}
+	s.upserts.Add(1)
 	return created, nil
 }
 
@@ -194,8 +195,8 @@ type upserter struct {
 	rows    map[string]*Call
 	recs    map[string]string
 	fetched bool
-	// insTurns inserts n turns at once, by n (prepared on first use).
-	insTurns map[int]*sql.Stmt
+	// prep gives the statements (cached on the database, stmtcache.go).
+	prep preparer
 	// search is what the search index is to be told, in order, once the
 	// batch's other writes are done (flushSearch).
 	search []searchPut
@@ -237,7 +238,7 @@ func (u *upserter) flushSearch(ctx context.Context) error {
 			}
 		}
 		u.search = u.search[:0]
-		return queueSearch(ctx, u.tx, ids)
+		return queueSearch(ctx, u.prep, ids)
 	}
 	last := make(map[string]int, len(u.search))
 	for i, p := range u.search {
@@ -266,15 +267,15 @@ func (u *upserter) flushSearch(ctx context.Context) error {
 	return nil
 }
 
-func newUpserter(ctx context.Context, tx *sql.Tx) (*upserter, error) {
-	u := &upserter{tx: tx, insTurns: map[int]*sql.Stmt{}}
+func newUpserter(ctx context.Context, s *Store, tx *sql.Tx) (*upserter, error) {
+	u := &upserter{tx: tx, prep: s.prepIn(tx)}
 	var err error
 	prep := func(q string) *sql.Stmt {
 		if err != nil {
 			return nil
 		}
 		var st *sql.Stmt
-		st, err = tx.PrepareContext(ctx, q)
+		st, err = u.prep(ctx, q)
 		return st
 	}
 	u.byID = prep(`SELECT ` + callColumns + ` FROM calls WHERE call_id = ?`)
@@ -296,15 +297,22 @@ func newUpserter(ctx context.Context, tx *sql.Tx) (*upserter, error) {
 		u.close()
 		return nil, fmt.Errorf("store: upsert calls: %w", err)
 	}
-	if u.idx, err = newSearchIndex(ctx, tx); err != nil {
-		u.close()
-		return nil, err
-	}
-	if u.rules, err = newRuleChecker(ctx, tx); err != nil {
+	if u.rules, err = newRuleChecker(ctx, tx, u.prep); err != nil {
 		u.close()
 		return nil, err
 	}
 	return u, nil
+}
+
+// indexInline makes the upserter index the turns it writes in its own
+// transaction (a bulk load), instead of queueing them (flushSearch).
+func (u *upserter) indexInline(ctx context.Context) error {
+	x, err := newSearchIndex(ctx, u.tx)
+	if err != nil {
+		return err
+	}
+	u.idx, u.inline = x, true
+	return nil
 }
 
 func (u *upserter) close() {
@@ -312,9 +320,6 @@ func (u *upserter) close() {
 		if st != nil {
 			st.Close()
 		}
-	}
-	for _, st := range u.insTurns {
-		st.Close()
 	}
 	if u.idx != nil {
 		u.idx.close()
@@ -344,7 +349,11 @@ func (u *upserter) prefetch(ctx context.Context, calls []Call) error {
 		for start := 0; start < len(by.keys); start += inChunk {
 			part := by.keys[start:min(start+inChunk, len(by.keys))]
 			// "<> ''": what the partial index on record_id holds.
-			rows, err := u.tx.QueryContext(ctx, `SELECT `+callColumns+` FROM calls WHERE `+by.col+` IN (`+inList(len(part))+`) AND `+by.col+` <> ''`, part...)
+			st, err := u.prep(ctx, `SELECT `+callColumns+` FROM calls WHERE `+by.col+` IN (`+inList(len(part))+`) AND `+by.col+` <> ''`)
+			if err != nil {
+				return fmt.Errorf("store: read calls: %w", err)
+			}
+			rows, err := st.QueryContext(ctx, part...)
 			if err != nil {
 				return fmt.Errorf("store: read calls: %w", err)
 			}
@@ -508,15 +517,10 @@ func (u *upserter) insertTurns(ctx context.Context, callID string, msgs []CallMe
 			args = append(args, callID, start+i, m.Sender, m.Content, ms(m.At), m.Remark,
 				m.Keyword, m.Node, m.TurnScore, encodeTags(m.TurnTags), m.SpeakMS, m.PlayMS)
 		}
-		st := u.insTurns[len(part)]
-		if st == nil {
-			var err error
-			st, err = u.tx.PrepareContext(ctx, `INSERT INTO call_messages (call_id, seq, sender, content, at, remark, keyword, node, turn_score, turn_tags, speak_ms, play_ms)
-				VALUES `+strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?),", len(part)), ","))
-			if err != nil {
-				return fmt.Errorf("store: save call turns: %w", err)
-			}
-			u.insTurns[len(part)] = st
+		st, err := u.prep(ctx, `INSERT INTO call_messages (call_id, seq, sender, content, at, remark, keyword, node, turn_score, turn_tags, speak_ms, play_ms)
+			VALUES `+strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?),", len(part)), ","))
+		if err != nil {
+			return fmt.Errorf("store: save call turns: %w", err)
 		}
 		if _, err := st.ExecContext(ctx, args...); err != nil {
 			return fmt.Errorf("store: save call turns: %w", err)
@@ -881,7 +885,7 @@ func contribute(c Call, sign int64, d rollupDeltas) {
 // tasks (calls under no task left out), to call_rollups_all: each key once,
 // in key order, many rows a statement. A row left with no call is deleted,
 // as a GROUP BY would not have it.
-func (d rollupDeltas) apply(ctx context.Context, tx *sql.Tx) error {
+func (d rollupDeltas) apply(ctx context.Context, prep preparer) error {
 	keys := make([]rollupKey, 0, len(d))
 	all := rollupDeltas{}
 	for k, v := range d {
@@ -894,7 +898,7 @@ func (d rollupDeltas) apply(ctx context.Context, tx *sql.Tx) error {
 			all[a] = all[a].plus(v)
 		}
 	}
-	if err := writeRollups(ctx, tx, rollupTask, keys, d); err != nil {
+	if err := writeRollups(ctx, prep, rollupTask, keys, d); err != nil {
 		return err
 	}
 	allKeys := make([]rollupKey, 0, len(all))
@@ -903,7 +907,7 @@ func (d rollupDeltas) apply(ctx context.Context, tx *sql.Tx) error {
 			allKeys = append(allKeys, k)
 		}
 	}
-	return writeRollups(ctx, tx, rollupAll, allKeys, all)
+	return writeRollups(ctx, prep, rollupAll, allKeys, all)
 }
 
 func (v rollupVal) plus(w rollupVal) rollupVal {
@@ -966,20 +970,12 @@ func (t rollupTable) upsert(n int) string {
 // in along the primary key), many rows a statement (a statement's own cost
 // is most of the cost of a one-row upsert), then deletes the rows a
 // subtraction left with no call.
-func writeRollups(ctx context.Context, tx *sql.Tx, t rollupTable, keys []rollupKey, d rollupDeltas) error {
+func writeRollups(ctx context.Context, prep preparer, t rollupTable, keys []rollupKey, d rollupDeltas) error {
 	if len(keys) == 0 {
 		return nil
 	}
 	slices.SortFunc(keys, t.cmp)
 	const chunk = 50
-	var full, del *sql.Stmt
-	defer func() {
-		for _, st := range []*sql.Stmt{full, del} {
-			if st != nil {
-				st.Close()
-			}
-		}
-	}()
 	var gone []rollupKey
 	for rest := keys; len(rest) > 0; {
 		part := rest[:min(chunk, len(rest))]
@@ -992,18 +988,11 @@ func writeRollups(ctx context.Context, tx *sql.Tx, t rollupTable, keys []rollupK
 				gone = append(gone, k)
 			}
 		}
-		var err error
-		if len(part) == chunk {
-			if full == nil {
-				if full, err = tx.PrepareContext(ctx, t.upsert(chunk)); err != nil {
-					return fmt.Errorf("store: rollups: %w", err)
-				}
-			}
-			_, err = full.ExecContext(ctx, args...)
-		} else {
-			_, err = tx.ExecContext(ctx, t.upsert(len(part)), args...)
-		}
+		st, err := prep(ctx, t.upsert(len(part)))
 		if err != nil {
+			return fmt.Errorf("store: rollups: %w", err)
+		}
+		if _, err := st.ExecContext(ctx, args...); err != nil {
 			return fmt.Errorf("store: rollups: %w", err)
 		}
 	}
@@ -1014,7 +1003,7 @@ func writeRollups(ctx context.Context, tx *sql.Tx, t rollupTable, keys []rollupK
 	// prepared again at every run (SQLite checks a bound value against the
 	// partial index on dim 'all'), and one delete clears the hour's
 	// dimensions at once.
-	del, err := tx.PrepareContext(ctx, `DELETE FROM `+t.table+` WHERE `+t.prefix+` AND calls = 0`)
+	del, err := prep(ctx, `DELETE FROM `+t.table+` WHERE `+t.prefix+` AND calls = 0`)
 	if err != nil {
 		return fmt.Errorf("store: rollups: %w", err)
 	}
@@ -1057,12 +1046,14 @@ func (b *BulkLoader) Add(ctx context.Context, calls []Call) error {
 		return fmt.Errorf("store: insert calls: %w", err)
 	}
 	defer tx.Rollback()
-	u, err := newUpserter(ctx, tx)
+	u, err := newUpserter(ctx, b.s, tx)
 	if err != nil {
 		return err
 	}
 	defer u.close()
-	u.inline = true
+	if err := u.indexInline(ctx); err != nil {
+		return err
+	}
 	now := ms(b.s.now())
 	d := rollupDeltas{}
 	for _, n := range calls {
@@ -1112,7 +1103,7 @@ func (b *BulkLoader) Flush(ctx context.Context) error {
 		return fmt.Errorf("store: rollups: %w", err)
 	}
 	defer tx.Rollback()
-	if err := b.d.apply(ctx, tx); err != nil {
+	if err := b.d.apply(ctx, b.s.prepIn(tx)); err != nil {
 		return err
 	}
 	if err := tx.Commit(); err != nil {
