@@ -34,6 +34,7 @@ import (
 	"dialdesk/jobs"
 	"dialdesk/sandbox"
 	"dialdesk/store"
+	"golang.org/x/crypto/bcrypt"
 )
 
 // instanceEnv, set to 1, makes the test binary a dialdesk instance
@@ -51,6 +52,10 @@ func TestMain(m *testing.M) {
 		}
 		os.Exit(0)
 	}
+	// The in-process tests hash at bcrypt's least cost, as testapp does:
+	// under the race detector one hash at the default cost takes seconds.
+	// A binary started as an instance (above) keeps the default.
+	store.SetBcryptCost(bcrypt.MinCost)
 	os.Exit(m.Run())
 }
 
