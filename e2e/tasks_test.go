@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"strconv"
 	"testing"
 	"time"
 
@@ -31,7 +32,15 @@ func TestTaskListLive(t *testing.T) {
 	row := `[data-testid=task-row]:has([data-status="1"])`
 	id := attr(t, b, row, "data-task-id")
 	progress := `[data-task-id="` + id + `"] [data-testid=progress]`
-	before := b.Text(progress)
+	// Read in the page in one step: between finding the node and reading
+	// it, a live swap may replace it ("No node with given id found").
+	progressText := func() string {
+		return eval[string](t, b, `(document.querySelector(`+strconv.Quote(progress)+`) || {innerText: ""}).innerText`)
+	}
+	before := progressText()
+	if before == "" {
+		t.Fatalf("task %s shows no progress", id)
+	}
 	if save := b.Screenshot("zh"); save == "" {
 		t.Log("no screenshot")
 	}
@@ -55,7 +64,9 @@ func TestTaskListLive(t *testing.T) {
 	after := before
 	for after == before && time.Now().Before(deadline) {
 		time.Sleep(300 * time.Millisecond)
-		after = b.Text(progress)
+		if got := progressText(); got != "" { // "" while a swap is under way
+			after = got
+		}
 	}
 	if after == before {
 		t.Fatalf("task %s progress stayed %q for 15 s", id, before)
