@@ -52,14 +52,16 @@ func (j *SearchIndex) Round(ctx context.Context) error {
 		j.Metrics.SearchQueue(0)
 		return nil
 	}
+	writes := j.Store.Upserts()
+	if writes == j.upserts.Swap(writes) {
+		return ErrMore // no writes to yield to
+	}
 	n, err := j.Store.SearchQueued(ctx)
 	if err != nil {
 		return err
 	}
 	j.Metrics.SearchQueue(n)
-	writes := j.Store.Upserts()
-	busy := writes != j.upserts.Swap(writes)
-	if !busy || n > searchIndexYield {
+	if n > searchIndexYield {
 		return ErrMore
 	}
 	t := time.NewTimer(2 * time.Since(start))

@@ -265,10 +265,13 @@ func (k *ruleChecker) raiseAlerts(ctx context.Context, tx *sql.Tx, now int64) er
 	return nil
 }
 
-// check replaces a call's hits with those of its turns (every rule).
-func (k *ruleChecker) check(ctx context.Context, c Call, msgs []CallMessage) error {
-	if _, err := k.del.ExecContext(ctx, c.CallID); err != nil {
-		return fmt.Errorf("store: rule hits: %w", err)
+// check replaces a call's hits with those of its turns (every rule); a
+// call stored for the first time (fresh) has none to replace.
+func (k *ruleChecker) check(ctx context.Context, c Call, msgs []CallMessage, fresh bool) error {
+	if !fresh {
+		if _, err := k.del.ExecContext(ctx, c.CallID); err != nil {
+			return fmt.Errorf("store: rule hits: %w", err)
+		}
 	}
 	for _, r := range k.rules {
 		hits := ruleHits(r, c.CallID, c.TaskID, msgs)

@@ -137,21 +137,24 @@ func (x *searchIndex) putDoc(ctx context.Context, callID string, start time.Time
 		return nil
 	}
 	base := max(ms(start), 0) * docSlots
-	var doc int64
-	for {
-		var top int64
-		if err := x.top.QueryRowContext(ctx, base, base+docSlots-1).Scan(&top); err != nil {
+	var top int64
+	if err := x.top.QueryRowContext(ctx, base, base+docSlots-1).Scan(&top); err != nil {
+		return fmt.Errorf("store: search index: %w", err)
+	}
+	doc := max(top+1, base)
+	if doc > base+docSlots-1 {
+		// A full millisecond (the platform's times are whole seconds, so a
+		// busy second fills one): after the last document of the next
+		// second, at most a second off in the order.
+		if err := x.top.QueryRowContext(ctx, base, base+1000*docSlots-1).Scan(&top); err != nil {
 			return fmt.Errorf("store: search index: %w", err)
 		}
-		if top < base {
-			doc = base
-			break
-		}
-		if top < base+docSlots-1 {
+		if doc = top + 1; doc > base+1000*docSlots-1 { // a whole second full: after every later one
+			if err := x.top.QueryRowContext(ctx, base, int64(1)<<62).Scan(&top); err != nil {
+				return fmt.Errorf("store: search index: %w", err)
+			}
 			doc = top + 1
-			break
 		}
-		base += docSlots // a full millisecond: the next one (the order is off by a millisecond)
 	}
 	if _, err := x.ins.ExecContext(ctx, doc, callID); err != nil {
 		return fmt.Errorf("store: search index: %w", err)

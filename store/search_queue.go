@@ -25,15 +25,19 @@ const searchQueueChunk = 200
 // queueSearch adds calls to the search queue, or bumps their generation if
 // they are queued already (the indexer may be reading the old turns).
 func queueSearch(ctx context.Context, prep preparer, ids []string) error {
-	if len(ids) == 0 {
-		return nil
-	}
-	st, err := prep(ctx, `INSERT INTO search_pending (call_id) VALUES (?) ON CONFLICT (call_id) DO UPDATE SET gen = search_pending.gen + 1`)
-	if err != nil {
-		return fmt.Errorf("store: search queue: %w", err)
-	}
-	for _, id := range slices.Sorted(slices.Values(ids)) { // the indexer's order (IndexPending)
-		if _, err := st.ExecContext(ctx, id); err != nil {
+	ids = slices.Compact(slices.Sorted(slices.Values(ids))) // the indexer's order (IndexPending), once each
+	for start := 0; start < len(ids); start += searchQueueChunk {
+		part := ids[start:min(start+searchQueueChunk, len(ids))]
+		args := make([]any, len(part))
+		for i, id := range part {
+			args[i] = id
+		}
+		st, err := prep(ctx, `INSERT INTO search_pending (call_id) VALUES `+strings.TrimSuffix(strings.Repeat("(?),", len(part)), ",")+
+			` ON CONFLICT (call_id) DO UPDATE SET gen = search_pending.gen + 1`)
+		if err != nil {
+			return fmt.Errorf("store: search queue: %w", err)
+		}
+		if _, err := st.ExecContext(ctx, args...); err != nil {
 			return fmt.Errorf("store: search queue: %w", err)
 		}
 	}

@@ -272,3 +272,50 @@ func TestSearchPagesCountAndPrune(t *testing.T) {
 		t.Errorf("after pruning: total %d, want 35", res.Total)
 	}
 }
+
+// TestSearchFullMillisecond: more calls than a millisecond's document ids
+// start at the same time (the platform's times are whole seconds), with a
+// call of the next millisecond indexed first: each gets its own document,
+// and every one is found.
+func TestSearchFullMillisecond(t *testing.T) {
+	s := openTest(t)
+	ctx := context.Background()
+	start := time.Date(2026, 11, 2, 10, 0, 0, 0, time.UTC)
+	mk := func(id string, at time.Time) Call {
+		return Call{CallID: id, TaskID: "t", StartAt: at, AnswerAt: at.Add(time.Second),
+			Messages: []CallMessage{{Sender: platform.SenderCustomer, Content: "我要投诉", At: at.Add(2 * time.Second)}}}
+	}
+	if _, err := s.SaveCalls(ctx, []Call{mk("next", start.Add(time.Millisecond))}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.IndexPending(ctx, 10); err != nil {
+		t.Fatal(err)
+	}
+	var calls []Call
+	for i := range docSlots + 40 {
+		calls = append(calls, mk(fmt.Sprintf("same%04d", i), start))
+	}
+	if _, err := s.SaveCalls(ctx, calls); err != nil {
+		t.Fatal(err)
+	}
+	for more := true; more; {
+		var err error
+		if _, more, err = s.IndexPending(ctx, 500); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var docs, distinct int
+	if err := s.db.QueryRow(`SELECT COUNT(*), COUNT(DISTINCT doc) FROM search_docs`).Scan(&docs, &distinct); err != nil {
+		t.Fatal(err)
+	}
+	if docs != len(calls)+1 || distinct != docs {
+		t.Errorf("%d documents (%d distinct) for %d calls", docs, distinct, len(calls)+1)
+	}
+	res, err := s.SearchCalls(ctx, SearchFilter{Query: search.Parse("投诉"), Limit: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Total != len(calls)+1 {
+		t.Errorf("found %d, want %d", res.Total, len(calls)+1)
+	}
+}

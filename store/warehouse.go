@@ -185,7 +185,7 @@ func (s *Store) upsertEach(ctx context.Context, calls []Call, kind upsertKind, r
 type upserter struct {
 	tx                                *sql.Tx
 	byID, byRecord, ins, upd, delMsgs *sql.Stmt
-	region                            *sql.Stmt
+	regionOf                          *sql.Stmt
 	idx                               *searchIndex
 	rules                             *ruleChecker
 	// rows are the stored rows of the batch's calls by call id, read
@@ -195,6 +195,9 @@ type upserter struct {
 	rows    map[string]*Call
 	recs    map[string]string
 	fetched bool
+	// regions are the callee regions known by task and number (prefetch:
+	// for the batch's new calls that come without one).
+	regions map[[2]string][3]string
 	// prep gives the statements (cached on the database, stmtcache.go).
 	prep preparer
 	// search is what the search index is to be told, in order, once the
@@ -292,7 +295,7 @@ func newUpserter(ctx context.Context, s *Store, tx *sql.Tx) (*upserter, error) {
 		transcript_state = ?, robot_turns = ?, last_node = ?, updated_at = ?
 		WHERE call_id = ?`)
 	u.delMsgs = prep(`DELETE FROM call_messages WHERE call_id = ?`)
-	u.region = prep(`SELECT province, city, operator FROM calls WHERE task_id = ? AND tel = ? AND province <> '' LIMIT 1`)
+	u.regionOf = prep(`SELECT province, city, operator FROM calls WHERE task_id = ? AND tel = ? AND province <> '' LIMIT 1`)
 	if err != nil {
 		u.close()
 		return nil, fmt.Errorf("store: upsert calls: %w", err)
@@ -316,7 +319,7 @@ func (u *upserter) indexInline(ctx context.Context) error {
 }
 
 func (u *upserter) close() {
-	for _, st := range []*sql.Stmt{u.byID, u.byRecord, u.ins, u.upd, u.delMsgs, u.region} {
+	for _, st := range []*sql.Stmt{u.byID, u.byRecord, u.ins, u.upd, u.delMsgs, u.regionOf} {
 		if st != nil {
 			st.Close()
 		}
@@ -376,7 +379,64 @@ func (u *upserter) prefetch(ctx context.Context, calls []Call) error {
 			}
 		}
 	}
+	// Surface A says nothing of the callee's region: an earlier call to the
+	// same number may (surface B's record or number list). One statement a
+	// task for the batch's new calls.
+	u.regions = map[[2]string][3]string{}
+	byTask := map[string][]any{}
+	for _, c := range calls {
+		if u.rows[strings.TrimSpace(c.CallID)] != nil || c.Province != "" || c.Tel == "" || c.TaskID == "" {
+			continue
+		}
+		if r := strings.TrimSpace(c.RecordID); r != "" && u.recs[r] != "" {
+			continue
+		}
+		byTask[c.TaskID] = append(byTask[c.TaskID], c.Tel)
+	}
+	for task, tels := range byTask {
+		for start := 0; start < len(tels); start += inChunk {
+			part := tels[start:min(start+inChunk, len(tels))]
+			st, err := u.prep(ctx, `SELECT tel, province, city, operator FROM calls WHERE task_id = ? AND tel IN (`+inList(len(part))+`) AND province <> ''`)
+			if err != nil {
+				return fmt.Errorf("store: read regions: %w", err)
+			}
+			rows, err := st.QueryContext(ctx, append([]any{task}, part...)...)
+			if err != nil {
+				return fmt.Errorf("store: read regions: %w", err)
+			}
+			for rows.Next() {
+				var tel string
+				var r [3]string
+				if err := rows.Scan(&tel, &r[0], &r[1], &r[2]); err != nil {
+					rows.Close()
+					return fmt.Errorf("store: read regions: %w", err)
+				}
+				if _, ok := u.regions[[2]string{task, tel}]; !ok {
+					u.regions[[2]string{task, tel}] = r
+				}
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return fmt.Errorf("store: read regions: %w", err)
+			}
+		}
+	}
 	return nil
+}
+
+// region returns the region (province, city, operator) of an earlier call
+// of the task to the number, if one is known.
+func (u *upserter) region(ctx context.Context, task, tel string) ([3]string, bool, error) {
+	if u.fetched {
+		r, ok := u.regions[[2]string{task, tel}]
+		return r, ok, nil
+	}
+	var r [3]string
+	err := u.regionOf.QueryRowContext(ctx, task, tel).Scan(&r[0], &r[1], &r[2])
+	if errors.Is(err, sql.ErrNoRows) {
+		return r, false, nil
+	}
+	return r, err == nil, err
 }
 
 // stored notes the row a batch wrote, for the batch's later calls.
@@ -386,6 +446,11 @@ func (u *upserter) stored(old *Call, n Call) {
 	}
 	n.Messages = nil
 	u.rows[n.CallID] = &n
+	if k := [2]string{n.TaskID, n.Tel}; n.Province != "" && n.Tel != "" {
+		if _, ok := u.regions[k]; !ok {
+			u.regions[k] = [3]string{n.Province, n.City, n.Operator}
+		}
+	}
 	if n.RecordID != "" {
 		u.recs[n.RecordID] = n.CallID
 	}
@@ -443,14 +508,13 @@ func (u *upserter) upsert(ctx context.Context, in Call, kind upsertKind, now int
 	if old == nil && n.Province == "" && n.Tel != "" && n.TaskID != "" {
 		// Surface A says nothing of the callee's region: an earlier call
 		// to the same number may (surface B's record or number list).
-		var prov, city, op string
-		err := u.region.QueryRowContext(ctx, n.TaskID, n.Tel).Scan(&prov, &city, &op)
-		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		r, ok, err := u.region(ctx, n.TaskID, n.Tel)
+		if err != nil {
 			return false, fmt.Errorf("store: save call %s: %w", n.CallID, err)
 		}
-		if err == nil {
-			n.Province, n.City = prov, city
-			fill(&n.Operator, op)
+		if ok {
+			n.Province, n.City = r[0], r[1]
+			fill(&n.Operator, r[2])
 		}
 	}
 	if old == nil {
@@ -480,7 +544,7 @@ func (u *upserter) upsert(ctx context.Context, in Call, kind upsertKind, now int
 			return false, err
 		}
 		u.search = append(u.search, searchPut{n.CallID, n.StartAt, n.Messages, false})
-		if err := u.rules.check(ctx, n, n.Messages); err != nil {
+		if err := u.rules.check(ctx, n, n.Messages, old == nil); err != nil {
 			return false, err
 		}
 	} else if old != nil && n.TranscriptState == TranscriptStored && (!old.StartAt.Equal(n.StartAt) || old.TaskID != n.TaskID) {
@@ -493,7 +557,7 @@ func (u *upserter) upsert(ctx context.Context, in Call, kind upsertKind, now int
 		if err != nil {
 			return false, err
 		}
-		if err := u.rules.check(ctx, n, msgs); err != nil {
+		if err := u.rules.check(ctx, n, msgs, false); err != nil {
 			return false, err
 		}
 	}
@@ -1078,7 +1142,7 @@ func (b *BulkLoader) Add(ctx context.Context, calls []Call) error {
 		}
 		u.search = append(u.search, searchPut{n.CallID, n.StartAt, n.Messages, false})
 		if len(n.Messages) > 0 {
-			if err := u.rules.check(ctx, n, n.Messages); err != nil {
+			if err := u.rules.check(ctx, n, n.Messages, true); err != nil {
 				return err
 			}
 		}

@@ -468,3 +468,38 @@ func TestTranscriptStates(t *testing.T) {
 	}
 	checkRollups(t, s, "transcript states")
 }
+
+// TestRegionFromAnEarlierCall: surface A says nothing of the callee's
+// region; a new call takes it from an earlier call of the task to the same
+// number, stored before or earlier in the same batch, and from no other
+// task's.
+func TestRegionFromAnEarlierCall(t *testing.T) {
+	s := openTest(t)
+	ctx := context.Background()
+	at := time.Date(2026, 11, 3, 10, 0, 0, 0, time.UTC)
+	rec := Call{CallID: "b1", RecordID: "r1", TaskID: "t1", Tel: "13900000001", StartAt: at, Province: "广东", City: "广州", Operator: "yd"}
+	if _, err := s.SaveRecords(ctx, []Call{rec}); err != nil {
+		t.Fatal(err)
+	}
+	pushes := []Call{
+		{CallID: "a1", TaskID: "t1", Tel: "13900000001", StartAt: at.Add(time.Hour)}, // stored before
+		{CallID: "a2", TaskID: "t2", Tel: "13900000001", StartAt: at.Add(time.Hour)}, // another task
+		{CallID: "a3", TaskID: "t1", Tel: "13900000002", StartAt: at.Add(time.Hour), Province: "浙江", City: "杭州"},
+		{CallID: "a4", TaskID: "t1", Tel: "13900000002", StartAt: at.Add(2 * time.Hour)}, // earlier in the batch
+	}
+	for _, r := range s.SavePushes(ctx, pushes) {
+		if r.Err != nil {
+			t.Fatal(r.Err)
+		}
+	}
+	for _, w := range []struct{ task, id, want string }{{"t1", "a1", "广东广州"}, {"t2", "a2", ""}, {"t1", "a4", "浙江杭州"}} {
+		id, want := w.id, w.want
+		c, err := s.Call(ctx, w.task, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := c.Province + c.City; got != want {
+			t.Errorf("%s: region %q, want %q", id, got, want)
+		}
+	}
+}
