@@ -21,8 +21,8 @@ import (
 
 // BenchmarkSearch measures GET /search's server time on the search
 // benchmark's store (internal/whgen's SearchSpec: 1,000,000 calls, the
-// answered half with about 20 turns of generated Chinese dialogue, 10,000,000
-// turns; built once into the temp dir, long the first time).
+// answered 41 % with about 25 turns of generated Chinese dialogue, about
+// 10,300,000 turns; built once into the temp dir, long the first time).
 // DIALDESK_BENCH_SEARCH_CALLS=N builds a smaller one (the same shape). Each
 // query's first page is asked 10 times after a warm-up, through the real
 // router and session; reported per class of query (one, two, three
