@@ -3,6 +3,7 @@ package store
 import (
 	"cmp"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -426,29 +427,17 @@ func (s *Store) filterCalls(ctx context.Context, f SearchFilter, ids []string) (
 		}
 		return out, nil
 	}
-	for start := 0; start < len(ids); start += searchQueueChunk {
-		part := ids[start:min(start+searchQueueChunk, len(ids))]
-		var args []any
-		for _, id := range part {
-			args = append(args, id)
-		}
-		rows, err := s.db.QueryContext(ctx, `SELECT c.call_id FROM calls c WHERE c.call_id IN (`+inList(len(part))+`) AND `+
-			strings.Join(fc, " AND "), append(args, fa...)...)
-		if err != nil {
-			return nil, fmt.Errorf("store: search: %w", err)
-		}
-		for rows.Next() {
+	err := queryIn(ctx, s.db, `SELECT c.call_id FROM calls c WHERE `+strings.Join(fc, " AND ")+` AND c.call_id IN ({in})`, fa, ids,
+		func(rows *sql.Rows) error {
 			var id string
 			if err := rows.Scan(&id); err != nil {
-				rows.Close()
-				return nil, fmt.Errorf("store: search: %w", err)
+				return err
 			}
 			out[id] = true
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, fmt.Errorf("store: search: %w", err)
-		}
+			return nil
+		})
+	if err != nil {
+		return nil, fmt.Errorf("store: search: %w", err)
 	}
 	return out, nil
 }

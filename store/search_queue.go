@@ -3,6 +3,7 @@ package store
 import (
 	"cmp"
 	"context"
+	"database/sql"
 	"fmt"
 	"slices"
 	"strings"
@@ -28,16 +29,12 @@ func queueSearch(ctx context.Context, prep preparer, ids []string) error {
 	ids = slices.Compact(slices.Sorted(slices.Values(ids))) // the indexer's order (IndexPending), once each
 	for start := 0; start < len(ids); start += searchQueueChunk {
 		part := ids[start:min(start+searchQueueChunk, len(ids))]
-		args := make([]any, len(part))
-		for i, id := range part {
-			args[i] = id
-		}
 		st, err := prep(ctx, `INSERT INTO search_pending (call_id) VALUES `+strings.TrimSuffix(strings.Repeat("(?),", len(part)), ",")+
 			` ON CONFLICT (call_id) DO UPDATE SET gen = search_pending.gen + 1`)
 		if err != nil {
 			return fmt.Errorf("store: search queue: %w", err)
 		}
-		if _, err := st.ExecContext(ctx, args...); err != nil {
+		if _, err := st.ExecContext(ctx, inArgs(nil, part)...); err != nil {
 			return fmt.Errorf("store: search queue: %w", err)
 		}
 	}
@@ -158,32 +155,20 @@ func (s *Store) IndexPending(ctx context.Context, batch int) (n int, more bool, 
 
 // turnTexts returns the turns of calls (speaker and text only, in order),
 // by call id; a call without turns is absent.
-func turnTexts(ctx context.Context, q querier, ids []string) (map[string][]CallMessage, error) {
+func turnTexts(ctx context.Context, db *sql.DB, ids []string) (map[string][]CallMessage, error) {
 	out := make(map[string][]CallMessage, len(ids))
-	for start := 0; start < len(ids); start += searchQueueChunk {
-		part := ids[start:min(start+searchQueueChunk, len(ids))]
-		args := make([]any, len(part))
-		for i, id := range part {
-			args[i] = id
-		}
-		rows, err := q.QueryContext(ctx, `SELECT call_id, sender, content FROM call_messages
-			WHERE call_id IN (`+inList(len(part))+`) ORDER BY call_id, seq`, args...)
-		if err != nil {
-			return nil, fmt.Errorf("store: turns: %w", err)
-		}
-		for rows.Next() {
+	err := queryIn(ctx, db, `SELECT call_id, sender, content FROM call_messages WHERE call_id IN ({in}) ORDER BY call_id, seq`, nil, ids,
+		func(rows *sql.Rows) error {
 			var id string
 			var m CallMessage
 			if err := rows.Scan(&id, &m.Sender, &m.Content); err != nil {
-				rows.Close()
-				return nil, fmt.Errorf("store: turns: %w", err)
+				return err
 			}
 			out[id] = append(out[id], m)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, fmt.Errorf("store: turns: %w", err)
-		}
+			return nil
+		})
+	if err != nil {
+		return nil, fmt.Errorf("store: turns: %w", err)
 	}
 	return out, nil
 }
