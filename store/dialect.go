@@ -27,6 +27,7 @@ import (
 	"database/sql/driver"
 	"fmt"
 	"hash/fnv"
+	"reflect"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -182,16 +183,120 @@ func unlocked(ctx context.Context) context.Context {
 }
 
 func (c *rebindConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
-	tx, err := c.Conn.BeginTx(ctx, opts)
-	if err != nil {
-		return nil, err
-	}
 	if ctx.Value(unlockedKey{}) != nil {
+		return c.Conn.BeginTx(ctx, opts)
+	}
+	if opts != (driver.TxOptions{}) {
+		tx, err := c.Conn.BeginTx(ctx, opts)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := c.Conn.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, []driver.NamedValue{{Ordinal: 1, Value: c.connector.writeLock.Load()}}); err != nil {
+			tx.Rollback()
+			return nil, err
+		}
 		return tx, nil
 	}
-	if _, err := c.Conn.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, []driver.NamedValue{{Ordinal: 1, Value: c.connector.writeLock.Load()}}); err != nil {
-		tx.Rollback()
+	// The transaction and its lock in one round trip: a push's
+	// transaction is a dozen statements, each a round trip.
+	pc := c.Conn.Conn()
+	if _, err := pc.Exec(ctx, "BEGIN; SELECT pg_advisory_xact_lock("+strconv.FormatInt(c.connector.writeLock.Load(), 10)+")"); err != nil {
+		if pc.PgConn().TxStatus() != 'I' {
+			pc.Exec(context.Background(), "ROLLBACK")
+		}
 		return nil, err
 	}
-	return tx, nil
+	return lockedTx{pc}, nil
+}
+
+// lockedTx is a transaction BeginTx began with its lock.
+type lockedTx struct{ conn *pgx.Conn }
+
+// Commit commits; a transaction that failed is rolled back by its COMMIT,
+// which is then an error.
+func (t lockedTx) Commit() error {
+	tag, err := t.conn.Exec(context.Background(), "COMMIT")
+	if err != nil {
+		return err
+	}
+	if tag.String() != "COMMIT" {
+		return pgx.ErrTxCommitRollback
+	}
+	return nil
+}
+
+func (t lockedTx) Rollback() error {
+	_, err := t.conn.Exec(context.Background(), "ROLLBACK")
+	return err
+}
+
+// insertMany writes n rows of cols values each (args, row after row) with
+// insert, a multi-row INSERT up to its rows ("INSERT INTO t (a, b)"), and
+// then suffix (an ON CONFLICT clause, or ""). On SQLite the rows go as
+// VALUES lists, statements of rowParts(n, most) rows; on PostgreSQL as one
+// statement whatever n, each column one array (unnest), because there each
+// statement is a round trip, and the statement's text stays one.
+func insertMany(ctx context.Context, prep preparer, pg bool, insert, suffix string, cols, most int, args []any, n int) error {
+	if n == 0 {
+		return nil
+	}
+	if !pg {
+		for _, size := range rowParts(n, most) {
+			st, err := prep(ctx, insert+" VALUES "+rowsValues(size, cols)+" "+suffix)
+			if err != nil {
+				return err
+			}
+			if _, err := st.ExecContext(ctx, args[:size*cols]...); err != nil {
+				return err
+			}
+			args = args[size*cols:]
+		}
+		return nil
+	}
+	arrays := make([]any, cols)
+	casts := make([]string, cols)
+	for c := range cols {
+		arrays[c], casts[c] = columnArray(args, c, cols, n)
+	}
+	st, err := prep(ctx, insert+" SELECT * FROM unnest("+strings.Join(casts, ", ")+") "+suffix)
+	if err != nil {
+		return err
+	}
+	_, err = st.ExecContext(ctx, arrays...)
+	return err
+}
+
+// columnArray is column c of n rows of cols values (args) as one array
+// parameter, and its placeholder with its PostgreSQL type. A column's type
+// is its first value's kind: strings are text, integers bigint (assigned
+// to an INTEGER column as it is), booleans boolean; the store writes no
+// other kind this way.
+func columnArray(args []any, c, cols, n int) (any, string) {
+	switch reflect.ValueOf(args[c]).Kind() {
+	case reflect.String:
+		out := make([]string, n)
+		for r := range n {
+			out[r] = reflect.ValueOf(args[r*cols+c]).String()
+		}
+		return out, "?::text[]"
+	case reflect.Bool:
+		out := make([]bool, n)
+		for r := range n {
+			out[r] = reflect.ValueOf(args[r*cols+c]).Bool()
+		}
+		return out, "?::boolean[]"
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		out := make([]int64, n)
+		for r := range n {
+			out[r] = int64(reflect.ValueOf(args[r*cols+c]).Uint())
+		}
+		return out, "?::bigint[]"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		out := make([]int64, n)
+		for r := range n {
+			out[r] = reflect.ValueOf(args[r*cols+c]).Int()
+		}
+		return out, "?::bigint[]"
+	}
+	panic(fmt.Sprintf("store: no array of %T for a multi-row insert", args[c]))
 }

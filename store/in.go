@@ -67,3 +67,50 @@ func execIn[T any](ctx context.Context, db *sql.DB, statement string, args []any
 	}
 	return nil
 }
+
+// rowParts splits n rows into the sizes of the statements that write them:
+// powers of two, at most most each (most a power of two), largest first.
+// A batch of any size is then written by a few statements of a few shapes,
+// so that the statements prepared and cached on the database (stmtcache.go)
+// stay few: 23 rows go in as 16, 4, 2 and 1.
+func rowParts(n, most int) []int {
+	var parts []int
+	for ; n >= most; n -= most {
+		parts = append(parts, most)
+	}
+	for size := most / 2; size > 0; size /= 2 {
+		if n >= size {
+			parts = append(parts, size)
+			n -= size
+		}
+	}
+	return parts
+}
+
+// rowsValues is the VALUES list of n rows of cols parameters each:
+// "(?, ?), (?, ?)".
+func rowsValues(n, cols int) string {
+	row := "(" + strings.TrimSuffix(strings.Repeat("?, ", cols), ", ") + "),"
+	return strings.TrimSuffix(strings.Repeat(row, n), ",")
+}
+
+// padIn pads an IN (…) list's values to the next power of two (at most
+// inChunk) by repeating the last one, which matches nothing more (a copy: values
+// is left as it is): the
+// queries of any number of values then have a few shapes only, for the
+// statement cache.
+func padIn(values []any) []any {
+	if len(values) == 0 {
+		return values
+	}
+	n := 1
+	for n < len(values) {
+		n *= 2
+	}
+	out := make([]any, max(min(n, inChunk), len(values)))
+	copy(out, values)
+	for i := len(values); i < len(out); i++ {
+		out[i] = values[len(values)-1]
+	}
+	return out
+}

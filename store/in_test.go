@@ -46,3 +46,47 @@ func TestInChunks(t *testing.T) {
 		t.Errorf("a failing scan: %v, want its error", err)
 	}
 }
+
+func TestRowParts(t *testing.T) {
+	for _, tc := range []struct {
+		n, most int
+		want    []int
+	}{
+		{0, 64, nil},
+		{1, 64, []int{1}},
+		{23, 64, []int{16, 4, 2, 1}},
+		{64, 64, []int{64}},
+		{150, 64, []int{64, 64, 16, 4, 2}},
+		{127, 128, []int{64, 32, 16, 8, 4, 2, 1}},
+	} {
+		got := rowParts(tc.n, tc.most)
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("rowParts(%d, %d) = %v, want %v", tc.n, tc.most, got, tc.want)
+		}
+		sum := 0
+		for _, p := range got {
+			sum += p
+		}
+		if sum != tc.n {
+			t.Errorf("rowParts(%d, %d) sums to %d", tc.n, tc.most, sum)
+		}
+	}
+}
+
+func TestPadIn(t *testing.T) {
+	vals := []any{"a", "b", "c", "d", "e"}
+	got := padIn(vals[:3])
+	if want := []any{"a", "b", "c", "c"}; !slices.Equal(got, want) {
+		t.Errorf("padIn = %v, want %v", got, want)
+	}
+	if vals[3] != "d" {
+		t.Errorf("padIn wrote past its slice: %v", vals)
+	}
+	many := make([]any, inChunk-3)
+	for i := range many {
+		many[i] = i
+	}
+	if got := padIn(many); len(got) != inChunk {
+		t.Errorf("padIn of %d values: %d, want %d", len(many), len(got), inChunk)
+	}
+}

@@ -20,7 +20,7 @@ func putRollup(t *testing.T, s *Store, task string, hour time.Time, dim, val str
 	}
 	defer tx.Rollback()
 	d := rollupDeltas{{task: task, hour: hour.UnixMilli(), dim: dim, val: val}: {f.Calls, f.Connected, f.TalkMS, f.BilledMin, f.Rounds}}
-	if err := d.apply(context.Background(), s.prepIn(tx)); err != nil {
+	if err := d.apply(context.Background(), s.prepIn(tx), s.pg); err != nil {
 		t.Fatal(err)
 	}
 	if err := tx.Commit(); err != nil {

@@ -20,23 +20,17 @@ import (
 // search reads the queued calls' turns itself (searchPending), so that what
 // it finds is every stored turn, indexed yet or not.
 
-// searchQueueChunk is the most calls one statement of the queue names.
-const searchQueueChunk = 200
+// searchQueueChunk is the most calls one statement of the queue names (a
+// power of two: rowParts).
+const searchQueueChunk = 256
 
 // queueSearch adds calls to the search queue, or bumps their generation if
 // they are queued already (the indexer may be reading the old turns).
-func queueSearch(ctx context.Context, prep preparer, ids []string) error {
+func queueSearch(ctx context.Context, prep preparer, pg bool, ids []string) error {
 	ids = slices.Compact(slices.Sorted(slices.Values(ids))) // the indexer's order (IndexPending), once each
-	for start := 0; start < len(ids); start += searchQueueChunk {
-		part := ids[start:min(start+searchQueueChunk, len(ids))]
-		st, err := prep(ctx, `INSERT INTO search_pending (call_id) VALUES `+strings.TrimSuffix(strings.Repeat("(?),", len(part)), ",")+
-			` ON CONFLICT (call_id) DO UPDATE SET gen = search_pending.gen + 1`)
-		if err != nil {
-			return fmt.Errorf("store: search queue: %w", err)
-		}
-		if _, err := st.ExecContext(ctx, inArgs(nil, part)...); err != nil {
-			return fmt.Errorf("store: search queue: %w", err)
-		}
+	if err := insertMany(ctx, prep, pg, `INSERT INTO search_pending (call_id)`,
+		`ON CONFLICT (call_id) DO UPDATE SET gen = search_pending.gen + 1`, 1, searchQueueChunk, inArgs(nil, ids), len(ids)); err != nil {
+		return fmt.Errorf("store: search queue: %w", err)
 	}
 	return nil
 }
@@ -108,8 +102,9 @@ func (s *Store) IndexPending(ctx context.Context, batch int) (n int, more bool, 
 	// them in: no two transactions wait for each other's rows in turn); a
 	// call queued again since it was read keeps its row, and its turn.
 	taken := map[string]bool{}
-	for start := 0; start < len(ids); start += searchQueueChunk {
-		part := ids[start:min(start+searchQueueChunk, len(ids))]
+	for _, size := range rowParts(len(ids), searchQueueChunk) {
+		part := ids[:size]
+		ids = ids[size:]
 		var args []any
 		var cond []string
 		for _, id := range part {

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"iter"
 	"slices"
 	"strconv"
 	"strings"
@@ -168,7 +169,10 @@ func (s *Store) upsertEach(ctx context.Context, calls []Call, kind upsertKind, r
 			created++
 		}
 	}
-	if err := deltas.apply(ctx, u.prep); err != nil {
+	if err := u.writePending(ctx); err != nil {
+		return 0, err
+	}
+	if err := deltas.apply(ctx, u.prep, u.pg); err != nil {
 		return 0, err
 	}
 	if err := u.flushSearch(ctx); err != nil {
@@ -183,11 +187,11 @@ func (s *Store) upsertEach(ctx context.Context, calls []Call, kind upsertKind, r
 
 // upserter holds the statements one upsert transaction repeats.
 type upserter struct {
-	tx                                *sql.Tx
-	byID, byRecord, ins, upd, delMsgs *sql.Stmt
-	regionOf                          *sql.Stmt
-	idx                               *searchIndex
-	rules                             *ruleChecker
+	tx                           *sql.Tx
+	byID, byRecord, upd, delMsgs *sql.Stmt
+	regionOf                     *sql.Stmt
+	idx                          *searchIndex
+	rules                        *ruleChecker
 	// rows are the stored rows of the batch's calls by call id, read
 	// before the batch (prefetch) and replaced as the batch writes them;
 	// recs finds a row's call id by its record id. Without them (a loader
@@ -206,6 +210,84 @@ type upserter struct {
 	// inline indexes the batch's turns in its own transaction (a bulk
 	// load); otherwise flushSearch queues the calls for the indexer.
 	inline bool
+	// pend holds the batch's new rows not written yet (writePending).
+	pend pendingRows
+	pg   bool // the store is on PostgreSQL (insertMany)
+}
+
+// pendingRows are the new calls and turns of a batch, written together a
+// few rows a statement (writePending) instead of a statement or two a call:
+// each statement's own cost (SQLite's setup, a round trip to PostgreSQL)
+// was more than its rows'. A call of the batch that is to be read or
+// written again (its second push in the batch, say) has its rows written
+// first.
+type pendingRows struct {
+	calls  []any // callInsertCols values a call
+	nCalls int
+	turns  []any // turnInsertCols values a turn
+	nTurns int
+	ids    map[string]bool // the calls with rows here
+}
+
+const (
+	callInsertCols = 36
+	turnInsertCols = 12
+	// The most rows one statement writes: 64 calls are 2,304 parameters,
+	// 128 turns 1,536, far below SQLite's and PostgreSQL's bounds.
+	callInsertRows = 64
+	turnInsertRows = 128
+)
+
+// pending reports whether rows of callID wait in pend.
+func (u *upserter) pending(callID string) bool { return u.pend.ids[callID] }
+
+func (u *upserter) markPending(callID string) {
+	if u.pend.ids == nil {
+		u.pend.ids = map[string]bool{}
+	}
+	u.pend.ids[callID] = true
+}
+
+// addCall adds n as a new row, written at writePending.
+func (u *upserter) addCall(n Call, now int64) {
+	tags, groups := encodeTags(n.Tags), encodeTags(n.TagGroups)
+	u.pend.calls = append(u.pend.calls, n.CallID, n.TaskID, n.OutID, n.Tel, n.Caller, n.Status, n.Intention,
+		ms(n.StartAt), ms(n.AnswerAt), ms(n.EndAt), n.CallMS, n.FeeMS, n.UserMsgs, n.VoiceURL, n.DelFlag, n.Source, now,
+		n.RecordID, n.Score, n.LevelID, n.LevelName, n.LevelAlias, n.LevelColor, tags, groups, n.Rounds, n.HangupSide,
+		n.Gender, n.Province, n.City, n.Operator, n.LevelKey, n.TranscriptState, n.RobotTurns, n.LastNode, now)
+	u.pend.nCalls++
+	u.markPending(n.CallID)
+}
+
+// addTurns adds a call's turns, written at writePending (after the call's
+// row, which they reference).
+func (u *upserter) addTurns(callID string, msgs []CallMessage) {
+	for i, m := range msgs {
+		u.pend.turns = append(u.pend.turns, callID, i, m.Sender, m.Content, ms(m.At), m.Remark,
+			m.Keyword, m.Node, m.TurnScore, encodeTags(m.TurnTags), m.SpeakMS, m.PlayMS)
+	}
+	u.pend.nTurns += len(msgs)
+	if len(msgs) > 0 {
+		u.markPending(callID)
+	}
+}
+
+// writePending writes the rows pend holds: the calls, then their turns.
+func (u *upserter) writePending(ctx context.Context) error {
+	if err := insertMany(ctx, u.prep, u.pg, `INSERT INTO calls (`+callColumns+`, updated_at)`, "",
+		callInsertCols, callInsertRows, u.pend.calls, u.pend.nCalls); err != nil {
+		return fmt.Errorf("store: save calls: %w", err)
+	}
+	if err := insertMany(ctx, u.prep, u.pg, `INSERT INTO call_messages (call_id, seq, sender, content, at, remark, keyword, node, turn_score, turn_tags, speak_ms, play_ms)`, "",
+		turnInsertCols, turnInsertRows, u.pend.turns, u.pend.nTurns); err != nil {
+		return fmt.Errorf("store: save call turns: %w", err)
+	}
+	clear(u.pend.calls)
+	clear(u.pend.turns)
+	u.pend.calls, u.pend.turns = u.pend.calls[:0], u.pend.turns[:0]
+	u.pend.nCalls, u.pend.nTurns = 0, 0
+	clear(u.pend.ids)
+	return nil
 }
 
 // searchPut is a call's document for the search index: its turns, or
@@ -241,7 +323,7 @@ func (u *upserter) flushSearch(ctx context.Context) error {
 			}
 		}
 		u.search = u.search[:0]
-		return queueSearch(ctx, u.prep, ids)
+		return queueSearch(ctx, u.prep, u.pg, ids)
 	}
 	last := make(map[string]int, len(u.search))
 	for i, p := range u.search {
@@ -271,7 +353,7 @@ func (u *upserter) flushSearch(ctx context.Context) error {
 }
 
 func newUpserter(ctx context.Context, s *Store, tx *sql.Tx) (*upserter, error) {
-	u := &upserter{tx: tx, prep: s.prepIn(tx)}
+	u := &upserter{tx: tx, prep: s.prepIn(tx), pg: s.pg}
 	var err error
 	prep := func(q string) *sql.Stmt {
 		if err != nil {
@@ -283,11 +365,6 @@ func newUpserter(ctx context.Context, s *Store, tx *sql.Tx) (*upserter, error) {
 	}
 	u.byID = prep(`SELECT ` + callColumns + ` FROM calls WHERE call_id = ?`)
 	u.byRecord = prep(`SELECT ` + callColumns + ` FROM calls WHERE record_id = ? AND record_id <> '' LIMIT 1`)
-	u.ins = prep(`INSERT INTO calls (call_id, task_id, out_id, tel, caller, status, intention, start_at, answer_at, end_at,
-		call_ms, fee_ms, user_msgs, voice_url, del_flag, source, received_at,
-		record_id, score, level_id, level_name, level_alias, level_color, tags, tag_groups, rounds, hangup_side,
-		gender, province, city, operator, level_key, transcript_state, robot_turns, last_node, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 	u.upd = prep(`UPDATE calls SET task_id = ?, out_id = ?, tel = ?, caller = ?, status = ?, intention = ?,
 		start_at = ?, answer_at = ?, end_at = ?, call_ms = ?, fee_ms = ?, user_msgs = ?, voice_url = ?, del_flag = ?,
 		record_id = ?, score = ?, level_id = ?, level_name = ?, level_alias = ?, level_color = ?, tags = ?, tag_groups = ?,
@@ -319,7 +396,7 @@ func (u *upserter) indexInline(ctx context.Context) error {
 }
 
 func (u *upserter) close() {
-	for _, st := range []*sql.Stmt{u.byID, u.byRecord, u.ins, u.upd, u.delMsgs, u.regionOf} {
+	for _, st := range []*sql.Stmt{u.byID, u.byRecord, u.upd, u.delMsgs, u.regionOf} {
 		if st != nil {
 			st.Close()
 		}
@@ -349,14 +426,13 @@ func (u *upserter) prefetch(ctx context.Context, calls []Call) error {
 		col  string
 		keys []any
 	}{{"call_id", ids}, {"record_id", recs}} {
-		for start := 0; start < len(by.keys); start += inChunk {
-			part := by.keys[start:min(start+inChunk, len(by.keys))]
+		for q, args := range u.inLists(`SELECT `+callColumns+` FROM calls WHERE `+by.col+` {in} AND `+by.col+` <> ''`, nil, by.keys) {
 			// "<> ''": what the partial index on record_id holds.
-			st, err := u.prep(ctx, `SELECT `+callColumns+` FROM calls WHERE `+by.col+` IN (`+inList(len(part))+`) AND `+by.col+` <> ''`)
+			st, err := u.prep(ctx, q)
 			if err != nil {
 				return fmt.Errorf("store: read calls: %w", err)
 			}
-			rows, err := st.QueryContext(ctx, part...)
+			rows, err := st.QueryContext(ctx, args...)
 			if err != nil {
 				return fmt.Errorf("store: read calls: %w", err)
 			}
@@ -394,13 +470,12 @@ func (u *upserter) prefetch(ctx context.Context, calls []Call) error {
 		byTask[c.TaskID] = append(byTask[c.TaskID], c.Tel)
 	}
 	for task, tels := range byTask {
-		for start := 0; start < len(tels); start += inChunk {
-			part := tels[start:min(start+inChunk, len(tels))]
-			st, err := u.prep(ctx, `SELECT tel, province, city, operator FROM calls WHERE task_id = ? AND tel IN (`+inList(len(part))+`) AND province <> ''`)
+		for q, args := range u.inLists(`SELECT tel, province, city, operator FROM calls WHERE task_id = ? AND tel {in} AND province <> ''`, []any{task}, tels) {
+			st, err := u.prep(ctx, q)
 			if err != nil {
 				return fmt.Errorf("store: read regions: %w", err)
 			}
-			rows, err := st.QueryContext(ctx, append([]any{task}, part...)...)
+			rows, err := st.QueryContext(ctx, args...)
 			if err != nil {
 				return fmt.Errorf("store: read regions: %w", err)
 			}
@@ -422,6 +497,29 @@ func (u *upserter) prefetch(ctx context.Context, calls []Call) error {
 		}
 	}
 	return nil
+}
+
+// inLists gives query, whose "{in}" is to be "IN (…)" values (strings),
+// with its args: args and then the values. On SQLite, a statement each
+// inChunk values, the lists padded to a few lengths (padIn); on PostgreSQL
+// one statement whatever their number, the values one array.
+func (u *upserter) inLists(query string, args, values []any) iter.Seq2[string, []any] {
+	return func(yield func(string, []any) bool) {
+		if u.pg {
+			arr := make([]string, len(values))
+			for i, v := range values {
+				arr[i] = v.(string)
+			}
+			yield(strings.Replace(query, "{in}", "= ANY(?::text[])", 1), append(slices.Clip(args), arr))
+			return
+		}
+		for start := 0; start < len(values); start += inChunk {
+			part := padIn(values[start:min(start+inChunk, len(values))])
+			if !yield(strings.Replace(query, "{in}", "IN ("+inList(len(part))+")", 1), inArgs(args, part)) {
+				return
+			}
+		}
+	}
 }
 
 // region returns the region (province, city, operator) of an earlier call
@@ -497,9 +595,21 @@ func (u *upserter) find(ctx context.Context, c Call) (*Call, error) {
 
 func (u *upserter) upsert(ctx context.Context, in Call, kind upsertKind, now int64, deltas rollupDeltas) (created bool, err error) {
 	in.CallID, in.RecordID = strings.TrimSpace(in.CallID), strings.TrimSpace(in.RecordID)
+	if !u.fetched && len(u.pend.ids) > 0 {
+		// find and region read the database.
+		if err := u.writePending(ctx); err != nil {
+			return false, err
+		}
+	}
 	old, err := u.find(ctx, in)
 	if err != nil {
 		return false, err
+	}
+	if old != nil && u.pending(old.CallID) {
+		// Written earlier in the batch: its rows go in before it changes.
+		if err := u.writePending(ctx); err != nil {
+			return false, err
+		}
 	}
 	if kind == upsertA && old != nil && old.TaskID != "" && in.TaskID != "" && old.TaskID != in.TaskID {
 		return false, &CallTaskConflict{CallID: old.CallID, Stored: old.TaskID, Pushed: in.TaskID}
@@ -518,11 +628,7 @@ func (u *upserter) upsert(ctx context.Context, in Call, kind upsertKind, now int
 		}
 	}
 	if old == nil {
-		tags, groups := encodeTags(n.Tags), encodeTags(n.TagGroups)
-		_, err = u.ins.ExecContext(ctx, n.CallID, n.TaskID, n.OutID, n.Tel, n.Caller, n.Status, n.Intention,
-			ms(n.StartAt), ms(n.AnswerAt), ms(n.EndAt), n.CallMS, n.FeeMS, n.UserMsgs, n.VoiceURL, n.DelFlag, n.Source, now,
-			n.RecordID, n.Score, n.LevelID, n.LevelName, n.LevelAlias, n.LevelColor, tags, groups, n.Rounds, n.HangupSide,
-			n.Gender, n.Province, n.City, n.Operator, n.LevelKey, n.TranscriptState, n.RobotTurns, n.LastNode, now)
+		u.addCall(n, now)
 	} else if !sameRow(*old, n) {
 		tags, groups := encodeTags(n.Tags), encodeTags(n.TagGroups)
 		_, err = u.upd.ExecContext(ctx, n.TaskID, n.OutID, n.Tel, n.Caller, n.Status, n.Intention,
@@ -540,9 +646,7 @@ func (u *upserter) upsert(ctx context.Context, in Call, kind upsertKind, now int
 				return false, fmt.Errorf("store: save call turns: %w", err)
 			}
 		}
-		if err := u.insertTurns(ctx, n.CallID, n.Messages); err != nil {
-			return false, err
-		}
+		u.addTurns(n.CallID, n.Messages)
 		u.search = append(u.search, searchPut{n.CallID, n.StartAt, n.Messages, false})
 		if err := u.rules.check(ctx, n, n.Messages, old == nil); err != nil {
 			return false, err
@@ -567,30 +671,6 @@ func (u *upserter) upsert(ctx context.Context, in Call, kind upsertKind, now int
 	}
 	contribute(n, 1, deltas)
 	return old == nil, nil
-}
-
-// turnsChunk is the most turns one INSERT carries (12 parameters each).
-const turnsChunk = 40
-
-// insertTurns adds a call's turns, many rows a statement.
-func (u *upserter) insertTurns(ctx context.Context, callID string, msgs []CallMessage) error {
-	for start := 0; start < len(msgs); start += turnsChunk {
-		part := msgs[start:min(start+turnsChunk, len(msgs))]
-		args := make([]any, 0, 12*len(part))
-		for i, m := range part {
-			args = append(args, callID, start+i, m.Sender, m.Content, ms(m.At), m.Remark,
-				m.Keyword, m.Node, m.TurnScore, encodeTags(m.TurnTags), m.SpeakMS, m.PlayMS)
-		}
-		st, err := u.prep(ctx, `INSERT INTO call_messages (call_id, seq, sender, content, at, remark, keyword, node, turn_score, turn_tags, speak_ms, play_ms)
-			VALUES `+strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?),", len(part)), ","))
-		if err != nil {
-			return fmt.Errorf("store: save call turns: %w", err)
-		}
-		if _, err := st.ExecContext(ctx, args...); err != nil {
-			return fmt.Errorf("store: save call turns: %w", err)
-		}
-	}
-	return nil
 }
 
 // mergeCall merges what an upsert brings into the stored row (nil: none) and
@@ -949,7 +1029,7 @@ func contribute(c Call, sign int64, d rollupDeltas) {
 // tasks (calls under no task left out), to call_rollups_all: each key once,
 // in key order, many rows a statement. A row left with no call is deleted,
 // as a GROUP BY would not have it.
-func (d rollupDeltas) apply(ctx context.Context, prep preparer) error {
+func (d rollupDeltas) apply(ctx context.Context, prep preparer, pg bool) error {
 	keys := make([]rollupKey, 0, len(d))
 	all := rollupDeltas{}
 	for k, v := range d {
@@ -962,7 +1042,7 @@ func (d rollupDeltas) apply(ctx context.Context, prep preparer) error {
 			all[a] = all[a].plus(v)
 		}
 	}
-	if err := writeRollups(ctx, prep, rollupTask, keys, d); err != nil {
+	if err := writeRollups(ctx, prep, pg, rollupTask, keys, d); err != nil {
 		return err
 	}
 	allKeys := make([]rollupKey, 0, len(all))
@@ -971,7 +1051,7 @@ func (d rollupDeltas) apply(ctx context.Context, prep preparer) error {
 			allKeys = append(allKeys, k)
 		}
 	}
-	return writeRollups(ctx, prep, rollupAll, allKeys, all)
+	return writeRollups(ctx, prep, pg, rollupAll, allKeys, all)
 }
 
 func (v rollupVal) plus(w rollupVal) rollupVal {
@@ -1019,13 +1099,11 @@ var (
 	}
 )
 
-// upsert is the statement adding n rows of deltas to the table.
-func (t rollupTable) upsert(n int) string {
-	nk := strings.Count(t.cols, ",") + 1
-	row := "(" + strings.Repeat("?, ", nk) + "?, ?, ?, ?, ?),"
-	return `INSERT INTO ` + t.table + ` (` + t.cols + `, calls, connected, talk_ms, billed_min, rounds) VALUES ` +
-		strings.TrimSuffix(strings.Repeat(row, n), ",") + `
-		ON CONFLICT (` + t.conflict + `) DO UPDATE SET calls = ` + t.table + `.calls + excluded.calls,
+// upsert is the statement adding rows of deltas to the table, up to its
+// rows (insertMany), and its ON CONFLICT clause.
+func (t rollupTable) upsert() (insert, onConflict string) {
+	return `INSERT INTO ` + t.table + ` (` + t.cols + `, calls, connected, talk_ms, billed_min, rounds)`,
+		`ON CONFLICT (` + t.conflict + `) DO UPDATE SET calls = ` + t.table + `.calls + excluded.calls,
 			connected = ` + t.table + `.connected + excluded.connected, talk_ms = ` + t.table + `.talk_ms + excluded.talk_ms,
 			billed_min = ` + t.table + `.billed_min + excluded.billed_min, rounds = ` + t.table + `.rounds + excluded.rounds`
 }
@@ -1034,31 +1112,24 @@ func (t rollupTable) upsert(n int) string {
 // in along the primary key), many rows a statement (a statement's own cost
 // is most of the cost of a one-row upsert), then deletes the rows a
 // subtraction left with no call.
-func writeRollups(ctx context.Context, prep preparer, t rollupTable, keys []rollupKey, d rollupDeltas) error {
+func writeRollups(ctx context.Context, prep preparer, pg bool, t rollupTable, keys []rollupKey, d rollupDeltas) error {
 	if len(keys) == 0 {
 		return nil
 	}
 	slices.SortFunc(keys, t.cmp)
-	const chunk = 50
 	var gone []rollupKey
-	for rest := keys; len(rest) > 0; {
-		part := rest[:min(chunk, len(rest))]
-		rest = rest[len(part):]
-		args := make([]any, 0, 9*len(part))
-		for _, k := range part {
-			v := d[k]
-			args = append(append(args, t.key(k)...), v.calls, v.connected, v.talkMS, v.billedMin, v.rounds)
-			if v.calls < 0 {
-				gone = append(gone, k)
-			}
+	cols := len(t.key(keys[0])) + 5
+	args := make([]any, 0, cols*len(keys))
+	for _, k := range keys {
+		v := d[k]
+		args = append(append(args, t.key(k)...), v.calls, v.connected, v.talkMS, v.billedMin, v.rounds)
+		if v.calls < 0 {
+			gone = append(gone, k)
 		}
-		st, err := prep(ctx, t.upsert(len(part)))
-		if err != nil {
-			return fmt.Errorf("store: rollups: %w", err)
-		}
-		if _, err := st.ExecContext(ctx, args...); err != nil {
-			return fmt.Errorf("store: rollups: %w", err)
-		}
+	}
+	insert, onConflict := t.upsert()
+	if err := insertMany(ctx, prep, pg, insert, onConflict, cols, 64, args, len(keys)); err != nil {
+		return fmt.Errorf("store: rollups: %w", err)
 	}
 	if len(gone) == 0 {
 		return nil
@@ -1130,16 +1201,8 @@ func (b *BulkLoader) Add(ctx context.Context, calls []Call) error {
 		if n.LevelKey == "" {
 			n.LevelKey = levelKey(n)
 		}
-		tags, groups := encodeTags(n.Tags), encodeTags(n.TagGroups)
-		if _, err := u.ins.ExecContext(ctx, n.CallID, n.TaskID, n.OutID, n.Tel, n.Caller, n.Status, n.Intention,
-			ms(n.StartAt), ms(n.AnswerAt), ms(n.EndAt), n.CallMS, n.FeeMS, n.UserMsgs, n.VoiceURL, n.DelFlag, n.Source, now,
-			n.RecordID, n.Score, n.LevelID, n.LevelName, n.LevelAlias, n.LevelColor, tags, groups, n.Rounds, n.HangupSide,
-			n.Gender, n.Province, n.City, n.Operator, n.LevelKey, n.TranscriptState, n.RobotTurns, n.LastNode, now); err != nil {
-			return fmt.Errorf("store: insert call %s: %w", n.CallID, err)
-		}
-		if err := u.insertTurns(ctx, n.CallID, n.Messages); err != nil {
-			return err
-		}
+		u.addCall(n, now)
+		u.addTurns(n.CallID, n.Messages)
 		u.search = append(u.search, searchPut{n.CallID, n.StartAt, n.Messages, false})
 		if len(n.Messages) > 0 {
 			if err := u.rules.check(ctx, n, n.Messages, true); err != nil {
@@ -1147,6 +1210,9 @@ func (b *BulkLoader) Add(ctx context.Context, calls []Call) error {
 			}
 		}
 		contribute(n, 1, d)
+	}
+	if err := u.writePending(ctx); err != nil {
+		return err
 	}
 	if err := u.flushSearch(ctx); err != nil {
 		return err
@@ -1167,7 +1233,7 @@ func (b *BulkLoader) Flush(ctx context.Context) error {
 		return fmt.Errorf("store: rollups: %w", err)
 	}
 	defer tx.Rollback()
-	if err := b.d.apply(ctx, b.s.prepIn(tx)); err != nil {
+	if err := b.d.apply(ctx, b.s.prepIn(tx), b.s.pg); err != nil {
 		return err
 	}
 	if err := tx.Commit(); err != nil {

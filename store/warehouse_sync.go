@@ -270,7 +270,7 @@ func (s *Store) PruneTranscripts(ctx context.Context, cutoff time.Time, limit in
 	}
 	// The index drops their documents (the indexer is the index's only
 	// writer); searches skip them at once.
-	if err := queueSearch(ctx, s.prepIn(tx), ids); err != nil {
+	if err := queueSearch(ctx, s.prepIn(tx), s.pg, ids); err != nil {
 		return 0, err
 	}
 	return len(ids), tx.Commit()
@@ -325,7 +325,7 @@ func (s *Store) buildWarehouse(ctx context.Context) error {
 		}
 		contribute(c, 1, d)
 	}
-	if err := d.apply(ctx, s.prepIn(tx)); err != nil {
+	if err := d.apply(ctx, s.prepIn(tx), s.pg); err != nil {
 		return err
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO settings (key, value, updated_at) VALUES (?, '1', ?)`, settingWarehouseBuilt, ms(s.now())); err != nil {
