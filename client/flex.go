@@ -8,6 +8,7 @@ import (
 	"math"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"dialdesk/platform"
 )
@@ -32,6 +33,10 @@ func (s *FlexString) UnmarshalJSON(b []byte) error {
 	case len(b) == 0:
 		return errors.New("client: empty JSON value")
 	case b[0] == '"':
+		if v, ok := plainJSONString(b); ok {
+			*s = FlexString(v)
+			return nil
+		}
 		var v string
 		if err := json.Unmarshal(b, &v); err != nil {
 			return err
@@ -46,6 +51,30 @@ func (s *FlexString) UnmarshalJSON(b []byte) error {
 		return fmt.Errorf("client: cannot decode %.20s… as a string", b)
 	}
 	return nil
+}
+
+// plainJSONString returns the text of the JSON string b when it has no
+// escape, no control character and no invalid UTF-8: then it is b without
+// its quotes, exactly what json.Unmarshal would give, without its second
+// pass over b.
+func plainJSONString(b []byte) (string, bool) {
+	if len(b) < 2 || b[0] != '"' || b[len(b)-1] != '"' {
+		return "", false
+	}
+	in := b[1 : len(b)-1]
+	ascii := true
+	for _, c := range in {
+		switch {
+		case c < 0x20 || c == '"' || c == '\\':
+			return "", false
+		case c >= utf8.RuneSelf:
+			ascii = false
+		}
+	}
+	if !ascii && !utf8.Valid(in) {
+		return "", false
+	}
+	return string(in), true
 }
 
 // FlexInt is an integer that also accepts a string holding a number ("3"),

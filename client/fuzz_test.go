@@ -31,6 +31,13 @@ func FuzzFlexDecode(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var s FlexString
+		var str string
+		if err := json.Unmarshal(data, &str); err == nil {
+			// FlexString reads a JSON string exactly as encoding/json does.
+			if err := json.Unmarshal(data, &s); err != nil || string(s) != str {
+				t.Errorf("FlexString(%q) = %q, %v; want %q", data, s, err, str)
+			}
+		}
 		if err := json.Unmarshal(data, &s); err == nil {
 			lit := bytes.TrimSpace(data)
 			if len(lit) > 0 && (lit[0] == '-' || (lit[0] >= '0' && lit[0] <= '9')) && string(s) != string(lit) {
@@ -56,6 +63,12 @@ func FuzzFlexDecode(f *testing.F) {
 		var m Millis
 		_ = json.Unmarshal(data, &m)
 		_ = m.Time()
+
+		if _, changed, err := relax(data); err == nil && changed && json.Valid(data) {
+			t.Fatalf("relax mended valid JSON %q", data)
+		}
+		// decodeLenient's way round, relaxing first, changes no result.
+		sameAsBefore(t, data)
 
 		out, err := relaxJSON(data)
 		if err != nil {
@@ -100,6 +113,7 @@ func FuzzParsePush(f *testing.F) {
 		if p, err := ParsePush(body); err == nil && p == nil {
 			t.Fatal("nil push without error")
 		}
+		sameAsBefore(t, body)
 		digits = strings.Map(func(r rune) rune {
 			if r >= '0' && r <= '9' {
 				return r

@@ -21,14 +21,28 @@ import (
 //
 // Strings are copied byte for byte. The result is checked with json.Valid.
 func relaxJSON(in []byte) ([]byte, error) {
-	r := relaxer{in: in, out: make([]byte, 0, len(in)+len(in)/8)}
-	if err := r.run(); err != nil {
+	out, _, err := relax(in)
+	if err != nil {
 		return nil, err
 	}
-	if !json.Valid(r.out) {
-		return nil, errors.New("client: body is not JSON, even leniently")
+	if !json.Valid(out) {
+		return nil, errNotJSON
 	}
-	return r.out, nil
+	return out, nil
+}
+
+var errNotJSON = errors.New("client: body is not JSON, even leniently")
+
+// relax runs the relaxer over in, without checking its result. changed
+// reports whether it had to mend anything beyond dropping whitespace; it
+// never has to for valid JSON (FuzzFlexDecode checks it).
+func relax(in []byte) (out []byte, changed bool, err error) {
+	r := relaxer{in: in, out: make([]byte, 0, len(in)+len(in)/8)}
+	r.stack = r.frames[:0]
+	if err := r.run(); err != nil {
+		return nil, false, err
+	}
+	return r.out, r.changed, nil
 }
 
 // maxRelaxDepth bounds nesting so hostile input cannot grow the stack.
@@ -43,11 +57,13 @@ type relaxFrame struct {
 }
 
 type relaxer struct {
-	in    []byte
-	pos   int
-	out   []byte
-	stack []relaxFrame
-	done  bool // the top-level value is complete
+	in      []byte
+	pos     int
+	out     []byte
+	stack   []relaxFrame
+	frames  [16]relaxFrame // stack's first frames, without an allocation
+	done    bool           // the top-level value is complete
+	changed bool           // something beyond whitespace was mended
 }
 
 func (r *relaxer) run() error {
@@ -92,6 +108,7 @@ func (r *relaxer) run() error {
 			}
 			f := r.top()
 			if !f.hasValue { // ",," or "[,": drop it
+				r.changed = true
 				continue
 			}
 			r.out = append(r.out, ',')
@@ -138,6 +155,7 @@ func (r *relaxer) token(tok []byte, quoted bool) error {
 	if len(r.stack) > 0 && r.top().object {
 		f := r.top()
 		if f.hasValue { // missing comma between members
+			r.changed = true
 			r.out = append(r.out, ',')
 			f.hasValue = false
 			f.wantKey = true
@@ -146,7 +164,8 @@ func (r *relaxer) token(tok []byte, quoted bool) error {
 			if quoted {
 				r.out = append(r.out, tok...)
 			} else {
-				r.out = strconv.AppendQuote(r.out, string(tok))
+				r.changed = true
+				r.out = appendQuote(r.out, tok)
 			}
 			f.wantKey = false
 			f.wantColon = true
@@ -162,7 +181,8 @@ func (r *relaxer) token(tok []byte, quoted bool) error {
 	case isPlainLiteral(tok):
 		r.out = append(r.out, tok...)
 	default: // leading zeros, or a word: keep its exact text as a string
-		r.out = strconv.AppendQuote(r.out, string(tok))
+		r.changed = true
+		r.out = appendQuote(r.out, tok)
 	}
 	r.afterValue()
 	return nil
@@ -185,12 +205,14 @@ func (r *relaxer) beforeValue() error {
 			return fmt.Errorf("client: object key is not a string at byte %d", r.pos)
 		}
 		if f.wantColon {
+			r.changed = true
 			r.out = append(r.out, ':') // "key" value: tolerate a missing colon
 			f.wantColon = false
 		}
 		return nil
 	}
 	if f.hasValue { // missing comma between array elements
+		r.changed = true
 		r.out = append(r.out, ',')
 		f.hasValue = false
 	}
@@ -210,6 +232,7 @@ func (r *relaxer) afterValue() {
 func (r *relaxer) trimTrailingComma() {
 	n := len(r.out)
 	if n > 0 && r.out[n-1] == ',' {
+		r.changed = true
 		r.out = r.out[:n-1]
 	}
 }
@@ -221,16 +244,19 @@ func (r *relaxer) skipSpace() error {
 		case c == ' ' || c == '\t' || c == '\n' || c == '\r':
 			r.pos++
 		case c == '/' && r.pos+1 < len(r.in) && r.in[r.pos+1] == '/':
+			r.changed = true
 			for r.pos < len(r.in) && r.in[r.pos] != '\n' {
 				r.pos++
 			}
 		case c == '/' && r.pos+1 < len(r.in) && r.in[r.pos+1] == '*':
+			r.changed = true
 			end := bytes.Index(r.in[r.pos+2:], []byte("*/"))
 			if end < 0 {
 				return errors.New("client: unterminated comment")
 			}
 			r.pos += 2 + end + 2
 		case c == 0xEF && bytes.HasPrefix(r.in[r.pos:], []byte("\xEF\xBB\xBF")): // BOM
+			r.changed = true
 			r.pos += 3
 		default:
 			return nil
@@ -261,6 +287,7 @@ func (r *relaxer) readString() ([]byte, error) {
 			}
 			return r.in[start:r.pos], nil
 		case c < 0x20:
+			r.changed = true
 			fixed = append(fixed, r.in[start:r.pos]...)
 			fixed = append(fixed, fmt.Sprintf(`\u%04x`, c)...)
 			r.pos++
@@ -294,15 +321,87 @@ func isPlainLiteral(w []byte) bool {
 	case "true", "false", "null":
 		return true
 	}
-	if !json.Valid(w) {
-		return false // includes 0123, +1, .5, 1.
+	return isJSONNumber(w) // not 0123, +1, .5, 1.
+}
+
+// isJSONNumber reports whether w is exactly one JSON number:
+// -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
+func isJSONNumber(w []byte) bool {
+	i := 0
+	if i < len(w) && w[i] == '-' {
+		i++
 	}
-	return w[0] == '-' || (w[0] >= '0' && w[0] <= '9')
+	switch {
+	case i < len(w) && w[i] == '0':
+		i++
+	case i < len(w) && w[i] >= '1' && w[i] <= '9':
+		i = skipDigits(w, i+1)
+	default:
+		return false
+	}
+	if i < len(w) && w[i] == '.' {
+		j := skipDigits(w, i+1)
+		if j == i+1 {
+			return false
+		}
+		i = j
+	}
+	if i < len(w) && (w[i] == 'e' || w[i] == 'E') {
+		i++
+		if i < len(w) && (w[i] == '+' || w[i] == '-') {
+			i++
+		}
+		j := skipDigits(w, i)
+		if j == i {
+			return false
+		}
+		i = j
+	}
+	return i == len(w)
+}
+
+func skipDigits(w []byte, i int) int {
+	for i < len(w) && w[i] >= '0' && w[i] <= '9' {
+		i++
+	}
+	return i
+}
+
+// appendQuote appends w as strconv.AppendQuote does, without converting it
+// to a string when it is plain printable ASCII (a number's digits).
+func appendQuote(out, w []byte) []byte {
+	for _, c := range w {
+		if c < 0x20 || c >= 0x7F || c == '"' || c == '\\' {
+			return strconv.AppendQuote(out, string(w))
+		}
+	}
+	out = append(out, '"')
+	out = append(out, w...)
+	return append(out, '"')
 }
 
 // decodeLenient decodes body into v. Strict JSON is decoded as is; only a
 // body that fails to parse goes through relaxJSON first.
+//
+// A body that carries the platform's usual quirk, a bare number with a
+// leading zero, is relaxed first instead of failing json.Unmarshal's check
+// on the way: one pass of the relaxer, then json.Unmarshal, which checks
+// the relaxed body itself. The result, error included, is the same.
 func decodeLenient(body []byte, v any) error {
+	if hasLeadingZeroNumber(body) {
+		relaxed, changed, err := relax(body)
+		if err == nil && changed {
+			// The relaxer mended something, so body is not JSON: decoding
+			// it would fail before touching v, and relaxJSON(body) is relaxed.
+			err := json.Unmarshal(relaxed, v)
+			var syn *json.SyntaxError
+			if err == nil || !errors.As(err, &syn) || json.Valid(relaxed) {
+				return err
+			}
+			// Not JSON even relaxed (v is untouched): body's own error.
+			return json.Unmarshal(body, v)
+		}
+	}
 	err := json.Unmarshal(body, v)
 	var syn *json.SyntaxError
 	if err == nil || !errors.As(err, &syn) {
@@ -313,4 +412,45 @@ func decodeLenient(body []byte, v any) error {
 		return err
 	}
 	return json.Unmarshal(relaxed, v)
+}
+
+// hasLeadingZeroNumber is a quick look for `":0` followed by a digit (spaces
+// and a minus allowed after the colon), the platform's `"ret_code":000000`. It only
+// chooses the way decodeLenient takes, so a match inside a string is fine.
+func hasLeadingZeroNumber(b []byte) bool {
+	for i := 0; i < len(b); {
+		j := bytes.IndexByte(b[i:], ':')
+		if j < 0 {
+			return false
+		}
+		i += j + 1
+		if !afterQuote(b, i-1) {
+			continue // not after a key, e.g. a time "15:04:05" in a string
+		}
+		k := i
+		for k < len(b) && (b[k] == ' ' || b[k] == '\t' || b[k] == '\n' || b[k] == '\r') {
+			k++
+		}
+		if k < len(b) && b[k] == '-' {
+			k++
+		}
+		if k+1 < len(b) && b[k] == '0' && b[k+1] >= '0' && b[k+1] <= '9' {
+			return true
+		}
+	}
+	return false
+}
+
+// afterQuote reports whether the byte before b[i], spaces skipped, is '"'.
+func afterQuote(b []byte, i int) bool {
+	for i--; i >= 0; i-- {
+		switch b[i] {
+		case ' ', '\t', '\n', '\r':
+			continue
+		case '"':
+			return true
+		}
+		return false
+	}
+	return false
 }

@@ -154,6 +154,30 @@ func decodeInto[T ~int](b []byte, dst *T) error {
 	return nil
 }
 
+// smallInt reads b when it is only digits, after an optional '-', and short
+// enough not to overflow: what strconv.ParseInt would return, without
+// making a string of b first.
+func smallInt(b []byte) (int64, bool) {
+	neg := len(b) > 0 && b[0] == '-'
+	if neg {
+		b = b[1:]
+	}
+	if len(b) == 0 || len(b) > 18 {
+		return 0, false
+	}
+	var v int64
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		v = v*10 + int64(c-'0')
+	}
+	if neg {
+		v = -v
+	}
+	return v, true
+}
+
 // DecodeInt reads an integer the way the platform writes them: a JSON
 // number, a JSON string holding a number, a boolean (1/0), "" or null (0);
 // an integral float counts, a fraction is cut.
@@ -162,13 +186,16 @@ func DecodeInt(b []byte) (int64, error) {
 	if len(b) == 0 {
 		return 0, errors.New("platform: empty JSON value")
 	}
-	s := string(b)
-	switch s {
+	switch string(b) {
 	case "null", "false":
 		return 0, nil
 	case "true":
 		return 1, nil
 	}
+	if v, ok := smallInt(b); ok {
+		return v, nil
+	}
+	s := string(b)
 	if b[0] == '"' {
 		if err := json.Unmarshal(b, &s); err != nil {
 			return 0, err

@@ -2,6 +2,8 @@ package platform
 
 import (
 	"encoding/json"
+	"math"
+	"strconv"
 	"testing"
 )
 
@@ -27,5 +29,31 @@ func TestStatusesDecodeLeniently(t *testing.T) {
 	}
 	if err := json.Unmarshal([]byte(`{"call":null,"task":""}`), &d); err != nil || d.Call != CallNotDialed || d.Task != TaskNotStarted {
 		t.Errorf("null and empty: %+v %v", d, err)
+	}
+}
+
+// TestDecodeIntDigits: the shortcut for plain digits gives what
+// strconv.ParseInt gives, and longer or other numbers still decode.
+func TestDecodeIntDigits(t *testing.T) {
+	for _, in := range []string{"0", "-0", "7", "-7", "007", "-007", "1576551750959", "-1576551750959",
+		"999999999999999999", "-999999999999999999", "100000000000000000"} {
+		want, err := strconv.ParseInt(in, 10, 64)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, err := DecodeInt([]byte(in)); err != nil || got != want {
+			t.Errorf("DecodeInt(%s) = %d, %v; want %d", in, got, err, want)
+		}
+	}
+	for in, want := range map[string]int64{"9223372036854775807": math.MaxInt64, "-9223372036854775808": math.MinInt64,
+		"0000000000000000000012": 12, "1.9": 1, "2e3": 2000, `"15"`: 15, ` 3 `: 3} {
+		if got, err := DecodeInt([]byte(in)); err != nil || got != want {
+			t.Errorf("DecodeInt(%s) = %d, %v; want %d", in, got, err, want)
+		}
+	}
+	for _, bad := range []string{"-", "--1", "1-", "99999999999999999999", "x"} {
+		if got, err := DecodeInt([]byte(bad)); err == nil {
+			t.Errorf("DecodeInt(%s) = %d, no error", bad, got)
+		}
 	}
 }
