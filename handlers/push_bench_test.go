@@ -37,7 +37,8 @@ import (
 //     the store must hold exactly the calls answered 200: 0 lost.
 //
 // It reports pushes/s, p50 and p99 latency of each phase, stored/refused,
-// the mean transaction size, and the load average before and after (the
+// the mean transaction size, how busy the writer was (the share of the
+// stored phase spent inside the store's SavePushes), and the load average before and after (the
 // machine may be shared).
 //
 //	make bench-push                                     # SQLite in a temp dir
@@ -152,9 +153,9 @@ func BenchmarkPushReceiver(b *testing.B) {
 	load0 := loadAvg()
 	b.ResetTimer()
 	refused := phase("refused", "/hooks/icall/wrong-token?task=100017", http.StatusNotFound)
-	batches0 := gatherHist(b, m)
+	batches0, busy0 := gatherHist(b, m), handlers.PushWriterBusy(srv)
 	stored := phase("stored", "/hooks/icall/bench-push-token?task=100017", http.StatusOK)
-	batches1 := gatherHist(b, m)
+	batches1, busy1 := gatherHist(b, m), handlers.PushWriterBusy(srv)
 	b.StopTimer()
 	load1 := loadAvg()
 	// How far the search index trails at the end, and how long it takes to
@@ -188,6 +189,10 @@ func BenchmarkPushReceiver(b *testing.B) {
 	}
 	b.Logf("%s: stored/refused %.2f; %d calls in the store for %d answered 200 (lost %d); mean transaction %.1f pushes; load average %s before, %s after",
 		kind, stored.rate()/refused.rate(), n, stored.ok, lost, meanBatch, load0, load1)
+	// How busy the writers were: the share of the stored phase each lane
+	// spent inside SavePushes (100 %: a lane never idles while pushes wait).
+	busy := 100 * (busy1 - busy0).Seconds() / stored.elapsed.Seconds() / float64(max(lanes, 1))
+	b.Logf("writer busy %.0f %% of the stored phase (time in SavePushes a lane)", busy)
 	b.Logf("push lanes %d (DIALDESK_BENCH_PUSH_LANES); search queue %d calls when the pushes stopped, indexed %.1f s later",
 		max(lanes, 1), queued, drained.Seconds())
 	if lost != 0 || n != stored.ok || stored.ok != len(stored.lat) {
@@ -199,6 +204,7 @@ func BenchmarkPushReceiver(b *testing.B) {
 	b.ReportMetric(stored.pct(0.99), "p99-stored-ms")
 	b.ReportMetric(refused.pct(0.99), "p99-refused-ms")
 	b.ReportMetric(meanBatch, "pushes/tx")
+	b.ReportMetric(busy, "writer-busy-%")
 	b.ReportMetric(float64(queued), "queued-at-end")
 	b.ReportMetric(drained.Seconds(), "index-catch-up-s")
 }

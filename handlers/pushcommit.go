@@ -6,6 +6,7 @@ import (
 	"hash/fnv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"dialdesk/store"
@@ -71,6 +72,10 @@ type pushCommitter struct {
 	queue   []*pendingPush
 	leading bool // a receiver is writing batches
 	last    int  // the size of the last batch
+
+	// busyNS is the time spent inside save, in nanoseconds: how busy the
+	// writer is (the push benchmark reports it).
+	busyNS atomic.Int64
 }
 
 type pendingPush struct {
@@ -156,7 +161,9 @@ func (pc *pushCommitter) busy() bool {
 // platform retries them) instead of leaving them, and every later push,
 // waiting for a lead that never comes.
 func (pc *pushCommitter) write(ctx context.Context, calls []store.Call) (res []store.PushResult) {
+	t0 := time.Now()
 	defer func() {
+		pc.busyNS.Add(int64(time.Since(t0)))
 		if v := recover(); v != nil {
 			res = make([]store.PushResult, len(calls))
 			for i := range res {
