@@ -103,7 +103,7 @@ func (s *Server) pushReceive(w http.ResponseWriter, r *http.Request) error {
 	}
 	// Written with the pushes arriving alongside, in one transaction, and
 	// answered once it has committed (pushcommit.go).
-	saved := s.pushes.store(ctx, c)
+	saved := s.pushes.store(c)
 	created, err := saved.Created, saved.Err
 	var conflict *store.CallTaskConflict
 	if errors.As(err, &conflict) {

@@ -38,7 +38,9 @@ import (
 //
 // It reports pushes/s, p50 and p99 latency of each phase, stored/refused,
 // the mean transaction size, how busy the writer was (the share of the
-// stored phase spent inside the store's SavePushes), and the load average before and after (the
+// stored phase spent inside the store's SavePushes), the process's CPU time
+// a stored push (senders and the search indexer included: on a shared
+// machine a steadier figure than the rate), and the load average before and after (the
 // machine may be shared).
 //
 //	make bench-push                                     # SQLite in a temp dir
@@ -153,9 +155,9 @@ func BenchmarkPushReceiver(b *testing.B) {
 	load0 := loadAvg()
 	b.ResetTimer()
 	refused := phase("refused", "/hooks/icall/wrong-token?task=100017", http.StatusNotFound)
-	batches0, busy0 := gatherHist(b, m), handlers.PushWriterBusy(srv)
+	batches0, busy0, cpu0 := gatherHist(b, m), handlers.PushWriterBusy(srv), cpuTime()
 	stored := phase("stored", "/hooks/icall/bench-push-token?task=100017", http.StatusOK)
-	batches1, busy1 := gatherHist(b, m), handlers.PushWriterBusy(srv)
+	batches1, busy1, cpu1 := gatherHist(b, m), handlers.PushWriterBusy(srv), cpuTime()
 	b.StopTimer()
 	load1 := loadAvg()
 	// How far the search index trails at the end, and how long it takes to
@@ -192,7 +194,8 @@ func BenchmarkPushReceiver(b *testing.B) {
 	// How busy the writers were: the share of the stored phase each lane
 	// spent inside SavePushes (100 %: a lane never idles while pushes wait).
 	busy := 100 * (busy1 - busy0).Seconds() / stored.elapsed.Seconds() / float64(max(lanes, 1))
-	b.Logf("writer busy %.0f %% of the stored phase (time in SavePushes a lane)", busy)
+	cpuPush := 1000 * (cpu1 - cpu0).Seconds() / float64(stored.ok)
+	b.Logf("writer busy %.0f %% of the stored phase (time in SavePushes a lane); %.3f ms of CPU a stored push (senders included)", busy, cpuPush)
 	b.Logf("push lanes %d (DIALDESK_BENCH_PUSH_LANES); search queue %d calls when the pushes stopped, indexed %.1f s later",
 		max(lanes, 1), queued, drained.Seconds())
 	if lost != 0 || n != stored.ok || stored.ok != len(stored.lat) {
@@ -205,6 +208,7 @@ func BenchmarkPushReceiver(b *testing.B) {
 	b.ReportMetric(refused.pct(0.99), "p99-refused-ms")
 	b.ReportMetric(meanBatch, "pushes/tx")
 	b.ReportMetric(busy, "writer-busy-%")
+	b.ReportMetric(cpuPush, "cpu-ms/push")
 	b.ReportMetric(float64(queued), "queued-at-end")
 	b.ReportMetric(drained.Seconds(), "index-catch-up-s")
 }

@@ -14,34 +14,26 @@ import (
 
 // The push receiver's group commit. Each push is stored before it is
 // answered, and one transaction a push made the database's commit (its
-// fsync, its lock) the receiver's ceiling. Pushes now queue here; one of the
-// waiting receivers leads: it takes the queue as it stands (at most
-// maxPushBatch), writes those calls in one transaction
-// (store.Store.SavePushes), hands each its own result, and, once its own
-// push is written, passes the lead to the first push still queued. While a
-// transaction commits, the pushes that arrive meanwhile gather for the next
-// one, so the batch grows with the load and a lone push is written at once,
-// with no waiting for company (under load, the leader waits gatherWait for
-// more). No goroutine outlives its request.
+// fsync, its lock) the receiver's ceiling. Pushes now queue here, and one
+// writer a lane takes the queue as it stands (at most maxPushBatch), writes
+// those calls in one transaction (store.Store.SavePushes), hands each push
+// its own result, and at once takes the pushes that arrived while that
+// transaction committed: the writer never idles while pushes wait, and the
+// batch grows with the load by itself, with no waiting for company. A lone
+// push starts the writer and is written at once. The writer is a goroutine
+// of its own, started by the push that finds its lane idle, and it ends as
+// soon as the queue is empty: nothing outlives the pushes it writes, and no
+// receiver's answer waits for other pushes' transactions.
 
 // maxPushBatch bounds one transaction: a few hundred calls commit in tens of
 // milliseconds, and a failed batch is retried call by call.
 const maxPushBatch = 256
 
-// gatherWait is how long a leader waits for more pushes before writing,
-// only while the receiver is busy (the last transaction held at least
-// gatherFrom pushes): under load a transaction then carries more pushes,
-// and the pages every push touches (indexes, rollups, the search index)
-// are written once for more of them. A lone push never waits.
-const (
-	gatherWait = time.Millisecond
-	gatherFrom = 4
-)
-
 // pushLanes are the group commit's lanes: each writes its own
 // transactions, so with n lanes n transactions may be written at once
 // (Config.PushLanes). A call id always takes the same lane, so that two
-// pushes of one call are never in two transactions at once.
+// pushes of one call are never in two transactions at once, and a lane
+// writes its pushes in the order they arrived.
 type pushLanes []*pushCommitter
 
 func newPushLanes(n int, save func(context.Context, []store.Call) []store.PushResult, batched func(int)) pushLanes {
@@ -53,16 +45,16 @@ func newPushLanes(n int, save func(context.Context, []store.Call) []store.PushRe
 }
 
 // store stores c in its lane (pushCommitter.store).
-func (l pushLanes) store(ctx context.Context, c store.Call) store.PushResult {
+func (l pushLanes) store(c store.Call) store.PushResult {
 	if len(l) == 1 {
-		return l[0].store(ctx, c)
+		return l[0].store(c)
 	}
 	h := fnv.New32a()
 	h.Write([]byte(strings.TrimSpace(c.CallID)))
-	return l[h.Sum32()%uint32(len(l))].store(ctx, c)
+	return l[h.Sum32()%uint32(len(l))].store(c)
 }
 
-// pushCommitter gathers pushes into shared transactions.
+// pushCommitter gathers one lane's pushes into shared transactions.
 type pushCommitter struct {
 	save    func(context.Context, []store.Call) []store.PushResult
 	batched func(n int) // told each transaction's size (metrics)
@@ -70,8 +62,7 @@ type pushCommitter struct {
 
 	mu      sync.Mutex
 	queue   []*pendingPush
-	leading bool // a receiver is writing batches
-	last    int  // the size of the last batch
+	writing bool // the lane's writer is running (writer)
 
 	// busyNS is the time spent inside save, in nanoseconds: how busy the
 	// writer is (the push benchmark reports it).
@@ -81,95 +72,82 @@ type pushCommitter struct {
 type pendingPush struct {
 	call store.Call
 	res  store.PushResult
-	// done says true when res is set (the push is written, or failed), false
-	// when this push's receiver is to lead from now on.
-	done chan bool
+	done chan struct{} // closed once res is set: written, or failed
 }
 
 // store stores c together with the pushes waiting alongside it, and returns
-// what became of c once its transaction has ended.
-func (pc *pushCommitter) store(ctx context.Context, c store.Call) store.PushResult {
-	p := &pendingPush{call: c, done: make(chan bool, 1)}
+// what became of c once its transaction has ended. It always waits for
+// that end: a push is stored even if its sender has gone.
+func (pc *pushCommitter) store(c store.Call) store.PushResult {
+	p := &pendingPush{call: c, done: make(chan struct{})}
 	pc.mu.Lock()
 	pc.queue = append(pc.queue, p)
-	if pc.leading {
-		pc.mu.Unlock()
-		if <-p.done {
-			return p.res
-		}
-		// Handed the lead: p is at the head of the queue.
-	} else {
-		pc.leading = true
-		pc.mu.Unlock()
+	start := !pc.writing
+	pc.writing = true
+	pc.mu.Unlock()
+	if start {
+		go pc.writer()
 	}
+	<-p.done
+	return p.res
+}
+
+// writer writes the lane's queue, batch after batch, until it is empty.
+// Its transactions belong to no one request, so they run under a context
+// of their own: a push whose sender went away never cancels the others'.
+func (pc *pushCommitter) writer() {
+	ctx := context.Background()
 	for {
-		if pc.busy() {
-			time.Sleep(gatherWait)
-		}
 		pc.mu.Lock()
 		limit := pc.limit
 		if limit <= 0 {
 			limit = maxPushBatch
 		}
 		n := min(len(pc.queue), limit)
+		if n == 0 {
+			pc.writing = false
+			pc.queue = nil
+			pc.mu.Unlock()
+			return
+		}
 		batch := pc.queue[:n:n]
 		pc.queue = pc.queue[n:]
-		pc.last = n
 		pc.mu.Unlock()
 
 		calls := make([]store.Call, len(batch))
 		for i, q := range batch {
 			calls[i] = q.call
 		}
-		if pc.batched != nil {
-			pc.batched(len(calls))
-		}
 		results := pc.write(ctx, calls)
-		mine := false
 		for i, q := range batch {
 			q.res = results[i]
-			if q == p {
-				mine = true
-			} else {
-				q.done <- true
-			}
+			close(q.done)
 		}
-		if !mine {
-			continue // p is further down the queue: write the next batch
-		}
-		pc.mu.Lock()
-		if len(pc.queue) > 0 {
-			next := pc.queue[0]
-			pc.mu.Unlock()
-			next.done <- false
-		} else {
-			pc.leading = false
-			pc.mu.Unlock()
-		}
-		return p.res
 	}
 }
 
-// busy reports whether the last transaction held gatherFrom pushes or more.
-func (pc *pushCommitter) busy() bool {
-	pc.mu.Lock()
-	defer pc.mu.Unlock()
-	return pc.last >= gatherFrom
-}
-
-// write saves one batch; a panic in it fails the batch's pushes (500: the
-// platform retries them) instead of leaving them, and every later push,
-// waiting for a lead that never comes.
+// write saves one batch and returns a result for each call. A panic in it
+// fails the batch's pushes (500: the platform retries them) instead of
+// ending the writer and leaving them, and every later push, unanswered.
 func (pc *pushCommitter) write(ctx context.Context, calls []store.Call) (res []store.PushResult) {
 	t0 := time.Now()
 	defer func() {
 		pc.busyNS.Add(int64(time.Since(t0)))
-		if v := recover(); v != nil {
-			res = make([]store.PushResult, len(calls))
-			for i := range res {
-				res[i].Err = fmt.Errorf("handlers: push batch: panic: %v", v)
-			}
+		v := recover()
+		if v == nil && len(res) == len(calls) {
+			return
+		}
+		err := fmt.Errorf("handlers: push batch: panic: %v", v)
+		if v == nil {
+			err = fmt.Errorf("handlers: push batch: %d results for %d calls", len(res), len(calls))
+		}
+		res = make([]store.PushResult, len(calls))
+		for i := range res {
+			res[i].Err = err
 		}
 	}()
+	if pc.batched != nil {
+		pc.batched(len(calls))
+	}
 	return pc.save(ctx, calls)
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -41,13 +43,12 @@ func TestPushCommitterGathers(t *testing.T) {
 		}
 		return res
 	}}
-	ctx := context.Background()
 	results := make(map[string]store.PushResult)
 	var rmu sync.Mutex
 	var wg sync.WaitGroup
 	push := func(id string) {
 		defer wg.Done()
-		r := pc.store(ctx, store.Call{CallID: id})
+		r := pc.store(store.Call{CallID: id})
 		rmu.Lock()
 		results[id] = r
 		rmu.Unlock()
@@ -77,14 +78,15 @@ func TestPushCommitterGathers(t *testing.T) {
 	}
 
 	// A panicking write fails its batch; the next push is written.
-	if r := pc.store(ctx, store.Call{CallID: "boom"}); r.Err == nil {
+	if r := pc.store(store.Call{CallID: "boom"}); r.Err == nil {
 		t.Error("a panicking batch answered no error")
 	}
-	if r := pc.store(ctx, store.Call{CallID: "after"}); r.Err != nil || !r.Created {
+	if r := pc.store(store.Call{CallID: "after"}); r.Err != nil || !r.Created {
 		t.Errorf("after a panic: %+v", r)
 	}
-	if pc.leading || len(pc.queue) != 0 {
-		t.Errorf("idle committer: leading %v, %d queued", pc.leading, len(pc.queue))
+	waitFor(t, func() bool { pc.mu.Lock(); defer pc.mu.Unlock(); return !pc.writing })
+	if len(pc.queue) != 0 {
+		t.Errorf("idle committer: %d queued", len(pc.queue))
 	}
 }
 
@@ -124,7 +126,7 @@ func TestPushLanes(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			lanes.store(context.Background(), store.Call{CallID: fmt.Sprintf("call-%d", i%50)})
+			lanes.store(store.Call{CallID: fmt.Sprintf("call-%d", i%50)})
 		}()
 	}
 	wg.Wait()
@@ -142,5 +144,173 @@ func TestPushLanes(t *testing.T) {
 	}
 	if l := newPushLanes(0, nil, nil); len(l) != 1 {
 		t.Errorf("default lanes = %d, want 1", len(l))
+	}
+}
+
+// Many senders at once: each push is answered with its own call's result,
+// after the transaction that holds it, whose context no sender can cancel;
+// once the queue is empty the lane's writer ends, and no goroutine is left.
+func TestPushCommitterOwnResults(t *testing.T) {
+	before := runtime.NumGoroutine()
+	var mu sync.Mutex
+	written := map[string]bool{}
+	pc := &pushCommitter{limit: 7, save: func(ctx context.Context, calls []store.Call) []store.PushResult {
+		res := make([]store.PushResult, len(calls))
+		mu.Lock()
+		defer mu.Unlock()
+		for i, c := range calls {
+			if written[c.CallID] {
+				res[i].Err = fmt.Errorf("%s written twice", c.CallID)
+				continue
+			}
+			written[c.CallID] = true
+			res[i] = store.PushResult{Created: len(c.CallID)%2 == 0, Err: errors.New(c.CallID)}
+			if ctx.Err() != nil {
+				res[i].Err = ctx.Err()
+			}
+		}
+		return res
+	}}
+	const senders, each = 40, 25
+	var wg sync.WaitGroup
+	for s := range senders {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range each {
+				id := fmt.Sprintf("c-%d-%d", s, i*(s+1))
+				r := pc.store(store.Call{CallID: id})
+				mu.Lock()
+				ok := written[id]
+				mu.Unlock()
+				if !ok || r.Err == nil || r.Err.Error() != id || r.Created != (len(id)%2 == 0) {
+					t.Errorf("%s answered %+v (written %v)", id, r, ok)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if len(written) != senders*each {
+		t.Errorf("%d calls written, want %d", len(written), senders*each)
+	}
+	waitFor(t, func() bool { pc.mu.Lock(); defer pc.mu.Unlock(); return !pc.writing })
+	waitFor(t, func() bool { return runtime.NumGoroutine() <= before })
+}
+
+// A lane writes its pushes in the order they arrived, batch after batch:
+// the next transaction starts as the previous one ends, with every push
+// that arrived meanwhile (up to the limit), and a lone push on an idle lane
+// is written by itself, at once.
+func TestPushCommitterOrder(t *testing.T) {
+	release := make(chan struct{})
+	var mu sync.Mutex
+	var batches [][]string
+	pc := &pushCommitter{limit: 4, save: func(_ context.Context, calls []store.Call) []store.PushResult {
+		ids := make([]string, len(calls))
+		for i, c := range calls {
+			ids[i] = c.CallID
+		}
+		mu.Lock()
+		batches = append(batches, ids)
+		first := len(batches) == 1
+		mu.Unlock()
+		if first {
+			<-release
+		}
+		return make([]store.PushResult, len(calls))
+	}}
+	var wg sync.WaitGroup
+	push := func(id string) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			pc.store(store.Call{CallID: id})
+		}()
+	}
+	push("a")
+	waitFor(t, func() bool { mu.Lock(); defer mu.Unlock(); return len(batches) == 1 })
+	var want []string
+	for i := range 10 {
+		id := fmt.Sprintf("q%d", i)
+		want = append(want, id)
+		push(id)
+		// The next push arrives only once this one is queued.
+		waitFor(t, func() bool { pc.mu.Lock(); defer pc.mu.Unlock(); return len(pc.queue) == i+1 })
+	}
+	close(release)
+	wg.Wait()
+	got := fmt.Sprint(batches)
+	if w := fmt.Sprint([][]string{{"a"}, want[0:4], want[4:8], want[8:10]}); got != w {
+		t.Errorf("batches %s, want %s", got, w)
+	}
+
+	// Idle again: a lone push is a transaction of its own.
+	waitFor(t, func() bool { pc.mu.Lock(); defer pc.mu.Unlock(); return !pc.writing })
+	pc.store(store.Call{CallID: "lone"})
+	if last := batches[len(batches)-1]; len(batches) != 5 || fmt.Sprint(last) != "[lone]" {
+		t.Errorf("lone push: batches %v", batches)
+	}
+}
+
+// A write that panics, or answers the wrong number of results, fails that
+// batch's pushes, which are all answered; the writer goes on with the
+// pushes queued behind them, and those are written.
+func TestPushCommitterPanicFailsOnlyItsBatch(t *testing.T) {
+	release := make(chan struct{})
+	var mu sync.Mutex
+	calls := 0
+	pc := &pushCommitter{save: func(_ context.Context, cs []store.Call) []store.PushResult {
+		mu.Lock()
+		calls++
+		n := calls
+		mu.Unlock()
+		switch {
+		case n == 1:
+			<-release
+			panic("disk on fire")
+		case cs[0].CallID == "short":
+			return nil
+		}
+		res := make([]store.PushResult, len(cs))
+		for i := range res {
+			res[i].Created = true
+		}
+		return res
+	}}
+	var wg sync.WaitGroup
+	results := map[string]store.PushResult{}
+	var rmu sync.Mutex
+	push := func(id string) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r := pc.store(store.Call{CallID: id})
+			rmu.Lock()
+			results[id] = r
+			rmu.Unlock()
+		}()
+	}
+	push("burning")
+	waitFor(t, func() bool { mu.Lock(); defer mu.Unlock(); return calls == 1 })
+	push("queued-1")
+	push("queued-2")
+	waitFor(t, func() bool { pc.mu.Lock(); defer pc.mu.Unlock(); return len(pc.queue) == 2 })
+	close(release)
+	wg.Wait()
+	push("short")
+	wg.Wait()
+	if r := results["burning"]; r.Err == nil || !strings.Contains(r.Err.Error(), "disk on fire") {
+		t.Errorf("panicking batch: %+v", r)
+	}
+	if r := results["short"]; r.Err == nil || r.Created {
+		t.Errorf("batch without its results: %+v", r)
+	}
+	for _, id := range []string{"queued-1", "queued-2"} {
+		if r := results[id]; r.Err != nil || !r.Created {
+			t.Errorf("%s after a panic: %+v", id, r)
+		}
+	}
+	if calls != 3 {
+		t.Errorf("%d transactions, want 3 (the panic, the two queued, the short one)", calls)
 	}
 }
