@@ -20,10 +20,11 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
-	_ "modernc.org/sqlite" // registers the "sqlite" driver
+	"modernc.org/sqlite" // also registers the "sqlite" driver (BackupFile, copy-db)
 )
 
 //go:embed migrations/*.sql migrations_pg/*.sql
@@ -43,6 +44,9 @@ type Store struct {
 	// upserts counts the warehouse's write transactions committed by this
 	// process (Upserts): the search indexer yields to them.
 	upserts atomic.Int64
+	// SQLite: checkpointLoop's stop, and its end.
+	stopCheckpoints, checkpointsDone chan struct{}
+	stopOnce                         sync.Once
 }
 
 // Open opens the database at target and applies every migration not yet
@@ -91,19 +95,53 @@ func openSQLite(path string) (*Store, error) {
 	// Statement journals in memory: a many-row upsert (the warehouse's
 	// rollups) keeps one, and in a temporary file it cost a write per page.
 	q.Add("_pragma", "temp_store(MEMORY)")
-	q.Add("_pragma", "wal_autocheckpoint(8000)")
+	// No connection checkpoints as it commits (the default, every 1,000
+	// pages): checkpointLoop does it beside the writers.
+	q.Add("_pragma", "wal_autocheckpoint(0)")
 	q.Set("_txlock", "immediate")
-	db, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
-	if err != nil {
-		return nil, fmt.Errorf("store: open %s: %w", path, err)
-	}
+	// Writers queue at the store's gate (sqlitegate.go).
+	db := sql.OpenDB(&gateConnector{dsn: "file:" + path + "?" + q.Encode(), drv: &sqlite.Driver{}, gate: newWriteGate()})
 	// SQLite has one writer at a time; a few connections let reads run
 	// alongside it without piling up waiting writers.
 	db.SetMaxOpenConns(4)
 	db.SetMaxIdleConns(4)
 	db.SetConnMaxIdleTime(5 * time.Minute)
-	s := &Store{db: db, now: time.Now}
-	return s, s.start(context.Background())
+	s := &Store{db: db, now: time.Now, stopCheckpoints: make(chan struct{}), checkpointsDone: make(chan struct{})}
+	if err := s.start(context.Background()); err != nil {
+		close(s.checkpointsDone)
+		return s, err
+	}
+	go s.checkpointLoop()
+	return s, nil
+}
+
+// checkpointInterval is how often checkpointLoop copies the WAL's pages
+// into the database file.
+const checkpointInterval = 500 * time.Millisecond
+
+// checkpointLoop checkpoints the SQLite database's WAL every
+// checkpointInterval until Close. SQLite's own checkpoint runs in the
+// committing transaction, once the WAL holds so many pages: the writer
+// (the push receiver's group commit, say) then stood still for the copy
+// and its fsyncs, tens of milliseconds every second or two under load. A
+// passive checkpoint here copies what no reader still needs while the
+// writers go on; the WAL starts over once it is all copied.
+func (s *Store) checkpointLoop() {
+	defer close(s.checkpointsDone)
+	t := time.NewTicker(checkpointInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.stopCheckpoints:
+			return
+		case <-t.C:
+		}
+		// A query, not Exec: it must not queue at the writers' gate
+		// (sqlitegate.go). A failed checkpoint (the database closing, say)
+		// is tried again at the next tick; the WAL only grows meanwhile.
+		var busy, pages, copied int
+		s.db.QueryRow(`PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &pages, &copied)
+	}
 }
 
 // start migrates and fills what the migrations leave to the code; the
@@ -163,6 +201,10 @@ func privateFile(path string) error {
 
 // Close closes the database.
 func (s *Store) Close() error {
+	if s.stopCheckpoints != nil {
+		s.stopOnce.Do(func() { close(s.stopCheckpoints) })
+		<-s.checkpointsDone
+	}
 	s.closeStmts()
 	return s.db.Close()
 }
