@@ -86,10 +86,17 @@ func (s *Store) Rules(ctx context.Context) ([]KeywordRule, error) {
 }
 
 func rulesOf(ctx context.Context, q querier) ([]KeywordRule, error) {
-	rows, err := q.QueryContext(ctx, `SELECT `+ruleColumns+` FROM keyword_rules ORDER BY name, id`)
+	rows, err := q.QueryContext(ctx, rulesQuery)
 	if err != nil {
 		return nil, fmt.Errorf("store: rules: %w", err)
 	}
+	return scanRules(rows)
+}
+
+const rulesQuery = `SELECT ` + ruleColumns + ` FROM keyword_rules ORDER BY name, id`
+
+// scanRules reads rulesQuery's rows, and closes them.
+func scanRules(rows *sql.Rows) ([]KeywordRule, error) {
 	defer rows.Close()
 	var out []KeywordRule
 	for rows.Next() {
@@ -217,8 +224,17 @@ type ruleChecker struct {
 	prep       preparer
 }
 
-func newRuleChecker(ctx context.Context, tx *sql.Tx, prep preparer) (*ruleChecker, error) {
-	rules, err := rulesOf(ctx, tx)
+func newRuleChecker(ctx context.Context, prep preparer) (*ruleChecker, error) {
+	// Through the statement cache: every warehouse transaction reads them.
+	st, err := prep(ctx, rulesQuery)
+	if err != nil {
+		return nil, fmt.Errorf("store: rules: %w", err)
+	}
+	rows, err := st.QueryContext(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("store: rules: %w", err)
+	}
+	rules, err := scanRules(rows)
 	if err != nil {
 		return nil, err
 	}

@@ -377,7 +377,7 @@ func newUpserter(ctx context.Context, s *Store, tx *sql.Tx) (*upserter, error) {
 		u.close()
 		return nil, fmt.Errorf("store: upsert calls: %w", err)
 	}
-	if u.rules, err = newRuleChecker(ctx, tx, u.prep); err != nil {
+	if u.rules, err = newRuleChecker(ctx, u.prep); err != nil {
 		u.close()
 		return nil, err
 	}
@@ -1108,6 +1108,9 @@ func (t rollupTable) upsert() (insert, onConflict string) {
 			billed_min = ` + t.table + `.billed_min + excluded.billed_min, rounds = ` + t.table + `.rounds + excluded.rounds`
 }
 
+// rollupRows is the most rows of rollups one statement writes.
+const rollupRows = 64
+
 // writeRollups adds the deltas of keys to table t: in key order (the rows go
 // in along the primary key), many rows a statement (a statement's own cost
 // is most of the cost of a one-row upsert), then deletes the rows a
@@ -1128,7 +1131,7 @@ func writeRollups(ctx context.Context, prep preparer, pg bool, t rollupTable, ke
 		}
 	}
 	insert, onConflict := t.upsert()
-	if err := insertMany(ctx, prep, pg, insert, onConflict, cols, 64, args, len(keys)); err != nil {
+	if err := insertMany(ctx, prep, pg, insert, onConflict, cols, rollupRows, args, len(keys)); err != nil {
 		return fmt.Errorf("store: rollups: %w", err)
 	}
 	if len(gone) == 0 {
