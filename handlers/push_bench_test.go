@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -46,6 +47,7 @@ import (
 //	make bench-push                                     # SQLite in a temp dir
 //	DIALDESK_BENCH_PUSH_DSN=postgres://… make bench-push # the store at that URL (store.Open)
 //	DIALDESK_BENCH_PUSH_BATCH=1 make bench-push         # one transaction a push, for comparison
+//	DIALDESK_BENCH_PUSH_PROFILE=stored.prof make bench-push  # a CPU profile of the stored phase
 //	DIALDESK_BENCH_PUSH_LANES=4 make bench-push         # 4 transactions at once (Config.PushLanes; for PostgreSQL)
 func BenchmarkPushReceiver(b *testing.B) {
 	if os.Getenv("DIALDESK_BENCH_PUSH") == "" {
@@ -156,7 +158,9 @@ func BenchmarkPushReceiver(b *testing.B) {
 	b.ResetTimer()
 	refused := phase("refused", "/hooks/icall/wrong-token?task=100017", http.StatusNotFound)
 	batches0, busy0, cpu0 := gatherHist(b, m), handlers.PushWriterBusy(srv), cpuTime()
+	stopProfile := profileStored(b)
 	stored := phase("stored", "/hooks/icall/bench-push-token?task=100017", http.StatusOK)
+	stopProfile()
 	batches1, busy1, cpu1 := gatherHist(b, m), handlers.PushWriterBusy(srv), cpuTime()
 	b.StopTimer()
 	load1 := loadAvg()
@@ -211,6 +215,26 @@ func BenchmarkPushReceiver(b *testing.B) {
 	b.ReportMetric(cpuPush, "cpu-ms/push")
 	b.ReportMetric(float64(queued), "queued-at-end")
 	b.ReportMetric(drained.Seconds(), "index-catch-up-s")
+}
+
+// profileStored writes a CPU profile of the stored phase alone to the file
+// DIALDESK_BENCH_PUSH_PROFILE names, if any, and returns its stop.
+func profileStored(b *testing.B) func() {
+	name := os.Getenv("DIALDESK_BENCH_PUSH_PROFILE")
+	if name == "" {
+		return func() {}
+	}
+	f, err := os.Create(name)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		b.Fatal(err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}
 }
 
 type phaseResult struct {

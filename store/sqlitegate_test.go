@@ -88,8 +88,10 @@ func TestSQLiteWriteGate(t *testing.T) {
 	}
 }
 
-// No connection checkpoints as it commits; checkpointLoop copies the WAL
-// into the database file beside the writers, and Close stops it.
+// checkpointLoop copies the WAL into the database file beside the writers
+// (a WAL shorter than the writers' own checkpoint's threshold reaches the
+// file all the same), the WAL starts over once it is 16 MB long however
+// long the writes go on, and Close stops the loop.
 func TestSQLiteCheckpointLoop(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "cp.db")
 	s, err := Open(path)
@@ -99,8 +101,8 @@ func TestSQLiteCheckpointLoop(t *testing.T) {
 	defer s.Close()
 	ctx := context.Background()
 	var auto int
-	if err := s.db.QueryRowContext(ctx, `PRAGMA wal_autocheckpoint`).Scan(&auto); err != nil || auto != 0 {
-		t.Fatalf("wal_autocheckpoint = %d (%v), want 0: the writers checkpoint as they commit", auto, err)
+	if err := s.db.QueryRowContext(ctx, `PRAGMA wal_autocheckpoint`).Scan(&auto); err != nil || auto != 4000 {
+		t.Fatalf("wal_autocheckpoint = %d (%v), want 4000 pages", auto, err)
 	}
 	before, err := os.Stat(path)
 	if err != nil {
@@ -128,6 +130,15 @@ func TestSQLiteCheckpointLoop(t *testing.T) {
 			t.Fatalf("the database file is %d bytes, %d before the writes: nothing was checkpointed", fi.Size(), before.Size())
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+	// 60 MB more, in transactions as the pushes come: the WAL starts over.
+	for range 600 {
+		if _, err := s.db.ExecContext(ctx, `INSERT INTO padding VALUES (zeroblob(100000))`); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if fi, err := os.Stat(path + "-wal"); err != nil || fi.Size() > 32<<20 {
+		t.Errorf("the WAL is %d bytes (%v) after 60 MB of writes: it did not start over", fi.Size(), err)
 	}
 	if err := s.Close(); err != nil {
 		t.Fatal(err)

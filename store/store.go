@@ -95,9 +95,10 @@ func openSQLite(path string) (*Store, error) {
 	// Statement journals in memory: a many-row upsert (the warehouse's
 	// rollups) keeps one, and in a temporary file it cost a write per page.
 	q.Add("_pragma", "temp_store(MEMORY)")
-	// No connection checkpoints as it commits (the default, every 1,000
-	// pages): checkpointLoop does it beside the writers.
-	q.Add("_pragma", "wal_autocheckpoint(0)")
+	// The WAL is copied into the database beside the writers
+	// (checkpointLoop); the transaction whose commit finds it 16 MB long
+	// copies the last pages itself, and the WAL starts over.
+	q.Add("_pragma", "wal_autocheckpoint(4000)")
 	q.Set("_txlock", "immediate")
 	// Writers queue at the store's gate (sqlitegate.go).
 	db := sql.OpenDB(&gateConnector{dsn: "file:" + path + "?" + q.Encode(), drv: &sqlite.Driver{}, gate: newWriteGate()})
@@ -117,15 +118,17 @@ func openSQLite(path string) (*Store, error) {
 
 // checkpointInterval is how often checkpointLoop copies the WAL's pages
 // into the database file.
-const checkpointInterval = 500 * time.Millisecond
+const checkpointInterval = 200 * time.Millisecond
 
 // checkpointLoop checkpoints the SQLite database's WAL every
 // checkpointInterval until Close. SQLite's own checkpoint runs in the
-// committing transaction, once the WAL holds so many pages: the writer
-// (the push receiver's group commit, say) then stood still for the copy
-// and its fsyncs, tens of milliseconds every second or two under load. A
-// passive checkpoint here copies what no reader still needs while the
-// writers go on; the WAL starts over once it is all copied.
+// committing transaction once the WAL is so long (wal_autocheckpoint): the
+// writer (the push receiver's group commit, say) then stood still for the
+// whole copy and its fsyncs, tens of milliseconds every second or two under
+// load. A passive checkpoint here copies the pages beside the writers, so
+// that the one in the writer has only the last ones left to copy. (It has
+// to be that one: the WAL starts over only if a transaction begins with
+// every page copied, and here a writer commits again meanwhile.)
 func (s *Store) checkpointLoop() {
 	defer close(s.checkpointsDone)
 	t := time.NewTicker(checkpointInterval)
@@ -136,11 +139,11 @@ func (s *Store) checkpointLoop() {
 			return
 		case <-t.C:
 		}
-		// A query, not Exec: it must not queue at the writers' gate
-		// (sqlitegate.go). A failed checkpoint (the database closing, say)
-		// is tried again at the next tick; the WAL only grows meanwhile.
-		var busy, pages, copied int
-		s.db.QueryRow(`PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &pages, &copied)
+		// A query, not Exec: Exec queues at the writers' gate
+		// (sqlitegate.go). A failed checkpoint (the database closing, or
+		// the writer's own under way) is tried again at the next tick.
+		var busy, frames, copied int
+		s.db.QueryRow(`PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &frames, &copied)
 	}
 }
 
