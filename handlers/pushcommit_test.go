@@ -84,9 +84,8 @@ func TestPushCommitterGathers(t *testing.T) {
 	if r := pc.store(store.Call{CallID: "after"}); r.Err != nil || !r.Created {
 		t.Errorf("after a panic: %+v", r)
 	}
-	waitFor(t, func() bool { pc.mu.Lock(); defer pc.mu.Unlock(); return !pc.writing })
-	if len(pc.queue) != 0 {
-		t.Errorf("idle committer: %d queued", len(pc.queue))
+	if pc.leading || len(pc.queue) != 0 {
+		t.Errorf("idle committer: leading %v, %d queued", pc.leading, len(pc.queue))
 	}
 }
 
@@ -149,7 +148,7 @@ func TestPushLanes(t *testing.T) {
 
 // Many senders at once: each push is answered with its own call's result,
 // after the transaction that holds it, whose context no sender can cancel;
-// once the queue is empty the lane's writer ends, and no goroutine is left.
+// once the queue is empty no one leads, and no goroutine is left.
 func TestPushCommitterOwnResults(t *testing.T) {
 	before := runtime.NumGoroutine()
 	var mu sync.Mutex
@@ -193,14 +192,15 @@ func TestPushCommitterOwnResults(t *testing.T) {
 	if len(written) != senders*each {
 		t.Errorf("%d calls written, want %d", len(written), senders*each)
 	}
-	waitFor(t, func() bool { pc.mu.Lock(); defer pc.mu.Unlock(); return !pc.writing })
+	if pc.leading || len(pc.queue) != 0 {
+		t.Errorf("idle committer: leading %v, %d queued", pc.leading, len(pc.queue))
+	}
 	waitFor(t, func() bool { return runtime.NumGoroutine() <= before })
 }
 
-// A lane writes its pushes in the order they arrived, batch after batch:
-// the next transaction starts as the previous one ends, with every push
-// that arrived meanwhile (up to the limit), and a lone push on an idle lane
-// is written by itself, at once.
+// A lane writes its pushes in the order they arrived, batch after batch,
+// each with the pushes that arrived meanwhile (up to the limit), and a lone
+// push on an idle lane is written by itself, at once.
 func TestPushCommitterOrder(t *testing.T) {
 	release := make(chan struct{})
 	var mu sync.Mutex
@@ -245,7 +245,6 @@ func TestPushCommitterOrder(t *testing.T) {
 	}
 
 	// Idle again: a lone push is a transaction of its own.
-	waitFor(t, func() bool { pc.mu.Lock(); defer pc.mu.Unlock(); return !pc.writing })
 	pc.store(store.Call{CallID: "lone"})
 	if last := batches[len(batches)-1]; len(batches) != 5 || fmt.Sprint(last) != "[lone]" {
 		t.Errorf("lone push: batches %v", batches)
@@ -253,7 +252,7 @@ func TestPushCommitterOrder(t *testing.T) {
 }
 
 // A write that panics, or answers the wrong number of results, fails that
-// batch's pushes, which are all answered; the writer goes on with the
+// batch's pushes, which are all answered; the lead passes on to the
 // pushes queued behind them, and those are written.
 func TestPushCommitterPanicFailsOnlyItsBatch(t *testing.T) {
 	release := make(chan struct{})
