@@ -40,10 +40,15 @@ func (*SearchIndex) Every() time.Duration { return time.Second }
 const searchIndexYield = 200_000
 
 // searchIndexRest is how many times its batch's time the indexer rests
-// while calls are being written: it then takes a fifth of the writer's time
-// and of the CPU, and still indexes faster than a steady flow of pushes
-// (a batch of 256 takes tens of milliseconds).
-const searchIndexRest = 4
+// while calls are being written: it then takes about a tenth of the
+// writer's time and of the CPU. Measured (make bench-push, SQLite, 50
+// senders): the receiver stores ~4,300 pushes/s with no indexer running,
+// ~3,600/s beside an indexer resting four times its batch's time, ~3,900/s
+// at ten. At a tenth of its time the indexer still takes some 200 calls a
+// second on SQLite (about 80 on PostgreSQL), many times the steady flow of
+// a large call center (a thousand lines end some 30 calls a second); a
+// burst faster than that waits in the queue and is indexed after it.
+const searchIndexRest = 10
 
 // Round implements Job. When calls were written on this instance during its
 // batch (a burst of pushes, the sync), it waits searchIndexRest times as
