@@ -276,3 +276,43 @@ func TestPostgresTransactionsOneAtATime(t *testing.T) {
 		t.Errorf("the second transaction read %q, want the first one's committed write", v)
 	}
 }
+
+// Every connection plans each statement for its arguments (openPostgres),
+// unless the database URL says otherwise.
+func TestPostgresPlansEachStatement(t *testing.T) {
+	dsn := testdb.Schema(t)
+	u, err := url.Parse(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	q.Set("plan_cache_mode", "auto")
+	u.RawQuery = q.Encode()
+	for _, c := range []struct{ dsn, want string }{
+		{dsn, "force_custom_plan"},
+		{u.String(), "auto"},
+	} {
+		s, err := Open(c.dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Several connections at once: each new one has the setting.
+		conns := make([]*sql.Conn, 3)
+		for i := range conns {
+			if conns[i], err = s.db.Conn(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			var mode string
+			if err := conns[i].QueryRowContext(context.Background(), `SHOW plan_cache_mode`).Scan(&mode); err != nil {
+				t.Fatal(err)
+			}
+			if mode != c.want {
+				t.Errorf("connection %d: plan_cache_mode %q, want %q", i, mode, c.want)
+			}
+		}
+		for _, c := range conns {
+			c.Close()
+		}
+		s.Close()
+	}
+}
