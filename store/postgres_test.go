@@ -310,8 +310,8 @@ func TestPostgresPlansEachStatement(t *testing.T) {
 				t.Errorf("connection %d: plan_cache_mode %q, want %q", i, mode, c.want)
 			}
 		}
-		for _, c := range conns {
-			c.Close()
+		for _, conn := range conns {
+			conn.Close()
 		}
 		s.Close()
 	}
