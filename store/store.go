@@ -44,7 +44,9 @@ type Store struct {
 	// upserts counts the warehouse's write transactions committed by this
 	// process (Upserts): the search indexer yields to them.
 	upserts atomic.Int64
-	// SQLite: checkpointLoop's stop, and its end.
+	// SQLite: the writers' gate (sqlitegate.go); checkpointLoop's stop,
+	// and its end.
+	gate                             *writeGate
 	stopCheckpoints, checkpointsDone chan struct{}
 	stopOnce                         sync.Once
 }
@@ -95,19 +97,20 @@ func openSQLite(path string) (*Store, error) {
 	// Statement journals in memory: a many-row upsert (the warehouse's
 	// rollups) keeps one, and in a temporary file it cost a write per page.
 	q.Add("_pragma", "temp_store(MEMORY)")
-	// The WAL is copied into the database beside the writers
-	// (checkpointLoop); the transaction whose commit finds it 16 MB long
-	// copies the last pages itself, and the WAL starts over.
-	q.Add("_pragma", "wal_autocheckpoint(4000)")
+	// The WAL is copied into the database, and started over, by
+	// checkpointLoop. A commit that finds it walBackstopFrames long (the
+	// loop fell behind) copies it itself.
+	q.Add("_pragma", fmt.Sprintf("wal_autocheckpoint(%d)", walBackstopFrames))
 	q.Set("_txlock", "immediate")
 	// Writers queue at the store's gate (sqlitegate.go).
-	db := sql.OpenDB(&gateConnector{dsn: "file:" + path + "?" + q.Encode(), drv: &sqlite.Driver{}, gate: newWriteGate()})
+	gate := newWriteGate()
+	db := sql.OpenDB(&gateConnector{dsn: "file:" + path + "?" + q.Encode(), drv: &sqlite.Driver{}, gate: gate})
 	// SQLite has one writer at a time; a few connections let reads run
 	// alongside it without piling up waiting writers.
 	db.SetMaxOpenConns(4)
 	db.SetMaxIdleConns(4)
 	db.SetConnMaxIdleTime(5 * time.Minute)
-	s := &Store{db: db, now: time.Now, stopCheckpoints: make(chan struct{}), checkpointsDone: make(chan struct{})}
+	s := &Store{db: db, now: time.Now, gate: gate, stopCheckpoints: make(chan struct{}), checkpointsDone: make(chan struct{})}
 	if err := s.start(context.Background()); err != nil {
 		close(s.checkpointsDone)
 		return s, err
@@ -116,19 +119,36 @@ func openSQLite(path string) (*Store, error) {
 	return s, nil
 }
 
-// checkpointInterval is how often checkpointLoop copies the WAL's pages
-// into the database file.
-const checkpointInterval = 200 * time.Millisecond
+// The SQLite WAL's upkeep (checkpointLoop). A checkpoint copies the WAL's
+// pages into the database file and syncs both files, and a sync costs
+// about 30 µs a page written since the last one (measured on the CI
+// machine's disk). SQLite's own checkpoint runs in the transaction whose
+// commit finds the WAL long enough (wal_autocheckpoint): under a flow of
+// pushes that was the push receiver's writer, standing still in a sync of
+// thousands of pages several times a second (a fifth of its time, and the
+// pushes' slowest answers). The copy and its syncs are done here instead,
+// beside the writers, and the writers wait only for its last, short round.
+const (
+	// checkpointInterval is how often checkpointLoop checkpoints.
+	checkpointInterval = 100 * time.Millisecond
+	// walRestartFrames: a WAL this long (16 MB of 4 KB pages) is started
+	// over. Only a transaction that begins with every page copied does
+	// that, so the loop's last round runs with the writers held at the
+	// gate.
+	walRestartFrames = 4000
+	// walFinishFrames: the rounds beside the writers go on while more
+	// pages than this are left (at most walCopyRounds), so that the last
+	// round, which the writers wait for, has this few to copy and sync.
+	walFinishFrames = 256
+	walCopyRounds   = 4
+	// walBackstopFrames: a commit that finds the WAL this long (128 MB)
+	// checkpoints it itself, as SQLite does by default at 1,000 pages:
+	// only if the loop cannot keep up.
+	walBackstopFrames = 32768
+)
 
 // checkpointLoop checkpoints the SQLite database's WAL every
-// checkpointInterval until Close. SQLite's own checkpoint runs in the
-// committing transaction once the WAL is so long (wal_autocheckpoint): the
-// writer (the push receiver's group commit, say) then stood still for the
-// whole copy and its fsyncs, tens of milliseconds every second or two under
-// load. A passive checkpoint here copies the pages beside the writers, so
-// that the one in the writer has only the last ones left to copy. (It has
-// to be that one: the WAL starts over only if a transaction begins with
-// every page copied, and here a writer commits again meanwhile.)
+// checkpointInterval until Close.
 func (s *Store) checkpointLoop() {
 	defer close(s.checkpointsDone)
 	t := time.NewTicker(checkpointInterval)
@@ -139,12 +159,46 @@ func (s *Store) checkpointLoop() {
 			return
 		case <-t.C:
 		}
-		// A query, not Exec: Exec queues at the writers' gate
-		// (sqlitegate.go). A failed checkpoint (the database closing, or
-		// the writer's own under way) is tried again at the next tick.
-		var busy, frames, copied int
-		s.db.QueryRow(`PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &frames, &copied)
+		// A failed checkpoint (the database closing, or another
+		// checkpoint under way) is tried again at the next tick.
+		s.checkpoint(context.Background())
 	}
+}
+
+// checkpoint copies the WAL into the database file beside the writers, and
+// once the WAL is walRestartFrames long, copies the last pages with the
+// writers held at the gate, so that the next transaction starts it over.
+func (s *Store) checkpoint(ctx context.Context) error {
+	// The connection is taken before the gate, as a writer's is: a writer
+	// holds its connection while it waits at the gate.
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	log, copied, err := walCheckpoint(ctx, conn)
+	for i := 1; err == nil && log >= walRestartFrames && log-copied > walFinishFrames && i < walCopyRounds; i++ {
+		log, copied, err = walCheckpoint(ctx, conn)
+	}
+	if err != nil || log < walRestartFrames {
+		return err
+	}
+	if err := s.gate.enter(ctx); err != nil {
+		return err
+	}
+	defer s.gate.leave()
+	_, _, err = walCheckpoint(ctx, conn)
+	return err
+}
+
+// walCheckpoint runs a passive checkpoint on conn: it copies what no
+// reader still needs, and waits for no one. It returns the WAL's length
+// and how much of it is copied, in pages. A query, not Exec: Exec queues
+// at the writers' gate (sqlitegate.go).
+func walCheckpoint(ctx context.Context, conn *sql.Conn) (log, copied int, err error) {
+	var busy int
+	err = conn.QueryRowContext(ctx, `PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &log, &copied)
+	return log, copied, err
 }
 
 // start migrates and fills what the migrations leave to the code; the
