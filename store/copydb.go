@@ -121,7 +121,7 @@ func (s *Store) CopyTo(ctx context.Context, dst *Store) ([]TableCount, error) {
 
 // notCopied: the search index's tables, made again from the turns, and the
 // setting saying it was.
-var notCopied = map[string]string{"search_docs": "", "search_tri": "", "search_short": "", "search_pending": "", "settings": settingSearchBuilt}
+var notCopied = map[string]string{"search_docs": "", "search_tri": "", "search_short": "", "search_queue": "", "settings": settingSearchBuilt}
 
 // tablesInOrder lists the SQLite store's tables (not the migrations'
 // record), each after the tables its foreign keys name.

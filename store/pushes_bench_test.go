@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"path/filepath"
 	"testing"
 	"time"
@@ -31,13 +32,16 @@ func BenchmarkSavePushes(b *testing.B) {
 				{Sender: platform.SenderRobot, Content: "了解了，我们给您准备了一张10元无门槛的红包，希望您继续支持我们。", At: at.Add(31 * time.Second)},
 			}
 			n := 0
+			rng := rand.New(rand.NewPCG(1, uint64(size)))
 			calls := make([]Call, size)
 			cpu0 := cpuTime()
 			b.ResetTimer()
 			for range b.N {
 				for i := range calls {
 					n++
-					calls[i] = Call{CallID: fmt.Sprintf("bench-%08d", n), TaskID: "100017", Tel: fmt.Sprintf("138%08d", n),
+					// The platform's call ids are random (a UUID's hex), so
+					// each new call's keys land all over the indexes.
+					calls[i] = Call{CallID: fmt.Sprintf("bench%016x", rng.Uint64()), TaskID: "100017", Tel: fmt.Sprintf("138%08d", n),
 						Status: 2, StartAt: at, AnswerAt: at.Add(9 * time.Second), EndAt: at.Add(40 * time.Second),
 						CallMS: 39440, FeeMS: 29460, UserMsgs: 1, Intention: "有意向", Messages: turns}
 				}

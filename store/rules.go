@@ -134,7 +134,7 @@ func (s *Store) SaveRule(ctx context.Context, r KeywordRule, by string) (int64, 
 	var total int64
 	// The calls with turns: indexed, or queued for the first time.
 	if err := tx.QueryRowContext(ctx, `SELECT (SELECT COUNT(*) FROM search_docs) +
-		(SELECT COUNT(*) FROM search_pending p WHERE NOT EXISTS (SELECT 1 FROM search_docs d WHERE d.call_id = p.call_id))`).Scan(&total); err != nil {
+		(SELECT COUNT(DISTINCT call_id) FROM search_queue p WHERE NOT EXISTS (SELECT 1 FROM search_docs d WHERE d.call_id = p.call_id))`).Scan(&total); err != nil {
 		return 0, fmt.Errorf("store: save rule: %w", err)
 	}
 	if r.ID == 0 {
@@ -397,7 +397,7 @@ func (s *Store) RecheckRules(ctx context.Context, batch int) (more bool, err err
 	// Calls written after that were checked with the rule as it is now.
 	if r.recheckCursor == -1 {
 		var queued []doc
-		rows, err := tx.QueryContext(ctx, `SELECT c.call_id, c.task_id, c.start_at FROM search_pending p JOIN calls c ON c.call_id = p.call_id`)
+		rows, err := tx.QueryContext(ctx, `SELECT c.call_id, c.task_id, c.start_at FROM (SELECT DISTINCT call_id FROM search_queue) p JOIN calls c ON c.call_id = p.call_id`)
 		if err != nil {
 			return false, fmt.Errorf("store: recheck: %w", err)
 		}

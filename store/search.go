@@ -222,7 +222,7 @@ type queuedMatches struct {
 // turn's folded text of the speaker's side (search.Contains).
 func (s *Store) searchPending(ctx context.Context, f SearchFilter, lo, hi int64) (queuedMatches, error) {
 	q := queuedMatches{stale: map[int64]bool{}}
-	rows, err := s.db.QueryContext(ctx, `SELECT p.call_id, COALESCE(c.start_at, 0), COALESCE(d.doc, -1) FROM search_pending p
+	rows, err := s.db.QueryContext(ctx, `SELECT p.call_id, COALESCE(c.start_at, 0), COALESCE(d.doc, -1) FROM (SELECT DISTINCT call_id FROM search_queue) p
 		LEFT JOIN calls c ON c.call_id = p.call_id LEFT JOIN search_docs d ON d.call_id = p.call_id`)
 	if err != nil {
 		return q, fmt.Errorf("store: search: %w", err)

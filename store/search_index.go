@@ -383,9 +383,7 @@ func (s *Store) buildSearch(ctx context.Context) error {
 		return err
 	}
 	defer tx.Rollback()
-	// WHERE true: SQLite's parser needs it before ON CONFLICT after a SELECT.
-	if _, err := tx.ExecContext(ctx, `INSERT INTO search_pending (call_id) SELECT DISTINCT call_id FROM call_messages WHERE true
-		ON CONFLICT (call_id) DO NOTHING`); err != nil {
+	if _, err := tx.ExecContext(ctx, `INSERT INTO search_queue (call_id) SELECT DISTINCT call_id FROM call_messages`); err != nil {
 		return fmt.Errorf("store: build search: %w", err)
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO settings (key, value, updated_at) VALUES (?, '1', ?)`, settingSearchBuilt, ms(s.now())); err != nil {

@@ -6,82 +6,88 @@ import (
 	"database/sql"
 	"fmt"
 	"slices"
-	"strings"
 
 	"dialdesk/platform"
 )
 
-// The search queue (migration 0160). The transaction that writes a call's
-// turns, or moves a call with turns to another start time, adds the call to
-// search_pending; the search indexer (IndexPending, run by a background job)
-// takes the queue a batch at a time. Writing the index costs more than
-// writing the call itself (the trigram and gram tables, and FTS5 merging its
-// segments at commit), so a push or a synced page commits without it; a
-// search reads the queued calls' turns itself (searchPending), so that what
-// it finds is every stored turn, indexed yet or not.
+// The search queue (migrations 0160, 0200). The transaction that writes a
+// call's turns, or moves a call with turns to another start time, adds a row
+// naming the call at the end of search_queue; the search indexer
+// (IndexPending, run by a background job) takes the oldest rows a batch at a
+// time. Writing the index costs more than writing the call itself (the
+// trigram and gram tables, and FTS5 merging its segments at commit), so a
+// push or a synced page commits without it; a search reads the queued
+// calls' turns itself (searchPending), so that what it finds is every stored
+// turn, indexed yet or not.
 
-// searchQueueChunk is the most calls one statement of the queue names (a
+// searchQueueChunk is the most rows one statement of the queue names (a
 // power of two: rowParts).
 const searchQueueChunk = 256
 
-// queueSearch adds calls to the search queue, or bumps their generation if
-// they are queued already (the indexer may be reading the old turns).
+// queueSearch adds calls to the search queue, each once.
 func queueSearch(ctx context.Context, prep preparer, pg bool, ids []string) error {
-	ids = slices.Compact(slices.Sorted(slices.Values(ids))) // the indexer's order (IndexPending), once each
-	if err := insertMany(ctx, prep, pg, `INSERT INTO search_pending (call_id)`,
-		`ON CONFLICT (call_id) DO UPDATE SET gen = search_pending.gen + 1`, 1, searchQueueChunk, inArgs(nil, ids), len(ids)); err != nil {
+	ids = slices.Compact(slices.Sorted(slices.Values(ids)))
+	if err := insertMany(ctx, prep, pg, `INSERT INTO search_queue (call_id)`, "",
+		1, searchQueueChunk, inArgs(nil, ids), len(ids)); err != nil {
 		return fmt.Errorf("store: search queue: %w", err)
 	}
 	return nil
 }
 
-// SearchQueued returns how many calls wait for the search indexer.
+// SearchQueued returns how many calls wait for the search indexer (a call
+// queued again before the indexer took it counts again).
 func (s *Store) SearchQueued(ctx context.Context) (int, error) {
 	var n int
-	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM search_pending`).Scan(&n); err != nil {
+	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM search_queue`).Scan(&n); err != nil {
 		return 0, fmt.Errorf("store: search queue: %w", err)
 	}
 	return n, nil
 }
 
-// IndexPending puts up to batch queued calls into the search index and
-// takes them off the queue. It reports how many it indexed and whether more
-// wait. The calls and their turns are read, and their documents made,
-// before the transaction that writes them, so that other writers wait only
-// for the writing; a call queued again meanwhile (its generation moved) is
-// left for the next round.
+// IndexPending puts the calls of up to batch queued rows, the oldest, into
+// the search index and deletes those rows. It reports how many calls it
+// indexed and whether more rows wait. The calls and their turns are read,
+// and their documents made, before the transaction that writes them, so
+// that other writers wait only for the writing; a call whose turns change
+// meanwhile is queued again by a newer row, which this round leaves.
 func (s *Store) IndexPending(ctx context.Context, batch int) (n int, more bool, err error) {
 	type queued struct {
 		id    string
-		gen   int64
 		start int64
 		doc   *searchDoc
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT p.call_id, p.gen, COALESCE(c.start_at, 0) FROM search_pending p
-		LEFT JOIN calls c ON c.call_id = p.call_id ORDER BY p.call_id LIMIT ?`, batch)
+	rows, err := s.db.QueryContext(ctx, `SELECT q.seq, q.call_id, COALESCE(c.start_at, 0) FROM search_queue q
+		LEFT JOIN calls c ON c.call_id = q.call_id ORDER BY q.seq LIMIT ?`, batch)
 	if err != nil {
 		return 0, false, fmt.Errorf("store: index: %w", err)
 	}
+	var seqs []int64
 	var todo []queued
+	seen := map[string]bool{}
 	for rows.Next() {
+		var seq int64
 		var q queued
-		if err := rows.Scan(&q.id, &q.gen, &q.start); err != nil {
+		if err := rows.Scan(&seq, &q.id, &q.start); err != nil {
 			rows.Close()
 			return 0, false, fmt.Errorf("store: index: %w", err)
 		}
-		todo = append(todo, q)
+		seqs = append(seqs, seq)
+		if !seen[q.id] {
+			seen[q.id] = true
+			todo = append(todo, q)
+		}
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return 0, false, fmt.Errorf("store: index: %w", err)
 	}
-	if len(todo) == 0 {
+	if len(seqs) == 0 {
 		return 0, false, nil
 	}
-	ids := make([]string, len(todo)) // in call id order
-	gens := make(map[string]int64, len(todo))
+	more = len(seqs) == batch
+	ids := make([]string, len(todo))
 	for i, q := range todo {
-		ids[i], gens[q.id] = q.id, q.gen
+		ids[i] = q.id
 	}
 	turns, err := turnTexts(ctx, s.db, ids)
 	if err != nil {
@@ -98,33 +104,10 @@ func (s *Store) IndexPending(ctx context.Context, batch int) (n int, more bool, 
 		return 0, false, fmt.Errorf("store: index: %w", err)
 	}
 	defer tx.Rollback()
-	// Off the queue first, in call id order (the order the writers queue
-	// them in: no two transactions wait for each other's rows in turn); a
-	// call queued again since it was read keeps its row, and its turn.
-	taken := map[string]bool{}
-	for _, size := range rowParts(len(ids), searchQueueChunk) {
-		part := ids[:size]
-		ids = ids[size:]
-		var args []any
-		var cond []string
-		for _, id := range part {
-			args = append(args, id, gens[id])
-			cond = append(cond, "(call_id = ? AND gen = ?)")
-		}
-		rows, err := tx.QueryContext(ctx, `DELETE FROM search_pending WHERE `+strings.Join(cond, " OR ")+` RETURNING call_id`, args...)
-		if err != nil {
-			return 0, false, fmt.Errorf("store: index: %w", err)
-		}
-		for rows.Next() {
-			var id string
-			if err := rows.Scan(&id); err != nil {
-				rows.Close()
-				return 0, false, fmt.Errorf("store: index: %w", err)
-			}
-			taken[id] = true
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
+	for _, size := range rowParts(len(seqs), searchQueueChunk) {
+		part := seqs[:size]
+		seqs = seqs[size:]
+		if _, err := tx.ExecContext(ctx, `DELETE FROM search_queue WHERE seq IN (`+inList(size)+`)`, inArgs(nil, part)...); err != nil {
 			return 0, false, fmt.Errorf("store: index: %w", err)
 		}
 	}
@@ -134,9 +117,6 @@ func (s *Store) IndexPending(ctx context.Context, batch int) (n int, more bool, 
 	}
 	defer x.close()
 	for _, q := range todo {
-		if !taken[q.id] {
-			continue
-		}
 		if err := x.putDoc(ctx, q.id, fromMS(q.start), q.doc); err != nil {
 			return 0, false, err
 		}
@@ -145,7 +125,7 @@ func (s *Store) IndexPending(ctx context.Context, batch int) (n int, more bool, 
 	if err := tx.Commit(); err != nil {
 		return 0, false, fmt.Errorf("store: index: %w", err)
 	}
-	return n, len(todo) == batch, nil
+	return n, more, nil
 }
 
 // turnTexts returns the turns of calls (speaker and text only, in order),

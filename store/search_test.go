@@ -319,3 +319,65 @@ func TestSearchFullMillisecond(t *testing.T) {
 		t.Errorf("found %d, want %d", res.Total, len(calls)+1)
 	}
 }
+
+// The search queue is a list: a call written twice before the indexer
+// comes has two rows, the indexer takes the oldest rows first and deletes
+// exactly those, and a search finds the call's last turns whether its rows
+// are indexed, half indexed or not yet.
+func TestSearchQueueRowsInOrder(t *testing.T) {
+	s := openTest(t)
+	ctx := context.Background()
+	at := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+	call := func(id, text string) Call {
+		return Call{CallID: id, TaskID: "t", StartAt: at, AnswerAt: at.Add(time.Second),
+			Messages: []CallMessage{{Sender: platform.SenderCustomer, Content: text, At: at.Add(2 * time.Second)}}}
+	}
+	for _, c := range []Call{call("q1", "第一次说的话"), call("q2", "别的通话"), call("q1", "改过以后的话")} {
+		if _, err := s.SaveCall(ctx, c, false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	found := func(q string) []string {
+		t.Helper()
+		res, err := s.SearchCalls(ctx, SearchFilter{Query: search.Parse(q)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []string
+		for _, c := range res.Calls {
+			ids = append(ids, c.CallID)
+		}
+		return ids
+	}
+	check := func(when string) {
+		t.Helper()
+		if got := found("改过以后"); !slices.Equal(got, []string{"q1"}) {
+			t.Errorf("%s: 改过以后 finds %v, want q1", when, got)
+		}
+		if got := found("第一次"); len(got) != 0 {
+			t.Errorf("%s: the replaced turn 第一次 finds %v", when, got)
+		}
+	}
+	if n, err := s.SearchQueued(ctx); err != nil || n != 3 {
+		t.Fatalf("queued %d (%v), want 3 rows: q1, q2, q1 again", n, err)
+	}
+	check("queued")
+	// The oldest row: q1, indexed with the turns stored now (its last).
+	if n, more, err := s.IndexPending(ctx, 1); err != nil || n != 1 || !more {
+		t.Fatalf("first round: indexed %d, more %v (%v), want 1 and more", n, more, err)
+	}
+	if n, _ := s.SearchQueued(ctx); n != 2 {
+		t.Fatalf("after the first round %d rows queued, want 2", n)
+	}
+	check("half indexed")
+	if n, more, err := s.IndexPending(ctx, 10); err != nil || n != 2 || more {
+		t.Fatalf("second round: indexed %d, more %v (%v), want q2 and q1, no more", n, more, err)
+	}
+	if n, _ := s.SearchQueued(ctx); n != 0 {
+		t.Fatalf("after the second round %d rows queued, want none", n)
+	}
+	check("indexed")
+	if got := found("别的通话"); !slices.Equal(got, []string{"q2"}) {
+		t.Errorf("别的通话 finds %v, want q2", got)
+	}
+}
