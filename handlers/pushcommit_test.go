@@ -84,9 +84,11 @@ func TestPushCommitterGathers(t *testing.T) {
 	if r := pc.store(store.Call{CallID: "after"}); r.Err != nil || !r.Created {
 		t.Errorf("after a panic: %+v", r)
 	}
-	if pc.leading || len(pc.queue) != 0 {
-		t.Errorf("idle committer: leading %v, %d queued", pc.leading, len(pc.queue))
-	}
+	waitFor(t, func() bool {
+		pc.mu.Lock()
+		defer pc.mu.Unlock()
+		return !pc.writing && len(pc.queue) == 0
+	})
 }
 
 func waitFor(t *testing.T, cond func() bool) {
@@ -148,7 +150,7 @@ func TestPushLanes(t *testing.T) {
 
 // Many senders at once: each push is answered with its own call's result,
 // after the transaction that holds it, whose context no sender can cancel;
-// once the queue is empty no one leads, and no goroutine is left.
+// once the queue is empty the writer ends, and no goroutine is left.
 func TestPushCommitterOwnResults(t *testing.T) {
 	before := runtime.NumGoroutine()
 	var mu sync.Mutex
@@ -192,9 +194,11 @@ func TestPushCommitterOwnResults(t *testing.T) {
 	if len(written) != senders*each {
 		t.Errorf("%d calls written, want %d", len(written), senders*each)
 	}
-	if pc.leading || len(pc.queue) != 0 {
-		t.Errorf("idle committer: leading %v, %d queued", pc.leading, len(pc.queue))
-	}
+	waitFor(t, func() bool {
+		pc.mu.Lock()
+		defer pc.mu.Unlock()
+		return !pc.writing && len(pc.queue) == 0
+	})
 	waitFor(t, func() bool { return runtime.NumGoroutine() <= before })
 }
 
@@ -252,7 +256,7 @@ func TestPushCommitterOrder(t *testing.T) {
 }
 
 // A write that panics, or answers the wrong number of results, fails that
-// batch's pushes, which are all answered; the lead passes on to the
+// batch's pushes, which are all answered; the writer goes on to the
 // pushes queued behind them, and those are written.
 func TestPushCommitterPanicFailsOnlyItsBatch(t *testing.T) {
 	release := make(chan struct{})
