@@ -44,10 +44,11 @@ const searchIndexYield = 200_000
 // writer's time and of the CPU. Measured (make bench-push, SQLite, 50
 // senders, 15-s phases on a 2-core machine): the receiver stored ~4,300
 // pushes/s with no indexer running, ~3,600/s beside an indexer resting four
-// times its batch's time, ~3,900/s at ten. At a tenth of its time the indexer still takes some 200 calls a
-// second on SQLite (about 80 on PostgreSQL), many times the steady flow of
-// a large call center (a thousand lines end some 30 calls a second); a
-// burst faster than that waits in the queue and is indexed after it.
+// times its batch's time, ~3,900/s at ten. At a tenth of its time the
+// indexer still takes some 200 calls a second on SQLite (about 80 on
+// PostgreSQL), many times the steady flow of a large call center (a
+// thousand lines end some 30 calls a second); a burst faster than that
+// waits in the queue and is indexed after it.
 const searchIndexRest = 10
 
 // Round implements Job. When calls were written on this instance during its

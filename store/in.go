@@ -56,9 +56,15 @@ func queryChunk(ctx context.Context, db *sql.DB, query string, args []any, scan 
 	return rows.Err()
 }
 
+// execer is what execIn runs statements on: the database, or a
+// transaction.
+type execer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
 // execIn runs statement once per chunk of at most inChunk values; like
 // queryIn, statement holds "{in}" and args are its parameters before it.
-func execIn[T any](ctx context.Context, db *sql.DB, statement string, args []any, values []T) error {
+func execIn[T any](ctx context.Context, db execer, statement string, args []any, values []T) error {
 	for start := 0; start < len(values); start += inChunk {
 		part := values[start:min(start+inChunk, len(values))]
 		if _, err := db.ExecContext(ctx, strings.Replace(statement, "{in}", inList(len(part)), 1), inArgs(args, part)...); err != nil {

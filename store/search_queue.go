@@ -104,12 +104,8 @@ func (s *Store) IndexPending(ctx context.Context, batch int) (n int, more bool, 
 		return 0, false, fmt.Errorf("store: index: %w", err)
 	}
 	defer tx.Rollback()
-	for _, size := range rowParts(len(seqs), searchQueueChunk) {
-		part := seqs[:size]
-		seqs = seqs[size:]
-		if _, err := tx.ExecContext(ctx, `DELETE FROM search_queue WHERE seq IN (`+inList(size)+`)`, inArgs(nil, part)...); err != nil {
-			return 0, false, fmt.Errorf("store: index: %w", err)
-		}
+	if err := execIn(ctx, tx, `DELETE FROM search_queue WHERE seq IN ({in})`, nil, seqs); err != nil {
+		return 0, false, fmt.Errorf("store: index: %w", err)
 	}
 	x, err := newSearchIndex(ctx, tx)
 	if err != nil {
