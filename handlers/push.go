@@ -59,6 +59,9 @@ func (s *Server) pushReceive(w http.ResponseWriter, r *http.Request) error {
 		return nil
 	}
 	s.metrics.Push(metrics.PushReceived)
+	// On its way to the group commit, whose writer waits for it (arrivals).
+	arr := s.pushes.arrive()
+	defer arr.settle()
 	// The call is stored even if the platform hangs up right after sending.
 	ctx := context.WithoutCancel(r.Context())
 	body, err := readPushBody(w, r)
@@ -103,7 +106,7 @@ func (s *Server) pushReceive(w http.ResponseWriter, r *http.Request) error {
 	}
 	// Written with the pushes arriving alongside, in one transaction, and
 	// answered once it has committed (pushcommit.go).
-	saved := s.pushes.store(c)
+	saved := s.pushes.store(c, arr)
 	created, err := saved.Created, saved.Err
 	var conflict *store.CallTaskConflict
 	if errors.As(err, &conflict) {

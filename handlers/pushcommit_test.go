@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -48,7 +49,7 @@ func TestPushCommitterGathers(t *testing.T) {
 	var wg sync.WaitGroup
 	push := func(id string) {
 		defer wg.Done()
-		r := pc.store(store.Call{CallID: id})
+		r := pc.store(store.Call{CallID: id}, nil)
 		rmu.Lock()
 		results[id] = r
 		rmu.Unlock()
@@ -78,10 +79,10 @@ func TestPushCommitterGathers(t *testing.T) {
 	}
 
 	// A panicking write fails its batch; the next push is written.
-	if r := pc.store(store.Call{CallID: "boom"}); r.Err == nil {
+	if r := pc.store(store.Call{CallID: "boom"}, nil); r.Err == nil {
 		t.Error("a panicking batch answered no error")
 	}
-	if r := pc.store(store.Call{CallID: "after"}); r.Err != nil || !r.Created {
+	if r := pc.store(store.Call{CallID: "after"}, nil); r.Err != nil || !r.Created {
 		t.Errorf("after a panic: %+v", r)
 	}
 	waitFor(t, func() bool {
@@ -127,7 +128,7 @@ func TestPushLanes(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			lanes.store(store.Call{CallID: fmt.Sprintf("call-%d", i%50)})
+			lanes.store(store.Call{CallID: fmt.Sprintf("call-%d", i%50)}, nil)
 		}()
 	}
 	wg.Wait()
@@ -180,7 +181,7 @@ func TestPushCommitterOwnResults(t *testing.T) {
 			defer wg.Done()
 			for i := range each {
 				id := fmt.Sprintf("c-%d-%d", s, i*(s+1))
-				r := pc.store(store.Call{CallID: id})
+				r := pc.store(store.Call{CallID: id}, nil)
 				mu.Lock()
 				ok := written[id]
 				mu.Unlock()
@@ -228,7 +229,7 @@ func TestPushCommitterOrder(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			pc.store(store.Call{CallID: id})
+			pc.store(store.Call{CallID: id}, nil)
 		}()
 	}
 	push("a")
@@ -249,7 +250,7 @@ func TestPushCommitterOrder(t *testing.T) {
 	}
 
 	// Idle again: a lone push is a transaction of its own.
-	pc.store(store.Call{CallID: "lone"})
+	pc.store(store.Call{CallID: "lone"}, nil)
 	if last := batches[len(batches)-1]; len(batches) != 5 || fmt.Sprint(last) != "[lone]" {
 		t.Errorf("lone push: batches %v", batches)
 	}
@@ -287,7 +288,7 @@ func TestPushCommitterPanicFailsOnlyItsBatch(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			r := pc.store(store.Call{CallID: id})
+			r := pc.store(store.Call{CallID: id}, nil)
 			rmu.Lock()
 			results[id] = r
 			rmu.Unlock()
@@ -315,5 +316,59 @@ func TestPushCommitterPanicFailsOnlyItsBatch(t *testing.T) {
 	}
 	if calls != 3 {
 		t.Errorf("%d transactions, want 3 (the panic, the two queued, the short one)", calls)
+	}
+}
+
+// The writer waits for the pushes on their way (past the token check, not
+// yet queued) and writes them in the same transaction; a push refused on
+// its way, or none on its way at all, does not hold the writer.
+func TestPushCommitterWaitsForArrivals(t *testing.T) {
+	defer func(d time.Duration) { gatherWait = d }(gatherWait)
+	gatherWait = time.Minute // only an arrival's settling can end the wait
+	var mu sync.Mutex
+	var batches [][]string
+	lanes := newPushLanes(1, func(_ context.Context, calls []store.Call) []store.PushResult {
+		ids := make([]string, len(calls))
+		for i, c := range calls {
+			ids[i] = c.CallID
+		}
+		mu.Lock()
+		batches = append(batches, ids)
+		mu.Unlock()
+		return make([]store.PushResult, len(calls))
+	}, nil)
+	got := func() [][]string { mu.Lock(); defer mu.Unlock(); return slices.Clone(batches) }
+
+	// Nothing else on its way: written at once.
+	lanes.store(store.Call{CallID: "lone"}, lanes.arrive())
+
+	// A push still being parsed when the writer starts is waited for.
+	slow, fast := lanes.arrive(), lanes.arrive()
+	done := make(chan struct{})
+	go func() { lanes.store(store.Call{CallID: "fast"}, fast); close(done) }()
+	waitFor(t, func() bool { return lanes[0].waiting.Load() })
+	select {
+	case <-done:
+		t.Fatal("the writer did not wait for the push on its way")
+	default:
+	}
+	lanes.store(store.Call{CallID: "slow"}, slow)
+	<-done
+
+	// A push refused on its way releases the writer too.
+	refused, next := lanes.arrive(), lanes.arrive()
+	done = make(chan struct{})
+	go func() { lanes.store(store.Call{CallID: "next"}, next); close(done) }()
+	waitFor(t, func() bool { return lanes[0].waiting.Load() })
+	refused.settle()
+	refused.settle() // twice counts once
+	<-done
+
+	want := [][]string{{"lone"}, {"fast", "slow"}, {"next"}}
+	if b := got(); !slices.EqualFunc(b, want, slices.Equal) {
+		t.Errorf("batches %q, want %q", b, want)
+	}
+	if a := lanes[0].arr; a.started.Load() != a.settled.Load() {
+		t.Errorf("%d arrivals started, %d settled", a.started.Load(), a.settled.Load())
 	}
 }
