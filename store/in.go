@@ -28,11 +28,11 @@ func inArgs[T any](args []any, values []T) []any {
 	return out
 }
 
-// queryIn runs query once per chunk of at most inChunk values and calls
+// queryIn runs query (on the database or a transaction) once per chunk of at most inChunk values and calls
 // scan for each row. query holds "{in}" where the IN list's placeholders go;
 // args are its parameters before the list. A failed scan or a failed
 // iteration (rows.Err) stops it with the error.
-func queryIn[T any](ctx context.Context, db *sql.DB, query string, args []any, values []T, scan func(*sql.Rows) error) error {
+func queryIn[T any](ctx context.Context, db querier, query string, args []any, values []T, scan func(*sql.Rows) error) error {
 	for start := 0; start < len(values); start += inChunk {
 		part := values[start:min(start+inChunk, len(values))]
 		if err := queryChunk(ctx, db, strings.Replace(query, "{in}", inList(len(part)), 1), inArgs(args, part), scan); err != nil {
@@ -42,7 +42,7 @@ func queryIn[T any](ctx context.Context, db *sql.DB, query string, args []any, v
 	return nil
 }
 
-func queryChunk(ctx context.Context, db *sql.DB, query string, args []any, scan func(*sql.Rows) error) error {
+func queryChunk(ctx context.Context, db querier, query string, args []any, scan func(*sql.Rows) error) error {
 	rows, err := db.QueryContext(ctx, query, args...)
 	if err != nil {
 		return err

@@ -107,21 +107,17 @@ func (s *Store) IndexPending(ctx context.Context, batch int) (n int, more bool, 
 	if err := execIn(ctx, tx, `DELETE FROM search_queue WHERE seq IN ({in})`, nil, seqs); err != nil {
 		return 0, false, fmt.Errorf("store: index: %w", err)
 	}
-	x, err := newSearchIndex(ctx, tx)
-	if err != nil {
-		return 0, false, err
+	puts := make([]docPut, len(todo))
+	for i, q := range todo {
+		puts[i] = docPut{callID: q.id, start: q.start, doc: q.doc}
 	}
-	defer x.close()
-	for _, q := range todo {
-		if err := x.putDoc(ctx, q.id, fromMS(q.start), q.doc); err != nil {
-			return 0, false, err
-		}
-		n++
+	if err := s.putDocs(ctx, tx, puts); err != nil {
+		return 0, false, err
 	}
 	if err := tx.Commit(); err != nil {
 		return 0, false, fmt.Errorf("store: index: %w", err)
 	}
-	return n, more, nil
+	return len(todo), more, nil
 }
 
 // turnTexts returns the turns of calls (speaker and text only, in order),
