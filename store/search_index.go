@@ -21,9 +21,9 @@ import (
 // one word there). Document ids order documents by the call's start time,
 // so a search walks the index newest first and stops at the page it needs.
 //
-// Another database implements the same four operations (put, drop, the
+// Another database implements the same three operations (putDocs, the
 // newest-first stream of a term set, and one document's check) over its own
-// index; SearchCalls and the upsert call nothing else.
+// index; SearchCalls, the upsert and the indexer call nothing else.
 
 // docSlots is how many calls one start millisecond holds in doc ids.
 const docSlots = 1024
@@ -42,63 +42,6 @@ func docRange(from, to time.Time) (lo, hi int64) {
 
 // docStart is the start time a doc id was made from.
 func docStart(doc int64) time.Time { return fromMS(doc / docSlots) }
-
-// searchIndex writes the index inside a transaction of the warehouse.
-type searchIndex struct {
-	find, del, top, ins, delTri, delShort, insTri, insShort *sql.Stmt
-}
-
-func newSearchIndex(ctx context.Context, tx *sql.Tx) (*searchIndex, error) {
-	x := &searchIndex{}
-	var err error
-	prep := func(q string) *sql.Stmt {
-		if err != nil {
-			return nil
-		}
-		var st *sql.Stmt
-		st, err = tx.PrepareContext(ctx, q)
-		return st
-	}
-	x.find = prep(`SELECT doc FROM search_docs WHERE call_id = ?`)
-	x.del = prep(`DELETE FROM search_docs WHERE doc = ?`)
-	x.top = prep(`SELECT COALESCE(MAX(doc), -1) FROM search_docs WHERE doc BETWEEN ? AND ?`)
-	x.ins = prep(`INSERT INTO search_docs (doc, call_id) VALUES (?, ?)`)
-	x.delTri = prep(`DELETE FROM search_tri WHERE rowid = ?`)
-	x.delShort = prep(`DELETE FROM search_short WHERE rowid = ?`)
-	x.insTri = prep(`INSERT INTO search_tri (rowid, robot, customer) VALUES (?, ?, ?)`)
-	x.insShort = prep(`INSERT INTO search_short (rowid, robot, customer) VALUES (?, ?, ?)`)
-	if err != nil {
-		x.close()
-		return nil, fmt.Errorf("store: search index: %w", err)
-	}
-	return x, nil
-}
-
-func (x *searchIndex) close() {
-	for _, st := range []*sql.Stmt{x.find, x.del, x.top, x.ins, x.delTri, x.delShort, x.insTri, x.insShort} {
-		if st != nil {
-			st.Close()
-		}
-	}
-}
-
-// drop removes a call's document, if any.
-func (x *searchIndex) drop(ctx context.Context, callID string) error {
-	var doc int64
-	err := x.find.QueryRowContext(ctx, callID).Scan(&doc)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("store: search index: %w", err)
-	}
-	for _, st := range []*sql.Stmt{x.delTri, x.delShort, x.del} {
-		if _, err := st.ExecContext(ctx, doc); err != nil {
-			return fmt.Errorf("store: search index: %w", err)
-		}
-	}
-	return nil
-}
 
 // searchDoc is a call's document as the index's tables take it.
 type searchDoc struct {
@@ -121,51 +64,6 @@ func docOf(msgs []CallMessage) *searchDoc {
 		return strings.Join(out, "\n")
 	}
 	return &searchDoc{lines(robot), lines(customer), search.Grams(robot), search.Grams(customer)}
-}
-
-// put replaces a call's document with its turns (none: no document).
-func (x *searchIndex) put(ctx context.Context, callID string, start time.Time, msgs []CallMessage) error {
-	return x.putDoc(ctx, callID, start, docOf(msgs))
-}
-
-// putDoc replaces a call's document (nil: no document).
-func (x *searchIndex) putDoc(ctx context.Context, callID string, start time.Time, d *searchDoc) error {
-	if err := x.drop(ctx, callID); err != nil {
-		return err
-	}
-	if d == nil {
-		return nil
-	}
-	base := max(ms(start), 0) * docSlots
-	var top int64
-	if err := x.top.QueryRowContext(ctx, base, base+docSlots-1).Scan(&top); err != nil {
-		return fmt.Errorf("store: search index: %w", err)
-	}
-	doc := max(top+1, base)
-	if doc > base+docSlots-1 {
-		// A full millisecond (the platform's times are whole seconds, so a
-		// busy second fills one): after the last document of the next
-		// second, at most a second off in the order.
-		if err := x.top.QueryRowContext(ctx, base, base+1000*docSlots-1).Scan(&top); err != nil {
-			return fmt.Errorf("store: search index: %w", err)
-		}
-		if doc = top + 1; doc > base+1000*docSlots-1 { // a whole second full: after every later one
-			if err := x.top.QueryRowContext(ctx, base, int64(1)<<62).Scan(&top); err != nil {
-				return fmt.Errorf("store: search index: %w", err)
-			}
-			doc = top + 1
-		}
-	}
-	if _, err := x.ins.ExecContext(ctx, doc, callID); err != nil {
-		return fmt.Errorf("store: search index: %w", err)
-	}
-	if _, err := x.insTri.ExecContext(ctx, doc, d.robot, d.customer); err != nil {
-		return fmt.Errorf("store: search index: %w", err)
-	}
-	if _, err := x.insShort.ExecContext(ctx, doc, d.robotGrams, d.customerGrams); err != nil {
-		return fmt.Errorf("store: search index: %w", err)
-	}
-	return nil
 }
 
 // Speakers a search looks at.
@@ -403,14 +301,18 @@ type docPut struct {
 // of two: rowParts).
 const searchDocRows = 64
 
-// putDocs replaces the documents of calls, each named once, as putDoc
-// would one after another, in a few statements instead of up to eight a
-// call: the calls' old documents are found and dropped together, the new
-// ids are taken from one lookup a start millisecond (and a second, and the
-// index, where those are full) plus the ids this batch took, and the rows
-// go in multi-row inserts. On PostgreSQL each statement is a round trip:
-// the indexer spent most of its time waiting for them.
-func (s *Store) putDocs(ctx context.Context, tx *sql.Tx, puts []docPut) error {
+// putDocs replaces the documents of calls, each named once and in start
+// order, in a few statements: the calls' old documents are found and
+// dropped together, and the new rows go in multi-row inserts. A document's
+// id is the next free one of its call's start millisecond, found from one
+// lookup a millisecond plus the ids this batch took. When a millisecond is
+// full (the platform's times are whole seconds, so a busy second fills
+// one), the id comes after the last document of that second, at most a
+// second off in the order; when the second is full too, after every later
+// one. Writing a call at a time took up to eight statements a call; on
+// PostgreSQL each is a round trip, and the indexer spent most of its time
+// waiting for them.
+func putDocs(ctx context.Context, tx *sql.Tx, prep preparer, pg bool, puts []docPut) error {
 	ids := make([]string, len(puts))
 	for i, p := range puts {
 		ids[i] = p.callID
@@ -433,8 +335,7 @@ func (s *Store) putDocs(ctx context.Context, tx *sql.Tx, puts []docPut) error {
 	}
 
 	// top is the last doc id in [lo, hi], in the index or taken by this
-	// batch (lo-1: none), as putDoc's lookup finds it once the batch's
-	// earlier documents are in.
+	// batch's earlier documents (lo-1: none).
 	tops := map[[2]int64]int64{}
 	var taken []int64
 	top := func(lo, hi int64) (int64, error) {
@@ -464,7 +365,7 @@ func (s *Store) putDocs(ctx context.Context, tx *sql.Tx, puts []docPut) error {
 			return err
 		}
 		doc++
-		if doc > base+docSlots-1 { // a full millisecond: see putDoc
+		if doc > base+docSlots-1 { // a full millisecond
 			if doc, err = top(base, base+1000*docSlots-1); err != nil {
 				return err
 			}
@@ -481,7 +382,6 @@ func (s *Store) putDocs(ctx context.Context, tx *sql.Tx, puts []docPut) error {
 		short = append(short, doc, p.doc.robotGrams, p.doc.customerGrams)
 		n++
 	}
-	prep := s.prepIn(tx)
 	for _, ins := range []struct {
 		insert string
 		cols   int
@@ -491,7 +391,7 @@ func (s *Store) putDocs(ctx context.Context, tx *sql.Tx, puts []docPut) error {
 		{`INSERT INTO search_tri (rowid, robot, customer)`, 3, tri},
 		{`INSERT INTO search_short (rowid, robot, customer)`, 3, short},
 	} {
-		if err := insertMany(ctx, prep, s.pg, ins.insert, "", ins.cols, searchDocRows, ins.args, n); err != nil {
+		if err := insertMany(ctx, prep, pg, ins.insert, "", ins.cols, searchDocRows, ins.args, n); err != nil {
 			return fmt.Errorf("store: search index: %w", err)
 		}
 	}

@@ -111,7 +111,7 @@ func (s *Store) IndexPending(ctx context.Context, batch int) (n int, more bool, 
 	for i, q := range todo {
 		puts[i] = docPut{callID: q.id, start: q.start, doc: q.doc}
 	}
-	if err := s.putDocs(ctx, tx, puts); err != nil {
+	if err := putDocs(ctx, tx, s.prepIn(tx), s.pg, puts); err != nil {
 		return 0, false, err
 	}
 	if err := tx.Commit(); err != nil {

@@ -190,7 +190,6 @@ type upserter struct {
 	tx                           *sql.Tx
 	byID, byRecord, upd, delMsgs *sql.Stmt
 	regionOf                     *sql.Stmt
-	idx                          *searchIndex
 	rules                        *ruleChecker
 	// rows are the stored rows of the batch's calls by call id, read
 	// before the batch (prefetch) and replaced as the batch writes them;
@@ -336,7 +335,8 @@ func (u *upserter) flushSearch(ctx context.Context) error {
 		}
 	}
 	slices.SortStableFunc(puts, func(a, b searchPut) int { return a.start.Compare(b.start) })
-	for _, p := range puts {
+	docs := make([]docPut, len(puts))
+	for i, p := range puts {
 		msgs := p.msgs
 		if p.reload {
 			var err error
@@ -344,12 +344,10 @@ func (u *upserter) flushSearch(ctx context.Context) error {
 				return err
 			}
 		}
-		if err := u.idx.put(ctx, p.callID, p.start, msgs); err != nil {
-			return err
-		}
+		docs[i] = docPut{callID: p.callID, start: ms(p.start), doc: docOf(msgs)}
 	}
 	u.search = u.search[:0]
-	return nil
+	return putDocs(ctx, u.tx, u.prep, u.pg, docs)
 }
 
 func newUpserter(ctx context.Context, s *Store, tx *sql.Tx) (*upserter, error) {
@@ -384,25 +382,11 @@ func newUpserter(ctx context.Context, s *Store, tx *sql.Tx) (*upserter, error) {
 	return u, nil
 }
 
-// indexInline makes the upserter index the turns it writes in its own
-// transaction (a bulk load), instead of queueing them (flushSearch).
-func (u *upserter) indexInline(ctx context.Context) error {
-	x, err := newSearchIndex(ctx, u.tx)
-	if err != nil {
-		return err
-	}
-	u.idx, u.inline = x, true
-	return nil
-}
-
 func (u *upserter) close() {
 	for _, st := range []*sql.Stmt{u.byID, u.byRecord, u.upd, u.delMsgs, u.regionOf} {
 		if st != nil {
 			st.Close()
 		}
-	}
-	if u.idx != nil {
-		u.idx.close()
 	}
 	if u.rules != nil {
 		u.rules.close()
@@ -1189,9 +1173,7 @@ func (b *BulkLoader) Add(ctx context.Context, calls []Call) error {
 		return err
 	}
 	defer u.close()
-	if err := u.indexInline(ctx); err != nil {
-		return err
-	}
+	u.inline = true // the turns are indexed here, not queued (flushSearch)
 	now := ms(b.s.now())
 	d := rollupDeltas{}
 	for _, n := range calls {
