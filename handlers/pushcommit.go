@@ -22,8 +22,9 @@ import (
 // transaction commits, the pushes that arrive meanwhile gather for the next
 // one, so the batch grows with the load and a lone push is written at once,
 // with no waiting for company (the writer waits, at most gatherWait, only
-// for the pushes already past the token check). The batch is written under a context of its own: no sender's
-// request (its end, its values) reaches the others' transaction.
+// for the pushes already past the token check). The batch is written under
+// a context of its own: no sender's request (its end, its values) reaches
+// the others' transaction.
 //
 // The writer used to be one of the waiting receivers, handing the lead to
 // the next queued push when its own was written. Under load that hand-off
@@ -194,8 +195,9 @@ func (pc *pushCommitter) writeQueued() {
 	}
 }
 
-// gather waits, at most gatherWait, until the pushes that were on their way
-// when it was called (arrivals) are queued or refused.
+// gather waits, at most gatherWait, until as many pushes have been queued
+// or refused (arrivals settled) as were on their way when it was called:
+// those, or pushes that came after and overtook them.
 func (pc *pushCommitter) gather() {
 	if pc.arr == nil {
 		return

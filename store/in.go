@@ -28,10 +28,11 @@ func inArgs[T any](args []any, values []T) []any {
 	return out
 }
 
-// queryIn runs query (on the database or a transaction) once per chunk of at most inChunk values and calls
-// scan for each row. query holds "{in}" where the IN list's placeholders go;
-// args are its parameters before the list. A failed scan or a failed
-// iteration (rows.Err) stops it with the error.
+// queryIn runs query (on the database or a transaction) once per chunk of
+// at most inChunk values and calls scan for each row. query holds "{in}"
+// where the IN list's placeholders go; args are its parameters before the
+// list. A failed scan or a failed iteration (rows.Err) stops it with the
+// error.
 func queryIn[T any](ctx context.Context, db querier, query string, args []any, values []T, scan func(*sql.Rows) error) error {
 	for start := 0; start < len(values); start += inChunk {
 		part := values[start:min(start+inChunk, len(values))]
