@@ -66,14 +66,11 @@ type arrival struct {
 	done bool
 }
 
-// arrive counts a push on its way to a lane.
+// arrive counts a push on its way to a lane (newPushLanes gave every lane
+// the same arrivals).
 func (l pushLanes) arrive() *arrival {
-	if len(l) == 0 || l[0].arr == nil {
-		return &arrival{done: true}
-	}
-	a := l[0].arr
-	a.started.Add(1)
-	return &arrival{a: a}
+	l[0].arr.started.Add(1)
+	return &arrival{a: l[0].arr}
 }
 
 // settle counts the push as no longer on its way, and wakes the writers

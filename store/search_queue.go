@@ -51,29 +51,24 @@ func (s *Store) SearchQueued(ctx context.Context) (int, error) {
 // that other writers wait only for the writing; a call whose turns change
 // meanwhile is queued again by a newer row, which this round leaves.
 func (s *Store) IndexPending(ctx context.Context, batch int) (n int, more bool, err error) {
-	type queued struct {
-		id    string
-		start int64
-		doc   *searchDoc
-	}
 	rows, err := s.db.QueryContext(ctx, `SELECT q.seq, q.call_id, COALESCE(c.start_at, 0) FROM search_queue q
 		LEFT JOIN calls c ON c.call_id = q.call_id ORDER BY q.seq LIMIT ?`, batch)
 	if err != nil {
 		return 0, false, fmt.Errorf("store: index: %w", err)
 	}
 	var seqs []int64
-	var todo []queued
+	var todo []docPut
 	seen := map[string]bool{}
 	for rows.Next() {
 		var seq int64
-		var q queued
-		if err := rows.Scan(&seq, &q.id, &q.start); err != nil {
+		var q docPut
+		if err := rows.Scan(&seq, &q.callID, &q.start); err != nil {
 			rows.Close()
 			return 0, false, fmt.Errorf("store: index: %w", err)
 		}
 		seqs = append(seqs, seq)
-		if !seen[q.id] {
-			seen[q.id] = true
+		if !seen[q.callID] {
+			seen[q.callID] = true
 			todo = append(todo, q)
 		}
 	}
@@ -87,17 +82,17 @@ func (s *Store) IndexPending(ctx context.Context, batch int) (n int, more bool, 
 	more = len(seqs) == batch
 	ids := make([]string, len(todo))
 	for i, q := range todo {
-		ids[i] = q.id
+		ids[i] = q.callID
 	}
 	turns, err := turnTexts(ctx, s.db, ids)
 	if err != nil {
 		return 0, false, err
 	}
 	for i := range todo {
-		todo[i].doc = docOf(turns[todo[i].id])
+		todo[i].doc = docOf(turns[todo[i].callID])
 	}
 	// By start time: the index's row ids follow start times (see flushSearch).
-	slices.SortStableFunc(todo, func(a, b queued) int { return cmp.Compare(a.start, b.start) })
+	slices.SortStableFunc(todo, func(a, b docPut) int { return cmp.Compare(a.start, b.start) })
 
 	tx, err := s.db.BeginTx(unlocked(ctx), nil)
 	if err != nil {
@@ -107,11 +102,7 @@ func (s *Store) IndexPending(ctx context.Context, batch int) (n int, more bool, 
 	if err := execIn(ctx, tx, `DELETE FROM search_queue WHERE seq IN ({in})`, nil, seqs); err != nil {
 		return 0, false, fmt.Errorf("store: index: %w", err)
 	}
-	puts := make([]docPut, len(todo))
-	for i, q := range todo {
-		puts[i] = docPut{callID: q.id, start: q.start, doc: q.doc}
-	}
-	if err := putDocs(ctx, tx, s.prepIn(tx), s.pg, puts); err != nil {
+	if err := putDocs(ctx, tx, s.prepIn(tx), s.pg, todo); err != nil {
 		return 0, false, err
 	}
 	if err := tx.Commit(); err != nil {
