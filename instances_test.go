@@ -30,10 +30,13 @@ import (
 	"time"
 
 	"dialdesk/client"
+	"dialdesk/handlers"
+	"dialdesk/internal/qa"
 	"dialdesk/internal/testdb"
 	"dialdesk/jobs"
 	"dialdesk/sandbox"
 	"dialdesk/store"
+	"github.com/go-chi/chi/v5"
 	"golang.org/x/crypto/bcrypt"
 )
 
@@ -163,7 +166,10 @@ func roundRobin(t *testing.T, ln net.Listener, ins []*instance) *httptest.Server
 	return srv
 }
 
-var csrfInPage = regexp.MustCompile(`name="csrf_token" value="([^"]+)"`)
+var (
+	csrfInPage      = regexp.MustCompile(`name="csrf_token" value="([^"]+)"`)
+	formTokenInPage = regexp.MustCompile(`name="form_token" value="([^"]+)"`)
+)
 
 // browser is a user's browser against base.
 type browser struct {
@@ -271,7 +277,7 @@ func TestTwoInstancesOnePostgres(t *testing.T) {
 		t.Fatalf("users after two starts: %v %v, want the one admin", users, err)
 	}
 
-	// Log in through the proxy and use every page; each is served by both.
+	// Log in through the proxy (every page is opened in the every-page step).
 	b := newBrowser(t, proxy.URL)
 	res, body := b.post("/login", "/login", url.Values{"username": {"admin"}, "password": {adminPW}}, nil, "")
 	if res.StatusCode != http.StatusSeeOther {
@@ -279,23 +285,6 @@ func TestTwoInstancesOnePostgres(t *testing.T) {
 	}
 	cl := client.New(client.WithICall(sbSrv.URL+"/platform/api/icall/5/task/", "demo-appid", "demo-signature"),
 		client.WithV1(sbSrv.URL+"/platform/", "demo-token"))
-	taskID := sb.TaskIDs()[0]
-	pages := []string{"/tasks", "/tasks/new", "/overview", "/calls", "/search?q=您好", "/account", "/audit", "/dnc",
-		"/users", "/sync", "/settings", "/tasks/" + taskID, "/tasks/" + taskID + "/numbers", "/tasks/" + taskID + "/calls",
-		"/tasks/" + taskID + "/edit", "/tasks/" + taskID + "/audit"}
-	for _, p := range pages {
-		served := map[string]bool{}
-		for range 2 {
-			res, body := b.get(p)
-			if res.StatusCode != http.StatusOK {
-				t.Errorf("GET %s through the proxy: %d\n%.300s", p, res.StatusCode, body)
-			}
-			served[res.Header.Get("X-Test-Instance")] = true
-		}
-		if len(served) != 2 {
-			t.Errorf("GET %s was not served by both instances: %v", p, served)
-		}
-	}
 	// The session cookie is good on each instance directly; a logout through
 	// one ends it on both.
 	pu, _ := url.Parse(proxy.URL)
@@ -320,6 +309,7 @@ func TestTwoInstancesOnePostgres(t *testing.T) {
 
 	t.Run("pushes", func(t *testing.T) { twoInstancePushes(t, st, proxy.URL) })
 	t.Run("sync-one-at-a-time", func(t *testing.T) { oneHolderPerJob(t, st, ins) })
+	t.Run("every-page", func(t *testing.T) { everyPage(t, st, b, cl) })
 	t.Run("import-survives-its-sender", func(t *testing.T) { importSurvivesItsSender(t, st, b, cl, ins) })
 
 	if res, _ := b.post("/logout", "/tasks", url.Values{}, nil, ""); res.StatusCode != http.StatusSeeOther {
@@ -333,6 +323,108 @@ func TestTwoInstancesOnePostgres(t *testing.T) {
 			t.Errorf("after logout, the old cookie still opens /tasks on instance %d", i)
 		}
 	}
+}
+
+// everyPage opens every page the router serves to GET (chi.Walk of the real
+// route table, so a page added later is walked too) through the proxy,
+// twice, and wants each served by both instances. The things a page is
+// about are made first, as a user would make them: a scorecard, a plan and
+// a rule; an upload of a few numbers; a bulk pause.
+func everyPage(t *testing.T, st *store.Store, b *browser, cl *client.Client) {
+	ctx := context.Background()
+	card, err := st.CreateScorecard(ctx, "两实例评分表", qa.Scorecard{PassMark: 1,
+		Criteria: []qa.Criterion{{Key: "a", Name: "礼貌", Kind: qa.KindPass, Points: 1}}}, "admin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan, err := st.SavePlan(ctx, store.Plan{Name: "两实例抽检", ScorecardID: card, Active: true,
+		Rules: qa.Rules{Percent: 10}, Reviewers: []string{"admin"}}, "admin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rule, err := st.SaveRule(ctx, store.ExampleRules()[0], "admin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tpls, err := cl.QueryTemplates(ctx)
+	if err != nil || len(tpls) == 0 {
+		t.Fatalf("templates: %v", err)
+	}
+	// A task of the platform's and one of its calls, once synced.
+	var taskID, call string
+	waitFor(t, time.Minute, "a synced call", func() bool {
+		err := st.DB().QueryRow(`SELECT task_id, call_id FROM calls WHERE call_id NOT LIKE 'twoinst%' ORDER BY call_id LIMIT 1`).Scan(&taskID, &call)
+		return err == nil
+	})
+	var body bytes.Buffer
+	mw := newMultipart(&body, b.csrf("/tasks"), "numbers.csv", "手机号\n13900000001\n13900000002\n")
+	res, page := b.post("/tasks/"+taskID+"/numbers", "", nil, &body, mw)
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("upload: %d\n%.500s", res.StatusCode, page)
+	}
+	imp := res.Header.Get("Location")
+	_, page = b.get("/tasks/bulk?action=pause&id=" + taskID)
+	m := formTokenInPage.FindStringSubmatch(page)
+	if m == nil {
+		t.Fatalf("no form_token on the bulk confirmation\n%.500s", page)
+	}
+	res, page = b.post("/tasks/bulk", "/tasks", url.Values{"action": {"pause"}, "id": {taskID}, "form_token": {m[1]}}, nil, "")
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("bulk pause: %d\n%.500s", res.StatusCode, page)
+	}
+	run := res.Header.Get("Location")
+
+	params := strings.NewReplacer("/tasks/bulk/{run}", run, "/tasks/{id}/numbers/imports/{iid}", imp,
+		"{id}", taskID, "{task}", taskID, "{call}", call, "{plan}", strconv.FormatInt(plan, 10),
+		"{sc}", strconv.FormatInt(card, 10), "{rid}", strconv.FormatInt(rule, 10),
+		"{templateid}", tpls[0].ID, "{n}", "1", "/*", "/app.js")
+	// The query a page is opened with, where it needs one.
+	query := map[string]string{"/tasks/bulk": "?action=resume&id=" + taskID, "/search": "?q=" + url.QueryEscape("您好"),
+		"/tasks/{id}/calls/export-progress": "?t=twoinstances"}
+	// What a GET answers where it is not the page itself.
+	want := map[string]int{"/": http.StatusSeeOther, "/login": http.StatusSeeOther, "/qa": http.StatusSeeOther,
+		"/favicon.ico": http.StatusMovedPermanently}
+	var paths []string
+	err = chi.Walk((&handlers.Server{}).Routes().(chi.Routes), func(method, route string, _ http.Handler, _ ...func(http.Handler) http.Handler) error {
+		if method == http.MethodGet {
+			paths = append(paths, strings.TrimSuffix(strings.ReplaceAll(route, "/*/", "/"), "/"))
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(paths)
+	paths = slices.Compact(paths)
+	if len(paths) < 50 {
+		t.Fatalf("the route walk found %d GET routes: %v", len(paths), paths)
+	}
+	for _, route := range paths {
+		if route == "" {
+			route = "/"
+		}
+		p := params.Replace(route) + query[route]
+		if strings.ContainsAny(p, "{}*") {
+			t.Errorf("GET %s: the walk does not know how to fill it", route)
+			continue
+		}
+		code, ok := want[route]
+		if !ok {
+			code = http.StatusOK
+		}
+		served := map[string]bool{}
+		for range 2 {
+			res, body := b.get(p)
+			if res.StatusCode != code {
+				t.Errorf("GET %s through the proxy: %d, want %d\n%.300s", p, res.StatusCode, code, body)
+			}
+			served[res.Header.Get("X-Test-Instance")] = true
+		}
+		if len(served) != 2 {
+			t.Errorf("GET %s was not served by both instances: %v", p, served)
+		}
+	}
+	t.Logf("%d GET routes opened through the proxy, each on both instances", len(paths))
 }
 
 // twoInstancePushes: 2,000 pushes, 20 % of them repeats of another, spread
