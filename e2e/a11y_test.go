@@ -116,7 +116,8 @@ func TestAccessibilityAxe(t *testing.T) {
 
 // phoneProblems lists what a user reads but cannot see on a 390 px phone: the document scrolling sideways, and every visible element with
 // text of its own whose right edge lies past the window (also inside a box
-// that scrolls sideways).
+// that scrolls sideways); and a box to tick stretched across its field,
+// far from its words.
 // A phone browser widens its layout viewport to fit content that overflows,
 // so both are measured against the device's width (390), not innerWidth.
 const phoneProblems = `(function (w) {
@@ -138,6 +139,7 @@ const phoneProblems = `(function (w) {
 		if (s.visibility === "hidden" || s.display === "none") return;
 		var r = e.getBoundingClientRect();
 		if (r.width <= 1 || r.height <= 1) return;
+		if (e.matches("input[type=checkbox], input[type=radio]") && r.width > 48) out.push("input[name=" + e.name + "] is a box to tick " + Math.round(r.width) + " px wide");
 		if (r.right > w + 0.5 && !hidden(e)) out.push(e.tagName.toLowerCase() + (e.className ? "." + String(e.className).split(" ").join(".") : "") +
 			" «" + (e.textContent || e.value || "").trim().slice(0, 30) + "» right edge " + Math.round(r.right) + " > " + w);
 	});
