@@ -384,6 +384,7 @@ func everyPage(t *testing.T, st *store.Store, b *browser, cl *client.Client) {
 	// What a GET answers where it is not the page itself.
 	want := map[string]int{"/": http.StatusSeeOther, "/login": http.StatusSeeOther, "/qa": http.StatusSeeOther,
 		"/favicon.ico": http.StatusMovedPermanently}
+	// The route table of a Server with nothing in it: walked, never served.
 	var paths []string
 	err = chi.Walk((&handlers.Server{}).Routes().(chi.Routes), func(method, route string, _ http.Handler, _ ...func(http.Handler) http.Handler) error {
 		if method == http.MethodGet {
