@@ -356,19 +356,13 @@ func everyPage(t *testing.T, st *store.Store, b *browser, cl *client.Client) {
 		err := st.DB().QueryRow(`SELECT task_id, call_id FROM calls WHERE call_id NOT LIKE 'twoinst%' ORDER BY call_id LIMIT 1`).Scan(&taskID, &call)
 		return err == nil
 	})
-	var body bytes.Buffer
-	mw := newMultipart(&body, b.csrf("/tasks"), "numbers.csv", "手机号\n13900000001\n13900000002\n")
-	res, page := b.post("/tasks/"+taskID+"/numbers", "", nil, &body, mw)
-	if res.StatusCode != http.StatusSeeOther {
-		t.Fatalf("upload: %d\n%.500s", res.StatusCode, page)
-	}
-	imp := res.Header.Get("Location")
-	_, page = b.get("/tasks/bulk?action=pause&id=" + taskID)
+	imp := b.uploadNumbers(taskID, "手机号\n13900000001\n13900000002\n")
+	_, page := b.get("/tasks/bulk?action=pause&id=" + taskID)
 	m := formTokenInPage.FindStringSubmatch(page)
 	if m == nil {
 		t.Fatalf("no form_token on the bulk confirmation\n%.500s", page)
 	}
-	res, page = b.post("/tasks/bulk", "/tasks", url.Values{"action": {"pause"}, "id": {taskID}, "form_token": {m[1]}}, nil, "")
+	res, page := b.post("/tasks/bulk", "/tasks", url.Values{"action": {"pause"}, "id": {taskID}, "form_token": {m[1]}}, nil, "")
 	if res.StatusCode != http.StatusSeeOther {
 		t.Fatalf("bulk pause: %d\n%.500s", res.StatusCode, page)
 	}
@@ -574,13 +568,7 @@ func importSurvivesItsSender(t *testing.T, st *store.Store, b *browser, cl *clie
 	for i := range n {
 		fmt.Fprintf(&csv, "139%08d\n", i)
 	}
-	var body bytes.Buffer
-	mw := newMultipart(&body, b.csrf("/tasks"), "numbers.csv", csv.String())
-	res, page := b.post("/tasks/"+taskID+"/numbers", "", nil, &body, mw)
-	if res.StatusCode != http.StatusSeeOther {
-		t.Fatalf("upload: %d\n%.500s", res.StatusCode, page)
-	}
-	loc := res.Header.Get("Location")
+	loc := b.uploadNumbers(taskID, csv.String())
 	iid, err := strconv.ParseInt(loc[strings.LastIndex(loc, "/")+1:], 10, 64)
 	if err != nil {
 		t.Fatalf("upload went to %q", loc)
@@ -653,13 +641,19 @@ func waitFor(t *testing.T, d time.Duration, what string, ok func() bool) {
 	}
 }
 
-// newMultipart writes the upload form (CSRF token and one file) into body
-// and returns its content type.
-func newMultipart(body *bytes.Buffer, token, name, data string) string {
-	mw := multipart.NewWriter(body)
-	mw.WriteField("csrf_token", token)
-	fw, _ := mw.CreateFormFile("file", name)
-	io.WriteString(fw, data)
+// uploadNumbers uploads csv as a task's number list, as its page's form
+// does, and returns where the upload went (the import's page).
+func (b *browser) uploadNumbers(taskID, csv string) string {
+	b.t.Helper()
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	mw.WriteField("csrf_token", b.csrf("/tasks"))
+	fw, _ := mw.CreateFormFile("file", "numbers.csv")
+	io.WriteString(fw, csv)
 	mw.Close()
-	return mw.FormDataContentType()
+	res, page := b.post("/tasks/"+taskID+"/numbers", "", nil, &body, mw.FormDataContentType())
+	if res.StatusCode != http.StatusSeeOther {
+		b.t.Fatalf("upload: %d\n%.500s", res.StatusCode, page)
+	}
+	return res.Header.Get("Location")
 }
